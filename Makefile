@@ -1,0 +1,45 @@
+# The README's two commands: `make run` and `make test`. Everything else is a helper of those.
+# Each target installs what it needs first (scripts/install-deps.sh, apt), so both work on a
+# fresh Debian 12 machine from a clean clone.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+ARGS ?=
+
+.PHONY: all deps build run test test-sanitize bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/cuckood $(ARGS)
+
+test:
+	@bash scripts/install-deps.sh test
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUCKOOD_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees).
+test-sanitize:
+	@bash scripts/install-deps.sh test
+	@bash scripts/sanitize.sh
+
+bench:
+	@bash scripts/install-deps.sh bench
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@bash bench/compare.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) build-*

@@ -1,0 +1,115 @@
+// The Cache interface: what proto/ may ask of storage. Implementations:
+//   - LibcuckooCache (cache/libcuckoo_cache.h): libcuckoo's cuckoohash_map; the test oracle
+//     and benchmark baseline.
+//   - CuckooCache (cache/cuckoo_cache.h): our optimistic cuckoo index + bounded item store.
+//
+// Threading model: every worker thread registers once (register_worker) and passes its own
+// WorkerContext to every call. All operations are thread-safe and noexcept. Each operation is
+// atomic per key. A visitor is called at most once per operation, with a consistent snapshot,
+// while the item is protected; it must not call back into the Cache.
+//
+// Reclamation: a worker calls quiescent() between event-loop turns, when it holds no ItemView;
+// memory of replaced or deleted items is reused only after every worker has done so.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "cache/function_ref.h"
+#include "cache/key_hasher.h"
+#include "cache/types.h"
+
+namespace cuckood::cache {
+
+// Wall-clock seconds; the default clock of a Cache.
+Time wall_clock_now() noexcept;
+
+struct CacheConfig {
+  size_t memory_limit = size_t{64} << 20;        // -m: bytes for items (key + value + header)
+  size_t max_item_size = size_t{1} << 20;        // -I: largest item, header included
+  std::function<Time()> clock = wall_clock_now;  // tests inject a fake clock
+  uint64_t hash_seed = 0;                        // 0 = random per process
+};
+
+// Storage statistics, summed over threads and stripes on demand.
+struct CacheStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;  // successful stores since start
+  uint64_t bytes = 0;        // bytes of stored items (key + value + header)
+  uint64_t limit_maxbytes = 0;
+  uint64_t evictions = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t reclaimed = 0;  // expired items whose memory was taken back
+};
+
+// Per-worker state: the current time and whatever an implementation keeps per thread
+// (statistics, cas ranges, reclamation epoch). Owned and used by one thread only.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  Time now() const noexcept { return now_; }
+  void set_now(Time now) noexcept { now_ = now; }
+
+ private:
+  Time now_ = 0;
+};
+
+using ItemVisitor = FunctionRef<void(const ItemView&)>;
+
+class Cache {
+ public:
+  explicit Cache(const CacheConfig& config)
+      : config_(config), hasher_(config.hash_seed ? KeyHasher(config.hash_seed) : KeyHasher()) {}
+  virtual ~Cache() = default;
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  const CacheConfig& config() const noexcept { return config_; }
+
+  // Hash a key once per request; every operation takes the result.
+  HashedKey hash(std::string_view key) const noexcept { return hasher_.hashed(key); }
+
+  // Registers the calling thread as a worker. The context must be destroyed (on any thread)
+  // before the Cache. Its now() is set from the clock.
+  virtual std::unique_ptr<WorkerContext> register_worker() = 0;
+
+  // The worker holds no item: reclamation may progress. Also refreshes ctx.now() from the clock.
+  virtual void quiescent(WorkerContext& ctx) noexcept = 0;
+
+  // Calls `visit` with the live item (not expired, not flushed) and returns true; false on a miss.
+  virtual bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
+
+  // get + set the item's deadline to `exptime` (absolute, 0 = never); `visit` sees the new one.
+  virtual bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
+                             ItemVisitor visit) noexcept = 0;
+
+  // Sets the deadline of a live item; false on a miss.
+  virtual bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept = 0;
+
+  virtual StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept = 0;
+
+  // Deletes a live item; with a non-zero `cas`, only if its cas matches (else kExists).
+  virtual DeleteStatus remove(WorkerContext& ctx, const HashedKey& key,
+                              uint64_t cas = 0) noexcept = 0;
+
+  virtual ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept = 0;
+
+  // Invalidates every item stored before `when` (absolute; 0 or <= now = immediately), once
+  // that time has come. Items stored after the call are unaffected by an immediate flush.
+  virtual void flush_all(WorkerContext& ctx, Time when) noexcept = 0;
+
+  virtual CacheStats stats() const noexcept = 0;
+
+  // Largest value that can be stored under `key_size` (max_item_size less the item header).
+  virtual size_t max_value_size(size_t key_size) const noexcept = 0;
+
+ private:
+  CacheConfig config_;
+  KeyHasher hasher_;
+};
+
+}  // namespace cuckood::cache

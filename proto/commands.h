@@ -1,0 +1,70 @@
+// The command layer: memcached's semantics for every command, shared by the text, meta and
+// binary codecs. A codec decodes a request, calls one of these, and encodes the outcome in its
+// own words (text: "STORED"/"EXISTS"..., binary: status codes). Semantics and statistics live
+// here only, so the protocols cannot drift apart.
+//
+// Threading: called on the worker's own thread with its Worker. Keys are at most
+// kMaxKeyLength bytes (the codecs check; they own the error wording). `exptime` arguments are
+// as the client sent them (relative or absolute, see cache/expiry.h).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "cache/function_ref.h"
+#include "cache/types.h"
+#include "proto/worker.h"
+
+namespace cuckood::proto {
+
+// get/gets/getk (counts cmd_get, get_hits/get_misses).
+bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
+
+// gat/gats (counts cmd_touch, cmd_get, touch_hits/touch_misses, get_hits/get_misses).
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
+                   cache::ItemVisitor visit) noexcept;
+
+// set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
+// kTooLarge and, as memcached does, any existing item under the key is removed.
+cache::StoreResult store(Worker& w, cache::StoreMode mode, std::string_view key, uint32_t flags,
+                         int64_t exptime, std::string_view value, uint64_t cas) noexcept;
+
+// Whether a value of `value_size` bytes could ever be stored under a key of `key_size` bytes.
+// Codecs use it to refuse a too-large value before its bytes arrive, then call refuse_too_large.
+bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept;
+
+// Accounts a store refused for size and, for kSet, removes the item under `key` as memcached
+// does (a client must not read the value the failed set meant to replace).
+void refuse_too_large(Worker& w, cache::StoreMode mode, std::string_view key) noexcept;
+
+cache::DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept;
+
+struct ArithArgs {
+  std::string_view key;
+  uint64_t delta = 0;
+  bool increment = true;
+  uint64_t cas = 0;
+  bool create = false;  // binary: store `initial` when absent
+  uint64_t initial = 0;
+  int64_t exptime = 0;
+};
+cache::ArithResult arith(Worker& w, const ArithArgs& args) noexcept;
+
+bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept;
+
+// flush_all [delay] (delay follows the exptime rule; 0 = now).
+void flush_all(Worker& w, int64_t delay) noexcept;
+
+void set_verbosity(Worker& w, int level) noexcept;
+
+// Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "conns") as
+// name/value pairs in memcached's order. Returns false for an unknown group.
+// `stats reset` is reset_stats().
+using StatSink = FunctionRef<void(std::string_view name, std::string_view value)>;
+bool collect_stats(Worker& w, std::string_view group, StatSink sink);
+void reset_stats(Worker& w) noexcept;
+
+// `shutdown`: true if honoured (-A given); the net layer then stops the server.
+bool request_shutdown(Worker& w) noexcept;
+
+}  // namespace cuckood::proto

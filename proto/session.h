@@ -1,0 +1,47 @@
+// One client connection's protocol state, independent of sockets: net/ hands it the bytes
+// received and sends the bytes it appends. The first byte of a connection picks the protocol,
+// as in memcached: 0x80 is the binary protocol's request magic, anything else is text.
+//
+// Threading: a Session is used by its worker's thread only.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "proto/binary_protocol.h"
+#include "proto/text_protocol.h"
+#include "proto/worker.h"
+
+namespace cuckood::proto {
+
+class Session {
+ public:
+  explicit Session(Worker& worker) noexcept : worker_(worker) {}
+
+  // Consumes every complete request at the front of `input` (pipelining), appending each
+  // response to `output` in request order. Returns the bytes consumed; the caller keeps the
+  // rest (a partial request) and presents it again, followed by more input. Keys and values
+  // are views into `input`, used only during the call.
+  size_t process(std::string_view input, std::string& output) noexcept;
+
+  // How many bytes, counted from the first unconsumed one, the next request needs in all,
+  // when its header announced it (a value of known length); 0 = unknown. net/ may wait for
+  // that much before calling process() again, so a large value is parsed once.
+  size_t bytes_wanted() const noexcept { return control_.bytes_wanted; }
+
+  // The connection is to be closed once `output` has been sent (quit, or an error after
+  // which memcached closes the connection).
+  bool should_close() const noexcept { return control_.close; }
+
+ private:
+  enum class Protocol { kUndecided, kText, kBinary };
+
+  Worker& worker_;
+  Protocol protocol_ = Protocol::kUndecided;
+  SessionControl control_;
+  TextProtocol text_;
+  BinaryProtocol binary_;
+};
+
+}  // namespace cuckood::proto

@@ -1,0 +1,26 @@
+// Server settings that protocol handlers need to answer (stats settings, limits, shutdown).
+// Filled once at start-up by server/; read-only afterwards.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace cuckood::proto {
+
+inline constexpr std::string_view kVersion = "1.6.18-cuckood-0.1";
+inline constexpr size_t kMaxKeyLength = 250;
+
+struct Settings {
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 11211;
+  uint16_t udp_port = 0;
+  int threads = 4;
+  size_t memory_limit = size_t{64} << 20;
+  size_t max_item_size = size_t{1} << 20;
+  int max_connections = 1024;
+  bool allow_shutdown = false;  // -A: the `shutdown` command is honoured
+  std::string io_engine = "uring";
+};
+
+}  // namespace cuckood::proto

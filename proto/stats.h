@@ -1,0 +1,78 @@
+// Statistics of the protocol layer. Counters are per worker thread and written only by their
+// owner (a relaxed load + store, never a shared read-modify-write); `stats` sums them on demand.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <deque>
+#include <mutex>
+
+namespace cuckood::proto {
+
+// A counter with one writer thread and any number of readers.
+class Counter {
+ public:
+  void add(uint64_t n = 1) noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t load() const noexcept { return value_.load(std::memory_order_relaxed); }
+  void reset() noexcept { value_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+// X-macro: one list drives the struct, the sum and the `stats` output in the same order.
+#define CUCKOOD_COMMAND_COUNTERS(X)                                                                \
+  X(cmd_get)                                                                                       \
+  X(cmd_set) X(cmd_flush) X(cmd_touch) X(get_hits) X(get_misses) X(get_expired) X(get_flushed)     \
+      X(delete_misses) X(delete_hits) X(incr_misses) X(incr_hits) X(decr_misses) X(decr_hits)      \
+          X(cas_misses) X(cas_hits) X(cas_badval) X(touch_hits) X(touch_misses) X(store_too_large) \
+              X(store_no_memory) X(bytes_read) X(bytes_written)
+
+// One per worker, cache-line aligned so that two workers never share a line.
+struct alignas(64) CommandStats {
+#define CUCKOOD_DECLARE_COUNTER(name) Counter name;
+  CUCKOOD_COMMAND_COUNTERS(CUCKOOD_DECLARE_COUNTER)
+#undef CUCKOOD_DECLARE_COUNTER
+};
+
+// Process-wide state shared by every worker: connection counts (touched on accept and close,
+// not per request), the registry of per-worker counters, and requests that stop the server.
+class ServerState {
+ public:
+  ServerState() : started_(std::time(nullptr)) {}
+
+  // Adds a worker's counters; called at start-up, before requests flow. The reference stays
+  // valid for the life of the ServerState.
+  CommandStats& add_worker() {
+    std::lock_guard lock(mutex_);
+    return workers_.emplace_back();
+  }
+  template <class F>
+  void for_each_worker(F&& f) const {
+    std::lock_guard lock(mutex_);
+    for (const CommandStats& w : workers_) f(w);
+  }
+  template <class F>
+  void for_each_worker(F&& f) {
+    std::lock_guard lock(mutex_);
+    for (CommandStats& w : workers_) f(w);
+  }
+
+  std::time_t started() const noexcept { return started_; }
+
+  std::atomic<uint64_t> curr_connections{0};
+  std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<int> verbosity{0};
+  std::atomic<bool> shutdown_requested{false};
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<CommandStats> workers_;  // deque: references stay valid as workers are added
+  std::time_t started_;
+};
+
+}  // namespace cuckood::proto
