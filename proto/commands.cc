@@ -105,6 +105,13 @@ bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept {
   return hit;
 }
 
+bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept {
+  w.stats.cmd_touch.add();
+  const bool hit = w.cache.get_and_touch(w.ctx, w.cache.hash(key), deadline(w, exptime), visit);
+  (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
+  return hit;
+}
+
 void flush_all(Worker& w, int64_t delay) noexcept {
   w.stats.cmd_flush.add();
   w.cache.flush_all(w.ctx, delay > 0 ? deadline(w, delay) : 0);

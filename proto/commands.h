@@ -52,6 +52,10 @@ cache::ArithResult arith(Worker& w, const ArithArgs& args) noexcept;
 
 bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept;
 
+// touch that also shows the touched item to `visit` (the binary Touch answers with the item's
+// flags and cas). Counts as touch only, like the overload above.
+bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept;
+
 // flush_all [delay] (delay follows the exptime rule; 0 = now).
 void flush_all(Worker& w, int64_t delay) noexcept;
 
