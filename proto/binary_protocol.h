@@ -1,5 +1,14 @@
 // memcached's binary protocol: decodes every complete request packet in the input, runs it
-// through the command layer (proto/commands.h) and appends the response packets.
+// through the command layer (proto/commands.h) and appends the response packets in request
+// order. The opcode table, the per-opcode shape checks and the handlers live in
+// binary_protocol.cc; the wire layout in binary_header.h; response shapes in binary_replies.h.
+//
+// Connection behaviour follows memcached 1.6.18: a malformed header (bad magic, key + extras
+// longer than the body, a key over 250 bytes, extras/key/value lengths wrong for the opcode)
+// is answered (bad magic: not answered) and the connection closed; an unknown opcode is
+// answered with 0x81 and its body skipped; a value too large for the item limit is refused
+// with 0x03 as soon as its key has arrived and its bytes are discarded as they come, never
+// buffered.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/binary_header.h"
 #include "proto/session_control.h"
 #include "proto/worker.h"
 
@@ -19,7 +29,13 @@ class BinaryProtocol {
                  SessionControl& control) noexcept;
 
  private:
-  // TO BE DESIGNED by the binary codec.
+  // Decodes the packet at the front of `input` (at least a header), answers it when it is
+  // complete or can be refused early. Returns the bytes consumed, 0 when more are needed
+  // (control.bytes_wanted then says how many in all).
+  size_t dispatch(Worker& w, const binary::RequestHeader& header, std::string_view input,
+                  std::string& output, SessionControl& control) noexcept;
+
+  // Bytes of a refused or unknown request's body still to discard as they arrive.
   uint64_t swallow_ = 0;
 };
 
