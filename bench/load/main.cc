@@ -1,0 +1,30 @@
+// cuckood-load: parse the options, run, print. Exit status: 0 after a run, 1 when the run could
+// not start (e.g. connection refused), 2 on a usage error, 3 when any value read back did not
+// match what was written (the server returned wrong data).
+#include <cstdio>
+
+#include "bench/load/options.h"
+#include "bench/load/report.h"
+#include "bench/load/run.h"
+
+int main(int argc, char** argv) {
+  using namespace cuckood::load;
+  const ParseResult parsed = parse_options(argc, argv);
+  if (parsed.help) {
+    std::fputs(usage().data(), stdout);
+    return 0;
+  }
+  if (!parsed.ok) {
+    std::fprintf(stderr, "cuckood-load: %s (try --help)\n", parsed.error.c_str());
+    return 2;
+  }
+  const Options& o = parsed.options;
+  const RunResult result = run(o);
+  if (!result.ok) {
+    std::fprintf(stderr, "cuckood-load: %s\n", result.error.c_str());
+    return 1;
+  }
+  const std::string text = o.json ? format_json(o, result) : format_human(o, result);
+  std::fputs(text.c_str(), stdout);
+  return result.counters.mismatches + result.preload.mismatches > 0 ? 3 : 0;
+}

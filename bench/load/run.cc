@@ -1,0 +1,106 @@
+#include "bench/load/run.h"
+
+#include <algorithm>
+#include <latch>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "bench/load/key_sampler.h"
+#include "bench/load/worker.h"
+
+namespace cuckood::load {
+namespace {
+
+// Sets in flight per connection while preloading: deep enough to hide the round trip.
+constexpr int kPreloadDepth = 64;
+// Slack between releasing the workers and the start of the load, so that thread start-up skew
+// does not land in the measured window when there is no warm-up.
+constexpr uint64_t kStartSlackNs = 2'000'000;
+
+uint64_t seconds_to_ns(double s) {
+  return static_cast<uint64_t>(s * 1e9);
+}
+
+// Thread t's share of n items split over `parts`, as [lo, hi).
+std::pair<uint64_t, uint64_t> share(uint64_t n, uint64_t parts, uint64_t t) {
+  return {n * t / parts, n * (t + 1) / parts};
+}
+
+bool preload(const Options& o, const KeySampler& sampler, RunResult& result) {
+  const size_t threads = static_cast<size_t>(o.threads);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.push_back(std::make_unique<Worker>(o, sampler, kPreloadDepth, o.seed + 1000 + t));
+    if (!workers.back()->connect(o.servers, result.error)) return false;
+  }
+  const uint64_t start = now_ns();
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    auto [lo, hi] = share(o.keys, threads, t);
+    pool.emplace_back([w = workers[t].get(), lo, hi] { w->preload(lo, hi); });
+  }
+  for (auto& th : pool) th.join();
+  result.preload_seconds = static_cast<double>(now_ns() - start) / 1e9;
+  for (auto& w : workers) result.preload.add(w->counters());
+  return true;
+}
+
+}  // namespace
+
+RunResult run(const Options& o) {
+  RunResult result;
+  const KeySampler sampler(o);
+  if (o.preload && !preload(o, sampler, result)) return result;
+
+  // Connection g (numbered over all threads) goes to server g mod #servers.
+  const size_t threads = static_cast<size_t>(o.threads);
+  std::vector<std::unique_ptr<Worker>> workers;
+  size_t next_conn = 0;
+  for (size_t t = 0; t < threads; ++t) {
+    auto [lo, hi] = share(static_cast<uint64_t>(o.connections), threads, t);
+    std::vector<std::string> addresses;
+    for (uint64_t i = lo; i < hi; ++i)
+      addresses.push_back(o.servers[next_conn++ % o.servers.size()]);
+    workers.push_back(std::make_unique<Worker>(o, sampler, o.depth, o.seed + t));
+    if (!workers.back()->connect(addresses, result.error)) return result;
+  }
+
+  // Workers wait at `go` until the window is fixed, so that all of them share one window.
+  Window window;
+  std::latch ready(static_cast<std::ptrdiff_t>(threads));
+  std::latch go(1);
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    Window* shared = &window;
+    pool.emplace_back([&, w = workers[t].get(), t, shared] {
+      ready.count_down();
+      go.wait();
+      Window mine = *shared;
+      if (o.requests > 0) {
+        auto [lo, hi] = share(o.requests, threads, t);
+        mine.quota = std::max<uint64_t>(hi - lo, 1);
+      }
+      w->run(mine);
+    });
+  }
+  ready.wait();
+  const uint64_t start = now_ns() + kStartSlackNs;
+  window.measure_start_ns = start + seconds_to_ns(o.warmup);
+  window.end_ns = o.requests > 0 ? UINT64_MAX : window.measure_start_ns + seconds_to_ns(o.duration);
+  go.count_down();
+  for (auto& th : pool) th.join();
+
+  uint64_t last = window.measure_start_ns;
+  for (auto& w : workers) {
+    result.counters.add(w->counters());
+    result.latency.merge(w->latency());
+    last = std::max(last, w->last_completion_ns());
+  }
+  result.seconds =
+      o.requests > 0 ? static_cast<double>(last - window.measure_start_ns) / 1e9 : o.duration;
+  result.ok = true;
+  return result;
+}
+
+}  // namespace cuckood::load
