@@ -1,0 +1,135 @@
+// LibcuckooCache: the Cache interface on libcuckoo 0.3.1's cuckoohash_map. It is the first
+// working cache, the oracle of differential tests and the baseline of bench/. Every operation
+// is one libcuckoo call (find/update/erase/uprase with a functor), so it is atomic per key under
+// libcuckoo's bucket locks; reads take those locks too (that is what CuckooCache beats).
+//
+// Memory: each item is accounted as key + value + kItemHeaderSize bytes; a store that would
+// take the total past memory_limit fails with kNoMemory (no eviction in this baseline).
+// Expiry is lazy: an expired or flushed item is erased by the next access to it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <libcuckoo/cuckoohash_map.hh>
+
+#include "cache/cache.h"
+
+namespace cuckood::cache {
+
+namespace libcuckoo_detail {
+
+// The stored key keeps its hash so that libcuckoo never rehashes a key (hash once), not even
+// when the table grows.
+struct StoredKey {
+  explicit StoredKey(const HashedKey& k) : key(k.key), hash(k.hash) {}
+  std::string key;
+  uint64_t hash;
+};
+
+struct KeyHash {
+  size_t operator()(const StoredKey& k) const noexcept { return k.hash; }
+  size_t operator()(const HashedKey& k) const noexcept { return k.hash; }
+};
+
+struct KeyEqual {
+  bool operator()(const StoredKey& a, const HashedKey& b) const noexcept { return a.key == b.key; }
+  bool operator()(const StoredKey& a, const StoredKey& b) const noexcept { return a.key == b.key; }
+};
+
+struct Item {
+  std::string value;
+  uint64_t cas = 0;
+  uint32_t flags = 0;
+  Time exptime = 0;      // absolute deadline, 0 = never
+  Time time = 0;         // when this version was stored: flush_all compares it
+  Time last_access = 0;  // previous access, for ItemView::last_access
+  bool fetched = false;
+};
+
+// Single-writer statistics of one worker, summed by stats(). Relaxed load + store: no RMW.
+struct alignas(64) WorkerCounters {
+  std::atomic<uint64_t> total_items{0};
+  std::atomic<uint64_t> expired_unfetched{0};
+  std::atomic<uint64_t> reclaimed{0};
+
+  static void bump(std::atomic<uint64_t>& counter) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace libcuckoo_detail
+
+class LibcuckooCache final : public Cache {
+ public:
+  // Bytes charged per item on top of key and value: the table's key and item records.
+  static constexpr size_t kItemHeaderSize =
+      sizeof(libcuckoo_detail::StoredKey) + sizeof(libcuckoo_detail::Item);
+  // cas uniques a worker takes from the global counter at once.
+  static constexpr uint64_t kCasBlock = 1024;
+
+  explicit LibcuckooCache(const CacheConfig& config);
+  ~LibcuckooCache() override;
+
+  std::unique_ptr<WorkerContext> register_worker() override;
+  void quiescent(WorkerContext& ctx) noexcept override;
+  bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
+                     ItemVisitor visit) noexcept override;
+  bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept override;
+  StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept override;
+  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept override;
+  ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
+  void flush_all(WorkerContext& ctx, Time when) noexcept override;
+  CacheStats stats() const noexcept override;
+  size_t max_value_size(size_t key_size) const noexcept override;
+
+ private:
+  class Worker;
+  using Item = libcuckoo_detail::Item;
+  using Map = libcuckoo::cuckoohash_map<libcuckoo_detail::StoredKey, Item,
+                                        libcuckoo_detail::KeyHash, libcuckoo_detail::KeyEqual>;
+
+  static size_t item_size(size_t key_size, size_t value_size) noexcept {
+    return kItemHeaderSize + key_size + value_size;
+  }
+  // Not expired and not invalidated by flush_all, as seen at `now`.
+  bool is_live(const Item& item, Time now) const noexcept;
+  // Accounts for a dead item that the caller is about to erase or overwrite.
+  void reclaim(Worker& w, const Item& item, size_t key_size, Time now) noexcept;
+  bool reserve(size_t bytes) noexcept;
+  void release(size_t bytes) noexcept { bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
+  uint64_t next_cas(Worker& w) noexcept;
+  // Shared by get and get_and_touch: `exptime` is applied when `touch` is set.
+  bool read(WorkerContext& ctx, const HashedKey& key, bool touch, Time exptime,
+            ItemVisitor visit) noexcept;
+  StoreResult store_new(Worker& w, const StoreRequest& request) noexcept;
+  StoreResult store_existing(Worker& w, const StoreRequest& request) noexcept;
+
+  Map map_;
+  std::atomic<uint64_t> bytes_{0};
+
+  // cas uniques: workers take blocks of kCasBlock from next_cas_block_. An immediate flush
+  // sets flush_cas_ to the start of the next block and bumps cas_generation_, which makes
+  // every worker drop its block, so that items stored after the flush have cas >= flush_cas_.
+  std::atomic<uint64_t> next_cas_block_{1};
+  std::atomic<uint64_t> cas_generation_{0};
+
+  // memcached's settings.oldest_live + 1 (0 = no flush) and settings.oldest_cas; see is_live.
+  std::atomic<Time> flush_when_{0};
+  std::atomic<uint64_t> flush_cas_{0};
+  std::mutex flush_mu_;  // serialises flush_all writers
+
+  mutable std::mutex workers_mu_;
+  std::vector<const libcuckoo_detail::WorkerCounters*> workers_;  // guarded by workers_mu_
+  uint64_t retired_total_items_ = 0;                              // guarded by workers_mu_
+  uint64_t retired_expired_unfetched_ = 0;                        // guarded by workers_mu_
+  uint64_t retired_reclaimed_ = 0;                                // guarded by workers_mu_
+};
+
+}  // namespace cuckood::cache

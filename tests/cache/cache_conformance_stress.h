@@ -1,0 +1,257 @@
+// Conformance, part 4: checked multi-threaded stress. Each thread registers its own worker.
+// Results are exactly checkable: threads work on disjoint keys against a private model, or
+// contend on shared keys in ways whose outcome is known (sums, one winner, distinct cas).
+// Sized to finish in seconds under TSan on two cores.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cache/counter.h"
+#include "tests/cache/cache_fixture.h"
+
+namespace cuckood::cache::testing {
+
+inline constexpr int kStressThreads = 4;
+
+// Runs body(thread_index) on kStressThreads threads and joins them.
+template <class Body>
+void run_threads(Body body) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kStressThreads; ++t) threads.emplace_back(body, t);
+  for (std::thread& thread : threads) thread.join();
+}
+
+// One thread's random operations on its own keys, each answer checked against a model.
+// Returns the number of keys the model holds at the end.
+inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
+  struct Entry {
+    std::string value;
+    uint64_t cas;
+  };
+  constexpr int kKeys = 200;
+  auto ctx = cache.register_worker();
+  std::mt19937_64 rng(static_cast<uint64_t>(thread) * 7919 + 1);
+  std::map<std::string, Entry> model;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kKeys; ++i)
+    keys.push_back("t" + std::to_string(thread) + ":" + std::to_string(i));
+  int failures = 0;
+  auto check = [&](bool ok, const std::string& what, const std::string& key) {
+    if (!ok && ++failures <= 5) ADD_FAILURE() << "thread " << thread << ": " << what << " " << key;
+  };
+  auto read = [&](const std::string& key, const Entry* expected) {
+    bool hit = cache.get(*ctx, cache.hash(key), [&](const ItemView& item) {
+      check(expected && item.value == expected->value, "get value", key);
+      check(expected && item.cas == expected->cas, "get cas", key);
+    });
+    check(hit == (expected != nullptr), "get hit", key);
+  };
+  for (int op = 0; op < ops; ++op) {
+    if (op % 64 == 0) cache.quiescent(*ctx);
+    const std::string& key = keys[rng() % kKeys];
+    const HashedKey hk = cache.hash(key);
+    auto it = model.find(key);
+    Entry* entry = it == model.end() ? nullptr : &it->second;
+    const std::string value =
+        rng() % 2 ? std::to_string(rng() % 1'000'000) : "v" + std::to_string(rng());
+    auto store = [&](StoreMode mode, std::string_view v, uint64_t cas = 0) {
+      return cache.store(*ctx, StoreRequest{hk, v, 0, 0, cas, mode});
+    };
+    auto stored = [&](const StoreResult& r, std::string v) {
+      check(r.status == StoreStatus::kStored && r.cas != 0, "store", key);
+      model[key] = Entry{std::move(v), r.cas};
+    };
+    switch (rng() % 9) {
+      case 0:
+        stored(store(StoreMode::kSet, value), value);
+        break;
+      case 1: {
+        const StoreResult r = store(StoreMode::kAdd, value);
+        if (entry)
+          check(r.status == StoreStatus::kNotStored, "add", key);
+        else
+          stored(r, value);
+        break;
+      }
+      case 2: {
+        const StoreResult r = store(StoreMode::kReplace, value);
+        if (entry)
+          stored(r, value);
+        else
+          check(r.status == StoreStatus::kNotStored, "replace", key);
+        break;
+      }
+      case 3:
+      case 4: {
+        const bool append = rng() % 2;
+        const StoreResult r = store(append ? StoreMode::kAppend : StoreMode::kPrepend, "1");
+        if (entry)
+          stored(r, append ? entry->value + "1" : "1" + entry->value);
+        else
+          check(r.status == StoreStatus::kNotStored, "append", key);
+        break;
+      }
+      case 5: {
+        const DeleteStatus r = cache.remove(*ctx, hk, 0);
+        check(r == (entry ? DeleteStatus::kDeleted : DeleteStatus::kNotFound), "delete", key);
+        model.erase(key);
+        break;
+      }
+      case 6: {
+        const uint64_t delta = rng() % 1000;
+        const bool increment = rng() % 2;
+        const ArithResult r = cache.arith(*ctx, ArithRequest{hk, delta, increment});
+        const std::optional<uint64_t> old = entry ? parse_counter(entry->value) : std::nullopt;
+        if (!entry) {
+          check(r.status == ArithStatus::kNotFound, "arith miss", key);
+        } else if (!old) {
+          check(r.status == ArithStatus::kNonNumeric, "arith non-numeric", key);
+        } else {
+          const uint64_t expected = apply_delta(*old, delta, increment);
+          check(r.status == ArithStatus::kOk && r.value == expected, "arith", key);
+          *entry = Entry{std::to_string(expected), r.cas};
+        }
+        break;
+      }
+      case 7: {
+        const bool right = rng() % 2;
+        const uint64_t cas = entry ? entry->cas + (right ? 0 : 1) : rng() | 1;
+        const StoreResult r = store(StoreMode::kCas, value, cas);
+        if (!entry)
+          check(r.status == StoreStatus::kNotFound, "cas miss", key);
+        else if (right)
+          stored(r, value);
+        else
+          check(r.status == StoreStatus::kExists, "cas mismatch", key);
+        break;
+      }
+      default:
+        read(key, entry);
+        break;
+    }
+  }
+  for (const std::string& key : keys) {
+    auto it = model.find(key);
+    read(key, it == model.end() ? nullptr : &it->second);
+  }
+  return model.size();
+}
+
+template <class Factory>
+class CacheStressConformance : public CacheFixture<Factory> {};
+TYPED_TEST_SUITE_P(CacheStressConformance);
+
+TYPED_TEST_P(CacheStressConformance, DisjointKeysMatchAPerThreadModel) {
+  std::atomic<size_t> total{0};
+  run_threads([&](int t) { total += run_disjoint_model(this->cache(), t, 20000); });
+  EXPECT_EQ(this->cache().stats().curr_items, total.load());
+}
+
+TYPED_TEST_P(CacheStressConformance, ConcurrentIncrOnOneKeySumsExactly) {
+  constexpr int kIncrements = 5000;
+  this->must_set("counter", "0");
+  std::vector<std::vector<uint64_t>> results(kStressThreads);
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    const HashedKey key = this->cache().hash("counter");
+    for (int i = 0; i < kIncrements; ++i) {
+      if (i % 64 == 0) this->cache().quiescent(*ctx);
+      const ArithResult r = this->cache().arith(*ctx, ArithRequest{key, uint64_t(t) + 1, true});
+      ASSERT_EQ(r.status, ArithStatus::kOk);
+      results[t].push_back(r.value);
+    }
+  });
+  uint64_t expected = 0;
+  for (int t = 0; t < kStressThreads; ++t) expected += uint64_t{kIncrements} * (t + 1);
+  EXPECT_EQ(this->value("counter"), std::to_string(expected));
+  // Every increment saw a distinct intermediate value: none was lost or applied twice.
+  std::vector<uint64_t> all;
+  for (const auto& r : results) all.insert(all.end(), r.begin(), r.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+  EXPECT_EQ(all.back(), expected);
+}
+
+TYPED_TEST_P(CacheStressConformance, ConcurrentAddHasOneWinnerPerKey) {
+  constexpr int kKeys = 2000;
+  std::vector<std::atomic<int>> winners(kKeys);
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    const std::string mine = std::to_string(t);
+    for (int i = 0; i < kKeys; ++i) {
+      const std::string key = "add:" + std::to_string(i);
+      const StoreResult r = this->cache().store(
+          *ctx, StoreRequest{this->cache().hash(key), mine, 0, 0, 0, StoreMode::kAdd});
+      if (r.status == StoreStatus::kStored) winners[i] += 1 + t * 100;  // 1 per win, + who
+    }
+  });
+  for (int i = 0; i < kKeys; ++i) {
+    const int w = winners[i].load();
+    ASSERT_EQ(w % 100, 1) << "key " << i << " had " << w % 100 << " winners";
+    EXPECT_EQ(this->value("add:" + std::to_string(i)), std::to_string(w / 100)) << i;
+  }
+}
+
+TYPED_TEST_P(CacheStressConformance, CasUniquesAreDistinctAcrossWorkers) {
+  constexpr int kStores = 5000;
+  std::vector<std::vector<uint64_t>> cas(kStressThreads);
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    for (int i = 0; i < kStores; ++i) {
+      const std::string key = "c" + std::to_string(t) + ":" + std::to_string(i % 100);
+      cas[t].push_back(this->store_with(*ctx, StoreMode::kSet, key, "v").cas);
+    }
+  });
+  std::vector<uint64_t> all;
+  for (const auto& c : cas) all.insert(all.end(), c.begin(), c.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_NE(all.front(), 0u);
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+// Stores that begin after flush_all has returned (in this thread's view) must survive it, on
+// every worker, while other workers keep storing through the flush.
+TYPED_TEST_P(CacheStressConformance, StoresAfterAConcurrentFlushSurvive) {
+  constexpr int kStores = 2000;
+  std::atomic<bool> flushed{false};
+  std::atomic<int> started{0};
+  std::vector<std::vector<std::string>> after(kStressThreads);
+  std::thread flusher([&] {
+    auto ctx = this->cache().register_worker();
+    while (started.load() < kStressThreads) std::this_thread::yield();
+    this->cache().flush_all(*ctx, 0);
+    flushed.store(true, std::memory_order_release);
+  });
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    ++started;
+    // Keep going until some stores certainly began after the flush.
+    for (int i = 0; i < kStores || after[t].size() < 100; ++i) {
+      const bool is_after = flushed.load(std::memory_order_acquire);
+      const std::string key = "f" + std::to_string(t) + ":" + std::to_string(i);
+      ASSERT_EQ(this->store_with(*ctx, StoreMode::kSet, key, "v").status, StoreStatus::kStored);
+      if (is_after) after[t].push_back(key);
+    }
+  });
+  flusher.join();
+  size_t checked = 0;
+  for (const auto& keys : after) {
+    for (const std::string& key : keys) {
+      ASSERT_TRUE(this->get(key).has_value()) << key;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, size_t{100} * kStressThreads);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CacheStressConformance, DisjointKeysMatchAPerThreadModel,
+                            ConcurrentIncrOnOneKeySumsExactly, ConcurrentAddHasOneWinnerPerKey,
+                            CasUniquesAreDistinctAcrossWorkers, StoresAfterAConcurrentFlushSurvive);
+
+}  // namespace cuckood::cache::testing
