@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Runs cache_bench once and prints its results as a Markdown table.
+
+Rows are WORKLOAD x threads; columns are items/s of each implementation and the ratio
+cuckood/libcuckoo. All figures come from one process run, so every implementation saw the same
+machine conditions; on a shared machine, read the ratios rather than the absolute rates.
+
+With --repetitions > 1 (the default) each benchmark runs that many times, interleaved in random
+order with the others (so a burst of foreign load does not hit one implementation only), and
+the table shows the median; the line under the table names the noisiest benchmark.
+
+Usage: bench/cache_bench_table.py [--binary build/bench/cache_bench] [--min-time 0.2]
+                                  [--repetitions 5] [--filter REGEX]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+WORKLOADS = ["uniform_read", "hotkey_read", "mixed_90_10", "insert"]
+IMPLS = ["cuckood", "libcuckoo", "mutex_map"]
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=os.path.join(REPO, "build", "bench", "cache_bench"))
+    parser.add_argument("--min-time", type=float, default=0.2,
+                        help="seconds per benchmark run (--benchmark_min_time)")
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--filter", default=".", help="--benchmark_filter regular expression")
+    return parser.parse_args()
+
+
+def run(args):
+    command = [
+        args.binary,
+        "--benchmark_format=json",
+        f"--benchmark_min_time={args.min_time}",
+        f"--benchmark_filter={args.filter}",
+    ]
+    if args.repetitions > 1:
+        command += [
+            f"--benchmark_repetitions={args.repetitions}",
+            "--benchmark_enable_random_interleaving=true",
+            "--benchmark_report_aggregates_only=true",
+        ]
+    print("running: " + " ".join(command), file=sys.stderr, flush=True)
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return command, json.loads(output)
+
+
+def collect(report, repetitions):
+    """(workload, threads) -> impl -> items/s (or an error string); and the worst cv."""
+    wanted = "median" if repetitions > 1 else None
+    rates = {}
+    worst_cv = (0.0, None)
+    for entry in report["benchmarks"]:
+        workload, impl = entry["run_name"].split("/")[:2]
+        cell = rates.setdefault((workload, entry["threads"]), {})
+        if entry.get("error_occurred"):
+            cell[impl] = "error: " + entry.get("error_message", "?")
+            continue
+        aggregate = entry.get("aggregate_name")
+        if aggregate == "cv" and entry["items_per_second"] > worst_cv[0]:
+            worst_cv = (entry["items_per_second"], entry["run_name"])
+        if aggregate == wanted:
+            cell[impl] = entry["items_per_second"]
+    return rates, worst_cv
+
+
+def human(rate):
+    if isinstance(rate, str):
+        return rate
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if rate >= scale:
+            return f"{rate / scale:.2f}{suffix}"
+    return f"{rate:.0f}"
+
+
+def ratio(a, b):
+    if isinstance(a, float) and isinstance(b, float) and b > 0:
+        return f"{a / b:.2f}x"
+    return "–"
+
+
+def main():
+    args = parse_args()
+    command, report = run(args)
+    rates, worst_cv = collect(report, args.repetitions)
+    binary = os.path.abspath(args.binary)
+    if binary.startswith(REPO + os.sep):
+        command[0] = "./" + os.path.relpath(binary, REPO)
+    print(f"`{' '.join(command)}`")
+    print()
+    statistic = f"median of {args.repetitions}, " if args.repetitions > 1 else ""
+    print(f"| workload | threads | " + " | ".join(f"{i} items/s" for i in IMPLS)
+          + " | cuckood/libcuckoo |")
+    print("|---|---:|" + "---:|" * len(IMPLS) + "---:|")
+    order = {w: i for i, w in enumerate(WORKLOADS)}
+    for workload, threads in sorted(rates, key=lambda k: (order.get(k[0], len(order)), k)):
+        cell = rates[(workload, threads)]
+        columns = [human(cell[i]) if i in cell else "–" for i in IMPLS]
+        print(f"| {workload} | {threads} | " + " | ".join(columns)
+              + f" | {ratio(cell.get('cuckood'), cell.get('libcuckoo'))} |")
+    print()
+    print(f"items/s: {statistic}aggregate over threads per wall-clock second.")
+    if worst_cv[1] is not None:
+        print(f"Noisiest: {worst_cv[1]}, coefficient of variation {worst_cv[0]:.1%}.")
+
+
+if __name__ == "__main__":
+    main()

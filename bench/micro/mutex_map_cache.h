@@ -1,0 +1,117 @@
+// MutexMapCache: the simplest honest concurrent cache, the "what you would write first"
+// baseline of cache_bench: 64 stripes, each a std::mutex around a std::unordered_map. A key's
+// stripe comes from the top bits of its hash; the map reuses the precomputed hash (hash once),
+// so every operation is one lock, one hash-table probe and one unlock. Reads take the lock and
+// update the item's access time, as a plain LRU-ish cache would.
+//
+// Semantics follow cache/cache.h for every operation (store modes, cas, expiry, flush_all,
+// incr/decr), but memory is not bounded: there is no eviction and no kNoMemory. It is a speed
+// baseline for workloads sized to fit, not a cache to deploy.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "cache/cache.h"
+
+namespace cuckood::bench {
+
+class MutexMapCache final : public cache::Cache {
+ public:
+  static constexpr size_t kStripes = 64;
+  // Bytes charged per item on top of key and value (map node, key and item records).
+  static constexpr size_t kItemHeaderSize = 96;
+
+  explicit MutexMapCache(const cache::CacheConfig& config) : Cache(config) {}
+
+  std::unique_ptr<cache::WorkerContext> register_worker() override;
+  void quiescent(cache::WorkerContext& ctx) noexcept override;
+  bool get(cache::WorkerContext& ctx, const cache::HashedKey& key,
+           cache::ItemVisitor visit) noexcept override;
+  bool get_and_touch(cache::WorkerContext& ctx, const cache::HashedKey& key, cache::Time exptime,
+                     cache::ItemVisitor visit) noexcept override;
+  bool touch(cache::WorkerContext& ctx, const cache::HashedKey& key,
+             cache::Time exptime) noexcept override;
+  cache::StoreResult store(cache::WorkerContext& ctx,
+                           const cache::StoreRequest& request) noexcept override;
+  cache::DeleteStatus remove(cache::WorkerContext& ctx, const cache::HashedKey& key,
+                             uint64_t cas) noexcept override;
+  cache::ArithResult arith(cache::WorkerContext& ctx,
+                           const cache::ArithRequest& request) noexcept override;
+  void flush_all(cache::WorkerContext& ctx, cache::Time when) noexcept override;
+  cache::CacheStats stats() const noexcept override;
+  size_t max_value_size(size_t key_size) const noexcept override;
+
+ private:
+  // The stored key keeps its hash so that the map never rehashes a key.
+  struct StoredKey {
+    std::string key;
+    uint64_t hash;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const StoredKey& k) const noexcept { return k.hash; }
+    size_t operator()(const cache::HashedKey& k) const noexcept { return k.hash; }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(const StoredKey& a, const StoredKey& b) const noexcept {
+      return a.key == b.key;
+    }
+    bool operator()(const cache::HashedKey& a, const StoredKey& b) const noexcept {
+      return a.key == b.key;
+    }
+    bool operator()(const StoredKey& a, const cache::HashedKey& b) const noexcept {
+      return a.key == b.key;
+    }
+  };
+  struct Item {
+    std::string value;
+    uint64_t cas = 0;
+    uint32_t flags = 0;
+    cache::Time exptime = 0;      // absolute deadline, 0 = never
+    cache::Time stored = 0;       // when this version was stored: a delayed flush compares it
+    cache::Time last_access = 0;  // previous access, for ItemView::last_access
+    bool fetched = false;
+  };
+  using Map = std::unordered_map<StoredKey, Item, KeyHash, KeyEqual>;
+
+  struct alignas(64) Stripe {
+    mutable std::mutex mu;
+    Map map;                   // guarded by mu
+    uint64_t cas_counter = 0;  // guarded by mu
+    uint64_t bytes = 0;        // guarded by mu
+    uint64_t total_items = 0;  // guarded by mu
+  };
+
+  Stripe& stripe_of(const cache::HashedKey& key) noexcept { return stripes_[stripe_index(key)]; }
+  static size_t stripe_index(const cache::HashedKey& key) noexcept {
+    return key.hash >> 58;  // top 6 bits: the map's bucket index uses the low ones
+  }
+  static_assert(kStripes == 64, "stripe_index takes 6 bits");
+
+  // The live item of `key` in its stripe, or end(); erases a dead (expired, flushed) one.
+  Map::iterator find_live_locked(Stripe& stripe, const cache::HashedKey& key,
+                                 cache::Time now) noexcept;
+  // Installs a new version of `key` with a fresh cas; returns that cas.
+  uint64_t put_locked(Stripe& stripe, const cache::HashedKey& key, std::string value,
+                      uint32_t flags, cache::Time exptime, cache::Time now);
+  void erase_locked(Stripe& stripe, Map::iterator it) noexcept;
+  bool read(cache::WorkerContext& ctx, const cache::HashedKey& key, bool touch, cache::Time exptime,
+            cache::ItemVisitor visit) noexcept;
+  static size_t item_size(size_t key_size, size_t value_size) noexcept {
+    return kItemHeaderSize + key_size + value_size;
+  }
+
+  std::array<Stripe, kStripes> stripes_;
+  // A pending delayed flush_all deadline (0 = none): items stored before it die once it passes.
+  std::atomic<cache::Time> flush_at_{0};
+};
+
+}  // namespace cuckood::bench
