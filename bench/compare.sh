@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of cuckood and memcached: `bash bench/compare.sh BUILD_DIR` (make bench).
+#
+# Starts /usr/bin/memcached and BUILD_DIR/cuckood with the same -t/-m on free loopback ports,
+# then for every workload runs BUILD_DIR/bench/cuckood-load against each server alternately,
+# ROUNDS times (memcached, cuckood, memcached, cuckood, ...), so that drift in the machine's
+# load hits both alike. Each run preloads its keys first, so both servers answer the same
+# requests from the same data. bench/report.py turns the runs into the table
+# (bench/results/latest.md, latest.json) and the chart (latest.png).
+#
+# Settings (environment):
+#   ROUNDS=3 DURATION=2 WARMUP=0.5  rounds per workload, measured/warm-up seconds per run
+#   SERVER_THREADS=1 MEMORY=1024    -t and -m of both servers (the hit-ratio run uses -m 64)
+#   PIN=auto|0                      auto: with >= 2 CPUs, servers on CPU 0 and the generator on
+#                                   CPU 1 (taskset), so generator and server never share a core
+#   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood)
+#   BASELINE_ONLY=1                 compare memcached with itself (checks the harness: ratios ~1)
+set -euo pipefail
+
+build=${1:?usage: bench/compare.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+load=$build/bench/cuckood-load
+cuckood=${CUCKOOD_BIN:-$build/cuckood}
+memcached=/usr/bin/memcached
+rounds=${ROUNDS:-3}
+duration=${DURATION:-2}
+warmup=${WARMUP:-0.5}
+threads=${SERVER_THREADS:-1}
+memory=${MEMORY:-1024}
+pin=${PIN:-auto}
+results=$here/results
+
+[ -x "$load" ] || { echo "compare.sh: $load not built" >&2; exit 1; }
+[ -x "$memcached" ] || { echo "compare.sh: $memcached missing (scripts/install-deps.sh bench)" >&2; exit 1; }
+if [ "${BASELINE_ONLY:-0}" = 1 ]; then
+  cuckood=$memcached
+elif [ ! -x "$cuckood" ]; then
+  echo "compare.sh: $cuckood not built" >&2
+  exit 1
+fi
+
+server_cpu=() load_cpu=() pinning="none (server and generator share all $(nproc) CPUs)"
+if [ "$pin" = auto ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  last=$(($(nproc) - 1))
+  server_cpu=(taskset -c "0-$((last - 1))")
+  load_cpu=(taskset -c "$last")
+  pinning="servers on CPU 0-$((last - 1)), generator on CPU $last (taskset)"
+  [ "$last" -eq 1 ] && pinning="servers on CPU 0, generator on CPU 1 (taskset)"
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start NAME BINARY MEGABYTES: starts a server on a free port, sets $port.
+start() {
+  local name=$1 binary=$2 mb=$3 args
+  port=$(free_port)
+  args=(-p "$port" -l 127.0.0.1 -t "$threads" -m "$mb" -c 4096)
+  if [ "$binary" = "$memcached" ] && [ "$(id -u)" -eq 0 ]; then args+=(-u nobody); fi
+  "${server_cpu[@]}" "$binary" "${args[@]}" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "compare.sh: $name did not start: $(cat "$work/$name.log")" >&2
+  exit 1
+}
+
+# Workloads: name, then cuckood-load options (besides server, duration, warm-up).
+common=(-t 1 --key-size 16)
+workloads=(
+  "mixed_90_10|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
+  "zipf_0.99|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist zipf --theta 0.99 --preload"
+  "hot_keys|-c 32 -d 4 -k 4 --value-size 32 --get-ratio 1 --dist hot --hot-keys 4 --preload"
+  "large_100k|-c 8 -d 1 -k 500 --value-size 102400 --get-ratio 0.9 --dist uniform --preload"
+  "binary|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --protocol binary"
+  "conns_500|-c 500 -d 1 --rate 10000 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
+)
+# Hit ratio at -m 64: 200k keys of ~1 KB (about 3x the memory) read through under Zipf 0.99,
+# starting empty; the first round's warm-up fills the cache.
+hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 200000 --value-size 200-1800 --get-ratio 1 --dist zipf --theta 0.99 --read-through"
+
+runs=$work/runs.jsonl
+: >"$runs"
+
+# run_rounds WORKLOAD_SPEC PORT_A PORT_B WARMUP: the interleaved rounds of one workload.
+run_rounds() {
+  local name=${1%%|*} opts=${1#*|} wu=$4 round server port out
+  read -r -a opts_array <<<"$opts"
+  for round in $(seq "$rounds"); do
+    for server in memcached cuckood; do
+      port=$2
+      [ "$server" = cuckood ] && port=$3
+      out=$("${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${opts_array[@]}" \
+            --duration "$duration" --warmup "$wu" --seed "$round" --json) || {
+        echo "compare.sh: cuckood-load failed ($name, $server, round $round)" >&2
+        exit 1
+      }
+      printf '{"workload":"%s","server":"%s","round":%d,"result":%s}\n' \
+        "$name" "$server" "$round" "$out" >>"$runs"
+      python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("  %-22s %-9s round %s: %9.0f ops/s  p99 %7.1f us  errors %d  mismatches %d  hit %.3f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["ops_per_sec"], r["latency_us"]["p99"], r["errors"], r["mismatches"], r["hit_ratio"]))' \
+        "$out" "$name" "$server" "$round"
+    done
+  done
+}
+
+started=$(date +%s)
+echo "cuckood vs memcached: -t $threads -m $memory, $rounds rounds x ${duration}s (+${warmup}s warm-up); pinning: $pinning"
+start memcached "$memcached" "$memory"; port_a=$port
+start cuckood "$cuckood" "$memory"; port_b=$port
+for w in "${workloads[@]}"; do run_rounds "$w" "$port_a" "$port_b" "$warmup"; done
+for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+pids=()
+
+start memcached_m64 "$memcached" 64; port_a=$port
+start cuckood_m64 "$cuckood" 64; port_b=$port
+run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 1.5
+
+report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
+  --setting "servers -t $threads -m $memory (hit ratio: -m 64), generator 1 thread; $pinning"
+  --seconds "$(($(date +%s) - started))")
+[ "${BASELINE_ONLY:-0}" = 1 ] && report_args+=(--baseline-only)
+python3 "$here/report.py" "${report_args[@]}"

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Turns the runs of bench/compare.sh into the comparison table and chart.
+
+Input: one JSON object per line, {"workload", "server": memcached|cuckood, "round", "result"}
+where result is `cuckood-load --json` output. Output in --out: latest.md (table + machine),
+latest.json (the same, plus every round) and latest.png (gnuplot). The table is also printed.
+
+Ratios are cuckood / memcached per round (the two runs of a round are back to back), then the
+median over rounds; "spread" is the smallest and largest per-round ratio.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+SERVERS = ("memcached", "cuckood")
+HIT_RATIO_PREFIX = "zipf_read_through"
+
+DESCRIPTIONS = {
+    "mixed_90_10": "90% get / 10% set, uniform over 100k keys, 32 B values, 32 conns x depth 4",
+    "zipf_0.99": "as mixed_90_10 but keys drawn Zipf(0.99) by popularity",
+    "hot_keys": "100% get, every connection on the same 4 keys",
+    "large_100k": "90/10 get/set on 500 keys of 100 KB, 8 conns x depth 1",
+    "binary": "mixed_90_10 over the binary protocol",
+    "conns_500": "500 connections at 10k req/s in total (20/s each), 90/10 uniform: latency under "
+                 "many idle-ish connections, throughput fixed by the rate",
+    "zipf_read_through_m64": "-m 64, 200k keys of 200-1800 B (~3x memory), Zipf(0.99), every "
+                             "get miss followed by a set (cache-aside): hit ratio",
+}
+
+
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine(args):
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem_gb, 1),
+        "kernel": platform.release(),
+        "os": sh("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
+        "memcached": sh(args.memcached, "-V"),
+        "cuckood_commit": sh("git", "-C", repo, "rev-parse", "--short", "HEAD"),
+        "loadavg_1min_at_end": round(os.getloadavg()[0], 2),
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def spread(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def summarize(runs):
+    by = {}
+    for r in runs:
+        by.setdefault(r["workload"], {}).setdefault(r["server"], {})[r["round"]] = r["result"]
+    out = []
+    for name, servers in by.items():
+        w = {"workload": name, "description": DESCRIPTIONS.get(name, "")}
+        for s in SERVERS:
+            rs = [servers[s][k] for k in sorted(servers.get(s, {}))]
+            w[s] = {
+                "ops_per_sec": statistics.median(r["ops_per_sec"] for r in rs),
+                "p50_us": statistics.median(r["latency_us"]["p50"] for r in rs),
+                "p99_us": statistics.median(r["latency_us"]["p99"] for r in rs),
+                "p99_9_us": statistics.median(r["latency_us"]["p99_9"] for r in rs),
+                "hit_ratio": statistics.median(r["hit_ratio"] for r in rs),
+                "errors": sum(r["errors"] + r["preload"]["errors"] for r in rs),
+                "mismatches": sum(r["mismatches"] + r["preload"]["mismatches"] for r in rs),
+                "rounds": rs,
+            }
+        common = sorted(set(servers.get("memcached", {})) & set(servers.get("cuckood", {})))
+        m, c = servers["memcached"], servers["cuckood"]
+        w["ratio_ops"] = spread([c[k]["ops_per_sec"] / max(m[k]["ops_per_sec"], 1e-9) for k in common])
+        w["ratio_p99"] = spread([c[k]["latency_us"]["p99"] / max(m[k]["latency_us"]["p99"], 1e-9)
+                                 for k in common])
+        w["ratio_hit"] = spread([c[k]["hit_ratio"] / max(m[k]["hit_ratio"], 1e-9) for k in common])
+        out.append(w)
+    return out
+
+
+def fmt_ops(v):
+    return "%.0f" % v if v < 10000 else "%.1fk" % (v / 1000)
+
+
+def fmt_lat(s):
+    return "%.0f / %.0f / %.0f" % (s["p50_us"], s["p99_us"], s["p99_9_us"])
+
+
+def markdown(workloads, meta):
+    load = [w for w in workloads if not w["workload"].startswith(HIT_RATIO_PREFIX)]
+    hits = [w for w in workloads if w["workload"].startswith(HIT_RATIO_PREFIX)]
+    lines = [
+        "| workload | memcached ops/s | cuckood ops/s | ratio (spread) | memcached p50 / p99 / p99.9 µs "
+        "| cuckood p50 / p99 / p99.9 µs | p99 ratio | errors m / c | mismatches m / c |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for w in load:
+        m, c, r, p = w["memcached"], w["cuckood"], w["ratio_ops"], w["ratio_p99"]
+        lines.append("| %s | %s | %s | **%.2f×** (%.2f–%.2f) | %s | %s | %.2f | %d / %d | %d / %d |" % (
+            w["workload"], fmt_ops(m["ops_per_sec"]), fmt_ops(c["ops_per_sec"]), r["median"],
+            r["min"], r["max"], fmt_lat(m), fmt_lat(c), p["median"], m["errors"], c["errors"],
+            m["mismatches"], c["mismatches"]))
+    if hits:
+        lines += ["", "| hit ratio | memcached | cuckood | ratio (spread) | errors m / c | mismatches m / c |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for w in hits:
+            m, c, r = w["memcached"], w["cuckood"], w["ratio_hit"]
+            lines.append("| %s | %.4f | %.4f | **%.3f×** (%.3f–%.3f) | %d / %d | %d / %d |" % (
+                w["workload"], m["hit_ratio"], c["hit_ratio"], r["median"], r["min"], r["max"],
+                m["errors"], c["errors"], m["mismatches"], c["mismatches"]))
+    mc = meta["machine"]
+    lines += [
+        "",
+        "Setting: %s; %d rounds per workload, alternating memcached / cuckood; median of rounds. "
+        "Ratios are cuckood / memcached (ops/s: higher is better; p99: lower is better)."
+        % (meta["setting"], meta["rounds"]),
+        "Machine: %s, %s CPUs, %s GiB, %s, kernel %s; %s; cuckood %s; %s UTC; load average %.2f at "
+        "the end; whole comparison took %s s." % (
+            mc["cpu"], mc["cpus"], mc["memory_gib"], mc["os"], mc["kernel"], mc["memcached"],
+            mc["cuckood_commit"], mc["date_utc"], mc["loadavg_1min_at_end"], meta["seconds"]),
+    ]
+    if meta["baseline_only"]:
+        lines.append("BASELINE_ONLY: both columns are memcached (harness check), not cuckood.")
+    return "\n".join(lines) + "\n"
+
+
+def chart(workloads, out_dir, meta):
+    load = [w for w in workloads if not w["workload"].startswith(HIT_RATIO_PREFIX)]
+    hits = [w for w in workloads if w["workload"].startswith(HIT_RATIO_PREFIX)]
+    data = os.path.join(out_dir, ".chart.dat")
+    with open(data, "w") as f:
+        for w in load:
+            r, p = w["ratio_ops"], w["ratio_p99"]
+            f.write('"%s" %g %g %g %g %g %g\n' % (w["workload"], r["median"], r["min"], r["max"],
+                                                  p["median"], p["min"], p["max"]))
+    title = "cuckood / memcached, median of %d rounds (bars: min-max)" % meta["rounds"]
+    if meta["baseline_only"]:
+        title = "HARNESS CHECK: memcached / memcached, median of %d rounds" % meta["rounds"]
+    if hits:
+        title += ";  Zipf read-through hit ratio at -m 64: %.3f vs %.3f" % (
+            hits[0]["cuckood"]["hit_ratio"], hits[0]["memcached"]["hit_ratio"])
+    script = """
+set terminal pngcairo size 1100,520 font "sans,10" noenhanced
+set output '%s'
+set title "%s"
+set style data histograms
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set grid ytics
+set key top left
+set ylabel "ratio cuckood / memcached"
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "#444444"
+plot '%s' using 2:3:4:xtic(1) title "throughput ratio (higher is better)" lc rgb "#2e7d32", \\
+     '' using 5:6:7 title "p99 latency ratio (lower is better)" lc rgb "#c62828"
+""" % (os.path.join(out_dir, "latest.png"), title, data)
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, timeout=60)
+    finally:
+        os.remove(data)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--setting", required=True)
+    ap.add_argument("--cuckood", default="")
+    ap.add_argument("--memcached", default="/usr/bin/memcached")
+    ap.add_argument("--seconds", type=int, default=0)
+    ap.add_argument("--baseline-only", action="store_true")
+    args = ap.parse_args()
+
+    with open(args.runs) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+    workloads = summarize(runs)
+    meta = {
+        "setting": args.setting,
+        "rounds": max(r["round"] for r in runs),
+        "seconds": args.seconds,
+        "baseline_only": args.baseline_only,
+        "machine": machine(args),
+    }
+    table = markdown(workloads, meta)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "latest.md"), "w") as f:
+        f.write(table)
+    with open(os.path.join(args.out, "latest.json"), "w") as f:
+        json.dump(dict(meta, workloads=workloads), f, indent=1)
+        f.write("\n")
+    chart(workloads, args.out, meta)
+    print()
+    print(table, end="")
+    print("\nwrote %s/latest.md, latest.json, latest.png" % args.out)
+
+
+if __name__ == "__main__":
+    main()
