@@ -1,0 +1,93 @@
+// See connection.h. The common case — a recv buffer holding whole requests, nothing pending —
+// parses straight out of the kernel-filled buffer; only a partial request's tail is copied.
+#include "net/connection.h"
+
+#include <atomic>
+
+#include "net/log.h"
+
+namespace cuckood::net {
+
+namespace {
+// Input this far past the largest legal request without a request boundary is not a client
+// speaking the protocol; the decoders refuse long lines well before.
+constexpr size_t kRequestSlack = 64 * 1024;
+constexpr size_t kTraceBytes = 200;
+}  // namespace
+
+void Connection::receive(std::string_view data) noexcept {
+  if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
+  if (paused_ || !input_.empty()) {
+    input_.append(data, session_.bytes_wanted());
+    if (!paused_) process_pending();
+  } else {
+    consume_direct(data);
+  }
+  update_pause();
+}
+
+void Connection::consume_direct(std::string_view data) noexcept {
+  const size_t before = output_.size();
+  const size_t consumed = session_.process(data, output_);
+  trace(data, consumed, before);
+  if (consumed < data.size() && !session_.should_close()) {
+    input_.append(data.substr(consumed), session_.bytes_wanted());
+  }
+}
+
+void Connection::process_pending() noexcept {
+  const size_t wanted = session_.bytes_wanted();
+  if (input_.empty() || (wanted != 0 && input_.size() < wanted)) return;
+  const size_t before = output_.size();
+  const size_t consumed = session_.process(input_.view(), output_);
+  trace(input_.view(), consumed, before);
+  input_.consume(consumed);
+  const size_t limit = worker_.settings.max_item_size + kRequestSlack;
+  if (consumed == 0 && session_.bytes_wanted() == 0 && input_.size() > limit) {
+    broken_ = true;
+    if (worker_.server.verbosity.load(std::memory_order_relaxed) > 0) {
+      log_line("<%d no request boundary in %zu bytes; closing", fd_, input_.size());
+    }
+  }
+}
+
+void Connection::update_pause() noexcept {
+  if (!paused_ && backlog() > kHighWater) paused_ = true;
+}
+
+std::string_view Connection::unsent() noexcept {
+  if (sent_ == sending_.size()) {
+    sending_.clear();
+    sending_.swap(output_);
+    sent_ = 0;
+    if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
+  }
+  return std::string_view(sending_).substr(sent_);
+}
+
+void Connection::sent(size_t n) noexcept {
+  sent_ += n;
+  if (sent_ == sending_.size() && sending_.capacity() > kKeepOutputCapacity) {
+    std::string().swap(sending_);
+    sent_ = 0;
+  }
+  if (paused_ && backlog() <= kLowWater) {
+    paused_ = false;
+    process_pending();
+    update_pause();
+  }
+}
+
+void Connection::trace(std::string_view input, size_t consumed,
+                       size_t output_before) const noexcept {
+  if (worker_.server.verbosity.load(std::memory_order_relaxed) < 2) return;
+  if (consumed > 0) {
+    log_line("<%d %s", fd_, printable(input.substr(0, consumed), kTraceBytes).c_str());
+  }
+  if (output_.size() > output_before) {
+    log_line(">%d %s", fd_,
+             printable(std::string_view(output_).substr(output_before), kTraceBytes).c_str());
+  }
+}
+
+}  // namespace cuckood::net

@@ -1,0 +1,78 @@
+// One client connection's byte flow, shared by both I/O engines: received bytes go to the
+// protocol Session (parsed in place when no partial request is pending), responses collect in
+// an output string that the engine sends once per loop turn. Also the backpressure rule: when
+// the unsent output passes kHighWater, input is held (and the engine stops reading) until it
+// drains below kLowWater. No socket calls here: the engine owns the fd and its I/O.
+//
+// Threading: used by its worker's thread only.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "net/input_buffer.h"
+#include "proto/session.h"
+#include "proto/worker.h"
+
+namespace cuckood::net {
+
+class Connection {
+ public:
+  static constexpr size_t kHighWater = size_t{4} << 20;  // stop reading above this backlog
+  static constexpr size_t kLowWater = size_t{1} << 20;   // resume at or below this one
+  // Kept by an emptied output string; above it the memory goes back (idle connections stay
+  // small).
+  static constexpr size_t kKeepOutputCapacity = 64 * 1024;
+
+  Connection(int fd, proto::Worker& worker) noexcept : fd_(fd), worker_(worker), session_(worker) {}
+
+  int fd() const noexcept { return fd_; }
+
+  // Bytes arrived: parsed now, or held while the output backlog is over the high-water mark.
+  // `data` is only used during the call.
+  void receive(std::string_view data) noexcept;
+
+  // The peer will send nothing more (EOF). The connection finishes once its output is sent.
+  void peer_closed() noexcept { peer_closed_ = true; }
+
+  // Whether the engine should be reading: not paused by backlog, not closing, peer open.
+  bool wants_input() const noexcept {
+    return !paused_ && !peer_closed_ && !session_.should_close() && !broken_;
+  }
+
+  bool has_unsent() const noexcept { return sent_ < sending_.size() || !output_.empty(); }
+
+  // The bytes to send next; stable until sent() is called, even if more output is produced
+  // meanwhile (io_uring reads them asynchronously).
+  std::string_view unsent() noexcept;
+
+  // `n` bytes of unsent() went out. May resume held input once the backlog has drained.
+  void sent(size_t n) noexcept;
+
+  // Nothing more will happen on this connection: close it now.
+  bool finished() const noexcept {
+    return broken_ || ((peer_closed_ || session_.should_close()) && !paused_ && !has_unsent());
+  }
+
+  size_t backlog() const noexcept { return sending_.size() - sent_ + output_.size(); }
+
+ private:
+  void process_pending() noexcept;
+  void consume_direct(std::string_view data) noexcept;
+  void update_pause() noexcept;
+  void trace(std::string_view input, size_t consumed, size_t output_before) const noexcept;
+
+  int fd_;
+  proto::Worker& worker_;
+  proto::Session session_;
+  InputBuffer input_;    // partial request, or input held while paused
+  std::string output_;   // responses not yet handed to the engine
+  std::string sending_;  // handed to the engine by unsent(); stable until sent
+  size_t sent_ = 0;      // bytes of sending_ already sent
+  bool paused_ = false;
+  bool peer_closed_ = false;
+  bool broken_ = false;  // input without a request boundary beyond any legal size
+};
+
+}  // namespace cuckood::net

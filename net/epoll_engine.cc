@@ -1,0 +1,228 @@
+// The epoll engine: the same behaviour as the io_uring engine on any Linux (and the fallback
+// when io_uring is disabled or too old). Level-triggered: per turn, at most one read of up to
+// 64 KiB per readable connection (parsed in place in the worker's read buffer) and one send
+// per connection with output, then interest updated — EPOLLIN only while the connection
+// wants input (backpressure), EPOLLOUT only while output waits.
+// Kernel: epoll (2.6), accept4 (2.6.28).
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "net/connection.h"
+#include "net/engine.h"
+#include "net/log.h"
+
+namespace cuckood::net {
+
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr int kMaxEvents = 256;
+constexpr int kMaxAcceptsPerTurn = 64;  // others wait one turn; served connections keep pace
+constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+
+// epoll_event.data: a connection's slot, or one of these.
+constexpr uint64_t kListenerTag = UINT64_MAX;
+constexpr uint64_t kStopTag = UINT64_MAX - 1;
+
+struct EpollConnection {
+  EpollConnection(int fd, proto::Worker& worker) noexcept : conn(fd, worker) {}
+  Connection conn;
+  uint32_t events = EPOLLIN;  // current interest
+  bool queued = false;        // in the end-of-turn list
+  bool aborted = false;       // reset or I/O error: close without sending
+};
+
+class EpollLoop final : public EventLoop {
+ public:
+  EpollLoop(WorkerState& state, UniqueFd listener)
+      : state_(state),
+        listener_(std::move(listener)),
+        epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+        read_buffer_(kReadBufferSize) {
+    if (!epoll_.valid()) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    watch(listener_.get(), EPOLLIN, kListenerTag);
+    watch(state_.env().stop.fd(), EPOLLIN, kStopTag);
+  }
+
+  ~EpollLoop() override {
+    for (auto& c : connections_) {
+      if (c) close_now(*c);
+    }
+  }
+
+  void run() noexcept override;
+
+ private:
+  void watch(int fd, uint32_t events, uint64_t tag) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+    }
+  }
+  void accept_some() noexcept;
+  void on_ready(uint32_t slot, uint32_t events) noexcept;
+  void begin_stop() noexcept;
+  void schedule(uint32_t slot) noexcept;
+  void service(uint32_t slot) noexcept;
+  void close_now(EpollConnection& c) noexcept;
+
+  WorkerState& state_;
+  UniqueFd listener_;
+  UniqueFd epoll_;
+  std::vector<char> read_buffer_;
+  std::vector<std::unique_ptr<EpollConnection>> connections_;  // by slot
+  std::vector<uint32_t> free_slots_;
+  std::vector<uint32_t> scheduled_;
+  size_t open_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+void EpollLoop::run() noexcept {
+  epoll_event events[kMaxEvents];
+  for (;;) {
+    for (const uint32_t slot : scheduled_) service(slot);
+    scheduled_.clear();
+    if (stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) break;
+    const auto timeout = stopping_ ? kDrainPoll : kIdleTick;
+    const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(timeout.count()));
+    if (n < 0 && errno != EINTR) {
+      log_line("epoll_wait: %s; worker stops", std::strerror(errno));
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const uint64_t tag = events[i].data.u64;
+      if (tag == kListenerTag) {
+        accept_some();
+      } else if (tag == kStopTag) {
+        begin_stop();
+      } else {
+        on_ready(static_cast<uint32_t>(tag), events[i].events);
+      }
+    }
+    state_.end_turn();
+  }
+}
+
+void EpollLoop::accept_some() noexcept {
+  for (int i = 0; i < kMaxAcceptsPerTurn && !stopping_; ++i) {
+    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EINTR && state_.verbosity() > 0) {
+        log_line("accept: %s", std::strerror(errno));
+      }
+      return;
+    }
+    if (!state_.admit(fd)) continue;
+    uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<uint32_t>(connections_.size());
+      connections_.emplace_back();
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = slot;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      state_.release(fd);
+      ::close(fd);
+      free_slots_.push_back(slot);
+      continue;
+    }
+    connections_[slot] = std::make_unique<EpollConnection>(fd, state_.worker());
+    ++open_;
+  }
+}
+
+void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
+  EpollConnection& c = *connections_[slot];
+  if (events & EPOLLERR) {
+    c.aborted = true;
+  } else if (c.conn.wants_input() && !stopping_ && (events & (EPOLLIN | EPOLLHUP))) {
+    const ssize_t n = ::recv(c.conn.fd(), read_buffer_.data(), read_buffer_.size(), 0);
+    if (n > 0) {
+      c.conn.receive(std::string_view(read_buffer_.data(), static_cast<size_t>(n)));
+    } else if (n == 0) {
+      c.conn.peer_closed();
+    } else if (errno != EAGAIN && errno != EINTR) {
+      c.aborted = true;
+    }
+  } else if (events & EPOLLHUP) {
+    c.aborted = true;  // both directions are gone: nothing can be sent any more
+  }
+  schedule(slot);
+}
+
+void EpollLoop::begin_stop() noexcept {
+  stopping_ = true;
+  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state_.env().stop.fd(), nullptr);
+  for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+    if (connections_[slot]) schedule(slot);
+  }
+}
+
+void EpollLoop::schedule(uint32_t slot) noexcept {
+  EpollConnection& c = *connections_[slot];
+  if (c.queued) return;
+  c.queued = true;
+  scheduled_.push_back(slot);
+}
+
+// Once per turn per active connection: its single send, then close or update interest.
+void EpollLoop::service(uint32_t slot) noexcept {
+  EpollConnection& c = *connections_[slot];
+  c.queued = false;
+  Connection& conn = c.conn;
+  if (!c.aborted && conn.has_unsent()) {
+    const std::string_view out = conn.unsent();
+    const ssize_t n = ::send(conn.fd(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      conn.sent(static_cast<size_t>(n));
+    } else if (errno != EAGAIN && errno != EINTR) {
+      c.aborted = true;  // EPIPE, ECONNRESET: the peer is gone
+    }
+  }
+  if (c.aborted || conn.finished() || (stopping_ && !conn.has_unsent())) {
+    close_now(c);
+    connections_[slot].reset();
+    free_slots_.push_back(slot);
+    --open_;
+    return;
+  }
+  const uint32_t wanted =
+      (conn.wants_input() && !stopping_ ? EPOLLIN : 0u) | (conn.has_unsent() ? EPOLLOUT : 0u);
+  if (wanted != c.events) {
+    epoll_event ev{};
+    ev.events = wanted;
+    ev.data.u64 = slot;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, conn.fd(), &ev);
+    c.events = wanted;
+  }
+}
+
+void EpollLoop::close_now(EpollConnection& c) noexcept {
+  state_.release(c.conn.fd());
+  ::close(c.conn.fd());  // also leaves the epoll set
+}
+
+}  // namespace
+
+std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, UniqueFd listener) {
+  return std::make_unique<EpollLoop>(state, std::move(listener));
+}
+
+}  // namespace cuckood::net

@@ -1,0 +1,60 @@
+// The unconsumed tail of a connection's input: a partial request waiting for more bytes, or
+// input held back while the connection's output drains. Empty for most connections most of
+// the time (complete requests are parsed straight out of the receive buffer), so an idle
+// connection costs no memory here. No kernel feature.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cuckood::net {
+
+class InputBuffer {
+ public:
+  // Above this capacity, an emptied buffer gives its memory back.
+  static constexpr size_t kKeepCapacity = 16 * 1024;
+
+  bool empty() const noexcept { return data_.size() == begin_; }
+  size_t size() const noexcept { return data_.size() - begin_; }
+  std::string_view view() const noexcept { return std::string_view(data_).substr(begin_); }
+  size_t capacity() const noexcept { return data_.capacity(); }
+
+  // Appends `bytes`. `wanted` is how many bytes the request at the front needs in all (0 =
+  // unknown): the buffer grows to it at once, so a large value is copied once, not
+  // reallocated per chunk.
+  void append(std::string_view bytes, size_t wanted) {
+    compact();
+    const size_t need = data_.size() + bytes.size();
+    if (need > data_.capacity()) data_.reserve(wanted > need ? wanted : need);
+    data_.append(bytes);
+  }
+
+  // Drops the first `n` bytes (consumed by the parser). Amortised O(n): the tail moves to the
+  // front only when the next append needs the room.
+  void consume(size_t n) noexcept {
+    begin_ += n;
+    if (begin_ == data_.size()) {
+      begin_ = 0;
+      if (data_.capacity() > kKeepCapacity) {
+        std::string().swap(data_);
+      } else {
+        data_.clear();
+      }
+    }
+  }
+
+ private:
+  // Moves the unconsumed tail to the front, so the buffer never holds consumed bytes for
+  // longer than one append. The tail is a partial request, usually small.
+  void compact() {
+    if (begin_ == 0) return;
+    data_.erase(0, begin_);
+    begin_ = 0;
+  }
+
+  std::string data_;
+  size_t begin_ = 0;
+};
+
+}  // namespace cuckood::net

@@ -1,0 +1,74 @@
+// See net_server.h. Each worker builds its WorkerState and event loop on its own thread (the
+// cache registers the calling thread; a SINGLE_ISSUER ring belongs to its creator) and
+// reports success or the set-up exception through a promise.
+#include "net/net_server.h"
+
+#include <exception>
+#include <future>
+#include <utility>
+
+#include "net/engine.h"
+#include "net/listener.h"
+#include "net/log.h"
+
+namespace cuckood::net {
+
+NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
+                     proto::ServerState& server)
+    : env_{cache, settings, server, stop_} {
+  std::vector<UniqueFd> listeners =
+      open_listeners(settings.listen_address, settings.port, settings.threads);
+  if (settings.io_engine == "epoll") {
+    use_uring_ = false;
+  } else if (const std::string reason = probe_uring(); !reason.empty()) {
+    use_uring_ = false;
+    log_line("io_uring unavailable (%s); using epoll", reason.c_str());
+  }
+
+  std::vector<std::future<void>> ready;
+  try {
+    for (UniqueFd& listener : listeners) {
+      proto::CommandStats& stats = server.add_worker();
+      std::promise<void> started;
+      ready.push_back(started.get_future());
+      threads_.emplace_back(
+          [this, &stats, fd = std::move(listener), started = std::move(started)]() mutable {
+            std::unique_ptr<WorkerState> state;
+            std::unique_ptr<EventLoop> loop;
+            try {
+              state = std::make_unique<WorkerState>(env_, stats);
+              loop = use_uring_ ? make_uring_loop(*state, std::move(fd))
+                                : make_epoll_loop(*state, std::move(fd));
+            } catch (...) {
+              started.set_exception(std::current_exception());
+              return;
+            }
+            started.set_value();
+            loop->run();
+          });
+    }
+    for (std::future<void>& f : ready) f.get();
+  } catch (...) {
+    stop_and_join();
+    throw;
+  }
+}
+
+NetServer::~NetServer() {
+  stop_and_join();
+}
+
+int NetServer::run() {
+  const int signal = stop_.wait();
+  stop_and_join();
+  return signal;
+}
+
+void NetServer::stop_and_join() noexcept {
+  stop_.request();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+}  // namespace cuckood::net

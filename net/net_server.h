@@ -1,0 +1,47 @@
+// The network front end as main sees it: listeners, the choice of I/O engine, the worker
+// threads and the stop signal. Construction does everything that can fail (so main can report
+// it before logging that it listens); run() serves until SIGINT/SIGTERM or `shutdown`.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "cache/cache.h"
+#include "net/stop_signal.h"
+#include "net/worker_state.h"
+#include "proto/settings.h"
+#include "proto/stats.h"
+
+namespace cuckood::net {
+
+class NetServer {
+ public:
+  // Blocks SIGINT/SIGTERM, opens the listeners (ListenError), picks the engine — io_uring
+  // unless settings say epoll; epoll when io_uring is unusable, logged once on stderr — and
+  // starts settings.threads workers, returning once each is serving. Throws ListenError or
+  // std::system_error; then no thread is left running.
+  NetServer(cache::Cache& cache, const proto::Settings& settings, proto::ServerState& server);
+  ~NetServer();
+  NetServer(const NetServer&) = delete;
+  NetServer& operator=(const NetServer&) = delete;
+
+  // "io_uring" or "epoll".
+  std::string_view engine_name() const noexcept { return use_uring_ ? "io_uring" : "epoll"; }
+
+  // Serves until SIGINT/SIGTERM or a `shutdown` command, then stops the workers (each sends
+  // what it has already produced, see kDrainTimeout) and joins them. Returns the signal
+  // number, or 0 for `shutdown`.
+  int run();
+
+ private:
+  void stop_and_join() noexcept;
+
+  StopSignal stop_;
+  ServerEnv env_;
+  bool use_uring_ = true;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace cuckood::net

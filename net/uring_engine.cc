@@ -1,0 +1,342 @@
+// The io_uring engine: per worker one ring, one SO_REUSEPORT listener with a multishot accept,
+// one provided-buffer ring shared by the worker's connections, and per connection a multishot
+// recv. A loop turn: queue this turn's sends, re-arms and cancels; one
+// io_uring_submit_and_wait; handle every completion, recycling each receive buffer as soon as
+// its bytes are parsed or copied; publish the recycled buffers and advance the CQ once.
+// Kernel: 6.0 (multishot recv, buffer rings, multishot accept); 6.1 for DEFER_TASKRUN,
+// used when present (see uring_setup.h).
+//
+// Rules the code relies on:
+//   - A multishot request stays armed while its completions carry IORING_CQE_F_MORE; it is
+//     re-armed only after one arrives without it.
+//   - -ENOBUFS ends a multishot recv when the buffer ring is empty: the bytes stay in the
+//     socket; the recv is re-armed at the end of the turn, after this turn's buffers are
+//     recycled. Nothing is dropped.
+//   - A connection's slot is freed only when no request of it is in flight (`inflight` == 0),
+//     so a completion never finds its slot reused.
+#include <liburing.h>
+
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "net/buffer_ring.h"
+#include "net/connection.h"
+#include "net/engine.h"
+#include "net/log.h"
+#include "net/uring_setup.h"
+
+namespace cuckood::net {
+
+namespace {
+
+constexpr unsigned kRingEntries = 1024;
+constexpr uint16_t kBufferGroup = 0;
+constexpr unsigned kBufferCount = 256;     // 256 x 16 KiB: 4 MiB of address space per worker,
+constexpr size_t kBufferSize = 16 * 1024;  // resident only as far as traffic touches it
+constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+
+// user_data: the operation in the low byte, the connection slot above it.
+enum class Op : uint8_t { kAccept, kStop, kRecv, kSend, kCancel, kIgnore };
+constexpr uint64_t pack(Op op, uint32_t slot = 0) noexcept {
+  return (uint64_t{slot} << 8) | static_cast<uint8_t>(op);
+}
+constexpr Op op_of(uint64_t user_data) noexcept {
+  return static_cast<Op>(user_data & 0xff);
+}
+constexpr uint32_t slot_of(uint64_t user_data) noexcept {
+  return static_cast<uint32_t>(user_data >> 8);
+}
+
+__kernel_timespec to_timespec(std::chrono::milliseconds ms) noexcept {
+  return {.tv_sec = ms.count() / 1000, .tv_nsec = (ms.count() % 1000) * 1'000'000};
+}
+
+struct UringConnection {
+  UringConnection(int fd, proto::Worker& worker) noexcept : conn(fd, worker) {}
+  Connection conn;
+  int inflight = 0;  // submitted requests whose last completion has not arrived
+  bool recv_armed = false;
+  bool recv_cancelling = false;
+  bool send_inflight = false;
+  bool queued = false;   // in the end-of-turn list
+  bool aborted = false;  // reset or I/O error: close without sending
+  bool closing = false;  // cancel sent; freed when inflight drops to 0
+};
+
+class UringLoop final : public EventLoop {
+ public:
+  UringLoop(WorkerState& state, UniqueFd listener) : state_(state), listener_(std::move(listener)) {
+    if (const int rc = init_worker_ring(ring_, kRingEntries); rc < 0) {
+      throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init");
+    }
+    try {
+      buffers_.emplace(ring_, kBufferGroup, kBufferCount, kBufferSize);
+    } catch (...) {
+      io_uring_queue_exit(&ring_);
+      throw;
+    }
+  }
+
+  ~UringLoop() override {
+    buffers_.reset();
+    io_uring_queue_exit(&ring_);  // cancels whatever is still armed
+    for (auto& c : connections_) {
+      if (c) close_now(*c);
+    }
+  }
+
+  void run() noexcept override;
+
+ private:
+  io_uring_sqe* sqe() noexcept;
+  void arm_accept() noexcept;
+  void handle(const io_uring_cqe& cqe) noexcept;
+  void on_accept(const io_uring_cqe& cqe) noexcept;
+  void on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept;
+  void on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept;
+  void begin_stop() noexcept;
+  void schedule(uint32_t slot) noexcept;
+  void end_of_turn_io() noexcept;
+  void service(uint32_t slot) noexcept;
+  void close_now(UringConnection& c) noexcept;
+
+  WorkerState& state_;
+  UniqueFd listener_;
+  io_uring ring_{};
+  std::optional<BufferRing> buffers_;
+  std::vector<std::unique_ptr<UringConnection>> connections_;  // by slot
+  std::vector<uint32_t> free_slots_;
+  std::vector<uint32_t> scheduled_;  // slots with work for the end of the turn
+  size_t open_ = 0;
+  bool accept_armed_ = false;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+io_uring_sqe* UringLoop::sqe() noexcept {
+  io_uring_sqe* s = io_uring_get_sqe(&ring_);
+  while (s == nullptr) {  // SQ full: hand the batch to the kernel early (rare)
+    io_uring_submit(&ring_);
+    s = io_uring_get_sqe(&ring_);
+  }
+  return s;
+}
+
+void UringLoop::arm_accept() noexcept {
+  // Blocking accepted sockets: io_uring waits for readiness itself; O_NONBLOCK would only
+  // turn its internal retries into -EAGAIN completions.
+  io_uring_sqe* s = sqe();
+  io_uring_prep_multishot_accept(s, listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(s, pack(Op::kAccept));
+  accept_armed_ = true;
+}
+
+void UringLoop::run() noexcept {
+  arm_accept();
+  io_uring_sqe* s = sqe();
+  io_uring_prep_poll_add(s, state_.env().stop.fd(), POLLIN);
+  io_uring_sqe_set_data64(s, pack(Op::kStop));
+
+  for (;;) {
+    end_of_turn_io();
+    if (stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) break;
+    __kernel_timespec timeout = to_timespec(stopping_ ? kDrainPoll : kIdleTick);
+    io_uring_cqe* first = nullptr;
+    const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
+      log_line("io_uring_submit_and_wait: %s; worker stops", std::strerror(-rc));
+      break;
+    }
+    unsigned head;
+    unsigned count = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      handle(*cqe);
+      ++count;
+    }
+    io_uring_cq_advance(&ring_, count);
+    buffers_->publish();
+    state_.end_turn();
+  }
+}
+
+void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
+  const Op op = op_of(cqe.user_data);
+  switch (op) {
+    case Op::kAccept:
+      on_accept(cqe);
+      return;
+    case Op::kStop:
+      begin_stop();
+      return;
+    case Op::kIgnore:
+      return;
+    case Op::kRecv:
+    case Op::kSend:
+    case Op::kCancel:
+      break;
+  }
+  const uint32_t slot = slot_of(cqe.user_data);
+  UringConnection& c = *connections_[slot];
+  if (op == Op::kRecv) {
+    on_recv(c, cqe);
+  } else if (op == Op::kSend) {
+    on_send(c, cqe);
+  } else {
+    --c.inflight;
+  }
+  schedule(slot);
+}
+
+void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
+  if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;  // re-armed at end of turn
+  if (cqe.res < 0) {
+    if (cqe.res != -ECANCELED && state_.verbosity() > 0) {
+      log_line("accept: %s", std::strerror(-cqe.res));
+    }
+    return;
+  }
+  const int fd = cqe.res;
+  if (stopping_) {
+    ::close(fd);
+    return;
+  }
+  if (!state_.admit(fd)) return;
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(connections_.size());
+    connections_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  connections_[slot] = std::make_unique<UringConnection>(fd, state_.worker());
+  ++open_;
+  schedule(slot);  // arms its recv
+}
+
+void UringLoop::on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept {
+  if (!(cqe.flags & IORING_CQE_F_MORE)) {
+    c.recv_armed = false;
+    c.recv_cancelling = false;
+    --c.inflight;
+  }
+  if (cqe.flags & IORING_CQE_F_BUFFER) {
+    const auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    if (cqe.res > 0 && !c.closing) c.conn.receive(buffers_->data(id, static_cast<size_t>(cqe.res)));
+    buffers_->recycle(id);
+  }
+  if (cqe.res == 0) {
+    c.conn.peer_closed();
+  } else if (cqe.res < 0 && cqe.res != -ENOBUFS && cqe.res != -ECANCELED) {
+    c.aborted = true;  // reset by peer or another socket error
+  }
+}
+
+void UringLoop::on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept {
+  --c.inflight;
+  c.send_inflight = false;
+  if (cqe.res < 0) {
+    c.aborted = true;  // EPIPE, ECONNRESET: the peer is gone
+    return;
+  }
+  c.conn.sent(static_cast<size_t>(cqe.res));
+}
+
+void UringLoop::begin_stop() noexcept {
+  stopping_ = true;
+  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  if (accept_armed_) {
+    io_uring_sqe* s = sqe();
+    io_uring_prep_cancel64(s, pack(Op::kAccept), 0);
+    io_uring_sqe_set_data64(s, pack(Op::kIgnore));
+  }
+  for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+    if (connections_[slot]) schedule(slot);
+  }
+}
+
+void UringLoop::schedule(uint32_t slot) noexcept {
+  UringConnection& c = *connections_[slot];
+  if (c.queued) return;
+  c.queued = true;
+  scheduled_.push_back(slot);
+}
+
+void UringLoop::end_of_turn_io() noexcept {
+  if (!accept_armed_ && !stopping_) arm_accept();
+  for (const uint32_t slot : scheduled_) service(slot);
+  scheduled_.clear();
+}
+
+// Decides, once per turn, what one connection needs: its single send of the turn, a recv
+// re-arm or cancel, or closing.
+void UringLoop::service(uint32_t slot) noexcept {
+  UringConnection& c = *connections_[slot];
+  c.queued = false;
+  Connection& conn = c.conn;
+  const bool done = c.aborted || conn.finished() || (stopping_ && !conn.has_unsent());
+  if (done && !c.send_inflight) c.closing = true;
+  if (c.closing) {
+    if (c.inflight == 0) {
+      close_now(c);
+      connections_[slot].reset();
+      free_slots_.push_back(slot);
+      --open_;
+    } else if (c.recv_armed && !c.recv_cancelling) {
+      io_uring_sqe* s = sqe();
+      io_uring_prep_cancel64(s, pack(Op::kRecv, slot), 0);
+      io_uring_sqe_set_data64(s, pack(Op::kCancel, slot));
+      ++c.inflight;
+      c.recv_cancelling = true;
+    }
+    return;
+  }
+  if (!c.send_inflight && conn.has_unsent()) {
+    const std::string_view out = conn.unsent();
+    io_uring_sqe* s = sqe();
+    io_uring_prep_send(s, conn.fd(), out.data(), out.size(), MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(s, pack(Op::kSend, slot));
+    ++c.inflight;
+    c.send_inflight = true;
+  }
+  const bool want_input = conn.wants_input() && !stopping_;
+  if (want_input && !c.recv_armed) {
+    io_uring_sqe* s = sqe();
+    io_uring_prep_recv_multishot(s, conn.fd(), nullptr, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT;
+    s->buf_group = buffers_->group();
+    io_uring_sqe_set_data64(s, pack(Op::kRecv, slot));
+    ++c.inflight;
+    c.recv_armed = true;
+  } else if (!want_input && c.recv_armed && !c.recv_cancelling) {
+    // Backpressure or end of input: stop the multishot recv; bytes that still arrive
+    // before the cancel lands are held by the Connection, not dropped.
+    io_uring_sqe* s = sqe();
+    io_uring_prep_cancel64(s, pack(Op::kRecv, slot), 0);
+    io_uring_sqe_set_data64(s, pack(Op::kCancel, slot));
+    ++c.inflight;
+    c.recv_cancelling = true;
+  }
+}
+
+void UringLoop::close_now(UringConnection& c) noexcept {
+  state_.release(c.conn.fd());
+  ::close(c.conn.fd());
+}
+
+}  // namespace
+
+std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, UniqueFd listener) {
+  return std::make_unique<UringLoop>(state, std::move(listener));
+}
+
+}  // namespace cuckood::net

@@ -1,0 +1,83 @@
+// See uring_setup.h and engine.h (probe_uring). The probe runs the exact feature set the
+// engine uses — a multishot recv selecting from a registered buffer ring — on a socketpair,
+// because no probe opcode tells multishot recv (6.0) apart from plain recv.
+#include "net/uring_setup.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "net/buffer_ring.h"
+#include "net/engine.h"
+#include "net/unique_fd.h"
+
+namespace cuckood::net {
+
+int init_worker_ring(io_uring& ring, unsigned entries) noexcept {
+  constexpr unsigned kFlagChoices[] = {
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN,
+      IORING_SETUP_COOP_TASKRUN,
+      0,
+  };
+  int rc = -EINVAL;
+  for (const unsigned flags : kFlagChoices) {
+    io_uring_params params{};
+    params.flags = flags | IORING_SETUP_CQSIZE;
+    params.cq_entries = entries * 4;
+    rc = io_uring_queue_init_params(entries, &ring, &params);
+    if (rc != -EINVAL) return rc;  // success, or a reason no flag choice will fix
+  }
+  return rc;
+}
+
+namespace {
+
+std::string describe(const char* what, int negative_errno) {
+  return std::string(what) + ": " + std::strerror(-negative_errno);
+}
+
+std::string probe_multishot_recv(io_uring& ring) {
+  std::optional<BufferRing> buffers;
+  try {
+    buffers.emplace(ring, 0, 2, 64);
+  } catch (const std::system_error& e) {
+    return std::string("provided buffer rings: ") + e.what();
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    return describe("socketpair", -errno);
+  }
+  const UniqueFd ours(pair[0]);
+  const UniqueFd theirs(pair[1]);
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_recv_multishot(sqe, ours.get(), nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = buffers->group();
+  if (::write(theirs.get(), "x", 1) != 1) return describe("write", -errno);
+  io_uring_cqe* cqe = nullptr;
+  __kernel_timespec timeout{.tv_sec = 1, .tv_nsec = 0};
+  if (const int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, nullptr); rc < 0) {
+    return describe("io_uring_submit_and_wait_timeout", rc);
+  }
+  if (cqe->res < 0) return describe("multishot recv", cqe->res);
+  if (cqe->res != 1 || !(cqe->flags & IORING_CQE_F_MORE)) return "multishot recv unsupported";
+  io_uring_cqe_seen(&ring, cqe);
+  return {};
+}
+
+}  // namespace
+
+std::string probe_uring() {
+  io_uring ring;
+  if (const int rc = init_worker_ring(ring, 8); rc < 0) return describe("io_uring_setup", rc);
+  std::string reason = probe_multishot_recv(ring);
+  io_uring_queue_exit(&ring);  // also cancels the probe's still-armed recv
+  return reason;
+}
+
+}  // namespace cuckood::net

@@ -1,0 +1,55 @@
+// See worker_state.h. The connection limit is one shared counter touched on accept and close
+// only, never per request.
+#include "net/worker_state.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "net/log.h"
+
+namespace cuckood::net {
+
+namespace {
+constexpr std::string_view kTooManyConnections = "ERROR Too many open connections\r\n";
+}
+
+WorkerState::WorkerState(ServerEnv& env, proto::CommandStats& stats)
+    : env_(env),
+      ctx_(env.cache.register_worker()),
+      worker_{env.cache, *ctx_, env.settings, env.server, stats} {}
+
+bool WorkerState::admit(int fd) noexcept {
+  proto::ServerState& s = env_.server;
+  const uint64_t limit = static_cast<uint64_t>(env_.settings.max_connections);
+  if (s.curr_connections.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    s.curr_connections.fetch_sub(1, std::memory_order_relaxed);
+    s.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    // A fresh socket's send buffer is empty: this short write completes at once.
+    [[maybe_unused]] const ssize_t n = ::send(
+        fd, kTooManyConnections.data(), kTooManyConnections.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(fd);
+    if (verbosity() > 0) log_line("<%d refused: too many open connections", fd);
+    return false;
+  }
+  s.total_connections.fetch_add(1, std::memory_order_relaxed);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (verbosity() > 0) log_line("<%d new auto-negotiating client connection", fd);
+  return true;
+}
+
+void WorkerState::release(int fd) noexcept {
+  env_.server.curr_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (verbosity() > 0) log_line("<%d connection closed.", fd);
+}
+
+void WorkerState::end_turn() noexcept {
+  env_.cache.quiescent(*ctx_);
+  if (env_.server.shutdown_requested.load(std::memory_order_relaxed)) env_.stop.request();
+}
+
+}  // namespace cuckood::net

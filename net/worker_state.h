@@ -1,0 +1,54 @@
+// What each worker thread holds whichever I/O engine runs it: its cache context and protocol
+// Worker, the admission of new connections against -c, and the per-turn duties (cache
+// quiescence, noticing a `shutdown` command). Kernel: setsockopt(TCP_NODELAY) only.
+//
+// Threading: a WorkerState belongs to its worker thread; it is created on that thread
+// because the cache registers the calling thread. ServerEnv is shared and read-only.
+#pragma once
+
+#include <memory>
+
+#include "cache/cache.h"
+#include "net/stop_signal.h"
+#include "proto/settings.h"
+#include "proto/stats.h"
+#include "proto/worker.h"
+
+namespace cuckood::net {
+
+// Everything the workers share; outlives them.
+struct ServerEnv {
+  cache::Cache& cache;
+  const proto::Settings& settings;
+  proto::ServerState& server;
+  StopSignal& stop;
+};
+
+class WorkerState {
+ public:
+  WorkerState(ServerEnv& env, proto::CommandStats& stats);
+  WorkerState(const WorkerState&) = delete;
+  WorkerState& operator=(const WorkerState&) = delete;
+
+  proto::Worker& worker() noexcept { return worker_; }
+  ServerEnv& env() noexcept { return env_; }
+  int verbosity() const noexcept { return env_.server.verbosity.load(std::memory_order_relaxed); }
+
+  // A connection was accepted. Within -c: counts it, sets TCP_NODELAY and returns true (the
+  // caller owns `fd`). Beyond -c: sends memcached's refusal, closes `fd`, returns false.
+  bool admit(int fd) noexcept;
+
+  // An admitted connection was closed.
+  void release(int fd) noexcept;
+
+  // Once per event-loop turn, outside any request: lets cache reclamation progress, refreshes
+  // the cache clock, and turns a `shutdown` command into a stop request.
+  void end_turn() noexcept;
+
+ private:
+  ServerEnv& env_;
+  std::unique_ptr<cache::WorkerContext> ctx_;
+  proto::Worker worker_;
+};
+
+}  // namespace cuckood::net
