@@ -1,6 +1,11 @@
-// memcached's text protocol (classic commands; meta commands in a later step): decodes every
-// complete request line (and data block) in the input, runs it through the command layer
-// (proto/commands.h) and appends the text response.
+// memcached's text protocol (classic and meta commands): frames the input into command lines
+// and data blocks, hands each line to its handler (proto/text_handlers.h, one table from
+// command name to handler) and appends the text responses.
+//
+// Resumable: a Session presents the unconsumed input again with more bytes appended, so the
+// codec remembers only what spares it rescanning — how far a partial line is known to hold no
+// newline, how many bytes a storage command waits for, how many refused bytes are still to be
+// swallowed. A value is never buffered here; it is a view into the input once complete.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +25,13 @@ class TextProtocol {
                  SessionControl& control) noexcept;
 
  private:
-  // TO BE DESIGNED by the text codec: e.g. bytes still to swallow after a refused value.
+  // Bytes of a refused (too large) value still to discard as they arrive.
   uint64_t swallow_ = 0;
+  // A storage command line whose value is incomplete is left unconsumed; this is how many
+  // bytes (line + value + "\r\n") it needs, so that a call with fewer returns at once.
+  size_t waiting_for_ = 0;
+  // Bytes at the front of the unconsumed input already known to contain no '\n'.
+  size_t scanned_ = 0;
 };
 
 }  // namespace cuckood::proto

@@ -1,0 +1,104 @@
+// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats.
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+
+#include "proto/commands.h"
+#include "proto/settings.h"
+#include "proto/text_handlers.h"
+#include "proto/text_numbers.h"
+#include "proto/text_replies.h"
+
+namespace cuckood::proto::text {
+
+namespace {
+
+// memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
+constexpr uint32_t kMaxVerbosity = 2;
+
+}  // namespace
+
+// flush_all [delay] [noreply]
+void handle_flush_all(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  int32_t delay = 0;
+  if (t.count != (r.noreply ? 2u : 1u) && !parse_strtol32(t[1], delay)) {
+    r.reply(kInvalidExptime);
+    return;
+  }
+  flush_all(r.w, delay);
+  r.reply(kOk);
+}
+
+void handle_version(TextRequest& r, const Tokens&) noexcept {
+  r.out.append(kVersionPrefix);
+  r.out.append(kVersion);
+  r.out.append(kCrlf);
+}
+
+void handle_verbosity(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  uint32_t level = 0;
+  if (!parse_strtoul32(t[1], level)) {
+    r.reply(kBadFormat);
+    return;
+  }
+  set_verbosity(r.w, static_cast<int>(std::min(level, kMaxVerbosity)));
+  r.reply(kOk);
+}
+
+// Closes the connection once pending replies are sent; nothing after it is read.
+void handle_quit(TextRequest& r, const Tokens&) noexcept {
+  r.control.close = true;
+}
+
+// shutdown [graceful]: honoured only with -A; the connection closes without a reply.
+void handle_shutdown(TextRequest& r, const Tokens& t) noexcept {
+  if (!r.w.settings.allow_shutdown) {
+    r.out.append(kShutdownDisabled);
+    return;
+  }
+  if (t.count == 1 || (t.count == 2 && t[1] == "graceful")) {
+    request_shutdown(r.w);
+    r.control.close = true;
+    return;
+  }
+  r.out.append(kInvalidShutdownMode);
+}
+
+// stats [group]: "STAT <name> <value>\r\n" lines and END. `stats detail` answers as memcached
+// does with per-prefix detail off: on/off are accepted, a dump is empty.
+void handle_stats(TextRequest& r, const Tokens& t) noexcept {
+  std::string_view group;
+  if (t.count > 1) {
+    group = t[1];
+    if (group == "reset") {
+      reset_stats(r.w);
+      r.out.append(kReset);
+      return;
+    }
+    if (group == "detail") {
+      const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
+      if (action == "on" || action == "off") {
+        r.out.append(kOk);
+      } else if (action == "dump") {
+        r.out.append(kEnd);
+      } else {
+        r.out.append(kStatsDetailUsage);
+      }
+      return;
+    }
+  }
+  std::string& out = r.out;
+  const bool known =
+      collect_stats(r.w, group, [&out](std::string_view name, std::string_view value) {
+        out.append(kStatPrefix);
+        out.append(name);
+        out.push_back(' ');
+        out.append(value);
+        out.append(kCrlf);
+      });
+  out.append(known ? kEnd : kError);
+}
+
+}  // namespace cuckood::proto::text

@@ -1,0 +1,82 @@
+// The command handlers of the text protocol and the table that names them. The framing loop
+// (text_protocol.cc) finds a complete line, splits it into tokens, checks the token count
+// against the table and calls the handler; the handler decodes its arguments, calls the
+// command layer (proto/commands.h) and writes the reply.
+//
+// Lifetime: every view in a TextRequest points into the input of the current
+// TextProtocol::process call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "proto/session_control.h"
+#include "proto/text_tokenizer.h"
+#include "proto/worker.h"
+
+namespace cuckood::proto::text {
+
+struct TextRequest {
+  Worker& w;
+  std::string& out;
+  SessionControl& control;
+  std::string_view rest;  // the input after the line: where a storage command's value is
+  bool noreply = false;   // replies are suppressed (classic `noreply`, meta `q` on success)
+
+  // Set by storage handlers for the framing loop.
+  size_t value_consumed = 0;  // bytes of `rest` used up (the data block and its "\r\n")
+  size_t value_wanted = 0;    // data block incomplete: bytes of `rest` needed in all
+  uint64_t swallow = 0;       // bytes after the line to discard (a refused data block)
+
+  void reply(std::string_view text) const {
+    if (!noreply) out.append(text);
+  }
+};
+
+using Handler = void (*)(TextRequest&, const Tokens&) noexcept;
+
+struct Command {
+  std::string_view name;
+  uint8_t min_tokens;  // including the command name
+  uint8_t max_tokens;
+  Handler handler;
+};
+
+// The command table: name → handler. nullptr when the name is unknown.
+const Command* find_command(std::string_view name) noexcept;
+
+// Appends a decimal number (std::to_chars, no allocation beyond the output's growth).
+void append_number(std::string& out, uint64_t value);
+
+// Classic retrieval (text_retrieval.cc).
+void handle_get(TextRequest& r, const Tokens& t) noexcept;
+void handle_gets(TextRequest& r, const Tokens& t) noexcept;
+void handle_gat(TextRequest& r, const Tokens& t) noexcept;
+void handle_gats(TextRequest& r, const Tokens& t) noexcept;
+
+// Classic storage (text_storage.cc).
+void handle_set(TextRequest& r, const Tokens& t) noexcept;
+void handle_add(TextRequest& r, const Tokens& t) noexcept;
+void handle_replace(TextRequest& r, const Tokens& t) noexcept;
+void handle_append(TextRequest& r, const Tokens& t) noexcept;
+void handle_prepend(TextRequest& r, const Tokens& t) noexcept;
+void handle_cas(TextRequest& r, const Tokens& t) noexcept;
+
+// Classic single-key updates (text_update.cc).
+void handle_incr(TextRequest& r, const Tokens& t) noexcept;
+void handle_decr(TextRequest& r, const Tokens& t) noexcept;
+void handle_delete(TextRequest& r, const Tokens& t) noexcept;
+void handle_touch(TextRequest& r, const Tokens& t) noexcept;
+
+// Server-wide commands (text_admin.cc).
+void handle_flush_all(TextRequest& r, const Tokens& t) noexcept;
+void handle_version(TextRequest& r, const Tokens& t) noexcept;
+void handle_verbosity(TextRequest& r, const Tokens& t) noexcept;
+void handle_quit(TextRequest& r, const Tokens& t) noexcept;
+void handle_shutdown(TextRequest& r, const Tokens& t) noexcept;
+void handle_stats(TextRequest& r, const Tokens& t) noexcept;
+
+}  // namespace cuckood::proto::text

@@ -1,0 +1,43 @@
+// The fixed reply lines of memcached's text protocol, worded byte for byte as memcached 1.6.18
+// sends them (each with its "\r\n"). Codecs append these; nothing else spells them out.
+#pragma once
+
+#include <string_view>
+
+namespace cuckood::proto::text {
+
+inline constexpr std::string_view kCrlf = "\r\n";
+
+// Classic command outcomes.
+inline constexpr std::string_view kStored = "STORED\r\n";
+inline constexpr std::string_view kNotStored = "NOT_STORED\r\n";
+inline constexpr std::string_view kExists = "EXISTS\r\n";
+inline constexpr std::string_view kNotFound = "NOT_FOUND\r\n";
+inline constexpr std::string_view kDeleted = "DELETED\r\n";
+inline constexpr std::string_view kTouched = "TOUCHED\r\n";
+inline constexpr std::string_view kOk = "OK\r\n";
+inline constexpr std::string_view kEnd = "END\r\n";
+inline constexpr std::string_view kReset = "RESET\r\n";
+inline constexpr std::string_view kValuePrefix = "VALUE ";
+inline constexpr std::string_view kStatPrefix = "STAT ";
+inline constexpr std::string_view kVersionPrefix = "VERSION ";
+
+// Errors.
+inline constexpr std::string_view kError = "ERROR\r\n";
+inline constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format\r\n";
+inline constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
+inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptime argument\r\n";
+inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
+inline constexpr std::string_view kNonNumeric =
+    "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+inline constexpr std::string_view kDeleteUsage =
+    "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n";
+inline constexpr std::string_view kStatsDetailUsage =
+    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+inline constexpr std::string_view kShutdownDisabled = "ERROR: shutdown not enabled\r\n";
+inline constexpr std::string_view kInvalidShutdownMode = "CLIENT_ERROR invalid shutdown mode\r\n";
+inline constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache\r\n";
+inline constexpr std::string_view kStoreNoMemory = "SERVER_ERROR out of memory storing object\r\n";
+inline constexpr std::string_view kArithNoMemory = "SERVER_ERROR out of memory\r\n";
+
+}  // namespace cuckood::proto::text

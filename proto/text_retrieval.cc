@@ -1,0 +1,86 @@
+// get, gets, gat, gats (and bget): any number of keys, one VALUE block per hit, then END.
+#include <cstdint>
+#include <string_view>
+
+#include "proto/commands.h"
+#include "proto/settings.h"
+#include "proto/text_handlers.h"
+#include "proto/text_numbers.h"
+#include "proto/text_replies.h"
+
+namespace cuckood::proto::text {
+
+namespace {
+
+// Writes "VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n" for every hit and "END\r\n".
+// Keys start at token `first_key` and continue into the unsplit rest of a long line.
+// `exptime` is null for plain get; otherwise every hit is touched.
+void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
+              const int32_t* exptime) noexcept {
+  const size_t start = r.out.size();
+  std::string_view key;
+  auto visit = [&](const cache::ItemView& item) {
+    std::string& out = r.out;
+    out.append(kValuePrefix);
+    out.append(key);
+    out.push_back(' ');
+    append_number(out, item.flags);
+    out.push_back(' ');
+    append_number(out, item.value.size());
+    if (with_cas) {
+      out.push_back(' ');
+      append_number(out, item.cas);
+    }
+    out.append(kCrlf);
+    out.append(item.value);
+    out.append(kCrlf);
+  };
+  auto one = [&](std::string_view k) {
+    key = k;
+    if (key.size() > kMaxKeyLength) return false;
+    if (exptime != nullptr) {
+      get_and_touch(r.w, key, *exptime, visit);
+    } else {
+      get(r.w, key, visit);
+    }
+    return true;
+  };
+
+  bool ok = true;
+  for (size_t i = first_key; ok && i < t.count; ++i) ok = one(t[i]);
+  std::string_view rest = t.rest;
+  for (std::string_view k = next_token(rest); ok && !k.empty(); k = next_token(rest)) ok = one(k);
+  if (!ok) {
+    // As memcached: a too-long key voids the hits already written for this command.
+    r.out.resize(start);
+    r.out.append(kBadFormat);
+    return;
+  }
+  r.out.append(kEnd);
+}
+
+void retrieve_and_touch(TextRequest& r, const Tokens& t, bool with_cas) noexcept {
+  int32_t exptime = 0;
+  if (!parse_strtol32(t[1], exptime)) {
+    r.out.append(kInvalidExptime);
+    return;
+  }
+  retrieve(r, t, 2, with_cas, &exptime);
+}
+
+}  // namespace
+
+void handle_get(TextRequest& r, const Tokens& t) noexcept {
+  retrieve(r, t, 1, false, nullptr);
+}
+void handle_gets(TextRequest& r, const Tokens& t) noexcept {
+  retrieve(r, t, 1, true, nullptr);
+}
+void handle_gat(TextRequest& r, const Tokens& t) noexcept {
+  retrieve_and_touch(r, t, false);
+}
+void handle_gats(TextRequest& r, const Tokens& t) noexcept {
+  retrieve_and_touch(r, t, true);
+}
+
+}  // namespace cuckood::proto::text

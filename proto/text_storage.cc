@@ -1,0 +1,108 @@
+// set, add, replace, append, prepend, cas:
+//   <command> <key> <flags> <exptime> <bytes> [<cas>] [noreply]\r\n<data block>\r\n
+// The data block is used in place (a view into the input). A block that can never fit is
+// refused before it arrives and swallowed by the framing loop as it streams in.
+#include <climits>
+#include <cstdint>
+#include <string_view>
+
+#include "proto/commands.h"
+#include "proto/settings.h"
+#include "proto/text_handlers.h"
+#include "proto/text_numbers.h"
+#include "proto/text_replies.h"
+
+namespace cuckood::proto::text {
+
+namespace {
+
+using cache::StoreMode;
+using cache::StoreStatus;
+
+std::string_view store_reply(StoreStatus status) noexcept {
+  switch (status) {
+    case StoreStatus::kStored:
+      return kStored;
+    case StoreStatus::kNotStored:
+      return kNotStored;
+    case StoreStatus::kExists:
+      return kExists;
+    case StoreStatus::kNotFound:
+      return kNotFound;
+    case StoreStatus::kTooLarge:
+      return kTooLarge;
+    case StoreStatus::kNoMemory:
+      return kStoreNoMemory;
+  }
+  return kStoreNoMemory;
+}
+
+// The checks come in memcached's order, which decides the reply when several are wrong.
+void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
+  r.noreply = t.noreply();
+  const std::string_view key = t[1];
+  if (key.size() > kMaxKeyLength) {
+    r.reply(kBadFormat);
+    return;
+  }
+  uint32_t flags = 0;
+  int32_t exptime = 0;
+  int32_t length = 0;
+  if (!(parse_strtoul32(t[2], flags) && parse_strtol32(t[3], exptime) &&
+        parse_strtol32(t[4], length))) {
+    r.reply(kBadFormat);
+    return;
+  }
+  uint64_t cas = 0;
+  if (mode == StoreMode::kCas && !parse_strtoull(t[5], cas)) {
+    r.reply(kBadFormat);
+    return;
+  }
+  if (length < 0 || length > INT_MAX - 2) {
+    r.reply(kBadFormat);
+    return;
+  }
+  const size_t value_size = static_cast<size_t>(length);
+  const size_t block_size = value_size + kCrlf.size();
+  if (!fits(r.w, key.size(), value_size)) {
+    refuse_too_large(r.w, mode, key);
+    r.reply(kTooLarge);
+    r.swallow = block_size;
+    return;
+  }
+  if (r.rest.size() < block_size) {
+    r.value_wanted = block_size;
+    return;
+  }
+  r.value_consumed = block_size;
+  if (r.rest.substr(value_size, kCrlf.size()) != kCrlf) {
+    r.reply(kBadDataChunk);
+    return;
+  }
+  const cache::StoreResult result =
+      store(r.w, mode, key, flags, exptime, r.rest.substr(0, value_size), cas);
+  r.reply(store_reply(result.status));
+}
+
+}  // namespace
+
+void handle_set(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kSet);
+}
+void handle_add(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kAdd);
+}
+void handle_replace(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kReplace);
+}
+void handle_append(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kAppend);
+}
+void handle_prepend(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kPrepend);
+}
+void handle_cas(TextRequest& r, const Tokens& t) noexcept {
+  store_command(r, t, StoreMode::kCas);
+}
+
+}  // namespace cuckood::proto::text

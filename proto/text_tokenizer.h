@@ -1,0 +1,35 @@
+// Splits a text-protocol command line into tokens the way memcached's tokenize_command does:
+// tokens are separated by one or more ' ' (only the space character; a tab is part of a
+// token), and at most kMaxTokens are split off; whatever follows stays unsplit in `rest`
+// (multi-key get continues from there; every other command has fewer tokens, so a longer line
+// is refused by its token count exactly as memcached refuses it).
+//
+// Lifetime: tokens are views into the line, valid while the line is.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace cuckood::proto::text {
+
+// memcached's MAX_TOKENS (24) less its terminal token.
+inline constexpr size_t kMaxTokens = 23;
+
+struct Tokens {
+  std::array<std::string_view, kMaxTokens> token;
+  size_t count = 0;
+  std::string_view rest;  // unsplit remainder after token[kMaxTokens - 1], if any
+
+  std::string_view operator[](size_t i) const noexcept { return token[i]; }
+
+  // memcached's set_noreply_maybe: the last token (of those split) is "noreply".
+  bool noreply() const noexcept { return count > 0 && token[count - 1] == "noreply"; }
+};
+
+void tokenize(std::string_view line, Tokens& out) noexcept;
+
+// Splits the next token off `rest` (skipping spaces); empty when none is left.
+std::string_view next_token(std::string_view& rest) noexcept;
+
+}  // namespace cuckood::proto::text

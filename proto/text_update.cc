@@ -1,0 +1,107 @@
+// incr, decr, delete, touch: one key, a short reply, `noreply` honoured (errors included, as
+// memcached suppresses every reply of a noreply command).
+#include <cstdint>
+#include <string_view>
+
+#include "proto/commands.h"
+#include "proto/settings.h"
+#include "proto/text_handlers.h"
+#include "proto/text_numbers.h"
+#include "proto/text_replies.h"
+
+namespace cuckood::proto::text {
+
+namespace {
+
+void arithmetic(TextRequest& r, const Tokens& t, bool increment) noexcept {
+  r.noreply = t.noreply();
+  const std::string_view key = t[1];
+  if (key.size() > kMaxKeyLength) {
+    r.reply(kBadFormat);
+    return;
+  }
+  ArithArgs args;
+  args.key = key;
+  args.increment = increment;
+  if (!parse_strtoull(t[2], args.delta)) {
+    r.reply(kInvalidDelta);
+    return;
+  }
+  const cache::ArithResult result = arith(r.w, args);
+  switch (result.status) {
+    case cache::ArithStatus::kOk:
+      if (!r.noreply) {
+        append_number(r.out, result.value);
+        r.out.append(kCrlf);
+      }
+      return;
+    case cache::ArithStatus::kNotFound:
+      r.reply(kNotFound);
+      return;
+    case cache::ArithStatus::kNonNumeric:
+      r.reply(kNonNumeric);
+      return;
+    case cache::ArithStatus::kExists:  // only with a cas, which the text command has not
+      r.reply(kExists);
+      return;
+    case cache::ArithStatus::kNoMemory:
+      r.reply(kArithNoMemory);
+      return;
+  }
+}
+
+}  // namespace
+
+void handle_incr(TextRequest& r, const Tokens& t) noexcept {
+  arithmetic(r, t, true);
+}
+void handle_decr(TextRequest& r, const Tokens& t) noexcept {
+  arithmetic(r, t, false);
+}
+
+// delete <key> [0] [noreply]: memcached still accepts the legacy hold time, but only "0".
+void handle_delete(TextRequest& r, const Tokens& t) noexcept {
+  if (t.count > 2) {
+    const bool hold_is_zero = t[2] == "0";
+    r.noreply = t.noreply();
+    const bool valid = (t.count == 3 && (hold_is_zero || r.noreply)) ||
+                       (t.count == 4 && hold_is_zero && r.noreply);
+    if (!valid) {
+      r.reply(kDeleteUsage);
+      return;
+    }
+  }
+  const std::string_view key = t[1];
+  if (key.size() > kMaxKeyLength) {
+    r.reply(kBadFormat);
+    return;
+  }
+  switch (remove(r.w, key, 0)) {
+    case cache::DeleteStatus::kDeleted:
+      r.reply(kDeleted);
+      return;
+    case cache::DeleteStatus::kNotFound:
+      r.reply(kNotFound);
+      return;
+    case cache::DeleteStatus::kExists:  // only with a cas, which the text command has not
+      r.reply(kExists);
+      return;
+  }
+}
+
+void handle_touch(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  const std::string_view key = t[1];
+  if (key.size() > kMaxKeyLength) {
+    r.reply(kBadFormat);
+    return;
+  }
+  int32_t exptime = 0;
+  if (!parse_strtol32(t[2], exptime)) {
+    r.reply(kInvalidExptime);
+    return;
+  }
+  r.reply(touch(r.w, key, exptime) ? kTouched : kNotFound);
+}
+
+}  // namespace cuckood::proto::text
