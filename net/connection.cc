@@ -13,6 +13,8 @@ namespace {
 // speaking the protocol; the decoders refuse long lines well before.
 constexpr size_t kRequestSlack = 64 * 1024;
 constexpr size_t kTraceBytes = 200;
+// Held input is offered to the parser this much at a time (see process_pending).
+constexpr size_t kProcessSlice = 16 * 1024;
 }  // namespace
 
 void Connection::receive(std::string_view data) noexcept {
@@ -35,15 +37,35 @@ void Connection::consume_direct(std::string_view data) noexcept {
   }
 }
 
+// Held input is parsed a slice at a time, re-checking the backlog in between: input held while
+// paused (up to a buffer ring's worth under io_uring) must not turn into an unbounded burst of
+// output when the connection resumes.
 void Connection::process_pending() noexcept {
-  const size_t wanted = session_.bytes_wanted();
-  if (input_.empty() || (wanted != 0 && input_.size() < wanted)) return;
-  const size_t before = output_.size();
-  const size_t consumed = session_.process(input_.view(), output_);
-  trace(input_.view(), consumed, before);
-  input_.consume(consumed);
+  while (!input_.empty() && !paused_ && !session_.should_close()) {
+    const size_t wanted = session_.bytes_wanted();
+    if (wanted != 0 && input_.size() < wanted) return;
+    size_t slice = wanted > kProcessSlice ? wanted : kProcessSlice;
+    size_t consumed;
+    for (;;) {
+      const std::string_view offered = input_.view().substr(0, slice);
+      const size_t before = output_.size();
+      consumed = session_.process(offered, output_);
+      trace(offered, consumed, before);
+      if (consumed > 0 || slice >= input_.size()) break;
+      slice *= 2;  // a request longer than the slice: offer more of it
+    }
+    input_.consume(consumed);
+    if (consumed == 0) {
+      check_boundary();
+      return;
+    }
+    update_pause();
+  }
+}
+
+void Connection::check_boundary() noexcept {
   const size_t limit = worker_.settings.max_item_size + kRequestSlack;
-  if (consumed == 0 && session_.bytes_wanted() == 0 && input_.size() > limit) {
+  if (session_.bytes_wanted() == 0 && input_.size() > limit) {
     broken_ = true;
     if (worker_.server.verbosity.load(std::memory_order_relaxed) > 0) {
       log_line("<%d no request boundary in %zu bytes; closing", fd_, input_.size());

@@ -61,6 +61,7 @@ class Connection {
   void process_pending() noexcept;
   void consume_direct(std::string_view data) noexcept;
   void update_pause() noexcept;
+  void check_boundary() noexcept;
   void trace(std::string_view input, size_t consumed, size_t output_before) const noexcept;
 
   int fd_;

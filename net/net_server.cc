@@ -3,6 +3,8 @@
 // reports success or the set-up exception through a promise.
 #include "net/net_server.h"
 
+#include <sys/resource.h>
+
 #include <exception>
 #include <future>
 #include <utility>
@@ -13,9 +15,28 @@
 
 namespace cuckood::net {
 
+namespace {
+
+// Like memcached, make room for -c connections (plus listeners and the rings' own fds) when
+// the soft limit is lower; never beyond the hard limit, which only privilege could raise.
+void raise_fd_limit(const proto::Settings& settings) noexcept {
+  constexpr rlim_t kReserved = 64;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(settings.max_connections) +
+                        static_cast<rlim_t>(settings.threads) * 4 + kReserved;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur =
+      limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= wanted ? wanted : limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
                      proto::ServerState& server)
     : env_{cache, settings, server, stop_} {
+  raise_fd_limit(settings);
   std::vector<UniqueFd> listeners =
       open_listeners(settings.listen_address, settings.port, settings.threads);
   if (settings.io_engine == "epoll") {
