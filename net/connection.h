@@ -57,6 +57,11 @@ class Connection {
 
   size_t backlog() const noexcept { return sending_.size() - sent_ + output_.size(); }
 
+  // Bytes of buffer memory this connection holds (what an idle connection costs).
+  size_t buffer_memory() const noexcept {
+    return input_.capacity() + output_.capacity() + sending_.capacity();
+  }
+
  private:
   void process_pending() noexcept;
   void consume_direct(std::string_view data) noexcept;

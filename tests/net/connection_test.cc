@@ -1,0 +1,157 @@
+// net/connection: the byte flow both engines share, driven as an engine would (receive,
+// unsent, sent) against a real text-protocol Session over LibcuckooCache.
+#include "net/connection.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/proto/session_fixture.h"
+
+namespace cuckood::net {
+namespace {
+
+using proto::testing::Env;
+
+// Sends everything the connection has, `chunk` bytes per send, as an engine's turns would.
+std::string drain(Connection& c, size_t chunk = SIZE_MAX) {
+  std::string out;
+  while (c.has_unsent()) {
+    const std::string_view view = c.unsent();
+    const size_t n = view.size() < chunk ? view.size() : chunk;
+    out.append(view.substr(0, n));
+    c.sent(n);
+  }
+  return out;
+}
+
+TEST(ConnectionTest, WholeRequestsAreAnswered) {
+  Env env;
+  Connection c(7, env.worker());
+  EXPECT_EQ(c.fd(), 7);
+  EXPECT_TRUE(c.wants_input());
+  c.receive("set k 0 0 2\r\nhi\r\nget k\r\n");
+  EXPECT_EQ(drain(c), "STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\n");
+  EXPECT_FALSE(c.finished());
+}
+
+TEST(ConnectionTest, RequestSplitAtEveryByte) {
+  const std::string request = "set split 1 0 10\r\n0123456789\r\nget split\r\n";
+  Env env;
+  Connection c(7, env.worker());
+  for (char ch : request) c.receive(std::string_view(&ch, 1));
+  EXPECT_EQ(drain(c), "STORED\r\nVALUE split 1 10\r\n0123456789\r\nEND\r\n");
+}
+
+TEST(ConnectionTest, LargeValueInChunks) {
+  Env env;
+  Connection c(7, env.worker());
+  const std::string value(900 * 1024, 'v');
+  const std::string request =
+      "set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  for (size_t pos = 0; pos < request.size(); pos += 1000) c.receive(request.substr(pos, 1000));
+  EXPECT_EQ(drain(c), "STORED\r\n");
+}
+
+TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
+  Env env;
+  Connection c(7, env.worker());
+  c.receive("version\r\n");
+  const std::string_view first = c.unsent();
+  const std::string copy(first);
+  c.receive("version\r\n");  // produced while the first send is "in flight"
+  EXPECT_EQ(first, copy);
+  c.sent(first.size() / 2);
+  const std::string rest(c.unsent());
+  c.sent(rest.size());
+  EXPECT_EQ(copy.substr(copy.size() / 2), rest);
+  EXPECT_EQ(drain(c), copy);  // then the second response
+  EXPECT_FALSE(c.has_unsent());
+}
+
+TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
+  Env env;
+  Connection c(7, env.worker());
+  const std::string value(1000, 'x');
+  c.receive("set v 0 0 1000\r\n" + value + "\r\n");
+  EXPECT_EQ(drain(c), "STORED\r\n");
+
+  const std::string one_get = "get v\r\n";
+  const std::string one_answer = "VALUE v 0 1000\r\n" + value + "\r\nEND\r\n";
+  constexpr size_t kGets = 20000;  // ~20 MB of answers, five times the high-water mark
+  std::string expected;
+  for (size_t i = 0; i < kGets; ++i) expected += one_answer;
+
+  size_t received = 0;
+  while (received < kGets && c.wants_input()) {
+    std::string chunk;
+    for (int i = 0; i < 500 && received < kGets; ++i, ++received) chunk += one_get;
+    c.receive(chunk);
+  }
+  EXPECT_FALSE(c.wants_input()) << "never paused";
+  EXPECT_LE(c.backlog(), Connection::kHighWater + 500 * one_answer.size());
+  // A chunk arriving while paused (io_uring's in-flight recv) is held, not answered.
+  std::string late;
+  for (int i = 0; i < 500 && received < kGets; ++i, ++received) late += one_get;
+  const size_t backlog = c.backlog();
+  c.receive(late);
+  EXPECT_EQ(c.backlog(), backlog);
+
+  // The peer reads slowly; held input is answered only as the backlog drains.
+  std::string out;
+  size_t peak = 0;
+  while (c.has_unsent() || received < kGets) {
+    if (c.wants_input() && received < kGets) {
+      std::string chunk;
+      for (int i = 0; i < 500 && received < kGets; ++i, ++received) chunk += one_get;
+      c.receive(chunk);
+    }
+    peak = std::max(peak, c.backlog());
+    const std::string_view view = c.unsent();
+    const size_t n = std::min<size_t>(view.size(), 256 * 1024);
+    out.append(view.substr(0, n));
+    c.sent(n);
+  }
+  EXPECT_LE(peak, Connection::kHighWater + 2 * 16 * 1024 * one_answer.size() / one_get.size());
+  EXPECT_EQ(out.size(), expected.size());
+  EXPECT_TRUE(out == expected) << "responses out of order";
+  EXPECT_TRUE(c.wants_input());
+}
+
+TEST(ConnectionTest, PeerClosedFinishesAfterOutput) {
+  Env env;
+  Connection c(7, env.worker());
+  c.receive("version\r\n");
+  c.peer_closed();
+  EXPECT_FALSE(c.wants_input());
+  EXPECT_FALSE(c.finished());  // the answer is still to be sent
+  drain(c);
+  EXPECT_TRUE(c.finished());
+}
+
+TEST(ConnectionTest, QuitFinishesAndIgnoresLaterInput) {
+  Env env;
+  Connection c(7, env.worker());
+  c.receive("version\r\nquit\r\nversion\r\n");
+  EXPECT_FALSE(c.wants_input());
+  const std::string out = drain(c);
+  EXPECT_EQ(out.rfind("VERSION", 0), 0u);
+  EXPECT_EQ(out.find("VERSION", 1), std::string::npos);
+  c.receive("version\r\n");
+  EXPECT_FALSE(c.has_unsent());
+  EXPECT_TRUE(c.finished());
+}
+
+TEST(ConnectionTest, IdleConnectionKeepsNoLargeBuffers) {
+  Env env;
+  Connection c(7, env.worker());
+  const std::string value(500000, 'x');
+  const std::string request = "set v 0 0 500000\r\n" + value + "\r\nget v\r\n";
+  for (size_t pos = 0; pos < request.size(); pos += 16384) c.receive(request.substr(pos, 16384));
+  EXPECT_EQ(drain(c, 4096).size(), 8 + 18 + value.size() + 7);  // STORED, VALUE line, END
+  EXPECT_EQ(c.backlog(), 0u);
+  EXPECT_LE(c.buffer_memory(), InputBuffer::kKeepCapacity + 2 * Connection::kKeepOutputCapacity);
+}
+
+}  // namespace
+}  // namespace cuckood::net

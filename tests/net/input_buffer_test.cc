@@ -1,0 +1,56 @@
+// net/input_buffer.h: the partial-request buffer — one reservation for an announced value,
+// amortised consumption, memory given back when emptied.
+#include "net/input_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace cuckood::net {
+namespace {
+
+TEST(InputBufferTest, AppendConsumeKeepsOrder) {
+  InputBuffer b;
+  EXPECT_TRUE(b.empty());
+  b.append("get a\r\nget", 0);
+  b.consume(7);
+  EXPECT_EQ(b.view(), "get");
+  b.append(" b\r\n", 0);
+  EXPECT_EQ(b.view(), "get b\r\n");
+  b.consume(b.size());
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.size(), 0u);
+}
+
+TEST(InputBufferTest, AnnouncedValueIsReservedOnce) {
+  constexpr size_t kWanted = 1 << 20;
+  InputBuffer b;
+  const std::string chunk(16 * 1024, 'x');
+  b.append(chunk, kWanted);
+  EXPECT_GE(b.capacity(), kWanted);
+  const char* data = b.view().data();
+  while (b.size() + chunk.size() <= kWanted) b.append(chunk, kWanted);
+  EXPECT_EQ(b.view().data(), data) << "reallocated while filling an announced value";
+}
+
+TEST(InputBufferTest, EmptiedLargeBufferGivesMemoryBack) {
+  InputBuffer b;
+  b.append(std::string(1 << 20, 'x'), 0);
+  b.consume(b.size());
+  EXPECT_LE(b.capacity(), InputBuffer::kKeepCapacity);
+  b.append("small", 0);
+  b.consume(5);
+  EXPECT_GT(b.capacity(), 0u);  // a small buffer is kept for the next partial request
+}
+
+TEST(InputBufferTest, PartialConsumeThenAppendCompacts) {
+  InputBuffer b;
+  b.append("abcdef", 0);
+  b.consume(4);
+  b.append("gh", 0);
+  EXPECT_EQ(b.view(), "efgh");
+  EXPECT_EQ(b.size(), 4u);
+}
+
+}  // namespace
+}  // namespace cuckood::net
