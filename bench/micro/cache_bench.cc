@@ -5,8 +5,9 @@
 // copies it into the output buffer).
 //
 // Benchmarks are named WORKLOAD/IMPL/.../threads:N and registered so that, for each workload
-// and thread count, the implementations run back to back: on a shared, noisy machine compare
-// them by ratio within one run, not across runs. Google Benchmark inserts "real_time" (and, for
+// and thread count, the implementations run back to back (bench/cache_bench_table.py rather
+// interleaves repetitions at random): on a shared, noisy machine compare them by ratio within
+// one run, not across runs. Google Benchmark inserts "real_time" (and, for
 // insert, "iterations:K") before "threads:N"; items_per_second is the aggregate over threads,
 // per second of wall-clock time.
 //
@@ -53,10 +54,11 @@ constexpr size_t kMaxKeySize = 16;
 constexpr std::string_view kValue = "0123456789abcdef0123456789abcdef";
 static_assert(kValue.size() == 32);
 
-// Room for every workload without eviction: the comparison is of the index, not of eviction.
+// Room for every workload without eviction (a benchmark uses a few tens of MB, even with a long
+// --benchmark_min_time): the comparison is of the index, not of eviction.
 cache::CacheConfig bench_config() {
   cache::CacheConfig config;
-  config.memory_limit = size_t{256} << 20;
+  config.memory_limit = size_t{1} << 30;
   return config;
 }
 

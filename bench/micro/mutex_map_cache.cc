@@ -60,6 +60,12 @@ uint64_t MutexMapCache::put_locked(Stripe& stripe, const HashedKey& key, std::st
   return cas;
 }
 
+bool MutexMapCache::fits_locked(const Stripe& stripe, size_t key_size, size_t value_size,
+                                const Item* replaced) const noexcept {
+  const size_t freed = replaced ? item_size(key_size, replaced->value.size()) : 0;
+  return stripe.bytes - freed + item_size(key_size, value_size) <= config().memory_limit / kStripes;
+}
+
 void MutexMapCache::erase_locked(Stripe& stripe, Map::iterator it) noexcept {
   stripe.bytes -= item_size(it->first.key.size(), it->second.value.size());
   stripe.map.erase(it);
@@ -122,10 +128,13 @@ StoreResult MutexMapCache::store(WorkerContext& ctx, const StoreRequest& request
   Time exptime = request.exptime;
   if (request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend) {
     const Item& old = it->second;
-    if (old.value.size() + value.size() > max_value) return {StoreStatus::kTooLarge};
+    if (old.value.size() + value.size() > max_value) return {StoreStatus::kNotStored};
     value = request.mode == StoreMode::kAppend ? old.value + value : value + old.value;
     flags = old.flags;
     exptime = old.exptime;
+  }
+  if (!fits_locked(stripe, key.key.size(), value.size(), present ? &it->second : nullptr)) {
+    return {StoreStatus::kNoMemory};
   }
   return {StoreStatus::kStored,
           put_locked(stripe, key, std::move(value), flags, exptime, ctx.now())};
@@ -163,6 +172,10 @@ ArithResult MutexMapCache::arith(WorkerContext& ctx, const ArithRequest& request
   }
   char digits[cache::kMaxCounterDigits];
   const auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+  const Item* replaced = it == stripe.map.end() ? nullptr : &it->second;
+  if (!fits_locked(stripe, key.key.size(), static_cast<size_t>(end - digits), replaced)) {
+    return {ArithStatus::kNoMemory};
+  }
   const uint64_t cas = put_locked(stripe, key, std::string(digits, end), flags, exptime, ctx.now());
   return {ArithStatus::kOk, value, cas};
 }
@@ -172,6 +185,7 @@ void MutexMapCache::flush_all(WorkerContext& ctx, Time when) noexcept {
     flush_at_.store(when, std::memory_order_relaxed);
     return;
   }
+  flush_at_.store(0, std::memory_order_relaxed);  // one flush time, as memcached keeps
   for (Stripe& stripe : stripes_) {
     std::lock_guard lock(stripe.mu);
     stripe.map.clear();

@@ -5,8 +5,9 @@
 // update the item's access time, as a plain LRU-ish cache would.
 //
 // Semantics follow cache/cache.h for every operation (store modes, cas, expiry, flush_all,
-// incr/decr), but memory is not bounded: there is no eviction and no kNoMemory. It is a speed
-// baseline for workloads sized to fit, not a cache to deploy.
+// incr/decr). Memory is bounded per stripe (memory_limit / kStripes, items accounted as key +
+// value + kItemHeaderSize) but there is no eviction: a store into a full stripe fails with
+// kNoMemory. It is a speed baseline for workloads sized to fit, not a cache to deploy.
 #pragma once
 
 #include <array>
@@ -102,6 +103,10 @@ class MutexMapCache final : public cache::Cache {
   // Installs a new version of `key` with a fresh cas; returns that cas.
   uint64_t put_locked(Stripe& stripe, const cache::HashedKey& key, std::string value,
                       uint32_t flags, cache::Time exptime, cache::Time now);
+  // Whether the stripe stays within its share of memory_limit after storing an item of these
+  // sizes in place of `replaced` (nullptr: a new key).
+  bool fits_locked(const Stripe& stripe, size_t key_size, size_t value_size,
+                   const Item* replaced) const noexcept;
   void erase_locked(Stripe& stripe, Map::iterator it) noexcept;
   bool read(cache::WorkerContext& ctx, const cache::HashedKey& key, bool touch, cache::Time exptime,
             cache::ItemVisitor visit) noexcept;
