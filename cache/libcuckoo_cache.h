@@ -83,7 +83,7 @@ class LibcuckooCache final : public Cache {
                      ItemVisitor visit) noexcept override;
   bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept override;
   StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept override;
-  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept override;
+  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas = 0) noexcept override;
   ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
   CacheStats stats() const noexcept override;

@@ -138,11 +138,23 @@ TYPED_TEST_P(CacheArithConformance, MaxValueSizeIsExactlyTheLimit) {
   // A too-large set leaves the old value in the cache layer (proto removes it, as memcached).
   EXPECT_EQ(this->set(key, std::string(10 * max, 'y')).status, StoreStatus::kTooLarge);
   EXPECT_EQ(this->value(key)->size(), max);
-  for (StoreMode mode : {StoreMode::kAdd, StoreMode::kReplace, StoreMode::kAppend,
-                         StoreMode::kPrepend, StoreMode::kCas}) {
+  // memcached allocates the item before it looks for the key: too large wins over absent.
+  for (StoreMode mode : {StoreMode::kAdd, StoreMode::kReplace, StoreMode::kCas}) {
     EXPECT_EQ(this->store(mode, "other", std::string(max + 100, 'x')).status,
-              StoreStatus::kTooLarge);
+              StoreStatus::kTooLarge)
+        << "mode " << static_cast<int>(mode);
   }
+  // append/prepend data that alone exceeds the limit: proto answers "too large" before it
+  // calls the cache (memcached does); the cache itself may say either, but stores nothing.
+  for (StoreMode mode : {StoreMode::kAppend, StoreMode::kPrepend}) {
+    for (const char* key : {"other", "big"}) {
+      const StoreStatus status = this->store(mode, key, std::string(max + 100, 'x')).status;
+      EXPECT_TRUE(status == StoreStatus::kTooLarge || status == StoreStatus::kNotStored)
+          << "mode " << static_cast<int>(mode) << " key " << key;
+    }
+  }
+  EXPECT_FALSE(this->get("other").has_value());
+  EXPECT_EQ(this->value(key)->size(), max);
 }
 
 // memcached answers NOT_STORED when append/prepend would make the item too large.
@@ -205,12 +217,15 @@ TYPED_TEST_P(CacheArithConformance, StatsCountItemsAndBytes) {
 
   EXPECT_EQ(this->store(StoreMode::kAppend, "alpha", std::string(50, 'c')).status,
             StoreStatus::kStored);
-  EXPECT_EQ(this->cache().stats().bytes, one + 50);
+  // An implementation may round item sizes up (alignment, size classes): bounds, not sums.
+  const uint64_t appended = this->cache().stats().bytes;
+  EXPECT_GT(appended, one);
+  EXPECT_GE(appended, 155u);  // at least key + value
   this->must_set("omega", std::string(100, 'o'));
   stats = this->cache().stats();
   EXPECT_EQ(stats.curr_items, 2u);
   EXPECT_EQ(stats.total_items, 4u);
-  EXPECT_EQ(stats.bytes, 2 * one + 50);
+  EXPECT_EQ(stats.bytes, appended + one);
 
   EXPECT_EQ(this->remove("alpha"), DeleteStatus::kDeleted);
   EXPECT_EQ(this->remove("omega"), DeleteStatus::kDeleted);
