@@ -1,0 +1,107 @@
+// CuckooCache: the Cache interface on our own optimistic cuckoo index (cache/cuckoo_index.h),
+// log-structured segment store (cache/segment_store.h) and epoch reclamation (cache/epoch.h).
+//
+// Reads (get) take no lock and write nothing shared: an epoch announcement on the worker's own
+// cache line, a lock-free index probe, and at most a one-time set of the item's reference bit.
+// Writes build the new item in the worker's own segment without any lock, then swap it into the
+// index under the key's two stripe locks, re-checking the condition of the command (add,
+// replace, cas, ...) there; a lost race (append, incr, whose new item depends on the old one)
+// simply retries. Items are never changed in place except for their deadline (touch/gat, under
+// the stripe locks) and the reference/fetched bits.
+//
+// flush_all: the cache keeps a flush generation plus an optional pending deadline; an item is
+// live only while its segment's generation is the effective one, so a flush is one atomic
+// store and no table walk. An immediate flush bumps the generation, which makes every writer
+// open a fresh segment: items stored after the call are live even within the same second.
+// A delayed flush (memcached: `flush_all N` takes effect at now + N - 1) bumps the effective
+// generation when its deadline arrives; items stored until then belong to the old one.
+//
+// cas uniques come from per-worker blocks of kCasBlock; statistics are per-worker single-writer
+// counters plus the store's eviction counters, summed by stats().
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cache/cache.h"
+#include "cache/cuckoo_index.h"
+#include "cache/epoch.h"
+#include "cache/segment_store.h"
+
+namespace cuckood::cache {
+
+class CuckooCache final : public Cache {
+ public:
+  static constexpr uint64_t kCasBlock = 1024;
+
+  // Throws std::bad_alloc if the item memory cannot be reserved (start-up only).
+  explicit CuckooCache(const CacheConfig& config);
+  ~CuckooCache() override;
+
+  std::unique_ptr<WorkerContext> register_worker() override;
+  void quiescent(WorkerContext& ctx) noexcept override;
+  bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
+                     ItemVisitor visit) noexcept override;
+  bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept override;
+  StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept override;
+  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept override;
+  ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
+  void flush_all(WorkerContext& ctx, Time when) noexcept override;
+  CacheStats stats() const noexcept override;
+  size_t max_value_size(size_t key_size) const noexcept override;
+
+  // Introspection for tests and benchmarks.
+  const CuckooIndex& index() const noexcept { return index_; }
+  const SegmentStore& segment_store() const noexcept { return store_; }
+  // Runs one pass of the background reclaimer now (tests). Thread-safe.
+  void reclaim_now() noexcept;
+
+ private:
+  class Worker;
+  struct WorkerCounters;
+
+  Era era(Time now) const noexcept;
+  uint64_t next_cas(Worker& w) noexcept;
+  size_t max_footprint() const noexcept;
+  // The live item linked under `key`, or nullptr; unlinks a dead one it finds. In a guard.
+  Item* find_live(Worker& w, const HashedKey& key, Era era) noexcept;
+  // Bookkeeping for an item the caller unlinked (replaced, deleted or found dead).
+  void account_unlinked(Worker& w, Item* item, Era era) noexcept;
+  void account_linked(Worker& w, const Item* item) noexcept;
+  // Shared by touch and get_and_touch: sets the deadline under the key's lock and marks the
+  // item read; `fetched` tells whether it had been read before. In a guard.
+  Item* touch_locked(Worker& w, const HashedKey& key, Time exptime, Era era,
+                     bool& fetched) noexcept;
+  StoreResult store_whole(Worker& w, const StoreRequest& request) noexcept;
+  StoreResult store_concat(Worker& w, const StoreRequest& request) noexcept;
+  void publish_now(Time now) noexcept;
+  void reclaimer_loop() noexcept;
+
+  EpochDomain epoch_;
+  CuckooIndex index_;
+  SegmentStore store_;
+
+  // Flush state: (generation << 32) | pending deadline (0 = none). See era().
+  std::atomic<uint64_t> flush_state_{0};
+  std::atomic<uint64_t> next_cas_block_{1};  // cas 0 means "no cas": never issued
+  std::atomic<Time> latest_now_{0};          // the newest worker clock: the reclaimer's "now"
+
+  mutable std::mutex workers_mutex_;
+  std::vector<const WorkerCounters*> workers_;  // guarded by workers_mutex_
+  std::unique_ptr<WorkerCounters> retired_;     // counters of destroyed workers, guarded too
+
+  std::mutex reclaim_pass_mutex_;  // one reclaimer pass at a time (it owns the participant)
+  std::mutex reclaimer_mutex_;
+  std::condition_variable reclaimer_wake_;
+  bool reclaimer_stop_ = false;  // guarded by reclaimer_mutex_
+  EpochParticipant* reclaimer_participant_;
+  std::thread reclaimer_;
+};
+
+}  // namespace cuckood::cache

@@ -1,0 +1,346 @@
+#include "cache/cuckoo_index.h"
+
+#include <cassert>
+#include <cstring>
+
+namespace cuckood::cache {
+
+namespace {
+
+inline void cpu_relax() noexcept {
+  __builtin_ia32_pause();
+}
+
+size_t round_up_pow2(size_t n) noexcept {
+  size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+struct alignas(64) CuckooIndexBucket {
+  std::atomic<uint64_t> slots[CuckooIndex::kSlotsPerBucket];
+};
+static_assert(sizeof(CuckooIndexBucket) == 64, "a bucket is one cache line");
+static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_always_lock_free);
+static_assert(sizeof(void*) == 8, "slots pack 48-bit user-space pointers");
+
+struct CuckooIndex::Table {
+  explicit Table(size_t n) : mask(n - 1), buckets(new CuckooIndexBucket[n]) {}
+  size_t mask;
+  std::unique_ptr<CuckooIndexBucket[]> buckets;  // value-initialised: every slot empty (0)
+  std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept {
+    return buckets[bucket].slots[i];
+  }
+};
+
+// One BFS node: a bucket reached by moving the entry in `parent`'s slot `slot` to it.
+struct CuckooIndex::Path {
+  // Depth 3 fully (2 * (1 + 8 + 64 + 512) nodes) and part of depth 4; 64 KiB per thread.
+  static constexpr size_t kMaxNodes = 2048;
+  struct Node {
+    size_t bucket;
+    int32_t parent;  // -1 for the key's own buckets
+    uint8_t slot;    // slot of the moved entry in the parent bucket
+    uint8_t depth;
+    uint64_t expected;  // that entry's slot word when the BFS saw it
+  };
+  Node nodes[kMaxNodes];
+  size_t found = 0;       // node whose bucket had a free slot
+  uint8_t free_slot = 0;  // that slot
+};
+
+uint64_t CuckooIndex::pack(uint16_t tag, const Item* item) noexcept {
+  const auto address = reinterpret_cast<uint64_t>(item);
+  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits");
+  return (uint64_t{tag} << kTagShift) | address;
+}
+
+size_t CuckooIndex::alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
+  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits. Involutive in `bucket`.
+  return (bucket ^ ((uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL)) & mask;
+}
+
+CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
+                         size_t initial_buckets)
+    : rehash_(std::move(rehash)),
+      epoch_(epoch),
+      table_(new Table(round_up_pow2(initial_buckets < kStripes ? kStripes : initial_buckets))),
+      locks_(new Lock[kStripes]) {
+  for (auto& v : versions_) v.store(0, std::memory_order_relaxed);
+}
+
+CuckooIndex::~CuckooIndex() {
+  delete table_.load(std::memory_order_relaxed);
+}
+
+size_t CuckooIndex::bucket_count() const noexcept {
+  return table_.load(std::memory_order_acquire)->mask + 1;
+}
+
+size_t CuckooIndex::count_slow() const noexcept {
+  const Table* t = table_.load(std::memory_order_acquire);
+  size_t n = 0;
+  for (size_t b = 0; b <= t->mask; ++b) {
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      n += t->slot(b, i).load(std::memory_order_relaxed) != 0;
+    }
+  }
+  return n;
+}
+
+Item* CuckooIndex::find(const HashedKey& key) const noexcept {
+  const uint16_t tag = tag_of(key.hash);
+  for (;;) {
+    // Acquire: the table's buckets were initialised before publication.
+    const Table* t = table_.load(std::memory_order_acquire);
+    const size_t b1 = key.hash & t->mask;
+    const size_t b2 = alt_bucket(b1, tag, t->mask);
+    const size_t s1 = stripe_of(b1), s2 = stripe_of(b2);
+    const uint32_t v1 = versions_[s1].load(std::memory_order_acquire);
+    const uint32_t v2 = versions_[s2].load(std::memory_order_acquire);
+    if ((v1 | v2) & 1) {  // a move is rewriting one of our buckets
+      cpu_relax();
+      continue;
+    }
+    for (size_t b : {b1, b2}) {
+      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+        // Acquire pairs with the writer's release store: the item's bytes are visible.
+        const uint64_t slot = t->slot(b, i).load(std::memory_order_acquire);
+        if (slot == 0 || tag_of(slot) != tag) continue;
+        Item* item = item_of(slot);
+        if (item->key() == key.key) return item;  // present at the instant of the load
+      }
+    }
+    // A miss is only trustworthy if no move touched our stripes meanwhile. The acquire fence
+    // orders the slot loads above before the version re-reads (seqlock reader).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (versions_[s1].load(std::memory_order_relaxed) == v1 &&
+        versions_[s2].load(std::memory_order_relaxed) == v2) {
+      return nullptr;
+    }
+  }
+}
+
+void CuckooIndex::lock_stripe(size_t s) noexcept {
+  auto& held = locks_[s].held;
+  // Acquire on success: the previous holder's slot writes (and a resizer's table_ store)
+  // happen before our critical section. Spin on a plain load to keep the line shared.
+  while (held.exchange(1, std::memory_order_acquire) != 0) {
+    while (held.load(std::memory_order_relaxed) != 0) cpu_relax();
+  }
+}
+
+void CuckooIndex::unlock_stripe(size_t s) noexcept {
+  locks_[s].held.store(0, std::memory_order_release);
+}
+
+void CuckooIndex::lock_two(size_t s1, size_t s2) noexcept {
+  if (s1 > s2) std::swap(s1, s2);  // fixed order: no deadlock between writers
+  lock_stripe(s1);
+  if (s2 != s1) lock_stripe(s2);
+}
+
+void CuckooIndex::unlock_two(size_t s1, size_t s2) noexcept {
+  unlock_stripe(s1);
+  if (s2 != s1) unlock_stripe(s2);
+}
+
+void CuckooIndex::begin_move(size_t s1, size_t s2) noexcept {
+  // Seqlock writer: version odd, then a release fence so that no slot store below becomes
+  // visible before the odd version (a reader seeing a moved slot then sees the version change).
+  versions_[s1].store(versions_[s1].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (s2 != s1) {
+    versions_[s2].store(versions_[s2].load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+}
+
+void CuckooIndex::end_move(size_t s1, size_t s2) noexcept {
+  // Release: the slot stores happen before the even version a reader compares against.
+  versions_[s1].store(versions_[s1].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  if (s2 != s1) {
+    versions_[s2].store(versions_[s2].load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
+  }
+}
+
+CuckooIndex::UpdateResult CuckooIndex::update(
+    const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept {
+  const uint16_t tag = tag_of(key.hash);
+  for (;;) {
+    Table* t = table_.load(std::memory_order_acquire);
+    const size_t b1 = key.hash & t->mask;
+    const size_t b2 = alt_bucket(b1, tag, t->mask);
+    const size_t s1 = stripe_of(b1), s2 = stripe_of(b2);
+    lock_two(s1, s2);
+    // Relaxed suffices: a resizer stores table_ before releasing the locks we now hold.
+    if (table_.load(std::memory_order_relaxed) != t) {
+      unlock_two(s1, s2);
+      continue;
+    }
+    std::atomic<uint64_t>* current_slot = nullptr;
+    std::atomic<uint64_t>* free_slot = nullptr;
+    Item* current = nullptr;
+    for (size_t b : {b1, b2}) {
+      for (size_t i = 0; i < kSlotsPerBucket && current_slot == nullptr; ++i) {
+        auto& slot = t->slot(b, i);
+        const uint64_t word = slot.load(std::memory_order_relaxed);  // we hold the lock
+        if (word == 0) {
+          if (free_slot == nullptr) free_slot = &slot;
+        } else if (tag_of(word) == tag && item_of(word)->key() == key.key) {
+          current_slot = &slot;
+          current = item_of(word);
+        }
+      }
+    }
+    const Decision decision = decide(current);
+    UpdateResult result{current, false};
+    switch (decision.kind) {
+      case Decision::Kind::kKeep:
+        break;
+      case Decision::Kind::kErase:
+        if (current_slot != nullptr) {
+          current_slot->store(0, std::memory_order_relaxed);  // readers never follow a 0
+          result.changed = true;
+        }
+        break;
+      case Decision::Kind::kPut: {
+        auto* target = current_slot != nullptr ? current_slot : free_slot;
+        if (target == nullptr) {
+          unlock_two(s1, s2);
+          make_room(t, b1, b2);
+          continue;  // the decision is taken again on the state we then find
+        }
+        // Release: the new item's bytes happen before any reader's acquire load of the slot.
+        target->store(pack(tag, decision.item), std::memory_order_release);
+        result.changed = true;
+        break;
+      }
+    }
+    unlock_two(s1, s2);
+    return result;
+  }
+}
+
+bool CuckooIndex::unlink(Item* item, FunctionRef<bool()> condition) noexcept {
+  const HashedKey key{item->key(), rehash_(item->key())};
+  auto decide = [&](Item* current) {
+    return current == item && condition() ? Decision::erase() : Decision::keep();
+  };
+  return update(key, decide).changed;
+}
+
+bool CuckooIndex::relink(Item* item, Item* replacement) noexcept {
+  const HashedKey key{item->key(), rehash_(item->key())};
+  auto decide = [&](Item* current) {
+    if (current != item) return Decision::keep();
+    replacement->set_exptime(item->exptime());
+    return Decision::put(replacement);
+  };
+  return update(key, decide).changed;
+}
+
+void CuckooIndex::make_room(Table* table, size_t b1, size_t b2) noexcept {
+  // The path buffer is large (64 KiB); keep it off the worker's stack, one per thread.
+  thread_local std::unique_ptr<Path> path_buffer;
+  if (!path_buffer) path_buffer = std::make_unique<Path>();
+  Path& path = *path_buffer;
+  if (find_path(*table, b1, b2, path)) {
+    execute_path(table, path);  // on a lost race the caller simply tries again
+    return;
+  }
+  grow(table);
+}
+
+bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path) const noexcept {
+  // Breadth-first over buckets, reading slots without locks: the path is only a plan, and
+  // execute_path() re-validates every step under the locks.
+  size_t head = 0, tail = 0;
+  path.nodes[tail++] = {b1, -1, 0, 0, 0};
+  if (b2 != b1) path.nodes[tail++] = {b2, -1, 0, 0, 0};
+  while (head < tail) {
+    const size_t index = head++;
+    const auto node = path.nodes[index];
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      const uint64_t word = table.slot(node.bucket, i).load(std::memory_order_relaxed);
+      if (word == 0) {
+        path.found = index;
+        path.free_slot = static_cast<uint8_t>(i);
+        return true;
+      }
+    }
+    if (node.depth == kMaxPathDepth) continue;
+    for (size_t i = 0; i < kSlotsPerBucket && tail < Path::kMaxNodes; ++i) {
+      const uint64_t word = table.slot(node.bucket, i).load(std::memory_order_relaxed);
+      if (word == 0) continue;
+      const size_t alt = alt_bucket(node.bucket, tag_of(word), table.mask);
+      if (alt == node.bucket) continue;
+      path.nodes[tail++] = {alt, static_cast<int32_t>(index), static_cast<uint8_t>(i),
+                            static_cast<uint8_t>(node.depth + 1), word};
+    }
+  }
+  return false;
+}
+
+bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
+  // Backward: the last entry moves into the free slot first, so every step has a free target
+  // and each entry is always in at least one of its buckets.
+  size_t index = path.found;
+  size_t free_slot = path.free_slot;
+  while (path.nodes[index].parent >= 0) {
+    const auto& node = path.nodes[index];
+    const auto& parent = path.nodes[static_cast<size_t>(node.parent)];
+    const size_t from_s = stripe_of(parent.bucket), to_s = stripe_of(node.bucket);
+    lock_two(from_s, to_s);
+    auto& from = table->slot(parent.bucket, node.slot);
+    auto& to = table->slot(node.bucket, free_slot);
+    const bool valid = table_.load(std::memory_order_relaxed) == table &&
+                       from.load(std::memory_order_relaxed) == node.expected &&
+                       to.load(std::memory_order_relaxed) == 0;
+    if (valid) {
+      begin_move(from_s, to_s);
+      // The destination is written before the source is cleared; release keeps the item's
+      // bytes visible to a reader that finds it at the new place.
+      to.store(node.expected, std::memory_order_release);
+      from.store(0, std::memory_order_relaxed);
+      end_move(from_s, to_s);
+    }
+    unlock_two(from_s, to_s);
+    if (!valid) return false;
+    free_slot = node.slot;
+    index = static_cast<size_t>(node.parent);
+  }
+  return true;
+}
+
+void CuckooIndex::grow(Table* table) noexcept {
+  for (size_t s = 0; s < kStripes; ++s) lock_stripe(s);  // ascending: the writers' order
+  if (table_.load(std::memory_order_relaxed) == table) {
+    const size_t old_count = table->mask + 1;
+    auto* grown = new Table(old_count * 2);
+    for (size_t b = 0; b < old_count; ++b) {
+      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+        const uint64_t word = table->slot(b, i).load(std::memory_order_relaxed);
+        if (word == 0) continue;
+        const Item* item = item_of(word);
+        const uint64_t hash = rehash_(item->key());
+        // Keep the entry on the same side (primary or alternate): its new bucket is then b or
+        // b + n, and slot i there is free because only old bucket b maps to those two.
+        size_t nb = hash & grown->mask;
+        if ((hash & table->mask) != b) nb = alt_bucket(nb, tag_of(word), grown->mask);
+        assert((nb & table->mask) == b);
+        grown->slot(nb, i).store(word, std::memory_order_relaxed);
+      }
+    }
+    // Release: the copied slots happen before a reader's acquire load of the new table.
+    table_.store(grown, std::memory_order_release);
+    // Readers may still be probing the old table; it is freed after a grace period.
+    epoch_.retire([table] { delete table; });
+  }
+  for (size_t s = 0; s < kStripes; ++s) unlock_stripe(s);
+}
+
+}  // namespace cuckood::cache

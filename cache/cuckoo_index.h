@@ -1,0 +1,137 @@
+// The concurrent key → item index: partial-key cuckoo hashing (MemC3, Fan et al. NSDI'13).
+//
+// Each key has two candidate buckets, b1 = hash & mask and b2 = b1 ^ (f(tag) & mask), where the
+// tag is the top 16 bits of the hash; b2 is computable from (b1, tag) alone, so an entry can
+// be moved to its other bucket without reading its key. A bucket is one cache line of 8 slots;
+// a slot is one atomic word packing the tag and the item pointer (see slot layout below), so a
+// lookup reads at most two cache lines before it compares a key.
+//
+// Concurrency:
+//  - Reads (find) are lock-free and write nothing shared. Stripes of buckets (bucket & 1023)
+//    carry a version counter, odd while a cuckoo move is rewriting one of its buckets. A reader
+//    that finds the key returns at once (the slot held it at that instant); a reader that
+//    misses re-checks both stripes' versions and retries if a move ran meanwhile, because the
+//    move may have carried the key from the bucket not yet read to the one already read.
+//  - Writes take the spinlocks of the key's two stripes, lower index first. Replacing or
+//    erasing a slot is one atomic store and needs no version bump (readers see old or new).
+//    Inserting into two full buckets releases the locks, finds a cuckoo path by BFS (depth
+//    <= 4) and executes it backward, one move at a time under the two stripes concerned, the
+//    entry written to its new slot before the old one is cleared: a present key is never
+//    missed.
+//  - Growth: when no path exists, the table doubles. The resizer takes every stripe lock
+//    (writers wait) but never makes a version odd, and the old table is never written again,
+//    so readers keep reading it undisturbed; the new table is published with one release store
+//    and the old one is retired to the epoch domain. Each old bucket b splits into new buckets
+//    b and b + n, so the copy cannot overflow and needs no cuckoo moves. Stripes are a function
+//    of the bucket's low bits, which doubling preserves, so a reader still on the old table
+//    checks the very stripes that guard its key's buckets in the new one.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "cache/epoch.h"
+#include "cache/function_ref.h"
+#include "cache/item.h"
+#include "cache/types.h"
+
+namespace cuckood::cache {
+
+class CuckooIndex {
+ public:
+  static constexpr size_t kSlotsPerBucket = 8;
+  static constexpr size_t kStripes = 1024;
+  static constexpr size_t kMaxPathDepth = 4;
+
+  // What update()'s decision function wants done with the key's slot.
+  struct Decision {
+    enum class Kind : uint8_t { kKeep, kPut, kErase };
+    Kind kind = Kind::kKeep;
+    Item* item = nullptr;  // for kPut: the item to link (replacing the current one, if any)
+    static Decision keep() noexcept { return {}; }
+    static Decision put(Item* item) noexcept { return {Kind::kPut, item}; }
+    static Decision erase() noexcept { return {Kind::kErase, nullptr}; }
+  };
+  struct UpdateResult {
+    Item* previous = nullptr;  // the item linked when the decision was taken
+    bool changed = false;      // the decision was kPut, or kErase of a present item
+  };
+
+  // `rehash` recomputes a key's hash (the Cache's keyed hash); used by growth and unlink().
+  // Thread-safe for the lifetime of the index. `epoch` must outlive the index.
+  CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
+              size_t initial_buckets = kStripes);
+  ~CuckooIndex();
+  CuckooIndex(const CuckooIndex&) = delete;
+  CuckooIndex& operator=(const CuckooIndex&) = delete;
+
+  // The item linked under `key`, or nullptr. Lock-free, writes nothing shared. The caller must
+  // be inside an epoch critical section for as long as it uses the item.
+  Item* find(const HashedKey& key) const noexcept;
+
+  // Atomic read-modify-write of the key's slot: `decide` is called under the key's stripe locks
+  // with the current item (nullptr if absent); it must be quick, must not call into the index,
+  // and may be called again if the locks had to be dropped to make room. Caller inside an
+  // epoch critical section. Never fails: the table grows when full.
+  UpdateResult update(const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept;
+
+  // Unlinks `item` if it is still the one linked under its key and `condition()` holds when
+  // judged under the key's lock; true if it was unlinked. Caller inside a critical section.
+  bool unlink(Item* item, FunctionRef<bool()> condition) noexcept;
+  // Links `replacement` (a copy of `item`: same key) in place of `item` if `item` is still
+  // linked; true if so. The copy takes the item's deadline under the lock, so that a touch
+  // racing the copy is not lost. Caller inside a critical section.
+  bool relink(Item* item, Item* replacement) noexcept;
+
+  // Number of buckets in the current table (tests, stats).
+  size_t bucket_count() const noexcept;
+  // Number of linked entries; walks the table, so only for tests and rare stats.
+  size_t count_slow() const noexcept;
+
+ private:
+  struct Table;
+  struct alignas(64) Lock {
+    std::atomic<uint32_t> held{0};
+  };
+  struct Path;
+
+  static constexpr unsigned kTagShift = 48;
+  static constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
+  static uint16_t tag_of(uint64_t hash) noexcept {
+    return static_cast<uint16_t>(hash >> kTagShift);
+  }
+  static uint64_t pack(uint16_t tag, const Item* item) noexcept;
+  static Item* item_of(uint64_t slot) noexcept {
+    return reinterpret_cast<Item*>(slot & kPointerMask);
+  }
+  static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept;
+  static size_t stripe_of(size_t bucket) noexcept { return bucket & (kStripes - 1); }
+
+  void lock_two(size_t s1, size_t s2) noexcept;
+  void unlock_two(size_t s1, size_t s2) noexcept;
+  void lock_stripe(size_t s) noexcept;
+  void unlock_stripe(size_t s) noexcept;
+  void begin_move(size_t s1, size_t s2) noexcept;
+  void end_move(size_t s1, size_t s2) noexcept;
+
+  // Called without locks when both of a key's buckets were full: frees a slot in b1 or b2 by
+  // a cuckoo path, or grows the table. The caller retries its update either way.
+  void make_room(Table* table, size_t b1, size_t b2) noexcept;
+  bool find_path(const Table& table, size_t b1, size_t b2, Path& path) const noexcept;
+  bool execute_path(Table* table, const Path& path) noexcept;
+  void grow(Table* table) noexcept;
+
+  std::function<uint64_t(std::string_view)> rehash_;
+  EpochDomain& epoch_;
+  std::atomic<Table*> table_;
+  std::unique_ptr<Lock[]> locks_;
+  // Versions are dense (16 per line): they change only around cuckoo moves, so a reader's
+  // version line stays in its cache; the locks, written by every writer, live on their own lines.
+  alignas(64) std::atomic<uint32_t> versions_[kStripes];
+};
+
+}  // namespace cuckood::cache

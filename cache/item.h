@@ -1,0 +1,95 @@
+// One stored item: a 24-byte header followed by the key and the value, laid out contiguously
+// inside a segment (cache/segment_store.h). An item is immutable once it has been published in
+// the index; a new version of a key is a new item swapped into the index slot. The only fields
+// that change after publication are atomics: `exptime` (touch/gat, written under the key's
+// stripe lock) and `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
+// when still clear, cleared by the evictor). Readers therefore see a consistent item without
+// any lock, as long as the epoch (cache/epoch.h) keeps its segment from being reused.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "cache/types.h"
+
+namespace cuckood::cache {
+
+class Item {
+ public:
+  static constexpr uint8_t kReferenced = 1;  // CLOCK bit: read since the last eviction pass
+  static constexpr uint8_t kFetched = 2;     // read at least once (meta `h`, evicted_unfetched)
+  static constexpr size_t kAlignment = 8;    // cas is read as a uint64_t
+
+  // Bytes an item with these sizes occupies in a segment, header and alignment padding included.
+  static constexpr size_t footprint(size_t key_size, size_t value_size) noexcept {
+    return (sizeof(Item) + key_size + value_size + kAlignment - 1) & ~(kAlignment - 1);
+  }
+
+  // Writes the header and key into raw segment memory; the caller then fills value_data().
+  // `memory` must hold footprint(key.size(), value_size) bytes and is not yet visible to readers.
+  static Item* create(void* memory, std::string_view key, size_t value_size, uint32_t flags,
+                      Time exptime, uint64_t cas) noexcept {
+    Item* item = ::new (memory) Item(key.size(), value_size, flags, exptime, cas);
+    std::memcpy(item->data_, key.data(), key.size());
+    return item;
+  }
+
+  std::string_view key() const noexcept { return {data_, key_size_}; }
+  std::string_view value() const noexcept { return {data_ + key_size_, value_size_}; }
+  char* value_data() noexcept { return data_ + key_size_; }
+  size_t footprint() const noexcept { return footprint(key_size_, value_size_); }
+  uint32_t flags() const noexcept { return flags_; }
+  uint64_t cas() const noexcept { return cas_; }
+
+  // Relaxed: the deadline is a single word with no dependent data; a reader racing a touch may
+  // see either deadline, both of which were valid at some point during its read.
+  Time exptime() const noexcept { return exptime_.load(std::memory_order_relaxed); }
+  void set_exptime(Time exptime) noexcept { exptime_.store(exptime, std::memory_order_relaxed); }
+
+  // Marks the item read; returns whether it had been fetched before. Writes the shared header
+  // only when a bit is still clear, so a hot item read by every core stays a read-only line.
+  bool mark_read() const noexcept {
+    uint8_t bits = bits_.load(std::memory_order_relaxed);
+    if ((bits & (kReferenced | kFetched)) != (kReferenced | kFetched)) {
+      bits = bits_.fetch_or(kReferenced | kFetched, std::memory_order_relaxed);
+    }
+    return (bits & kFetched) != 0;
+  }
+  bool fetched() const noexcept { return (bits_.load(std::memory_order_relaxed) & kFetched) != 0; }
+  // Clears the reference bit; returns whether it was set (the evictor's second-chance test).
+  bool take_reference() const noexcept {
+    return (bits_.fetch_and(static_cast<uint8_t>(~kReferenced), std::memory_order_relaxed) &
+            kReferenced) != 0;
+  }
+  void set_fetched() noexcept { bits_.fetch_or(kFetched, std::memory_order_relaxed); }
+
+ private:
+  Item(size_t key_size, size_t value_size, uint32_t flags, Time exptime, uint64_t cas) noexcept
+      : cas_(cas),
+        exptime_(exptime),
+        flags_(flags),
+        value_size_(static_cast<uint32_t>(value_size)),
+        key_size_(static_cast<uint8_t>(key_size)) {}
+
+  uint64_t cas_;
+  std::atomic<Time> exptime_;
+  uint32_t flags_;
+  uint32_t value_size_;
+  uint8_t key_size_;  // memcached keys are at most 250 bytes
+  mutable std::atomic<uint8_t> bits_{0};
+  // 2 bytes of padding before data_ keep the key 8-byte aligned.
+  char data_[];
+};
+
+// Pinned layout: the per-item overhead reported in wip.md depends on it.
+static_assert(sizeof(Item) == 24, "Item header must stay 24 bytes");
+static_assert(alignof(Item) == Item::kAlignment);
+static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free);
+static_assert(Item::footprint(10, 32) == 72);
+
+inline constexpr size_t kMaxKeySize = 250;
+
+}  // namespace cuckood::cache

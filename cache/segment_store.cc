@@ -1,0 +1,302 @@
+#include "cache/segment_store.h"
+
+#include <sched.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <new>
+
+#include "cache/expiry.h"
+
+namespace cuckood::cache {
+
+namespace {
+
+// Segments at least as large as the largest item; halved while there would be fewer than
+// kMinSegments (tiny -m in tests), which then also caps the item size.
+size_t choose_segment_size(size_t memory_limit, size_t max_item_size) noexcept {
+  size_t size =
+      std::bit_ceil(std::clamp<size_t>(max_item_size, 64 << 10, SegmentStore::kMaxSegmentSize));
+  while (size > 4096 && memory_limit / size < SegmentStore::kMinSegments) size >>= 1;
+  return size;
+}
+
+}  // namespace
+
+SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
+                           EpochDomain& epoch)
+    : index_(index),
+      epoch_(epoch),
+      segment_size_(choose_segment_size(memory_limit, max_item_size)),
+      segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
+      segment_count_(std::max<size_t>(1, memory_limit / segment_size_)),
+      base_(nullptr),
+      generations_(new std::atomic<uint32_t>[segment_count_]),
+      meta_(new Meta[segment_count_]) {
+  // NORESERVE and untouched: pages become resident only as segments are first written.
+  void* memory = mmap(nullptr, segment_count_ * segment_size_, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  base_ = static_cast<char*>(memory);
+  free_.reserve(segment_count_);
+  for (size_t s = segment_count_; s-- > 0;) free_.push_back(static_cast<uint32_t>(s));
+}
+
+SegmentStore::~SegmentStore() {
+  munmap(base_, segment_count_ * segment_size_);
+}
+
+size_t SegmentStore::used_segments() const noexcept {
+  std::lock_guard lock(mutex_);
+  return segment_count_ - free_.size() - retiring_;
+}
+
+bool SegmentStore::is_live(const Item* item, Era era) const noexcept {
+  return generation_of(item) == era.generation && !is_expired(item->exptime(), era.now);
+}
+
+void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participant, size_t footprint,
+                             Era era) noexcept {
+  if (footprint > segment_size_) return nullptr;
+  if (writer.segment != SegmentWriter::kNone &&
+      (generations_[writer.segment].load(std::memory_order_relaxed) != era.generation ||
+       writer.offset + footprint > segment_size_)) {
+    seal(writer);
+  }
+  if (writer.segment == SegmentWriter::kNone) {
+    const uint32_t segment = acquire(participant, era);
+    if (segment == SegmentWriter::kNone) return nullptr;
+    writer.segment = segment;
+    writer.offset = 0;
+  }
+  void* memory = segment_base(writer.segment) + writer.offset;
+  writer.offset += static_cast<uint32_t>(footprint);
+  // Release: an evictor reading `used` after sealing finds headers behind every offset (the
+  // seal's mutex also orders it; this keeps reclaim_expired's unlocked reads honest).
+  Meta& meta = meta_[writer.segment];
+  meta.used.store(writer.offset, std::memory_order_release);
+  // An RMW because other threads release bytes of this segment concurrently; the line is
+  // this writer's own segment's, so it is rarely contended.
+  meta.live_bytes.fetch_add(static_cast<int64_t>(footprint), std::memory_order_relaxed);
+  return memory;
+}
+
+void SegmentStore::note_exptime(const Item* item, Time exptime) noexcept {
+  if (exptime == 0) return;
+  auto& min_exptime = meta_[segment_of(item)].min_exptime;
+  Time current = min_exptime.load(std::memory_order_relaxed);
+  // Usually a no-op (deadlines of later items are later): only a lower deadline is written.
+  while ((current == 0 || exptime < current) &&
+         !min_exptime.compare_exchange_weak(current, exptime, std::memory_order_relaxed)) {
+  }
+}
+
+void SegmentStore::seal(SegmentWriter& writer) noexcept {
+  if (writer.segment == SegmentWriter::kNone) return;
+  std::lock_guard lock(mutex_);
+  seal_locked(writer.segment);
+  writer.segment = SegmentWriter::kNone;
+}
+
+void SegmentStore::seal_locked(uint32_t segment) noexcept {
+  meta_[segment].state = State::kSealed;
+  sealed_.push_back(segment);
+}
+
+void SegmentStore::release(const Item* item) noexcept {
+  meta_[segment_of(item)].live_bytes.fetch_sub(static_cast<int64_t>(item->footprint()),
+                                               std::memory_order_relaxed);
+}
+
+uint32_t SegmentStore::pop_free_locked(uint32_t generation) noexcept {
+  if (free_.empty()) return SegmentWriter::kNone;
+  const uint32_t segment = free_.back();
+  free_.pop_back();
+  Meta& meta = meta_[segment];
+  meta.state = State::kActive;
+  meta.used.store(0, std::memory_order_relaxed);
+  meta.min_exptime.store(0, std::memory_order_relaxed);
+  // live_bytes counts up from 0 through allocate() and down through release().
+  meta.live_bytes.store(0, std::memory_order_relaxed);
+  // Relaxed: items of this segment are published later by release stores, which carry it.
+  generations_[segment].store(generation, std::memory_order_relaxed);
+  return segment;
+}
+
+uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      const uint32_t segment = pop_free_locked(era.generation);
+      if (segment != SegmentWriter::kNone) return segment;
+    }
+    if (epoch_.reclaim() > 0) continue;  // earlier evictions may have come through
+    if (evict_one(participant, era)) continue;
+    std::lock_guard lock(mutex_);
+    if (retiring_ == 0 && free_.empty()) return SegmentWriter::kNone;  // all segments active
+    // Segments are retiring: another thread is inside a short operation. Let it finish.
+    sched_yield();
+  }
+}
+
+bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
+  uint32_t victim;
+  {
+    std::lock_guard lock(mutex_);
+    if (sealed_.empty()) return false;
+    // Prefer, among the oldest few, a segment with nothing live (all replaced or flushed):
+    // emptying it costs no hits.
+    size_t pick = 0;
+    const size_t window = std::min<size_t>(sealed_.size(), 16);
+    for (size_t i = 0; i < window; ++i) {
+      const uint32_t s = sealed_[i];
+      if (meta_[s].live_bytes.load(std::memory_order_relaxed) == 0 ||
+          generations_[s].load(std::memory_order_relaxed) != era.generation) {
+        pick = i;
+        break;
+      }
+    }
+    victim = sealed_[pick];
+    sealed_.erase(sealed_.begin() + static_cast<ptrdiff_t>(pick));
+    meta_[victim].state = State::kRetiring;
+    ++retiring_;
+  }
+  {
+    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
+    sweep(victim, era, /*evict=*/true);
+  }
+  retire(victim);
+  return true;
+}
+
+void SegmentStore::retire(uint32_t segment) noexcept {
+  epoch_.retire([this, segment] {
+    std::lock_guard lock(mutex_);
+    meta_[segment].state = State::kFree;
+    free_.push_back(segment);
+    --retiring_;
+  });
+}
+
+void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {
+  uint64_t evictions = 0, evicted_unfetched = 0, expired_unfetched = 0, reclaimed = 0;
+  uint64_t unlinked_items = 0, unlinked_bytes = 0;
+  Time min_exptime = 0;
+  char* base = segment_base(segment);
+  const uint32_t used = meta_[segment].used.load(std::memory_order_acquire);
+  for (uint32_t offset = 0; offset < used;) {
+    auto* item = reinterpret_cast<Item*>(base + offset);
+    const size_t footprint = item->footprint();
+    offset += static_cast<uint32_t>(footprint);
+    bool unlinked = false;
+    if (!is_live(item, era)) {
+      // Judged again under the key's lock: a concurrent touch may have revived it.
+      unlinked = index_.unlink(item, [&] { return !is_live(item, era); });
+      if (unlinked) {
+        ++reclaimed;
+        if (!item->fetched() && is_expired(item->exptime(), era.now)) ++expired_unfetched;
+      }
+    } else if (evict) {
+      if (item->take_reference()) {
+        if (Item* copy = copy_survivor(item, era)) {
+          if (index_.relink(item, copy)) {
+            release(item);
+            continue;
+          }
+          release(copy);  // the item was replaced or removed meanwhile
+        }
+      }
+      unlinked = index_.unlink(item, [] { return true; });
+      if (unlinked) {
+        ++evictions;
+        if (!item->fetched()) ++evicted_unfetched;
+      }
+    } else {
+      const Time deadline = item->exptime();
+      if (deadline != 0 && (min_exptime == 0 || deadline < min_exptime)) min_exptime = deadline;
+    }
+    if (unlinked) {
+      ++unlinked_items;
+      unlinked_bytes += footprint;
+      release(item);
+    }
+  }
+  if (!evict) meta_[segment].min_exptime.store(min_exptime, std::memory_order_relaxed);
+  auto add = [](std::atomic<uint64_t>& counter, uint64_t n) {
+    if (n != 0) counter.fetch_add(n, std::memory_order_relaxed);
+  };
+  add(counters_.evictions, evictions);
+  add(counters_.evicted_unfetched, evicted_unfetched);
+  add(counters_.expired_unfetched, expired_unfetched);
+  add(counters_.reclaimed, reclaimed);
+  add(counters_.unlinked_items, unlinked_items);
+  add(counters_.unlinked_bytes, unlinked_bytes);
+}
+
+Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
+  // Second chance is best effort: skipped, never waited for, when another evictor copies.
+  std::unique_lock lock(survivor_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return nullptr;
+  const size_t footprint = item->footprint();
+  if (survivor_.segment != SegmentWriter::kNone &&
+      (survivor_generation_ != era.generation || survivor_.offset + footprint > segment_size_)) {
+    seal(survivor_);
+  }
+  if (survivor_.segment == SegmentWriter::kNone) {
+    // Only a free segment: evicting to make room for survivors would chase its own tail.
+    std::lock_guard pools(mutex_);
+    const uint32_t segment = pop_free_locked(era.generation);
+    if (segment == SegmentWriter::kNone) return nullptr;
+    survivor_ = {segment, 0};
+    survivor_generation_ = era.generation;
+  }
+  void* memory = segment_base(survivor_.segment) + survivor_.offset;
+  survivor_.offset += static_cast<uint32_t>(footprint);
+  Meta& meta = meta_[survivor_.segment];
+  meta.used.store(survivor_.offset, std::memory_order_release);
+  meta.live_bytes.fetch_add(static_cast<int64_t>(footprint), std::memory_order_relaxed);
+  Item* copy = Item::create(memory, item->key(), item->value().size(), item->flags(),
+                            item->exptime(), item->cas());
+  note_exptime(copy, copy->exptime());
+  std::memcpy(copy->value_data(), item->value().data(), item->value().size());
+  if (item->fetched()) copy->set_fetched();
+  return copy;
+}
+
+void SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexcept {
+  std::vector<uint32_t> candidates;
+  {
+    std::lock_guard lock(mutex_);
+    for (uint32_t s : sealed_) {
+      const Time min_exptime = meta_[s].min_exptime.load(std::memory_order_relaxed);
+      if ((min_exptime != 0 && min_exptime <= era.now) ||
+          generations_[s].load(std::memory_order_relaxed) != era.generation) {
+        candidates.push_back(s);
+      }
+    }
+  }
+  for (uint32_t segment : candidates) {
+    {
+      // Inside the guard a segment that is still sealed cannot be evicted and reused under us.
+      EpochGuard guard(epoch_, participant);
+      {
+        std::lock_guard lock(mutex_);
+        if (meta_[segment].state != State::kSealed) continue;
+      }
+      sweep(segment, era, /*evict=*/false);
+    }
+    std::lock_guard lock(mutex_);
+    if (meta_[segment].state == State::kSealed &&
+        meta_[segment].live_bytes.load(std::memory_order_relaxed) == 0) {
+      std::erase(sealed_, segment);
+      meta_[segment].state = State::kRetiring;
+      ++retiring_;
+      retire(segment);
+    }
+  }
+  epoch_.reclaim();
+}
+
+}  // namespace cuckood::cache

@@ -1,0 +1,150 @@
+// The memory-bounded item store: log-structured segments (after Segcache, Yang et al. NSDI'21).
+//
+// All item memory is one reservation of `memory_limit` bytes (mmap, touched lazily, so RSS
+// grows with use and never exceeds it), cut into equal segments. Each writer (worker context)
+// appends items to its own active segment with no lock; a full segment is sealed into a FIFO.
+// When no free segment is left, the writer evicts the oldest sealed segment: every item still
+// linked in the index is unlinked, except that a live item whose CLOCK reference bit is set is
+// copied once into a survivor segment (second chance), so hot items outlive the FIFO order. The
+// emptied segment returns to the free pool after an epoch grace period. Because space is
+// recycled a whole segment at a time and any segment takes items of any size, there are no
+// size classes and hence no slab calcification.
+//
+// Flush generations: a segment is opened for one flush generation; its items are valid only
+// while that generation is current (cache/cuckoo_cache.h), so flush_all needs no table walk.
+// Writers never append to a segment of an older generation.
+//
+// Overhead outside `memory_limit`: the segment metadata (~80 bytes per segment) and the index
+// (cache/cuckoo_index.h). Inside it: the 24-byte item header, 8-byte alignment, and the unused
+// tail of each sealed segment (< one item).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cache/cuckoo_index.h"
+#include "cache/epoch.h"
+#include "cache/item.h"
+#include "cache/types.h"
+
+namespace cuckood::cache {
+
+// The flush generation and time against which an item is judged live.
+struct Era {
+  uint32_t generation = 0;
+  Time now = 0;
+};
+
+// A writer's active segment. Owned by one thread (a worker context).
+struct SegmentWriter {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t segment = kNone;
+  uint32_t offset = 0;
+};
+
+// What the store took back; summed into CacheStats. Updated once per segment walk.
+struct StoreCounters {
+  std::atomic<uint64_t> evictions{0};
+  std::atomic<uint64_t> evicted_unfetched{0};
+  std::atomic<uint64_t> expired_unfetched{0};
+  std::atomic<uint64_t> reclaimed{0};
+  std::atomic<uint64_t> unlinked_items{0};  // items the store unlinked from the index
+  std::atomic<uint64_t> unlinked_bytes{0};
+};
+
+class SegmentStore {
+ public:
+  static constexpr size_t kMinSegments = 8;
+  static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
+
+  // Throws std::bad_alloc if the reservation fails (start-up only).
+  SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch);
+  ~SegmentStore();
+  SegmentStore(const SegmentStore&) = delete;
+  SegmentStore& operator=(const SegmentStore&) = delete;
+
+  size_t segment_size() const noexcept { return segment_size_; }
+  size_t segment_count() const noexcept { return segment_count_; }
+  // The largest item footprint an allocation can satisfy.
+  size_t max_footprint() const noexcept { return segment_size_; }
+
+  // Returns `footprint` bytes in the writer's active segment, opening a new segment of
+  // generation `era.generation` (and evicting if none is free) when needed; nullptr only when
+  // every segment is some writer's active one. The memory is accounted live until release().
+  // Must be called outside any epoch critical section of `participant` (it may wait for a
+  // grace period), by the thread that owns `writer`.
+  void* allocate(SegmentWriter& writer, EpochParticipant& participant, size_t footprint,
+                 Era era) noexcept;
+  // Seals the writer's active segment (a worker going away). Thread-safe per writer.
+  void seal(SegmentWriter& writer) noexcept;
+  // The item's bytes are dead: it was unlinked, replaced, or never linked. Thread-safe.
+  void release(const Item* item) noexcept;
+
+  // Records a deadline of an item in its segment, so that reclaim_expired() visits the
+  // segment once it passes. Thread-safe.
+  void note_exptime(const Item* item, Time exptime) noexcept;
+
+  // The flush generation the item's segment was opened for. Lock-free; caller protects item.
+  uint32_t generation_of(const Item* item) const noexcept {
+    return generations_[segment_of(item)].load(std::memory_order_relaxed);
+  }
+  bool is_live(const Item* item, Era era) const noexcept;
+
+  // Background reclamation: unlinks expired and flushed items from sealed segments that may
+  // hold some, and frees segments left with no live bytes. Outside a critical section.
+  void reclaim_expired(EpochParticipant& participant, Era era) noexcept;
+
+  const StoreCounters& counters() const noexcept { return counters_; }
+  // Segments neither free nor waiting for a grace period (tests).
+  size_t used_segments() const noexcept;
+
+ private:
+  enum class State : uint8_t { kFree, kActive, kSealed, kRetiring };
+  struct Meta {
+    std::atomic<int64_t> live_bytes{0};  // allocated minus released
+    std::atomic<uint32_t> used{0};       // bytes appended; final once sealed
+    std::atomic<Time> min_exptime{0};    // earliest non-zero deadline appended (0 = none)
+    State state = State::kFree;          // guarded by mutex_
+  };
+
+  size_t segment_of(const Item* item) const noexcept {
+    return static_cast<size_t>(reinterpret_cast<const char*>(item) - base_) >> segment_shift_;
+  }
+  char* segment_base(size_t segment) const noexcept { return base_ + (segment << segment_shift_); }
+  // Takes a free segment for `era.generation`, evicting and waiting as needed.
+  uint32_t acquire(EpochParticipant& participant, Era era) noexcept;
+  uint32_t pop_free_locked(uint32_t generation) noexcept;
+  void seal_locked(uint32_t segment) noexcept;
+  // Empties the oldest sealed segment (preferring one with nothing live) and retires it.
+  bool evict_one(EpochParticipant& participant, Era era) noexcept;
+  // Unlinks every item of `segment` still linked; `evict` counts live ones as evictions and
+  // gives referenced ones a second chance, else only dead ones are unlinked.
+  void sweep(uint32_t segment, Era era, bool evict) noexcept;
+  Item* copy_survivor(const Item* item, Era era) noexcept;
+  void retire(uint32_t segment) noexcept;
+
+  CuckooIndex& index_;
+  EpochDomain& epoch_;
+  size_t segment_size_;
+  unsigned segment_shift_;
+  size_t segment_count_;
+  char* base_;
+  std::unique_ptr<std::atomic<uint32_t>[]> generations_;  // read by every get: own array
+  std::unique_ptr<Meta[]> meta_;
+  StoreCounters counters_;
+
+  mutable std::mutex mutex_;     // the pools below and Meta::state
+  std::vector<uint32_t> free_;   // free segments, most recently freed last
+  std::deque<uint32_t> sealed_;  // FIFO, oldest first
+  size_t retiring_ = 0;          // segments waiting for a grace period
+  std::mutex survivor_mutex_;    // the survivor writer below
+  SegmentWriter survivor_;       // where second-chance copies go
+  uint32_t survivor_generation_ = 0;
+};
+
+}  // namespace cuckood::cache
