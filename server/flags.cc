@@ -214,8 +214,8 @@ std::string usage(std::string_view program) {
   out += "memcached-compatible cache server, version " + std::string(proto::kVersion) + "\n";
   for (const Flag& f : kFlags) {
     std::string left = f.short_name ? std::string("  -") + f.short_name + ", " : "      ";
-    left += "--" + std::string(f.long_name);
-    if (!f.value_name.empty()) left += "=" + std::string(f.value_name);
+    left.append("--").append(f.long_name);
+    if (!f.value_name.empty()) left.append("=").append(f.value_name);
     if (left.size() < 34) left.resize(34, ' ');
     out += left + std::string(f.help) + "\n";
   }
