@@ -147,7 +147,8 @@ std::string validate(const Options& o) {
     return "--value-size must be N or MIN-MAX with 1 <= MIN <= MAX <= 128 MiB";
   if (!(o.get_ratio >= 0 && o.get_ratio <= 1)) return "--get-ratio must be in [0, 1]";
   if (!(o.theta > 0 && o.theta < 10)) return "--theta must be in (0, 10)";
-  if (o.hot_keys < 1 || o.hot_keys > o.keys) return "--hot-keys must be in [1, --keys]";
+  if (o.distribution == Distribution::kHot && (o.hot_keys < 1 || o.hot_keys > o.keys))
+    return "--hot-keys must be in [1, --keys]";
   if (!(o.duration > 0)) return "--duration must be positive";
   if (!(o.warmup >= 0)) return "--warmup must not be negative";
   if (!(o.rate >= 0)) return "--rate must not be negative";

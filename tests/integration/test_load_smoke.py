@@ -1,0 +1,85 @@
+"""cuckood-load against a live cuckood: a correctness smoke test, no timing assertions.
+
+Every run must end with zero errors and zero value mismatches, and read back hits; one test
+plants a wrong value to check that a mismatch is reported (exit status 3), never ignored.
+
+Environment: CUCKOOD_LOAD_BIN, the built generator (default ../../build/bench/cuckood-load
+relative to this file), plus the harness's CUCKOOD_BIN / CUCKOOD_IO.
+"""
+
+import json
+import os
+import subprocess
+import unittest
+
+from harness import ServerTestCase
+
+LOAD_BIN = os.environ.get(
+    "CUCKOOD_LOAD_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../build/bench/cuckood-load"))
+
+
+class LoadSmokeTest(ServerTestCase):
+    SERVER_ARGS = ("-t", "2", "-m", "64")
+
+    def load(self, *args, expect_status=0):
+        cmd = [LOAD_BIN, "-s", self.server.address(), "--json"] + list(args)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, expect_status,
+                         "%s\nstdout: %s\nstderr: %s" % (" ".join(cmd), proc.stdout, proc.stderr))
+        return json.loads(proc.stdout)
+
+    def assert_clean(self, result):
+        self.assertEqual(result["errors"], 0, result)
+        self.assertEqual(result["mismatches"], 0, result)
+        self.assertEqual(result["preload"]["errors"], 0, result)
+        self.assertEqual(result["preload"]["mismatches"], 0, result)
+        self.assertGreater(result["requests"], 0, result)
+
+    def test_text_mixed_pipelined(self):
+        r = self.load("-t", "2", "-c", "8", "-d", "8", "-k", "5000", "--preload", "--requests", "40000")
+        self.assert_clean(r)
+        self.assertEqual(r["preload"]["sets"], 5000)
+        self.assertGreater(r["hits"], 0)
+        self.assertEqual(r["misses"], 0, "every key was preloaded and fits in -m 64")
+        self.assertGreater(r["sets"], 0)
+
+    def test_binary_mixed_pipelined(self):
+        r = self.load("--protocol", "binary", "-c", "4", "-d", "16", "-k", "5000", "--preload",
+                      "--requests", "40000", "--value-size", "1-3000")
+        self.assert_clean(r)
+        self.assertGreater(r["hits"], 0)
+        self.assertEqual(r["misses"], 0)
+
+    def test_large_values(self):
+        r = self.load("-c", "4", "-d", "2", "-k", "40", "--preload", "--requests", "400",
+                      "--value-size", "100000-300000")
+        self.assert_clean(r)
+        self.assertGreater(r["hits"], 0)
+
+    def test_zipf_read_through_fills_the_cache(self):
+        self.flush()
+        r = self.load("--dist", "zipf", "--read-through", "--get-ratio", "1", "-c", "4", "-d", "4",
+                      "-k", "20000", "--requests", "40000", "--protocol", "binary")
+        self.assert_clean(r)
+        self.assertGreater(r["misses"], 0, "the cache started empty")
+        self.assertGreater(r["sets"], 0, "every miss is followed by a set")
+        self.assertGreater(r["hits"], r["misses"], "Zipf's popular keys stay cached")
+
+    def test_many_connections_paced(self):
+        r = self.load("-c", "200", "--rate", "4000", "--duration", "1", "-k", "1000", "--preload")
+        self.assert_clean(r)
+        self.assertGreater(r["hits"], 0)
+
+    def test_wrong_value_is_reported_as_mismatch(self):
+        # Key 0 with the default 16-byte keys; its value is not what the generator would write.
+        c = self.conn()
+        self.assertEqual(c.request(b"set k000000000000000 0 0 5\r\nwrong\r\n"), b"STORED\r\n")
+        r = self.load("-k", "1", "--get-ratio", "1", "--requests", "100", expect_status=3)
+        self.assertEqual(r["errors"], 0)
+        # Every get hits the planted value; mismatches also count gets outside the measured window.
+        self.assertGreater(r["hits"], 0)
+        self.assertGreaterEqual(r["mismatches"], max(r["hits"], 100))
+
+
+if __name__ == "__main__":
+    unittest.main()
