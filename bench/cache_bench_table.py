@@ -16,6 +16,7 @@ Usage: bench/cache_bench_table.py [--binary build/bench/cache_bench] [--min-time
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -47,7 +48,7 @@ def run(args):
             "--benchmark_enable_random_interleaving=true",
             "--benchmark_report_aggregates_only=true",
         ]
-    print("running: " + " ".join(command), file=sys.stderr, flush=True)
+    print("running: " + shlex.join(command), file=sys.stderr, flush=True)
     output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     return command, json.loads(output)
 
@@ -81,7 +82,7 @@ def human(rate):
 
 
 def ratio(a, b):
-    if isinstance(a, float) and isinstance(b, float) and b > 0:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0:
         return f"{a / b:.2f}x"
     return "–"
 
@@ -93,10 +94,10 @@ def main():
     binary = os.path.abspath(args.binary)
     if binary.startswith(REPO + os.sep):
         command[0] = "./" + os.path.relpath(binary, REPO)
-    print(f"`{' '.join(command)}`")
+    print(f"`{shlex.join(command)}`")
     print()
     statistic = f"median of {args.repetitions}, " if args.repetitions > 1 else ""
-    print(f"| workload | threads | " + " | ".join(f"{i} items/s" for i in IMPLS)
+    print("| workload | threads | " + " | ".join(f"{i} items/s" for i in IMPLS)
           + " | cuckood/libcuckoo |")
     print("|---|---:|" + "---:|" * len(IMPLS) + "---:|")
     order = {w: i for i, w in enumerate(WORKLOADS)}

@@ -38,6 +38,7 @@
 
 #include "bench/micro/mutex_map_cache.h"
 #include "cache/cache.h"
+#include "cache/cuckoo_cache.h"
 #include "cache/libcuckoo_cache.h"
 
 namespace cuckood::bench {
@@ -227,6 +228,7 @@ void register_benchmark(std::string_view impl, int threads) {
 // The implementations compared, in the table's column order. Adding one is one line here.
 template <Workload kWorkload>
 void register_implementations(int threads) {
+  register_benchmark<cache::CuckooCache, kWorkload>("cuckood", threads);
   register_benchmark<cache::LibcuckooCache, kWorkload>("libcuckoo", threads);
   register_benchmark<MutexMapCache, kWorkload>("mutex_map", threads);
 }

@@ -42,7 +42,7 @@ class MutexMapCache final : public cache::Cache {
   cache::StoreResult store(cache::WorkerContext& ctx,
                            const cache::StoreRequest& request) noexcept override;
   cache::DeleteStatus remove(cache::WorkerContext& ctx, const cache::HashedKey& key,
-                             uint64_t cas) noexcept override;
+                             uint64_t cas = 0) noexcept override;
   cache::ArithResult arith(cache::WorkerContext& ctx,
                            const cache::ArithRequest& request) noexcept override;
   void flush_all(cache::WorkerContext& ctx, cache::Time when) noexcept override;
