@@ -200,24 +200,24 @@ void handle_flush(Context& c, const Request& r, const Command& cmd) {
   if (!cmd.quiet) append_success(c.out, r.reply());
 }
 
-void handle_noop(Context& c, const Request& r, const Command&) {
+void handle_noop(Context& c, const Request& r, const Command& /*cmd*/) {
   append_success(c.out, r.reply());
 }
 
-void handle_version(Context& c, const Request& r, const Command&) {
+void handle_version(Context& c, const Request& r, const Command& /*cmd*/) {
   append_packet(c.out, r.reply(), Status::kSuccess, 0, {}, {}, kVersion);
 }
 
 // memcached 1.6 no longer implements Verbosity in the binary protocol (it answers 0x81); we
 // honour it as the protocol specifies: 4 bytes of extras carry the level.
-void handle_verbosity(Context& c, const Request& r, const Command&) {
+void handle_verbosity(Context& c, const Request& r, const Command& /*cmd*/) {
   set_verbosity(c.w, static_cast<int>(load_big<uint32_t>(r.extras.data())));
   append_success(c.out, r.reply());
 }
 
 // One packet per statistic, then an empty packet that ends the group; an unknown group is
 // "not found". "reset" answers with the terminator only.
-void handle_stat(Context& c, const Request& r, const Command&) {
+void handle_stat(Context& c, const Request& r, const Command& /*cmd*/) {
   if (r.key == "reset") {
     reset_stats(c.w);
   } else {
