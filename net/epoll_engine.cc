@@ -70,6 +70,7 @@ class EpollLoop final : public EventLoop {
     }
   }
   void accept_some() noexcept;
+  void set_accept_backoff(bool on) noexcept;
   void on_ready(uint32_t slot, uint32_t events) noexcept;
   void begin_stop() noexcept;
   void schedule(uint32_t slot) noexcept;
@@ -85,6 +86,9 @@ class EpollLoop final : public EventLoop {
   std::vector<uint32_t> scheduled_;
   size_t open_ = 0;
   bool stopping_ = false;
+  // Out of descriptors or memory: the listener leaves the epoll set (else level-triggered
+  // readiness spins) until a connection closes or an idle tick passes, as memcached does.
+  bool accept_backoff_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 
@@ -100,6 +104,7 @@ void EpollLoop::run() noexcept {
       log_line("epoll_wait: %s; worker stops", std::strerror(errno));
       break;
     }
+    if (n == 0) set_accept_backoff(false);
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = events[i].data.u64;
       if (tag == kListenerTag) {
@@ -118,6 +123,9 @@ void EpollLoop::accept_some() noexcept {
   for (int i = 0; i < kMaxAcceptsPerTurn && !stopping_; ++i) {
     const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        set_accept_backoff(true);
+      }
       if (errno != EAGAIN && errno != EINTR && state_.verbosity() > 0) {
         log_line("accept: %s", std::strerror(errno));
       }
@@ -144,6 +152,15 @@ void EpollLoop::accept_some() noexcept {
     connections_[slot] = std::make_unique<EpollConnection>(fd, state_.worker());
     ++open_;
   }
+}
+
+void EpollLoop::set_accept_backoff(bool on) noexcept {
+  if (on == accept_backoff_ || stopping_) return;
+  accept_backoff_ = on;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kListenerTag;
+  ::epoll_ctl(epoll_.get(), on ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, listener_.get(), &ev);
 }
 
 void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
@@ -201,6 +218,7 @@ void EpollLoop::service(uint32_t slot) noexcept {
     connections_[slot].reset();
     free_slots_.push_back(slot);
     --open_;
+    set_accept_backoff(false);
     return;
   }
   const uint32_t wanted =

@@ -117,6 +117,9 @@ class UringLoop final : public EventLoop {
   std::vector<uint32_t> scheduled_;  // slots with work for the end of the turn
   size_t open_ = 0;
   bool accept_armed_ = false;
+  // Out of descriptors or memory: accepting again at once would only fail again, in a busy
+  // loop. Wait until a connection closes or an idle tick passes (memcached does the same).
+  bool accept_backoff_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
@@ -155,6 +158,7 @@ void UringLoop::run() noexcept {
       log_line("io_uring_submit_and_wait: %s; worker stops", std::strerror(-rc));
       break;
     }
+    if (rc == -ETIME) accept_backoff_ = false;
     unsigned head;
     unsigned count = 0;
     io_uring_cqe* cqe;
@@ -199,6 +203,9 @@ void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
 void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
   if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;  // re-armed at end of turn
   if (cqe.res < 0) {
+    if (cqe.res == -EMFILE || cqe.res == -ENFILE || cqe.res == -ENOBUFS || cqe.res == -ENOMEM) {
+      accept_backoff_ = true;
+    }
     if (cqe.res != -ECANCELED && state_.verbosity() > 0) {
       log_line("accept: %s", std::strerror(-cqe.res));
     }
@@ -272,7 +279,7 @@ void UringLoop::schedule(uint32_t slot) noexcept {
 }
 
 void UringLoop::end_of_turn_io() noexcept {
-  if (!accept_armed_ && !stopping_) arm_accept();
+  if (!accept_armed_ && !stopping_ && !accept_backoff_) arm_accept();
   for (const uint32_t slot : scheduled_) service(slot);
   scheduled_.clear();
 }
@@ -291,6 +298,7 @@ void UringLoop::service(uint32_t slot) noexcept {
       connections_[slot].reset();
       free_slots_.push_back(slot);
       --open_;
+      accept_backoff_ = false;
     } else if (c.recv_armed && !c.recv_cancelling) {
       io_uring_sqe* s = sqe();
       io_uring_prep_cancel64(s, pack(Op::kRecv, slot), 0);

@@ -241,6 +241,50 @@ class ConnectionLimitTest(unittest.TestCase):
                 c.close()
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class OutOfDescriptorsTest(unittest.TestCase):
+    def test_accept_backs_off_when_out_of_descriptors(self):
+        server = Server(["-t", "1"])
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+        server.proc = subprocess.Popen(server.command(), stdout=server.log,
+                                       stderr=subprocess.STDOUT, preexec_fn=limit)
+        try:
+            self.assertTrue(wait_for(lambda: "listening" in server.output(), 10), server.output())
+            clients = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                       for _ in range(40)]  # more than the server has descriptors for
+            for c in clients:
+                c.sendall(b"version\r\n")
+            time.sleep(0.5)
+            before = cpu_seconds(server.proc.pid)
+            time.sleep(1.0)
+            # Not spinning on a failing accept (a spinning loop burns ~1 s here).
+            self.assertLess(cpu_seconds(server.proc.pid) - before, 0.5)
+            served = []
+            for c in clients:
+                c.settimeout(0.2)
+                try:
+                    if c.recv(100).startswith(b"VERSION"):
+                        served.append(c)
+                except socket.timeout:
+                    pass
+            self.assertGreater(len(served), 0)
+            self.assertLess(len(served), 40)
+            for c in served:
+                clients.remove(c)
+                c.close()
+            for c in clients:  # the waiting ones are accepted as descriptors free up
+                c.settimeout(10)
+                self.assertTrue(c.recv(100).startswith(b"VERSION"))
+                c.close()
+        finally:
+            self.assertEqual(server.stop(), 0, server.output())
+
+
 class TrafficTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
