@@ -79,16 +79,19 @@ start() {
 # Workloads: name, then cuckood-load options (besides server, duration, warm-up).
 common=(-t 1 --key-size 16)
 workloads=(
-  "mixed_90_10|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
-  "zipf_0.99|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist zipf --theta 0.99 --preload"
-  "hot_keys|-c 32 -d 4 -k 4 --value-size 32 --get-ratio 1 --dist hot --hot-keys 4 --preload"
+  "mixed_90_10|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
+  "zipf_0.99|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist zipf --theta 0.99 --preload"
+  "hot_keys|-c 16 -d 16 -k 4 --value-size 32 --get-ratio 1 --dist hot --hot-keys 4 --preload"
   "large_100k|-c 8 -d 1 -k 500 --value-size 102400 --get-ratio 0.9 --dist uniform --preload"
-  "binary|-c 32 -d 4 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --protocol binary"
+  "binary|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --protocol binary"
   "conns_500|-c 500 -d 1 --rate 10000 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
 )
-# Hit ratio at -m 64: 200k keys of ~1 KB (about 3x the memory) read through under Zipf 0.99,
-# starting empty; the first round's warm-up fills the cache.
-hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 200000 --value-size 200-1800 --get-ratio 1 --dist zipf --theta 0.99 --read-through"
+# Hit ratio at -m 64: 100k keys of 200-1800 B (~1.7x the memory) read through under Zipf 0.99.
+# Both servers start empty and first get the same unmeasured warm-up of 200k requests; each
+# round then counts the same number of requests (not seconds), so the two hit ratios rest on
+# equally many lookups whatever the servers' speeds.
+hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 100000 --value-size 200-1800 --get-ratio 1 --dist zipf --theta 0.99 --read-through --requests 150000"
+hit_ratio_warmup=200000
 
 runs=$work/runs.jsonl
 : >"$runs"
@@ -124,7 +127,12 @@ pids=()
 
 start memcached_m64 "$memcached" 64; port_a=$port
 start cuckood_m64 "$cuckood" 64; port_b=$port
-run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 1.5
+read -r -a hit_opts <<<"${hit_ratio_workload#*|}"
+for port in "$port_a" "$port_b"; do
+  "${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${hit_opts[@]}" \
+    --requests "$hit_ratio_warmup" >/dev/null || { echo "compare.sh: hit-ratio warm-up failed" >&2; exit 1; }
+done
+run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 0
 
 report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
   --setting "servers -t $threads -m $memory (hit ratio: -m 64), generator 1 thread; $pinning"

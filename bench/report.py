@@ -21,15 +21,16 @@ SERVERS = ("memcached", "cuckood")
 HIT_RATIO_PREFIX = "zipf_read_through"
 
 DESCRIPTIONS = {
-    "mixed_90_10": "90% get / 10% set, uniform over 100k keys, 32 B values, 32 conns x depth 4",
+    "mixed_90_10": "90% get / 10% set, uniform over 100k keys, 32 B values, 16 conns x depth 16",
     "zipf_0.99": "as mixed_90_10 but keys drawn Zipf(0.99) by popularity",
     "hot_keys": "100% get, every connection on the same 4 keys",
     "large_100k": "90/10 get/set on 500 keys of 100 KB, 8 conns x depth 1",
     "binary": "mixed_90_10 over the binary protocol",
     "conns_500": "500 connections at 10k req/s in total (20/s each), 90/10 uniform: latency under "
                  "many idle-ish connections, throughput fixed by the rate",
-    "zipf_read_through_m64": "-m 64, 200k keys of 200-1800 B (~3x memory), Zipf(0.99), every "
-                             "get miss followed by a set (cache-aside): hit ratio",
+    "zipf_read_through_m64": "-m 64, 100k keys of 200-1800 B (~1.7x memory), Zipf(0.99), every "
+                             "get miss followed by a set (cache-aside), after a 200k-request "
+                             "warm-up; 150k requests per round: hit ratio",
 }
 
 
