@@ -6,6 +6,7 @@ ctest runs this file once per I/O engine (CUCKOOD_IO=uring|epoll, see harness.py
 assertion is tighter than a generous timeout.
 """
 
+import ctypes
 import os
 import re
 import resource
@@ -194,6 +195,48 @@ class StartStopTest(unittest.TestCase):
         out = server.output()
         self.assertIn("new auto-negotiating client connection", out)
         self.assertIn("version", out)
+
+
+def deny_io_uring_setup():
+    """preexec_fn: a seccomp filter making io_uring_setup(2) fail with ENOSYS, as a kernel
+    without io_uring or a container's seccomp profile does (x86-64 and aarch64)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    io_uring_setup = 425  # the same number on x86-64 and aarch64
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+    ld_nr, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+    errno_enosys, allow = 0x00050000 | 38, 0x7FFF0000
+    program = (SockFilter * 4)(SockFilter(ld_nr, 0, 0, 0), SockFilter(jeq, 0, 1, io_uring_setup),
+                               SockFilter(ret, 0, 0, errno_enosys), SockFilter(ret, 0, 0, allow))
+    prog = SockFprog(4, program)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0 or \
+            libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(prog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "seccomp")
+
+
+class FallbackTest(unittest.TestCase):
+    def test_falls_back_to_epoll_when_io_uring_is_denied(self):
+        server = Server(io="uring")
+        server.proc = subprocess.Popen(server.command(), stdout=server.log,
+                                       stderr=subprocess.STDOUT, preexec_fn=deny_io_uring_setup)
+        try:
+            self.assertTrue(wait_for(lambda: "listening" in server.output(), 10), server.output())
+            c = server.connect()
+            self.assertEqual(c.request(b"set f 0 0 1\r\nx\r\n"), b"STORED\r\n")
+            c.close()
+        finally:
+            self.assertEqual(server.stop(), 0, server.output())
+        lines = server.output().splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        self.assertRegex(lines[0], r"^io_uring unavailable \(.*\); using epoll$")
+        self.assertIn("(epoll, 4 threads)", lines[1])
 
 
 class ConnectionLimitTest(unittest.TestCase):
