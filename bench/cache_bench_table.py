@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """Runs cache_bench once and prints its results as a Markdown table.
 
-Rows are WORKLOAD x threads; columns are items/s of each implementation and the ratio
-cuckood/libcuckoo. All figures come from one process run, so every implementation saw the same
-machine conditions; on a shared machine, read the ratios rather than the absolute rates.
+Rows are WORKLOAD x threads; columns are items/s of each implementation (aggregate over the
+threads per wall-clock second) and the ratio cuckood/libcuckoo of those. All figures come from
+one process run, so every implementation saw the same machine conditions; on a shared machine,
+read the ratios rather than the absolute rates.
+
+A second ratio, "by CPU", compares CPU time per item instead (libcuckoo's / cuckood's). It is
+the steadier of the two when foreign load preempts the benchmark threads, but it does not
+count time a thread spends blocked (so it flatters a sleeping lock more than a spinning one).
 
 With --repetitions > 1 (the default) each benchmark runs that many times, interleaved in random
 order with the others (so a burst of foreign load does not hit one implementation only), and
-the table shows the median; the line under the table names the noisiest benchmark.
+the table shows medians; the line under the table names the noisiest benchmark.
 
 Usage: bench/cache_bench_table.py [--binary build/bench/cache_bench] [--min-time 0.2]
                                   [--repetitions 5] [--filter REGEX]
@@ -54,13 +59,13 @@ def run(args):
 
 
 def collect(report, repetitions):
-    """(workload, threads) -> impl -> items/s (or an error string); and the worst cv."""
+    """(workload, threads) -> impl -> entry (or an error string); and the worst cv."""
     wanted = "median" if repetitions > 1 else None
-    rates = {}
+    cells = {}
     worst_cv = (0.0, None)
     for entry in report["benchmarks"]:
         workload, impl = entry["run_name"].split("/")[:2]
-        cell = rates.setdefault((workload, entry["threads"]), {})
+        cell = cells.setdefault((workload, entry["threads"]), {})
         if entry.get("error_occurred"):
             cell[impl] = "error: " + entry.get("error_message", "?")
             continue
@@ -68,46 +73,51 @@ def collect(report, repetitions):
         if aggregate == "cv" and entry["items_per_second"] > worst_cv[0]:
             worst_cv = (entry["items_per_second"], entry["run_name"])
         if aggregate == wanted:
-            cell[impl] = entry["items_per_second"]
-    return rates, worst_cv
+            cell[impl] = entry
+    return cells, worst_cv
 
 
 def human(rate):
-    if isinstance(rate, str):
-        return rate
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if rate >= scale:
             return f"{rate / scale:.2f}{suffix}"
     return f"{rate:.0f}"
 
 
-def ratio(a, b):
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0:
-        return f"{a / b:.2f}x"
-    return "–"
+def rate_of(cell, impl):
+    value = cell.get(impl, "–")
+    return value if isinstance(value, str) else human(value["items_per_second"])
+
+
+def ratio(cell, field, invert=False):
+    a, b = cell.get("cuckood"), cell.get("libcuckoo")
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return "–"
+    x, y = (b[field], a[field]) if invert else (a[field], b[field])
+    return f"{x / y:.2f}x" if y > 0 else "–"
 
 
 def main():
     args = parse_args()
     command, report = run(args)
-    rates, worst_cv = collect(report, args.repetitions)
+    cells, worst_cv = collect(report, args.repetitions)
     binary = os.path.abspath(args.binary)
     if binary.startswith(REPO + os.sep):
         command[0] = "./" + os.path.relpath(binary, REPO)
     print(f"`{shlex.join(command)}`")
     print()
-    statistic = f"median of {args.repetitions}, " if args.repetitions > 1 else ""
     print("| workload | threads | " + " | ".join(f"{i} items/s" for i in IMPLS)
-          + " | cuckood/libcuckoo |")
-    print("|---|---:|" + "---:|" * len(IMPLS) + "---:|")
+          + " | cuckood/libcuckoo | by CPU |")
+    print("|---|---:|" + "---:|" * len(IMPLS) + "---:|---:|")
     order = {w: i for i, w in enumerate(WORKLOADS)}
-    for workload, threads in sorted(rates, key=lambda k: (order.get(k[0], len(order)), k)):
-        cell = rates[(workload, threads)]
-        columns = [human(cell[i]) if i in cell else "–" for i in IMPLS]
-        print(f"| {workload} | {threads} | " + " | ".join(columns)
-              + f" | {ratio(cell.get('cuckood'), cell.get('libcuckoo'))} |")
+    for key in sorted(cells, key=lambda k: (order.get(k[0], len(order)), k)):
+        cell = cells[key]
+        print(f"| {key[0]} | {key[1]} | " + " | ".join(rate_of(cell, i) for i in IMPLS)
+              + f" | {ratio(cell, 'items_per_second')} | {ratio(cell, 'cpu_time', True)} |")
     print()
-    print(f"items/s: {statistic}aggregate over threads per wall-clock second.")
+    statistic = f"median of {args.repetitions}, " if args.repetitions > 1 else ""
+    print(f"items/s: {statistic}aggregate over threads per wall-clock second. "
+          "by CPU: libcuckoo's CPU time per item / cuckood's.")
     if worst_cv[1] is not None:
         print(f"Noisiest: {worst_cv[1]}, coefficient of variation {worst_cv[0]:.1%}.")
 
