@@ -101,7 +101,8 @@ void EpollLoop::run() noexcept {
     const auto timeout = stopping_ ? kDrainPoll : kIdleTick;
     const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(timeout.count()));
     if (n < 0 && errno != EINTR) {
-      log_line("epoll_wait: %s; worker stops", std::strerror(errno));
+      log_line("epoll_wait: %s; stopping", std::strerror(errno));  // as in the io_uring loop
+      state_.env().stop.request();
       break;
     }
     if (n == 0) set_accept_backoff(false);

@@ -155,7 +155,10 @@ void UringLoop::run() noexcept {
     io_uring_cqe* first = nullptr;
     const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
-      log_line("io_uring_submit_and_wait: %s; worker stops", std::strerror(-rc));
+      // Not expected from a working ring; a server missing a worker would serve some
+      // connections and strand others, so the whole server stops.
+      log_line("io_uring_submit_and_wait: %s; stopping", std::strerror(-rc));
+      state_.env().stop.request();
       break;
     }
     if (rc == -ETIME) accept_backoff_ = false;
