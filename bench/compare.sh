@@ -4,8 +4,8 @@
 # Starts /usr/bin/memcached and BUILD_DIR/cuckood with the same -t/-m on free loopback ports,
 # then for every workload runs BUILD_DIR/bench/cuckood-load against each server alternately,
 # ROUNDS times (memcached, cuckood, memcached, cuckood, ...), so that drift in the machine's
-# load hits both alike. Each run preloads its keys first, so both servers answer the same
-# requests from the same data. bench/report.py turns the runs into the table
+# load hits both alike. The first round of each workload preloads its keys, so both servers
+# answer the same requests from the same data. bench/report.py turns the runs into the table
 # (bench/results/latest.md, latest.json) and the chart (latest.png).
 #
 # Settings (environment):
@@ -13,7 +13,8 @@
 #   SERVER_THREADS=1 MEMORY=1024    -t and -m of both servers (the hit-ratio run uses -m 64)
 #   PIN=auto|0                      auto: with >= 2 CPUs, servers on CPU 0 and the generator on
 #                                   CPU 1 (taskset), so generator and server never share a core
-#   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood)
+#   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood, else
+#                                   BUILD_DIR/server/cuckood)
 #   BASELINE_ONLY=1                 compare memcached with itself (checks the harness: ratios ~1)
 set -euo pipefail
 
@@ -21,6 +22,7 @@ build=${1:?usage: bench/compare.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 load=$build/bench/cuckood-load
 cuckood=${CUCKOOD_BIN:-$build/cuckood}
+[ -x "$cuckood" ] || [ -n "${CUCKOOD_BIN:-}" ] || cuckood=$build/server/cuckood  # CMake's default place
 memcached=/usr/bin/memcached
 rounds=${ROUNDS:-3}
 duration=${DURATION:-2}
@@ -86,12 +88,12 @@ workloads=(
   "binary|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --protocol binary"
   "conns_500|-c 500 -d 1 --rate 10000 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
 )
-# Hit ratio at -m 64: 100k keys of 200-1800 B (~1.7x the memory) read through under Zipf 0.99.
-# Both servers start empty and first get the same unmeasured warm-up of 200k requests; each
+# Hit ratio at -m 64: 50k keys of 400-3600 B (~1.6x the memory) read through under Zipf 0.99.
+# Both servers start empty and first get the same unmeasured warm-up of 100k requests; each
 # round then counts the same number of requests (not seconds), so the two hit ratios rest on
 # equally many lookups whatever the servers' speeds.
-hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 100000 --value-size 200-1800 --get-ratio 1 --dist zipf --theta 0.99 --read-through --requests 150000"
-hit_ratio_warmup=200000
+hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 50000 --value-size 400-3600 --get-ratio 1 --dist zipf --theta 0.99 --read-through --requests 60000"
+hit_ratio_warmup=100000
 
 runs=$work/runs.jsonl
 : >"$runs"
@@ -101,6 +103,8 @@ run_rounds() {
   local name=${1%%|*} opts=${1#*|} wu=$4 round server port out
   read -r -a opts_array <<<"$opts"
   for round in $(seq "$rounds"); do
+    # The first round's preload stays in the servers (-m is ample); later rounds reuse it.
+    [ "$round" -eq 2 ] && read -r -a opts_array <<<"${opts//--preload/}"
     for server in memcached cuckood; do
       port=$2
       [ "$server" = cuckood ] && port=$3

@@ -28,9 +28,9 @@ DESCRIPTIONS = {
     "binary": "mixed_90_10 over the binary protocol",
     "conns_500": "500 connections at 10k req/s in total (20/s each), 90/10 uniform: latency under "
                  "many idle-ish connections, throughput fixed by the rate",
-    "zipf_read_through_m64": "-m 64, 100k keys of 200-1800 B (~1.7x memory), Zipf(0.99), every "
-                             "get miss followed by a set (cache-aside), after a 200k-request "
-                             "warm-up; 150k requests per round: hit ratio",
+    "zipf_read_through_m64": "-m 64, 50k keys of 400-3600 B (~1.6x memory), Zipf(0.99), every "
+                             "get miss followed by a set (cache-aside), after a 100k-request "
+                             "warm-up; 60k requests per round: hit ratio",
 }
 
 
