@@ -156,11 +156,9 @@ class StartStopTest(unittest.TestCase):
         holder.listen()
         port = holder.getsockname()[1]
         try:
-            server = Server(port=port)
-            server.proc = subprocess.Popen(server.command(), stdout=subprocess.PIPE,
-                                           stderr=subprocess.PIPE)
-            out, err = server.proc.communicate(timeout=10)
-            self.assertEqual(server.proc.returncode, 1)
+            result = run_binary(["-p", str(port), "-l", "127.0.0.1", "--io=" + CUCKOOD_IO])
+            self.assertEqual(result.returncode, 1)
+            err = result.stderr
             lines = err.decode().splitlines()
             self.assertEqual(len(lines), 1, lines)
             self.assertIn("127.0.0.1:%d" % port, lines[0])
