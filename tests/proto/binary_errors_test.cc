@@ -3,6 +3,8 @@
 // waits for a body it refuses, and that it never buffers one.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -186,6 +188,45 @@ TEST(BinaryLarge, HalfMegabyteValueRoundTrips) {
                   response({Opcode::kGet, Status::kSuccess, be32(3), "", value, 1, 1}))
         << "split size " << split;
   }
+}
+
+// Random well-magicked packets (any opcode, lengths that may contradict each other): the
+// codec either closes the connection or stays in step with the stream, so a NoOp sent next
+// is answered last. It never consumes more than it was given.
+TEST(BinaryMalformed, RandomPacketsNeverDesynchronise) {
+  std::mt19937 rng(7);
+  auto pick = [&rng](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  const std::string tail = noop(0xC0FFEE);
+  const std::string tail_reply = noop_reply(0xC0FFEE);
+  // One connection while it stays open (it must stay in step), a new one after each close.
+  Settings small;
+  small.memory_limit = size_t{1} << 20;  // a small cache is quick to set up, and enough here
+  auto env = std::make_unique<Env>(small);
+  int closes = 0;
+  for (int i = 0; i < 2000; ++i) {
+    binary::RequestHeader h;
+    h.opcode = static_cast<Opcode>(pick(4) == 0 ? pick(256) : pick(0x25));
+    h.key_length = static_cast<uint16_t>(pick(8) == 0 ? pick(300) : pick(12));
+    h.extras_length = static_cast<uint8_t>(pick(4) == 0 ? pick(24) : pick(3) * 4);
+    h.body_length = pick(8) == 0 ? pick(64) : h.key_length + h.extras_length + pick(40);
+    h.cas = pick(2);
+    std::string input = raw_header(h);
+    for (uint32_t b = 0; b < h.body_length; ++b) input.push_back(static_cast<char>('0' + pick(10)));
+    input += tail;
+    const std::string out = env->feed(input, 1 + pick(40));
+    SCOPED_TRACE(i);  // the seed makes every iteration reproducible
+    if (env->session().should_close()) {
+      env = std::make_unique<Env>(small);
+      ++closes;
+      continue;
+    }
+    ASSERT_GE(out.size(), tail_reply.size());
+    EXPECT_EQ(out.substr(out.size() - tail_reply.size()), tail_reply);
+    EXPECT_TRUE(env->pending().empty());
+  }
+  // Both paths were exercised: some packets were refused with a close, most were not.
+  EXPECT_GT(closes, 100);
+  EXPECT_LT(closes, 1900);
 }
 
 }  // namespace
