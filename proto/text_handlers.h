@@ -79,4 +79,12 @@ void handle_quit(TextRequest& r, const Tokens& t) noexcept;
 void handle_shutdown(TextRequest& r, const Tokens& t) noexcept;
 void handle_stats(TextRequest& r, const Tokens& t) noexcept;
 
+// Meta commands (meta_commands.cc).
+void handle_mg(TextRequest& r, const Tokens& t) noexcept;
+void handle_ms(TextRequest& r, const Tokens& t) noexcept;
+void handle_md(TextRequest& r, const Tokens& t) noexcept;
+void handle_ma(TextRequest& r, const Tokens& t) noexcept;
+void handle_me(TextRequest& r, const Tokens& t) noexcept;
+void handle_mn(TextRequest& r, const Tokens& t) noexcept;
+
 }  // namespace cuckood::proto::text

@@ -41,6 +41,12 @@ constexpr Command kCommands[] = {
     {"quit", 1, kAny, handle_quit},
     {"shutdown", 1, kAny, handle_shutdown},
     {"stats", 1, kAny, handle_stats},
+    {"mg", 2, kAny, handle_mg},
+    {"ms", 2, kAny, handle_ms},
+    {"md", 2, kAny, handle_md},
+    {"ma", 2, kAny, handle_ma},
+    {"mn", 1, kAny, handle_mn},
+    {"me", 1, kAny, handle_me},
 };
 
 }  // namespace

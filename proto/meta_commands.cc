@@ -1,0 +1,434 @@
+// Meta commands (mg, ms, md, ma, me, mn) as memcached 1.6.18 answers them: a two-letter code
+// ("VA <size>", "HD", "EN", "NS", "EX", "NF", "MN", "ME"), then the flags the request asked to
+// see, in request order. `q` hides the nominal reply only (mg: EN; ms/md/ma: HD); errors are
+// always sent.
+//
+// Not supported (the Cache interface keeps no such item state; refused as invalid flags by
+// meta_flags.cc): R (recache win), I (invalidate / stale, hence X), and the Z flag that marks
+// an item whose win token was already handed out: N answers W to the request that created
+// the item, but later requests do not see Z.
+#include <charconv>
+#include <climits>
+#include <cstdint>
+#include <string_view>
+
+#include "cache/counter.h"
+#include "cache/expiry.h"
+#include "proto/commands.h"
+#include "proto/meta_base64.h"
+#include "proto/meta_flags.h"
+#include "proto/settings.h"
+#include "proto/text_handlers.h"
+#include "proto/text_numbers.h"
+#include "proto/text_replies.h"
+
+namespace cuckood::proto::text {
+
+namespace {
+
+using meta::MetaFlags;
+
+constexpr std::string_view kOpaqueTooLong = "CLIENT_ERROR opaque token too long\r\n";
+constexpr std::string_view kGetFlagsTooLong = "CLIENT_ERROR options flags are too long\r\n";
+constexpr std::string_view kFlagsTooLong = "CLIENT_ERROR options flags too long\r\n";
+constexpr std::string_view kInvalidOrDuplicate = "CLIENT_ERROR invalid or duplicate flag\r\n";
+constexpr std::string_view kBadSetMode = "CLIENT_ERROR invalid mode for ms M token\r\n";
+constexpr std::string_view kBadArithMode = "CLIENT_ERROR invalid mode for ma M token\r\n";
+constexpr size_t kFirstFlag = 2;  // mg/md/ma <key> <flags>*; ms has its length first
+
+bool opaque_too_long(const Tokens& t, size_t first) noexcept {
+  for (size_t i = first; i < t.count; ++i) {
+    if (t[i][0] == 'O' && t[i].size() > meta::kMaxOpaqueLength) return true;
+  }
+  return false;
+}
+
+void append_signed(std::string& out, int64_t value) {
+  if (value < 0) {
+    out.push_back('-');
+    append_number(out, static_cast<uint64_t>(-value));
+  } else {
+    append_number(out, static_cast<uint64_t>(value));
+  }
+}
+
+// Remaining lifetime as meta `t` shows it: -1 for none.
+int64_t ttl_of(cache::Time exptime, cache::Time now) noexcept {
+  return exptime == 0 ? -1 : static_cast<int64_t>(exptime) - static_cast<int64_t>(now);
+}
+
+// The flags every reply echoes: O(opaque) and k(key).
+void append_echo_flag(std::string& out, std::string_view token, const MetaFlags& f) {
+  if (token[0] == 'O') {
+    out.push_back(' ');
+    out.append(token);
+  } else if (token[0] == 'k') {
+    meta::append_key_flag(out, f);
+  }
+}
+
+void append_status(std::string& out, std::string_view code, const Tokens& t, size_t first,
+                   const MetaFlags& f) {
+  out.append(code);
+  for (size_t i = first; i < t.count; ++i) append_echo_flag(out, t[i], f);
+  out.append(kCrlf);
+}
+
+}  // namespace
+
+void handle_mn(TextRequest& r, const Tokens&) noexcept {
+  r.out.append("MN\r\n");
+}
+
+void handle_mg(TextRequest& r, const Tokens& t) noexcept {
+  if (t[1].size() > kMaxKeyLength) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  if (t.count > meta::kMaxMetaTokens) {
+    r.out.append(kGetFlagsTooLong);
+    return;
+  }
+  MetaFlags f;
+  std::string_view error = kBadFormat;
+  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
+    r.out.append(error);
+    return;
+  }
+  if (opaque_too_long(t, kFirstFlag)) {
+    r.out.append(kOpaqueTooLong);
+    return;
+  }
+  const cache::Time now = r.w.ctx.now();
+  bool won = false;
+  auto render = [&](const cache::ItemView& item) {
+    std::string& out = r.out;
+    if (f.value) {
+      out.append("VA ");
+      append_number(out, item.value.size());
+    } else {
+      out.append("HD");
+    }
+    for (size_t i = kFirstFlag; i < t.count; ++i) {
+      switch (t[i][0]) {
+        case 's':
+          out.append(" s");
+          append_number(out, item.value.size());
+          break;
+        case 't':
+          out.append(" t");
+          append_signed(out, ttl_of(item.exptime, now));
+          break;
+        case 'c':
+          out.append(" c");
+          append_number(out, item.cas);
+          break;
+        case 'f':
+          out.append(" f");
+          append_number(out, item.flags);
+          break;
+        case 'l':
+          out.append(" l");
+          append_number(out, item.last_access < now ? now - item.last_access : 0);
+          break;
+        case 'h':
+          out.append(item.fetched ? " h1" : " h0");
+          break;
+        default:
+          append_echo_flag(out, t[i], f);
+          break;
+      }
+    }
+    if (won) out.append(" W");
+    out.append(kCrlf);
+    if (f.value) {
+      out.append(item.value);
+      out.append(kCrlf);
+    }
+  };
+  bool hit = f.has_ttl ? get_and_touch(r.w, f.key, f.ttl, render) : get(r.w, f.key, render);
+  if (!hit && f.vivify) {
+    // Vivify on miss: an empty item; whoever creates it wins the right to recache (W).
+    const cache::StoreResult created =
+        store(r.w, cache::StoreMode::kAdd, f.key, 0, f.vivify_ttl, {}, 0);
+    won = created.status == cache::StoreStatus::kStored;
+    hit = get(r.w, f.key, render);
+  }
+  if (!hit && !f.quiet) append_status(r.out, "EN", t, kFirstFlag, f);
+}
+
+void handle_ms(TextRequest& r, const Tokens& t) noexcept {
+  if (t[1].size() > kMaxKeyLength || t.count == 2) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  if (t.count > meta::kMaxMetaTokens) {
+    r.out.append(kFlagsTooLong);
+    return;
+  }
+  int32_t length = 0;
+  if (!parse_strtol32(t[2], length) || length < 0 || length > INT_MAX - 2) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  constexpr size_t kFirstSetFlag = 3;
+  const size_t value_size = static_cast<size_t>(length);
+  const size_t block_size = value_size + kCrlf.size();
+  // From here on an error also swallows the data block, as in memcached.
+  auto refuse = [&](std::string_view error) {
+    r.out.append(error);
+    r.swallow = block_size;
+  };
+  MetaFlags f;
+  std::string_view error = kBadFormat;
+  if (!meta::parse_meta_flags(t, kFirstSetFlag, f, error)) return refuse(error);
+  cache::StoreMode mode = cache::StoreMode::kSet;
+  switch (f.mode) {
+    case 0:
+    case 'S':
+      break;
+    case 'E':
+      mode = cache::StoreMode::kAdd;
+      break;
+    case 'A':
+      mode = cache::StoreMode::kAppend;
+      break;
+    case 'P':
+      mode = cache::StoreMode::kPrepend;
+      break;
+    case 'R':
+      mode = cache::StoreMode::kReplace;
+      break;
+    default:
+      return refuse(kBadSetMode);
+  }
+  // A compared cas turns set and replace into cas; add ignores it, append/prepend check it.
+  if (f.has_cas && (mode == cache::StoreMode::kSet || mode == cache::StoreMode::kReplace)) {
+    mode = cache::StoreMode::kCas;
+  }
+  if (opaque_too_long(t, kFirstSetFlag)) return refuse(kOpaqueTooLong);
+  if (!fits(r.w, f.key.size(), value_size)) {
+    refuse_too_large(r.w, mode, f.key);
+    return refuse(kTooLarge);
+  }
+  if (r.rest.size() < block_size) {
+    r.value_wanted = block_size;
+    return;
+  }
+  r.value_consumed = block_size;
+  if (r.rest.substr(value_size, kCrlf.size()) != kCrlf) {
+    r.out.append(kBadDataChunk);
+    return;
+  }
+  const uint64_t cas = mode == cache::StoreMode::kAdd ? 0 : f.cas;
+  const cache::StoreResult result =
+      store(r.w, mode, f.key, f.client_flags, f.ttl, r.rest.substr(0, value_size), cas);
+  std::string_view code;
+  switch (result.status) {
+    case cache::StoreStatus::kStored:
+      if (f.quiet) return;
+      code = "HD";
+      break;
+    case cache::StoreStatus::kNotStored:
+      code = "NS";
+      break;
+    case cache::StoreStatus::kExists:
+      code = "EX";
+      break;
+    case cache::StoreStatus::kNotFound:
+      code = "NF";
+      break;
+    case cache::StoreStatus::kTooLarge:
+      r.out.append(kTooLarge);
+      return;
+    case cache::StoreStatus::kNoMemory:
+      r.out.append(kStoreNoMemory);
+      return;
+  }
+  std::string& out = r.out;
+  out.append(code);
+  for (size_t i = kFirstSetFlag; i < t.count; ++i) {
+    if (t[i][0] == 'c') {
+      out.append(" c");
+      append_number(out, result.status == cache::StoreStatus::kStored ? result.cas : 0);
+    } else {
+      append_echo_flag(out, t[i], f);
+    }
+  }
+  out.append(kCrlf);
+}
+
+void handle_md(TextRequest& r, const Tokens& t) noexcept {
+  if (t[1].size() > kMaxKeyLength) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  if (t.count > meta::kMaxMetaTokens) {
+    r.out.append(kFlagsTooLong);
+    return;
+  }
+  MetaFlags f;
+  std::string_view error = kBadFormat;
+  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
+    r.out.append(kInvalidOrDuplicate);
+    return;
+  }
+  if (opaque_too_long(t, kFirstFlag)) {
+    r.out.append(kOpaqueTooLong);
+    return;
+  }
+  switch (remove(r.w, f.key, f.has_cas ? f.cas : 0)) {
+    case cache::DeleteStatus::kDeleted:
+      if (!f.quiet) append_status(r.out, "HD", t, kFirstFlag, f);
+      return;
+    case cache::DeleteStatus::kNotFound:
+      append_status(r.out, "NF", t, kFirstFlag, f);
+      return;
+    case cache::DeleteStatus::kExists:
+      append_status(r.out, "EX", t, kFirstFlag, f);
+      return;
+  }
+}
+
+void handle_ma(TextRequest& r, const Tokens& t) noexcept {
+  if (t[1].size() > kMaxKeyLength) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  if (t.count > meta::kMaxMetaTokens) {
+    r.out.append(kFlagsTooLong);
+    return;
+  }
+  MetaFlags f;
+  std::string_view error = kBadFormat;
+  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
+    r.out.append(kInvalidOrDuplicate);
+    return;
+  }
+  ArithArgs args;
+  switch (f.mode) {
+    case 0:
+    case 'I':
+    case '+':
+      args.increment = true;
+      break;
+    case 'D':
+    case '-':
+      args.increment = false;
+      break;
+    default:
+      r.out.append(kBadArithMode);
+      return;
+  }
+  if (opaque_too_long(t, kFirstFlag)) {
+    r.out.append(kOpaqueTooLong);
+    return;
+  }
+  args.key = f.key;
+  args.delta = f.delta;
+  args.cas = f.has_cas ? f.cas : 0;
+  args.create = f.vivify;
+  args.initial = f.initial;
+  args.exptime = f.vivify_ttl;
+  const cache::ArithResult result = arith(r.w, args);
+  switch (result.status) {
+    case cache::ArithStatus::kOk:
+      break;
+    case cache::ArithStatus::kNotFound:
+      append_status(r.out, "NF", t, kFirstFlag, f);
+      return;
+    case cache::ArithStatus::kExists:
+      append_status(r.out, "EX", t, kFirstFlag, f);
+      return;
+    case cache::ArithStatus::kNonNumeric:
+      r.out.append(kNonNumeric);
+      return;
+    case cache::ArithStatus::kNoMemory:
+      r.out.append(kArithNoMemory);
+      return;
+  }
+  const cache::Time now = r.w.ctx.now();
+  const cache::HashedKey hashed = r.w.cache.hash(f.key);
+  if (f.has_ttl) r.w.cache.touch(r.w.ctx, hashed, cache::expiry_deadline(f.ttl, now));
+  if (f.quiet) return;
+
+  std::string& out = r.out;
+  char digits[cache::kMaxCounterDigits];
+  const auto number = std::to_chars(digits, digits + sizeof(digits), result.value);
+  const std::string_view value(digits, static_cast<size_t>(number.ptr - digits));
+  if (f.value) {
+    out.append("VA ");
+    append_number(out, value.size());
+  } else {
+    out.append("HD");
+  }
+  for (size_t i = kFirstFlag; i < t.count; ++i) {
+    switch (t[i][0]) {
+      case 'c':
+        out.append(" c");
+        append_number(out, result.cas);
+        break;
+      case 't': {
+        // The item's deadline is not part of an arithmetic result: read it back.
+        int64_t ttl = -1;
+        r.w.cache.get(r.w.ctx, hashed,
+                      [&](const cache::ItemView& item) { ttl = ttl_of(item.exptime, now); });
+        out.append(" t");
+        append_signed(out, ttl);
+        break;
+      }
+      default:
+        append_echo_flag(out, t[i], f);
+        break;
+    }
+  }
+  out.append(kCrlf);
+  if (f.value) {
+    out.append(value);
+    out.append(kCrlf);
+  }
+}
+
+// me <key> [b]: memcached's human-readable item dump. Note its "exp" is now - deadline
+// (negative while the item lives), kept as memcached prints it. cuckood has one size class
+// (cls=1) and reports size as key + value bytes.
+void handle_me(TextRequest& r, const Tokens& t) noexcept {
+  if (t.count < 2 || t[1].size() > kMaxKeyLength) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  std::string_view key = t[1];
+  char decoded[kMaxKeyLength];
+  const bool binary = t.count > 2 && t[2] == "b";
+  if (binary) {
+    const size_t n = meta::base64_decode(key, decoded);
+    if (n == 0) {
+      r.out.append(kBadFormat);
+      return;
+    }
+    key = std::string_view(decoded, n);
+  }
+  const cache::Time now = r.w.ctx.now();
+  std::string& out = r.out;
+  const bool hit = r.w.cache.get(r.w.ctx, r.w.cache.hash(key), [&](const cache::ItemView& item) {
+    out.append("ME ");
+    if (binary) {
+      meta::base64_encode(key, out);
+    } else {
+      out.append(key);
+    }
+    out.append(" exp=");
+    append_signed(out, item.exptime == 0 ? -1 : static_cast<int64_t>(now) - item.exptime);
+    out.append(" la=");
+    append_number(out, item.last_access < now ? now - item.last_access : 0);
+    out.append(" cas=");
+    append_number(out, item.cas);
+    out.append(item.fetched ? " fetch=yes" : " fetch=no");
+    out.append(" cls=1 size=");
+    append_number(out, key.size() + item.value.size());
+    out.append(kCrlf);
+  });
+  if (!hit) out.append("EN\r\n");
+}
+
+}  // namespace cuckood::proto::text
