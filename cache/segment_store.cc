@@ -110,8 +110,8 @@ void SegmentStore::release(const Item* item) noexcept {
                                                std::memory_order_relaxed);
 }
 
-uint32_t SegmentStore::pop_free_locked(uint32_t generation) noexcept {
-  if (free_.empty()) return SegmentWriter::kNone;
+uint32_t SegmentStore::pop_free_locked(uint32_t generation, size_t reserve) noexcept {
+  if (free_.size() <= reserve) return SegmentWriter::kNone;
   const uint32_t segment = free_.back();
   free_.pop_back();
   Meta& meta = meta_[segment];
@@ -129,15 +129,25 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      const uint32_t segment = pop_free_locked(era.generation);
+      const uint32_t segment = pop_free_locked(era.generation, kSurvivorReserve);
       if (segment != SegmentWriter::kNone) return segment;
     }
     if (epoch_.reclaim() > 0) continue;  // earlier evictions may have come through
-    if (evict_one(participant, era)) continue;
+    bool waiting;
+    {
+      std::lock_guard lock(mutex_);
+      waiting = retiring_ > 0;
+    }
+    // A segment on its way back is awaited rather than a second one evicted: the grace period
+    // is one short operation of each other thread (allocation never runs inside a guard).
+    if (!waiting && evict_one(participant, era)) continue;
+    if (waiting) {
+      sched_yield();
+      continue;
+    }
+    // Nothing to evict and nothing to wait for: the survivor reserve, or no memory at all.
     std::lock_guard lock(mutex_);
-    if (retiring_ == 0 && free_.empty()) return SegmentWriter::kNone;  // all segments active
-    // Segments are retiring: another thread is inside a short operation. Let it finish.
-    sched_yield();
+    return pop_free_locked(era.generation, 0);
   }
 }
 
@@ -245,9 +255,10 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
     seal(survivor_);
   }
   if (survivor_.segment == SegmentWriter::kNone) {
-    // Only a free segment: evicting to make room for survivors would chase its own tail.
+    // Only a free segment (writers leave kSurvivorReserve of them for this): evicting to make
+    // room for survivors would chase its own tail.
     std::lock_guard pools(mutex_);
-    const uint32_t segment = pop_free_locked(era.generation);
+    const uint32_t segment = pop_free_locked(era.generation, 0);
     if (segment == SegmentWriter::kNone) return nullptr;
     survivor_ = {segment, 0};
     survivor_generation_ = era.generation;

@@ -61,6 +61,8 @@ class SegmentStore {
  public:
   static constexpr size_t kMinSegments = 8;
   static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
+  // Free segments writers leave to the evictor's survivor copies (second chance).
+  static constexpr size_t kSurvivorReserve = 1;
 
   // Throws std::bad_alloc if the reservation fails (start-up only).
   SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch);
@@ -118,7 +120,8 @@ class SegmentStore {
   char* segment_base(size_t segment) const noexcept { return base_ + (segment << segment_shift_); }
   // Takes a free segment for `era.generation`, evicting and waiting as needed.
   uint32_t acquire(EpochParticipant& participant, Era era) noexcept;
-  uint32_t pop_free_locked(uint32_t generation) noexcept;
+  // Takes a free segment if more than `reserve` are free.
+  uint32_t pop_free_locked(uint32_t generation, size_t reserve) noexcept;
   void seal_locked(uint32_t segment) noexcept;
   // Empties the oldest sealed segment (preferring one with nothing live) and retires it.
   bool evict_one(EpochParticipant& participant, Era era) noexcept;

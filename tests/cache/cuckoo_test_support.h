@@ -1,0 +1,36 @@
+// Helpers shared by the CuckooCache tests: an arena of standalone items for index tests, and
+// whether a sanitizer is on (heavy tests scale down, RSS checks are skipped).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache/item.h"
+
+namespace cuckood::cache::testing {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
+// Owns items made outside a segment store; they live as long as the arena.
+class ItemArena {
+ public:
+  Item* make(std::string_view key, std::string_view value, uint32_t flags = 0, Time exptime = 0,
+             uint64_t cas = 1) {
+    const size_t size = Item::footprint(key.size(), value.size());
+    blocks_.push_back(std::make_unique<uint64_t[]>(size / sizeof(uint64_t)));
+    Item* item = Item::create(blocks_.back().get(), key, value.size(), flags, exptime, cas);
+    std::copy(value.begin(), value.end(), item->value_data());
+    return item;
+  }
+
+ private:
+  std::vector<std::unique_ptr<uint64_t[]>> blocks_;
+};
+
+}  // namespace cuckood::cache::testing
