@@ -266,11 +266,21 @@ TYPED_TEST_P(CacheStoreConformance, ManyKeysSurviveTableGrowth) {
   EXPECT_EQ(this->cache().stats().curr_items, uint64_t{kKeys});
 }
 
+TYPED_TEST_P(CacheStoreConformance, LargestDefaultValueRoundTrips) {
+  const std::string key = "large";
+  const size_t max = this->cache().max_value_size(key.size());
+  ASSERT_GT(max, (size_t{1} << 20) - 1024);  // -I 1m leaves room for a 1 MB-ish value
+  std::string value(max, 'x');
+  for (size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + i % 26);
+  this->must_set(key, value);
+  EXPECT_EQ(this->value(key), value);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CacheStoreConformance, GetMissesOnEmptyCache,
-                            SetThenGetReturnsWhatWasStored, EmptyValueAndBinaryValue,
-                            SetOverwritesValueFlagsAndExptime, AddStoresOnlyWhenAbsent,
-                            ReplaceStoresOnlyWhenPresent, AppendAndPrependKeepFlagsAndExptime,
-                            CasStatuses, CasCarryingStores,
+                            LargestDefaultValueRoundTrips, SetThenGetReturnsWhatWasStored,
+                            EmptyValueAndBinaryValue, SetOverwritesValueFlagsAndExptime,
+                            AddStoresOnlyWhenAbsent, ReplaceStoresOnlyWhenPresent,
+                            AppendAndPrependKeepFlagsAndExptime, CasStatuses, CasCarryingStores,
                             CasIsUniqueAndChangesOnEveryModification, FailedStoresChangeNothing,
                             RemoveWithAndWithoutCas, TouchSetsTheDeadlineOfALiveItem,
                             GetAndTouchReturnsTheNewDeadline, FetchedIsSetByTheFirstRead,

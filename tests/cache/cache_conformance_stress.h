@@ -250,8 +250,65 @@ TYPED_TEST_P(CacheStressConformance, StoresAfterAConcurrentFlushSurvive) {
   EXPECT_GE(checked, size_t{100} * kStressThreads);
 }
 
+// Readers racing writers on a few shared keys see only whole values: each value is one
+// letter repeated a length that the letter determines, so a torn or mixed read shows.
+TYPED_TEST_P(CacheStressConformance, ReadersRacingWritersSeeWholeValues) {
+  constexpr int kKeys = 8;
+  constexpr int kOps = 5000;
+  auto length_of = [](char letter) { return size_t(letter - 'a') * 37 + 1; };
+  std::atomic<int> torn{0};
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    std::mt19937 rng(static_cast<unsigned>(t) + 11);
+    for (int i = 0; i < kOps; ++i) {
+      if (i % 64 == 0) this->cache().quiescent(*ctx);
+      const std::string name = "shared" + std::to_string(rng() % kKeys);
+      const HashedKey key = this->cache().hash(name);  // a view of `name`
+      if (rng() % 4 == 0) {
+        const char letter = static_cast<char>('a' + rng() % 26);
+        const std::string value(length_of(letter), letter);
+        this->cache().store(*ctx,
+                            StoreRequest{key, value, uint32_t(letter), 0, 0, StoreMode::kSet});
+      } else {
+        this->cache().get(*ctx, key, [&](const ItemView& item) {
+          const char letter = item.value.empty() ? '?' : item.value[0];
+          const bool whole = letter >= 'a' && letter <= 'z' &&
+                             item.value.size() == length_of(letter) &&
+                             item.value.find_first_not_of(letter) == std::string_view::npos &&
+                             item.flags == uint32_t(letter);
+          if (!whole) ++torn;
+        });
+      }
+    }
+  });
+  EXPECT_EQ(torn.load(), 0);
+}
+
+// Concurrent appends to one key lose nothing: every thread's tokens are all there.
+TYPED_TEST_P(CacheStressConformance, ConcurrentAppendsAreAllKept) {
+  constexpr int kAppends = 1000;
+  this->must_set("log", "");
+  run_threads([&](int t) {
+    auto ctx = this->cache().register_worker();
+    const std::string token(1, static_cast<char>('A' + t));
+    for (int i = 0; i < kAppends; ++i) {
+      if (i % 64 == 0) this->cache().quiescent(*ctx);
+      const StoreResult r = this->cache().store(
+          *ctx, StoreRequest{this->cache().hash("log"), token, 0, 0, 0, StoreMode::kAppend});
+      ASSERT_EQ(r.status, StoreStatus::kStored);
+    }
+  });
+  const std::optional<std::string> log = this->value("log");
+  ASSERT_TRUE(log.has_value());
+  EXPECT_EQ(log->size(), size_t{kAppends} * kStressThreads);
+  for (int t = 0; t < kStressThreads; ++t) {
+    EXPECT_EQ(std::count(log->begin(), log->end(), static_cast<char>('A' + t)), kAppends) << t;
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CacheStressConformance, DisjointKeysMatchAPerThreadModel,
                             ConcurrentIncrOnOneKeySumsExactly, ConcurrentAddHasOneWinnerPerKey,
-                            CasUniquesAreDistinctAcrossWorkers, StoresAfterAConcurrentFlushSurvive);
+                            CasUniquesAreDistinctAcrossWorkers, StoresAfterAConcurrentFlushSurvive,
+                            ReadersRacingWritersSeeWholeValues, ConcurrentAppendsAreAllKept);
 
 }  // namespace cuckood::cache::testing

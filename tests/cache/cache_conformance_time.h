@@ -158,9 +158,18 @@ TYPED_TEST_P(CacheTimeConformance, ImmediateFlushReplacesAPendingDelayedOne) {
   EXPECT_TRUE(this->get("k").has_value());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(CacheTimeConformance, RelativeExptimeExpiresAtTheDeadline,
-                            ZeroExptimeNeverExpires, AbsoluteExptime,
-                            NegativeExptimeIsExpiredAtOnce, ThirtyDayBoundary,
+// register_worker() starts a worker at the clock's time; quiescent() catches up with it.
+TYPED_TEST_P(CacheTimeConformance, WorkerTimeFollowsTheClock) {
+  EXPECT_EQ(this->ctx().now(), kStartTime);
+  this->advance(7);
+  EXPECT_EQ(this->ctx().now(), kStartTime + 7);
+  auto other = this->cache().register_worker();
+  EXPECT_EQ(other->now(), kStartTime + 7);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CacheTimeConformance, WorkerTimeFollowsTheClock,
+                            RelativeExptimeExpiresAtTheDeadline, ZeroExptimeNeverExpires,
+                            AbsoluteExptime, NegativeExptimeIsExpiredAtOnce, ThirtyDayBoundary,
                             ExpiredItemIsAbsentForEveryCommand, FlushAllInvalidatesEverything,
                             StoreRightAfterImmediateFlushIsVisible,
                             ImmediateFlushSeparatesStoresOfEveryWorker,
