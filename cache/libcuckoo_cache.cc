@@ -28,9 +28,7 @@ class LibcuckooCache::Worker final : public WorkerContext {
   ~Worker() override {
     std::lock_guard lock(cache_.workers_mu_);
     std::erase(cache_.workers_, &counters);
-    cache_.retired_total_items_ += counters.total_items.load(std::memory_order_relaxed);
-    cache_.retired_expired_unfetched_ += counters.expired_unfetched.load(std::memory_order_relaxed);
-    cache_.retired_reclaimed_ += counters.reclaimed.load(std::memory_order_relaxed);
+    counters.add_to(cache_.retired_);
   }
 
   WorkerCounters counters;
@@ -92,6 +90,12 @@ void LibcuckooCache::reclaim(Worker& w, const Item& item, size_t key_size, Time 
   }
 }
 
+bool LibcuckooCache::unlink_dead(Worker& w, const Item& item, size_t key_size, Time now) noexcept {
+  reclaim(w, item, key_size, now);
+  WorkerCounters::drop(w.counters.items);
+  return true;
+}
+
 bool LibcuckooCache::reserve(size_t bytes) noexcept {
   const uint64_t limit = config().memory_limit;
   uint64_t used = bytes_.load(std::memory_order_relaxed);
@@ -120,10 +124,7 @@ bool LibcuckooCache::read(WorkerContext& ctx, const HashedKey& key, bool touch, 
   const Time now = ctx.now();
   bool hit = false;
   map_.erase_fn(key, [&](Item& item) {
-    if (!is_live(item, now)) {
-      reclaim(w, item, key.key.size(), now);
-      return true;
-    }
+    if (!is_live(item, now)) return unlink_dead(w, item, key.key.size(), now);
     if (touch) item.exptime = exptime;
     visit(ItemView{key.key, item.value, item.flags, item.exptime, item.cas, item.last_access,
                    item.fetched});
@@ -182,7 +183,7 @@ StoreResult LibcuckooCache::store_new(Worker& w, const StoreRequest& request) no
     Item fresh{
         std::string(request.value), next_cas(w), request.flags, request.exptime, now, now, false};
     result.cas = fresh.cas;
-    map_.uprase_fn(
+    const bool inserted = map_.uprase_fn(
         request.key,
         [&](Item& old) {
           if (!is_live(old, now)) {
@@ -198,6 +199,7 @@ StoreResult LibcuckooCache::store_new(Worker& w, const StoreRequest& request) no
           return false;
         },
         std::move(fresh));
+    if (inserted) WorkerCounters::bump(w.counters.items);
   } catch (...) {
     release(size);
     return {StoreStatus::kNoMemory, 0};
@@ -216,10 +218,7 @@ StoreResult LibcuckooCache::store_existing(Worker& w, const StoreRequest& reques
   StoreResult result{StoreStatus::kNotStored, 0};
   try {
     map_.erase_fn(request.key, [&](Item& item) {
-      if (!is_live(item, now)) {
-        reclaim(w, item, key_size, now);
-        return true;
-      }
+      if (!is_live(item, now)) return unlink_dead(w, item, key_size, now);
       found = true;
       if (cas_required && item.cas != request.cas) {
         result.status = StoreStatus::kExists;
@@ -270,15 +269,13 @@ DeleteStatus LibcuckooCache::remove(WorkerContext& ctx, const HashedKey& key,
   const Time now = ctx.now();
   DeleteStatus status = DeleteStatus::kNotFound;
   map_.erase_fn(key, [&](Item& item) {
-    if (!is_live(item, now)) {
-      reclaim(w, item, key.key.size(), now);
-      return true;
-    }
+    if (!is_live(item, now)) return unlink_dead(w, item, key.key.size(), now);
     if (cas != 0 && item.cas != cas) {
       status = DeleteStatus::kExists;
       return false;
     }
     release(item_size(key.key.size(), item.value.size()));
+    WorkerCounters::drop(w.counters.items);
     status = DeleteStatus::kDeleted;
     return true;
   });
@@ -319,10 +316,7 @@ ArithResult LibcuckooCache::arith(WorkerContext& ctx, const ArithRequest& reques
   size_t reserved = 0;  // bytes held for a created item, given back if it is not stored
   try {
     map_.erase_fn(request.key, [&](Item& item) {
-      if (!is_live(item, now)) {
-        reclaim(w, item, key_size, now);
-        return true;
-      }
+      if (!is_live(item, now)) return unlink_dead(w, item, key_size, now);
       apply(item);
       return false;
     });
@@ -335,7 +329,7 @@ ArithResult LibcuckooCache::arith(WorkerContext& ctx, const ArithRequest& reques
     reserved = size;
     result = {ArithStatus::kOk, request.initial, fresh.cas};
     bool created = true;
-    map_.uprase_fn(
+    const bool inserted = map_.uprase_fn(
         request.key,
         [&](Item& item) {
           if (is_live(item, now)) {
@@ -350,6 +344,7 @@ ArithResult LibcuckooCache::arith(WorkerContext& ctx, const ArithRequest& reques
           return false;
         },
         std::move(fresh));
+    if (inserted) WorkerCounters::bump(w.counters.items);
     if (created) WorkerCounters::bump(w.counters.total_items);
   } catch (...) {
     release(reserved);
@@ -374,19 +369,11 @@ void LibcuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
 }
 
 CacheStats LibcuckooCache::stats() const noexcept {
-  CacheStats stats;
-  stats.curr_items = map_.size();
+  std::lock_guard lock(workers_mu_);
+  CacheStats stats = retired_;
+  for (const WorkerCounters* counters : workers_) counters->add_to(stats);
   stats.bytes = bytes_.load(std::memory_order_relaxed);
   stats.limit_maxbytes = config().memory_limit;
-  std::lock_guard lock(workers_mu_);
-  stats.total_items = retired_total_items_;
-  stats.expired_unfetched = retired_expired_unfetched_;
-  stats.reclaimed = retired_reclaimed_;
-  for (const WorkerCounters* counters : workers_) {
-    stats.total_items += counters->total_items.load(std::memory_order_relaxed);
-    stats.expired_unfetched += counters->expired_unfetched.load(std::memory_order_relaxed);
-    stats.reclaimed += counters->reclaimed.load(std::memory_order_relaxed);
-  }
   return stats;
 }
 

@@ -53,13 +53,24 @@ struct Item {
 };
 
 // Single-writer statistics of one worker, summed by stats(). Relaxed load + store: no RMW.
+// curr_items is counted here too, not read from libcuckoo's size(), whose per-lock counters are
+// plain integers that a concurrent reader would race with.
 struct alignas(64) WorkerCounters {
+  std::atomic<uint64_t> items{0};  // linked - unlinked by this worker; sums modulo 2^64
   std::atomic<uint64_t> total_items{0};
   std::atomic<uint64_t> expired_unfetched{0};
   std::atomic<uint64_t> reclaimed{0};
 
-  static void bump(std::atomic<uint64_t>& counter) noexcept {
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  static void add(std::atomic<uint64_t>& counter, uint64_t n) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  static void bump(std::atomic<uint64_t>& counter) noexcept { add(counter, 1); }
+  static void drop(std::atomic<uint64_t>& counter) noexcept { add(counter, ~uint64_t{0}); }
+  void add_to(CacheStats& stats) const noexcept {
+    stats.curr_items += items.load(std::memory_order_relaxed);
+    stats.total_items += total_items.load(std::memory_order_relaxed);
+    stats.expired_unfetched += expired_unfetched.load(std::memory_order_relaxed);
+    stats.reclaimed += reclaimed.load(std::memory_order_relaxed);
   }
 };
 
@@ -100,8 +111,10 @@ class LibcuckooCache final : public Cache {
   }
   // Not expired and not invalidated by flush_all, as seen at `now`.
   bool is_live(const Item& item, Time now) const noexcept;
-  // Accounts for a dead item that the caller is about to erase or overwrite.
+  // Accounts for a dead item that the caller is about to overwrite.
   void reclaim(Worker& w, const Item& item, size_t key_size, Time now) noexcept;
+  // Accounts for a dead item that the caller is about to erase; returns true (erase it).
+  bool unlink_dead(Worker& w, const Item& item, size_t key_size, Time now) noexcept;
   bool reserve(size_t bytes) noexcept;
   void release(size_t bytes) noexcept { bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
   uint64_t next_cas(Worker& w) noexcept;
@@ -127,9 +140,7 @@ class LibcuckooCache final : public Cache {
 
   mutable std::mutex workers_mu_;
   std::vector<const libcuckoo_detail::WorkerCounters*> workers_;  // guarded by workers_mu_
-  uint64_t retired_total_items_ = 0;                              // guarded by workers_mu_
-  uint64_t retired_expired_unfetched_ = 0;                        // guarded by workers_mu_
-  uint64_t retired_reclaimed_ = 0;                                // guarded by workers_mu_
+  CacheStats retired_;  // counts of workers that left; guarded by workers_mu_
 };
 
 }  // namespace cuckood::cache

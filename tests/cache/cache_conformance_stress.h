@@ -306,9 +306,38 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentAppendsAreAllKept) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(CacheStressConformance, DisjointKeysMatchAPerThreadModel,
-                            ConcurrentIncrOnOneKeySumsExactly, ConcurrentAddHasOneWinnerPerKey,
-                            CasUniquesAreDistinctAcrossWorkers, StoresAfterAConcurrentFlushSurvive,
-                            ReadersRacingWritersSeeWholeValues, ConcurrentAppendsAreAllKept);
+// stats() may be called by any thread while workers write (the `stats` command does).
+TYPED_TEST_P(CacheStressConformance, StatsWhileWriting) {
+  constexpr int kKeys = 2000;
+  std::atomic<int> writing{kStressThreads - 1};
+  run_threads([&](int t) {
+    if (t == 0) {
+      while (writing.load() > 0) {
+        const CacheStats stats = this->cache().stats();
+        ASSERT_LE(stats.bytes, stats.limit_maxbytes);
+        ASSERT_LE(stats.curr_items, uint64_t{kKeys} * kStressThreads);
+      }
+      return;
+    }
+    auto ctx = this->cache().register_worker();
+    for (int i = 0; i < kKeys; ++i) {
+      const std::string key = "s" + std::to_string(t) + ":" + std::to_string(i);
+      EXPECT_EQ(this->store_with(*ctx, StoreMode::kSet, key, "value").status, StoreStatus::kStored);
+      if (i % 2) {
+        EXPECT_EQ(this->cache().remove(*ctx, this->cache().hash(key), 0), DeleteStatus::kDeleted);
+      }
+    }
+    --writing;
+  });
+  const CacheStats stats = this->cache().stats();
+  EXPECT_EQ(stats.curr_items, uint64_t{kKeys} / 2 * (kStressThreads - 1));
+  EXPECT_EQ(stats.total_items, uint64_t{kKeys} * (kStressThreads - 1));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CacheStressConformance, StatsWhileWriting,
+                            DisjointKeysMatchAPerThreadModel, ConcurrentIncrOnOneKeySumsExactly,
+                            ConcurrentAddHasOneWinnerPerKey, CasUniquesAreDistinctAcrossWorkers,
+                            StoresAfterAConcurrentFlushSurvive, ReadersRacingWritersSeeWholeValues,
+                            ConcurrentAppendsAreAllKept);
 
 }  // namespace cuckood::cache::testing
