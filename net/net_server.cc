@@ -34,8 +34,8 @@ void raise_fd_limit(const proto::Settings& settings) noexcept {
 }  // namespace
 
 NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
-                     proto::ServerState& server)
-    : env_{cache, settings, server, stop_} {
+                     proto::ServerState& server, StopSignal& stop)
+    : stop_(stop), env_{cache, settings, server, stop} {
   raise_fd_limit(settings);
   std::vector<UniqueFd> listeners =
       open_listeners(settings.listen_address, settings.port, settings.threads);

@@ -1,6 +1,6 @@
-// The network front end as main sees it: listeners, the choice of I/O engine, the worker
-// threads and the stop signal. Construction does everything that can fail (so main can report
-// it before logging that it listens); run() serves until SIGINT/SIGTERM or `shutdown`.
+// The network front end as main sees it: listeners, the choice of I/O engine and the worker
+// threads. Construction does everything that can fail (so main can report it before logging
+// that it listens); run() serves until SIGINT/SIGTERM or `shutdown`.
 #pragma once
 
 #include <string>
@@ -18,11 +18,13 @@ namespace cuckood::net {
 
 class NetServer {
  public:
-  // Blocks SIGINT/SIGTERM, opens the listeners (ListenError), picks the engine — io_uring
-  // unless settings say epoll; epoll when io_uring is unusable, logged once on stderr — and
-  // starts settings.threads workers, returning once each is serving. Throws ListenError or
-  // std::system_error; then no thread is left running.
-  NetServer(cache::Cache& cache, const proto::Settings& settings, proto::ServerState& server);
+  // Opens the listeners (ListenError), picks the engine — io_uring unless settings say epoll;
+  // epoll when io_uring is unusable, logged once on stderr — and starts settings.threads
+  // workers, returning once each is serving. Throws ListenError or std::system_error; then no
+  // thread is left running. `stop` must have been created before any thread of the process
+  // (the cache's included), so that no thread takes SIGTERM's default action.
+  NetServer(cache::Cache& cache, const proto::Settings& settings, proto::ServerState& server,
+            StopSignal& stop);
   ~NetServer();
   NetServer(const NetServer&) = delete;
   NetServer& operator=(const NetServer&) = delete;
@@ -38,7 +40,7 @@ class NetServer {
  private:
   void stop_and_join() noexcept;
 
-  StopSignal stop_;
+  StopSignal& stop_;
   ServerEnv env_;
   bool use_uring_ = true;
   std::vector<std::thread> threads_;

@@ -8,9 +8,10 @@
 #include <span>
 
 #include "cache/cache.h"
-#include "cache/libcuckoo_cache.h"
+#include "cache/cuckoo_cache.h"
 #include "net/listener.h"
 #include "net/net_server.h"
+#include "net/stop_signal.h"
 #include "proto/settings.h"
 #include "proto/stats.h"
 #include "server/flags.h"
@@ -24,15 +25,18 @@ std::unique_ptr<cuckood::cache::Cache> make_cache(const cuckood::proto::Settings
   cuckood::cache::CacheConfig config;
   config.memory_limit = settings.memory_limit;
   config.max_item_size = settings.max_item_size;
-  return std::make_unique<cuckood::cache::LibcuckooCache>(config);
+  return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 
 int serve(const Options& options) {
   const cuckood::proto::Settings& settings = options.settings;
+  // First: blocks SIGINT/SIGTERM before any thread exists (the cache may start one), so every
+  // thread inherits the mask and the signals reach only the stop signal's signalfd.
+  cuckood::net::StopSignal stop;
   const std::unique_ptr<cuckood::cache::Cache> cache = make_cache(settings);
   cuckood::proto::ServerState state;
   state.verbosity.store(options.verbosity);
-  cuckood::net::NetServer server(*cache, settings, state);
+  cuckood::net::NetServer server(*cache, settings, state, stop);
   std::fprintf(stderr, "cuckood %.*s listening on %s (%.*s, %d threads)\n",
                static_cast<int>(cuckood::proto::kVersion.size()), cuckood::proto::kVersion.data(),
                cuckood::net::format_address(settings.listen_address, settings.port).c_str(),
