@@ -133,7 +133,8 @@ def markdown(workloads, meta):
     lines += [
         "",
         "Setting: %s; %d rounds per workload, alternating memcached / cuckood; median of rounds. "
-        "Ratios are cuckood / memcached (ops/s: higher is better; p99: lower is better)."
+        "Ratios are the median of the per-round ratios cuckood / memcached, so they need not equal "
+        "the ratio of the median columns (ops/s: higher is better; p99: lower is better)."
         % (meta["setting"], meta["rounds"]),
         "Machine: %s, %s CPUs, %s GiB, %s, kernel %s; %s; cuckood %s; %s UTC; load average %.2f at "
         "the end; whole comparison took %s s." % (

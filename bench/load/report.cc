@@ -15,12 +15,15 @@ double us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
-// snprintf into a std::string; start-up/report time only.
+// printf-style append to a std::string; report time only, so two passes are fine.
 template <typename... Args>
 void appendf(std::string& out, const char* fmt, Args... args) {
-  char buf[512];
-  int n = std::snprintf(buf, sizeof(buf), fmt, args...);
-  if (n > 0) out.append(buf, std::min(static_cast<size_t>(n), sizeof(buf) - 1));
+  const int n = std::snprintf(nullptr, 0, fmt, args...);
+  if (n <= 0) return;
+  const size_t old = out.size();
+  out.resize(old + static_cast<size_t>(n) + 1);
+  std::snprintf(out.data() + old, static_cast<size_t>(n) + 1, fmt, args...);
+  out.resize(old + static_cast<size_t>(n));
 }
 
 std::string json_string(std::string_view s) {
