@@ -4,8 +4,8 @@
 // an expired or flushed item is unlinked by the access that finds it, as memcached does.
 //
 // libcuckoo throws on allocation failure (table growth, std::string); the only catch sites are
-// the store paths, which turn it into kNoMemory. Our functors allocate before they mutate, so
-// a throw leaves the item and the byte accounting unchanged.
+// the store and arith paths, which turn it into kNoMemory. Our functors allocate before they
+// mutate, so a throw leaves the item and the byte accounting unchanged.
 #include "cache/libcuckoo_cache.h"
 
 #include <algorithm>
@@ -74,6 +74,8 @@ void LibcuckooCache::quiescent(WorkerContext& ctx) noexcept {
 // memcached's item_is_flushed: with oldest_live = flush_when_ - 1, a flush is active once
 // oldest_live <= now, and then kills items stored at or before oldest_live, plus (after an
 // immediate flush) items whose cas predates the flush, which were stored in its very second.
+// A delayed flush thus bites one second before `when`, as in memcached; an immediate one also
+// covers a worker whose now() lags the flusher's by a second.
 bool LibcuckooCache::is_live(const Item& item, Time now) const noexcept {
   if (is_expired(item.exptime, now)) return false;
   const Time when = flush_when_.load(std::memory_order_acquire);

@@ -4,7 +4,9 @@
 // libcuckoo's bucket locks; reads take those locks too (that is what CuckooCache beats).
 //
 // Memory: each item is accounted as key + value + kItemHeaderSize bytes; a store that would
-// take the total past memory_limit fails with kNoMemory (no eviction in this baseline).
+// take the total past memory_limit fails with kNoMemory (no eviction in this baseline). The
+// total is one shared atomic, touched by writes only (an exact limit needs one sum); every
+// other statistic is per worker, and reads write nothing but the item under its bucket lock.
 // Expiry is lazy: an expired or flushed item is erased by the next access to it.
 #pragma once
 
