@@ -9,7 +9,7 @@
 # (bench/results/latest.md, latest.json) and the chart (latest.png).
 #
 # Settings (environment):
-#   ROUNDS=3 DURATION=2 WARMUP=0.5  rounds per workload, measured/warm-up seconds per run
+#   ROUNDS=3 DURATION=1.5 WARMUP=0.3  rounds per workload, measured/warm-up seconds per run
 #   SERVER_THREADS=1 MEMORY=1024    -t and -m of both servers (the hit-ratio run uses -m 64)
 #   PIN=auto|0                      auto: with >= 2 CPUs, servers on CPU 0 and the generator on
 #                                   CPU 1 (taskset), so generator and server never share a core
@@ -25,8 +25,8 @@ cuckood=${CUCKOOD_BIN:-$build/cuckood}
 [ -x "$cuckood" ] || [ -n "${CUCKOOD_BIN:-}" ] || cuckood=$build/server/cuckood  # CMake's default place
 memcached=/usr/bin/memcached
 rounds=${ROUNDS:-3}
-duration=${DURATION:-2}
-warmup=${WARMUP:-0.5}
+duration=${DURATION:-1.5}
+warmup=${WARMUP:-0.3}
 threads=${SERVER_THREADS:-1}
 memory=${MEMORY:-1024}
 pin=${PIN:-auto}
@@ -139,7 +139,7 @@ done
 run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 0
 
 report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
-  --setting "servers -t $threads -m $memory (hit ratio: -m 64), generator 1 thread; $pinning"
+  --setting "servers -t $threads -m $memory (hit ratio: -m 64), generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
   --seconds "$(($(date +%s) - started))")
 [ "${BASELINE_ONLY:-0}" = 1 ] && report_args+=(--baseline-only)
 python3 "$here/report.py" "${report_args[@]}"
