@@ -1,6 +1,8 @@
 // cuckood-load: parse the options, run, print. Exit status: 0 after a run, 1 when the run could
 // not start (e.g. connection refused), 2 on a usage error, 3 when any value read back did not
 // match what was written (the server returned wrong data).
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "bench/load/options.h"
@@ -19,6 +21,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Options& o = parsed.options;
+  // Hundreds of connections per server (several servers, plus the preload's) can pass the
+  // usual soft limit of 1024 descriptors; the hard limit is ours to take.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   const RunResult result = run(o);
   if (!result.ok) {
     std::fprintf(stderr, "cuckood-load: %s\n", result.error.c_str());
