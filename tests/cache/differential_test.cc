@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cinttypes>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -140,6 +141,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
     }
   };
 
+  int hits = 0, stored = 0, flushes = 0;  // evidence that the sequence exercises something
   for (int op = 0; op < ops; ++op) {
     const std::string k = random_key();
     const uint64_t choice = pick(100);
@@ -150,6 +152,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       what = "get";
       const Seen a = cuckoo_->get(k), b = oracle_->get(k);
       same = a == b;
+      hits += a.hit;
       detail = describe(a) + " vs " + describe(b);
     } else if (choice < 50) {
       static constexpr StoreMode kModes[] = {
@@ -171,6 +174,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       };
       const StoreStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
+      stored += a == StoreStatus::kStored;
       detail = std::to_string(static_cast<int>(a)) + " vs " + std::to_string(static_cast<int>(b));
     } else if (choice < 60) {
       const bool increment = pick(2) == 0;
@@ -218,12 +222,13 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
     } else if (choice < 98) {
       what = "advance";
       advance(static_cast<Time>(pick(4) == 0 ? pick(5) : 0));
-    } else if (pick(20) == 0) {
+    } else if (pick(100) == 0) {
       // flush_all: immediate, or delayed while no flush has taken effect (file comment).
       const Time now = now_.load();
       Time when = 0;
       if (!flush_fired_ && pick(2) == 0) when = now + 2 + static_cast<Time>(pick(10));
       what = "flush_all " + std::to_string(when);
+      ++flushes;
       cuckoo_->cache->flush_all(*cuckoo_->ctx, when);
       oracle_->cache->flush_all(*oracle_->ctx, when);
       if (when == 0) {
@@ -243,6 +248,10 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
     EXPECT_EQ(a, b) << k << ": " << describe(a) << " vs " << describe(b);
   }
   EXPECT_EQ(cuckoo_->cache->stats().evictions, 0u) << "the test assumes no eviction";
+  EXPECT_GT(hits, ops / 50);
+  EXPECT_GT(stored, ops / 50);
+  std::printf("[ metric ] seed %u: %d ops, %d get hits, %d stores, %d flushes, %d keys\n",
+              GetParam(), ops, hits, stored, flushes, keys);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DifferentialTest, ::testing::Values(1u, 2u, 3u, 4u, 5u, 6u));

@@ -53,9 +53,9 @@ bool value_is_consistent(int key, std::string_view value) {
 }
 
 TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
-  CuckooCache cache(config_with(size_t{4} << 20, size_t{64} << 10));
+  CuckooCache cache(config_with(size_t{2} << 20, size_t{64} << 10));
   const int rounds = testing::kSanitized ? 5'000 : 50'000;
-  constexpr int kKeys = 20'000;  // ~7 MB of live values: more than fits
+  constexpr int kKeys = 20'000;  // ~7 MB of live values: far more than fits
   std::atomic<bool> done{false};
   std::atomic<int> torn{0};
   std::atomic<uint64_t> hits{0};
@@ -93,7 +93,7 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
   EXPECT_EQ(torn.load(), 0);
   EXPECT_GT(hits.load(), 0u);
   EXPECT_GT(cache.stats().evictions, 0u);
-  EXPECT_LE(cache.stats().bytes, size_t{4} << 20);
+  EXPECT_LE(cache.stats().bytes, size_t{2} << 20);
 }
 
 TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
