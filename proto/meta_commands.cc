@@ -101,6 +101,12 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
   }
   const cache::Time now = r.w.ctx.now();
   bool won = false;
+  // memcached applies N to a created item when it reaches the N flag, so a `t` before it
+  // still shows the new item's "no deadline".
+  size_t vivify_at = 0;
+  for (size_t i = kFirstFlag; i < t.count; ++i) {
+    if (t[i][0] == 'N') vivify_at = i;
+  }
   auto render = [&](const cache::ItemView& item) {
     std::string& out = r.out;
     if (f.value) {
@@ -117,7 +123,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
           break;
         case 't':
           out.append(" t");
-          append_signed(out, ttl_of(item.exptime, now));
+          append_signed(out, won && vivify_at > i ? -1 : ttl_of(item.exptime, now));
           break;
         case 'c':
           out.append(" c");

@@ -72,6 +72,8 @@ TEST(MetaGet, VivifyWinsOnce) {
   const std::string first = env.feed("mg nv N30 v t s\r\n");
   EXPECT_EQ(first, "VA 0 t30 s0 W\r\n\r\n");
   EXPECT_EQ(env.feed("mg nv N30 v t\r\n"), "VA 0 t30\r\n\r\n");
+  // As memcached: a `t` before N shows the created item before N gave it a deadline.
+  EXPECT_EQ(env.feed("mg other t N30\r\nmg other t\r\n"), "HD t-1 W\r\nHD t30\r\n");
 }
 
 TEST(MetaGet, Base64Keys) {
