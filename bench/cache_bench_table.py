@@ -12,7 +12,9 @@ count time a thread spends blocked (so it flatters a sleeping lock more than a s
 
 With --repetitions > 1 (the default) each benchmark runs that many times, interleaved in random
 order with the others (so a burst of foreign load does not hit one implementation only), and
-the table shows medians; the line under the table names the noisiest benchmark.
+the table shows medians; the line under the table names the noisiest benchmark. The last line
+gives the speedup of calibration/cpu (pure computation, nothing shared) at 2 and 4 threads: the
+parallelism the machine actually offered, the ceiling for every implementation's scaling.
 
 Usage: bench/cache_bench_table.py [--binary build/bench/cache_bench] [--min-time 0.2]
                                   [--repetitions 5] [--filter REGEX]
@@ -110,7 +112,7 @@ def main():
           + " | cuckood/libcuckoo | by CPU |")
     print("|---|---:|" + "---:|" * len(IMPLS) + "---:|---:|")
     order = {w: i for i, w in enumerate(WORKLOADS)}
-    for key in sorted(cells, key=lambda k: (order.get(k[0], len(order)), k)):
+    for key in sorted((k for k in cells if k[0] in order), key=lambda k: (order[k[0]], k[1])):
         cell = cells[key]
         print(f"| {key[0]} | {key[1]} | " + " | ".join(rate_of(cell, i) for i in IMPLS)
               + f" | {ratio(cell, 'items_per_second')} | {ratio(cell, 'cpu_time', True)} |")
@@ -120,6 +122,13 @@ def main():
           "by CPU: libcuckoo's CPU time per item / cuckood's.")
     if worst_cv[1] is not None:
         print(f"Noisiest: {worst_cv[1]}, coefficient of variation {worst_cv[0]:.1%}.")
+    calibration = {k[1]: v.get("cpu") for k, v in cells.items() if k[0] == "calibration"}
+    base = calibration.get(1)
+    if isinstance(base, dict):
+        speedups = [f"{t} threads {c['items_per_second'] / base['items_per_second']:.2f}x"
+                    for t, c in sorted(calibration.items()) if t > 1 and isinstance(c, dict)]
+        print("Parallelism available (calibration/cpu speedup over 1 thread): "
+              + ", ".join(speedups) + ".")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,11 @@
 //   insert        kInsertKeys fresh keys, split across the threads, into an empty cache that
 //                 grows as they arrive (a fixed count, so every implementation does equal work)
 // A get that misses or a set that is not stored marks the benchmark as failed.
+//
+// calibration/cpu/threads:N runs a fixed, purely CPU-bound computation per item and touches no
+// shared memory: its rate at N threads over its rate at 1 thread is the parallelism the machine
+// actually offered during the run (on a shared VM it can be well below N), the ceiling for any
+// implementation's scaling.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -213,6 +218,17 @@ void run_worker(benchmark::State& state) {
   if (failures != 0) state.SkipWithError("a get missed or a set was not stored");
 }
 
+// 100 rounds of a 64-bit LCG per item: ~100 ns of dependent multiplies, no memory traffic.
+void calibration(benchmark::State& state) {
+  uint64_t x = static_cast<uint64_t>(state.thread_index()) + 1;
+  for (auto _ : state) {
+    for (int round = 0; round < 100; ++round)
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 template <class Impl, Workload kWorkload>
 void register_benchmark(std::string_view impl, int threads) {
   const std::string name = std::string(workload_name(kWorkload)) + "/" + std::string(impl);
@@ -243,6 +259,11 @@ void register_workload() {
 
 int main(int argc, char** argv) {
   using cuckood::bench::Workload;
+  for (int threads : {1, 2, 4}) {
+    benchmark::RegisterBenchmark("calibration/cpu", cuckood::bench::calibration)
+        ->Threads(threads)
+        ->UseRealTime();
+  }
   cuckood::bench::register_workload<Workload::kUniformRead>();
   cuckood::bench::register_workload<Workload::kHotkeyRead>();
   cuckood::bench::register_workload<Workload::kMixed90_10>();
