@@ -7,6 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "cache/item.h"
+#include "cache/segment_store.h"
+
 #include "tests/cache/cache_conformance.h"
 
 namespace cuckood::cache::testing {
@@ -21,5 +24,67 @@ struct CuckooFactory {
 }  // namespace
 
 CUCKOOD_INSTANTIATE_CACHE_CONFORMANCE(Cuckoo, CuckooFactory);
+
+namespace {
+
+class CuckooCacheTest : public CacheFixture<CuckooFactory> {
+ protected:
+  CuckooCache& cuckoo() { return static_cast<CuckooCache&>(cache()); }
+  void reset_with(size_t memory_limit, size_t max_item_size) {
+    CacheConfig config;
+    config.memory_limit = memory_limit;
+    config.max_item_size = max_item_size;
+    reset(config);
+  }
+};
+
+TEST_F(CuckooCacheTest, BytesAreTheItemFootprint) {
+  must_set("key", std::string(100, 'v'));
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 100));
+  EXPECT_EQ(Item::footprint(3, 100), 128u);  // 24-byte header, 8-byte alignment
+  must_set("key", "99");
+  EXPECT_EQ(incr("key", 1).value, 100u);
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 3));
+  EXPECT_EQ(cache().stats().curr_items, 1u);
+}
+
+TEST_F(CuckooCacheTest, SmallMemoryLimitShrinksSegmentsAndCapsItems) {
+  reset_with(size_t{1} << 20, size_t{1} << 20);
+  EXPECT_EQ(cuckoo().segment_store().segment_size(), size_t{128} << 10);
+  EXPECT_EQ(cuckoo().segment_store().segment_count(), SegmentStore::kMinSegments);
+  const size_t max = cache().max_value_size(3);
+  EXPECT_EQ(max, (size_t{128} << 10) - sizeof(Item) - 3);
+  EXPECT_EQ(set("big", std::string(max, 'x')).status, StoreStatus::kStored);
+  EXPECT_EQ(set("big", std::string(max + 1, 'x')).status, StoreStatus::kTooLarge);
+}
+
+TEST_F(CuckooCacheTest, FullCacheEvictsInsteadOfRefusing) {
+  reset_with(size_t{1} << 20, size_t{64} << 10);
+  const std::string data(1000, 'v');
+  for (int i = 0; i < 10'000; ++i) must_set("k" + std::to_string(i), data);
+  const CacheStats stats = cache().stats();
+  EXPECT_GT(stats.evictions, 0u);
+  EXPECT_EQ(stats.evicted_unfetched, stats.evictions);  // nothing was read
+  EXPECT_LE(stats.bytes, size_t{1} << 20);
+  EXPECT_EQ(value("k9999"), data);
+  EXPECT_FALSE(get("k0").has_value());
+  // append and incr allocate too, and evict as well.
+  EXPECT_EQ(store(StoreMode::kAppend, "k9999", "!").status, StoreStatus::kStored);
+  EXPECT_EQ(create("counter", 1, 7).value, 7u);
+}
+
+TEST_F(CuckooCacheTest, FlushedSegmentsAreReusedWithoutEvictingLiveItems) {
+  reset_with(size_t{1} << 20, size_t{64} << 10);
+  // Each immediate flush retires the worker's segment; 16 segments must serve 1000 flushes.
+  for (int i = 0; i < 1000; ++i) {
+    must_set("k", std::to_string(i));
+    EXPECT_EQ(value("k"), std::to_string(i));
+    flush_all();
+    EXPECT_FALSE(get("k").has_value());
+  }
+  EXPECT_EQ(cache().stats().evictions, 0u);  // flushed items are reclaimed, not evicted
+}
+
+}  // namespace
 
 }  // namespace cuckood::cache::testing
