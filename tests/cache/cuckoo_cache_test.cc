@@ -11,6 +11,7 @@
 #include "cache/segment_store.h"
 
 #include "tests/cache/cache_conformance.h"
+#include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache::testing {
 namespace {
@@ -61,7 +62,7 @@ TEST_F(CuckooCacheTest, SmallMemoryLimitShrinksSegmentsAndCapsItems) {
 TEST_F(CuckooCacheTest, FullCacheEvictsInsteadOfRefusing) {
   reset_with(size_t{1} << 20, size_t{64} << 10);
   const std::string data(1000, 'v');
-  for (int i = 0; i < 10'000; ++i) must_set("k" + std::to_string(i), data);
+  for (int i = 0; i < 10'000; ++i) must_set(testing::numbered("k", i), data);
   const CacheStats stats = cache().stats();
   EXPECT_GT(stats.evictions, 0u);
   EXPECT_EQ(stats.evicted_unfetched, stats.evictions);  // nothing was read

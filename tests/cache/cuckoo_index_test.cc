@@ -86,10 +86,10 @@ TEST_F(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
 TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   const size_t initial = index_.bucket_count();
   const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 3);
-  for (int i = 0; i < n; ++i) put(make("key" + std::to_string(i)));
+  for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
   EXPECT_GT(index_.bucket_count(), initial);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) ASSERT_NE(find("key" + std::to_string(i)), nullptr) << i;
+  for (int i = 0; i < n; ++i) ASSERT_NE(find(testing::numbered("key", i)), nullptr) << i;
   // Retired tables are freed once no reader can hold them.
   epoch_.reclaim();
   EXPECT_EQ(epoch_.pending(), 0u);
@@ -100,7 +100,7 @@ TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
   const size_t slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
   size_t inserted = 0;
   while (index_.bucket_count() * CuckooIndex::kSlotsPerBucket == slots) {
-    put(make("fill" + std::to_string(inserted++)));
+    put(make(testing::numbered("fill", inserted++)));
   }
   const double load = static_cast<double>(inserted - 1) / static_cast<double>(slots);
   std::printf("[ metric ] load factor at first growth: %.3f\n", load);
@@ -112,10 +112,10 @@ TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
 TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
   constexpr int kPresent = 2000;
   const int churn = testing::kSanitized ? 20'000 : 200'000;
-  for (int i = 0; i < kPresent; ++i) put(make("present" + std::to_string(i)));
+  for (int i = 0; i < kPresent; ++i) put(make(testing::numbered("present", i)));
   std::vector<Item*> churn_items;
   churn_items.reserve(churn);
-  for (int i = 0; i < churn; ++i) churn_items.push_back(make("churn" + std::to_string(i)));
+  for (int i = 0; i < churn; ++i) churn_items.push_back(make(testing::numbered("churn", i)));
 
   using Clock = std::chrono::steady_clock;
   struct Span {
@@ -129,7 +129,7 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
     EpochParticipant* me = epoch_.register_participant();
     std::vector<HashedKey> keys;
     std::vector<std::string> names;
-    for (int i = 0; i < kPresent; ++i) names.push_back("present" + std::to_string(i));
+    for (int i = 0; i < kPresent; ++i) names.push_back(testing::numbered("present", i));
     for (const auto& name : names) keys.push_back(key(name));
     std::vector<Span> slow;
     uint64_t n = 0;

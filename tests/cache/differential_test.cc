@@ -46,8 +46,8 @@ struct Seen {
 
 std::string describe(const Seen& s) {
   if (!s.hit) return "miss";
-  return "hit value='" + s.value + "' flags=" + std::to_string(s.flags) +
-         " exptime=" + std::to_string(s.exptime) + " fetched=" + std::to_string(s.fetched);
+  return "hit value='" + s.value + testing::numbered("' flags=", s.flags) +
+         testing::numbered(" exptime=", s.exptime) + testing::numbered(" fetched=", s.fetched);
 }
 
 // One implementation under test, with its own worker and its own view of cas uniques.
@@ -115,7 +115,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
   auto pick = [&](uint64_t n) { return static_cast<uint64_t>(rng() % n); };
   const int ops = testing::kSanitized ? 20'000 : 100'000;
   const int keys = 50 + static_cast<int>(pick(400));
-  auto random_key = [&] { return "key:" + std::to_string(pick(static_cast<uint64_t>(keys))); };
+  auto random_key = [&] { return testing::numbered("key:", pick(static_cast<uint64_t>(keys))); };
   auto random_value = [&]() -> std::string {
     switch (pick(4)) {
       case 0:
@@ -164,7 +164,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const Time exptime = random_exptime();
       const bool with_cas = mode == StoreMode::kCas || pick(10) == 0;
       const bool right = pick(3) != 0;
-      what = "store mode " + std::to_string(static_cast<int>(mode));
+      what = testing::numbered("store mode ", static_cast<int>(mode));
       auto run = [&](Side& side) {
         const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
         const StoreResult r = side.cache->store(
@@ -175,7 +175,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const StoreStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
       stored += a == StoreStatus::kStored;
-      detail = std::to_string(static_cast<int>(a)) + " vs " + std::to_string(static_cast<int>(b));
+      detail = std::to_string(static_cast<int>(a)) + testing::numbered(" vs ", static_cast<int>(b));
     } else if (choice < 60) {
       const bool increment = pick(2) == 0;
       const bool create = pick(4) == 0;
@@ -194,8 +194,9 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       };
       const auto a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
-      detail = std::to_string(static_cast<int>(a.first)) + "/" + std::to_string(a.second) + " vs " +
-               std::to_string(static_cast<int>(b.first)) + "/" + std::to_string(b.second);
+      detail = std::to_string(static_cast<int>(a.first)) + testing::numbered("/", a.second) +
+               " vs " + std::to_string(static_cast<int>(b.first)) +
+               testing::numbered("/", b.second);
     } else if (choice < 70) {
       const bool with_cas = pick(4) == 0;
       const bool right = pick(2) == 0;
@@ -205,14 +206,14 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       };
       const DeleteStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
-      detail = std::to_string(static_cast<int>(a)) + " vs " + std::to_string(static_cast<int>(b));
+      detail = std::to_string(static_cast<int>(a)) + testing::numbered(" vs ", static_cast<int>(b));
     } else if (choice < 78) {
       const Time exptime = random_exptime();
       what = "touch";
       const bool a = cuckoo_->cache->touch(*cuckoo_->ctx, cuckoo_->key(k), exptime);
       const bool b = oracle_->cache->touch(*oracle_->ctx, oracle_->key(k), exptime);
       same = a == b;
-      detail = std::to_string(a) + " vs " + std::to_string(b);
+      detail = std::to_string(a) + testing::numbered(" vs ", b);
     } else if (choice < 85) {
       const Time exptime = random_exptime();
       what = "gat";
@@ -227,7 +228,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const Time now = now_.load();
       Time when = 0;
       if (!flush_fired_ && pick(2) == 0) when = now + 2 + static_cast<Time>(pick(10));
-      what = "flush_all " + std::to_string(when);
+      what = testing::numbered("flush_all ", when);
       ++flushes;
       cuckoo_->cache->flush_all(*cuckoo_->ctx, when);
       oracle_->cache->flush_all(*oracle_->ctx, when);
@@ -243,7 +244,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
   }
   // Every key, at the end: the same contents.
   for (int i = 0; i < keys; ++i) {
-    const std::string k = "key:" + std::to_string(i);
+    const std::string k = testing::numbered("key:", i);
     const Seen a = cuckoo_->get(k), b = oracle_->get(k);
     EXPECT_EQ(a, b) << k << ": " << describe(a) << " vs " << describe(b);
   }

@@ -67,7 +67,7 @@ TEST_F(MemoryTest, WritingTenTimesTheLimitStaysWithinIt) {
   const size_t value_size = 1000;
   const size_t writes = 10 * limit / value_size;
   for (size_t i = 0; i < writes; ++i) {
-    const std::string key = "k" + std::to_string(i);
+    const std::string key = testing::numbered("k", i);
     ASSERT_EQ(set(key, value_for(key, value_size)), StoreStatus::kStored) << i;
     if (i % 4096 == 0) cache_->quiescent(*ctx_);
   }
@@ -78,7 +78,7 @@ TEST_F(MemoryTest, WritingTenTimesTheLimitStaysWithinIt) {
   // Whatever survived is intact.
   size_t hits = 0;
   for (size_t i = 0; i < writes; i += 97) {
-    const std::string key = "k" + std::to_string(i);
+    const std::string key = testing::numbered("k", i);
     if (auto value = get(key)) {
       ++hits;
       ASSERT_EQ(*value, value_for(key, value_size));
@@ -104,13 +104,13 @@ TEST_F(MemoryTest, SmallValuesReclaimAllMemoryAfterALargeValuePhase) {
   const size_t limit = size_t{16} << 20;
   make(limit);
   for (int i = 0; i < 1000; ++i) {  // ~6x the limit in 100 KB values
-    const std::string key = "large" + std::to_string(i);
+    const std::string key = testing::numbered("large", i);
     ASSERT_EQ(set(key, value_for(key, 100'000)), StoreStatus::kStored);
   }
   const size_t small_footprint = Item::footprint(12, 100);
   const size_t fit = limit / small_footprint;
   for (size_t i = 0; i < 3 * fit; ++i) {
-    const std::string key = "s" + std::to_string(i);
+    const std::string key = testing::numbered("s", i);
     ASSERT_EQ(set(key, value_for(key, 100)), StoreStatus::kStored);
   }
   const CacheStats stats = cache_->stats();
@@ -121,7 +121,7 @@ TEST_F(MemoryTest, SmallValuesReclaimAllMemoryAfterALargeValuePhase) {
   EXPECT_GT(stats.curr_items, fit * 85 / 100);
   // The large items are gone: their memory went to small ones.
   int large_left = 0;
-  for (int i = 0; i < 1000; ++i) large_left += get("large" + std::to_string(i)).has_value();
+  for (int i = 0; i < 1000; ++i) large_left += get(testing::numbered("large", i)).has_value();
   EXPECT_EQ(large_left, 0);
 }
 
@@ -129,15 +129,15 @@ TEST_F(MemoryTest, HotItemsSurviveAFloodOfColdOnes) {
   const size_t limit = size_t{8} << 20;
   make(limit, size_t{64} << 10);
   constexpr int kHot = 200;
-  for (int i = 0; i < kHot; ++i) set("hot" + std::to_string(i), "hot value");
+  for (int i = 0; i < kHot; ++i) set(testing::numbered("hot", i), "hot value");
   for (size_t i = 0; i < 10 * limit / 500; ++i) {
-    set("cold" + std::to_string(i), std::string(500, 'c'));
+    set(testing::numbered("cold", i), std::string(500, 'c'));
     if (i % 500 == 0) {
-      for (int h = 0; h < kHot; ++h) get("hot" + std::to_string(h));
+      for (int h = 0; h < kHot; ++h) get(testing::numbered("hot", h));
     }
   }
   int survivors = 0;
-  for (int i = 0; i < kHot; ++i) survivors += get("hot" + std::to_string(i)).has_value();
+  for (int i = 0; i < kHot; ++i) survivors += get(testing::numbered("hot", i)).has_value();
   EXPECT_EQ(survivors, kHot);
   EXPECT_GT(cache_->stats().evictions, 0u);
 }
@@ -165,8 +165,8 @@ TEST_F(MemoryTest, BackgroundReclaimerTakesBackExpiredItems) {
   make(size_t{16} << 20, size_t{64} << 10);
   const Time deadline = expiry_deadline(1, now_.load());
   constexpr int kItems = 20'000;
-  for (int i = 0; i < kItems; ++i) set("e" + std::to_string(i), std::string(200, 'e'), deadline);
-  for (int i = 0; i < 100; ++i) set("keep" + std::to_string(i), "kept");
+  for (int i = 0; i < kItems; ++i) set(testing::numbered("e", i), std::string(200, 'e'), deadline);
+  for (int i = 0; i < 100; ++i) set(testing::numbered("keep", i), "kept");
   // Seal the worker's segment so that every expired item sits in a sealed segment.
   ctx_.reset();
   ctx_ = cache_->register_worker();
@@ -179,7 +179,7 @@ TEST_F(MemoryTest, BackgroundReclaimerTakesBackExpiredItems) {
   EXPECT_EQ(stats.expired_unfetched, static_cast<uint64_t>(kItems));
   EXPECT_EQ(stats.curr_items, 100u);
   EXPECT_LT(cache_->segment_store().used_segments(), used_before);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(get("keep" + std::to_string(i)), "kept");
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(get(testing::numbered("keep", i)), "kept");
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ CacheConfig config_with(size_t memory_limit, size_t max_item_size) {
 // A value that names its key and version in every byte range, so a reader detects memory that
 // was reused under it.
 std::string value_of(int key, uint64_t version, size_t size) {
-  std::string value = std::to_string(key) + "/" + std::to_string(version) + "|";
+  std::string value = std::to_string(key) + testing::numbered("/", version) + "|";
   while (value.size() < size) value += value;
   value.resize(size);
   return value;
@@ -64,7 +64,7 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
     for (int i = 0; i < rounds; ++i) {
       const int key = (i * 7 + id) % kKeys;
       const std::string value = value_of(key, static_cast<uint64_t>(i), 100 + (i % 13) * 40);
-      const std::string name = "key" + std::to_string(key);
+      const std::string name = testing::numbered("key", key);
       cache.store(*ctx, StoreRequest{cache.hash(name), value, 0, 0, 0, StoreMode::kSet});
       if (i % 64 == 0) cache.quiescent(*ctx);
     }
@@ -74,7 +74,7 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
     uint64_t n = 0;
     for (int i = 0; !done.load(std::memory_order_relaxed); ++i) {
       const int key = i % kKeys;
-      const std::string name = "key" + std::to_string(key);
+      const std::string name = testing::numbered("key", key);
       cache.get(*ctx, cache.hash(name), [&](const ItemView& item) {
         ++n;
         if (item.key != name || !value_is_consistent(key, item.value)) torn.fetch_add(1);
@@ -103,7 +103,7 @@ TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
   {
     auto ctx = cache.register_worker();
     for (int i = 0; i < kPresent; ++i) {
-      const std::string name = "present" + std::to_string(i);
+      const std::string name = testing::numbered("present", i);
       cache.store(*ctx, StoreRequest{cache.hash(name), "here", 0, 0, 0, StoreMode::kSet});
     }
   }
@@ -113,7 +113,7 @@ TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
   auto reader = [&] {
     auto ctx = cache.register_worker();
     for (int i = 0; !done.load(std::memory_order_relaxed); ++i) {
-      const std::string name = "present" + std::to_string(i % kPresent);
+      const std::string name = testing::numbered("present", i % kPresent);
       if (!cache.get(*ctx, cache.hash(name), [](const ItemView&) {})) misses.fetch_add(1);
       if (i % 64 == 0) cache.quiescent(*ctx);
     }
@@ -121,11 +121,11 @@ TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
   auto writer = [&](int id) {
     auto ctx = cache.register_worker();
     for (int i = 0; i < inserts / 2; ++i) {
-      const std::string name = "grow" + std::to_string(id) + ":" + std::to_string(i);
+      const std::string name = testing::numbered("grow", id) + testing::numbered(":", i);
       cache.store(*ctx, StoreRequest{cache.hash(name), "x", 0, 0, 0, StoreMode::kSet});
       // Rewrite a present key now and then: it must stay visible across the swap.
       if (i % 16 == 0) {
-        const std::string present = "present" + std::to_string(i % kPresent);
+        const std::string present = testing::numbered("present", i % kPresent);
         cache.store(*ctx, StoreRequest{cache.hash(present), "here", 0, 0, 0, StoreMode::kSet});
       }
       if (i % 64 == 0) cache.quiescent(*ctx);
