@@ -35,7 +35,7 @@ test-sanitize:
 bench:
 	@bash scripts/install-deps.sh bench
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target cuckood cuckood-load
 	@bash bench/compare.sh $(BUILD_DIR)
 
 format:

@@ -13,8 +13,7 @@
 #   SERVER_THREADS=1 MEMORY=1024    -t and -m of both servers (the hit-ratio run uses -m 64)
 #   PIN=auto|0                      auto: with >= 2 CPUs, servers on CPU 0 and the generator on
 #                                   CPU 1 (taskset), so generator and server never share a core
-#   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood, else
-#                                   BUILD_DIR/server/cuckood)
+#   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood)
 #   BASELINE_ONLY=1                 compare memcached with itself (checks the harness: ratios ~1)
 set -euo pipefail
 
@@ -22,7 +21,6 @@ build=${1:?usage: bench/compare.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 load=$build/bench/cuckood-load
 cuckood=${CUCKOOD_BIN:-$build/cuckood}
-[ -x "$cuckood" ] || [ -n "${CUCKOOD_BIN:-}" ] || cuckood=$build/server/cuckood  # CMake's default place
 memcached=/usr/bin/memcached
 rounds=${ROUNDS:-3}
 duration=${DURATION:-1.5}

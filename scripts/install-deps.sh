@@ -12,7 +12,7 @@ build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev li
             libgtest-dev libgmock-dev libbenchmark-dev clang-format)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
            libclang-rt-14-dev procps)
-bench_pkgs=(gnuplot-nox util-linux)
+bench_pkgs=(gnuplot-nox util-linux time)
 
 wanted=("${build_pkgs[@]}")
 case "$level" in
