@@ -43,6 +43,31 @@ bool opaque_too_long(const Tokens& t, size_t first) noexcept {
   return false;
 }
 
+// The checks mg, md and ma make first, in memcached's order; appends the error and returns
+// false at the first that fails. mg words two of them differently from md and ma.
+bool parse_key_and_flags(TextRequest& r, const Tokens& t, bool is_get, MetaFlags& f) {
+  if (t[1].size() > kMaxKeyLength) {
+    r.out.append(kBadFormat);
+    return false;
+  }
+  if (t.count > meta::kMaxMetaTokens) {
+    r.out.append(is_get ? kGetFlagsTooLong : kFlagsTooLong);
+    return false;
+  }
+  std::string_view error = kBadFormat;
+  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
+    r.out.append(is_get ? error : kInvalidOrDuplicate);
+    return false;
+  }
+  return true;
+}
+
+bool check_opaque(TextRequest& r, const Tokens& t) {
+  if (!opaque_too_long(t, kFirstFlag)) return true;
+  r.out.append(kOpaqueTooLong);
+  return false;
+}
+
 void append_signed(std::string& out, int64_t value) {
   if (value < 0) {
     out.push_back('-');
@@ -81,24 +106,8 @@ void handle_mn(TextRequest& r, const Tokens&) noexcept {
 }
 
 void handle_mg(TextRequest& r, const Tokens& t) noexcept {
-  if (t[1].size() > kMaxKeyLength) {
-    r.out.append(kBadFormat);
-    return;
-  }
-  if (t.count > meta::kMaxMetaTokens) {
-    r.out.append(kGetFlagsTooLong);
-    return;
-  }
   MetaFlags f;
-  std::string_view error = kBadFormat;
-  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
-    r.out.append(error);
-    return;
-  }
-  if (opaque_too_long(t, kFirstFlag)) {
-    r.out.append(kOpaqueTooLong);
-    return;
-  }
+  if (!parse_key_and_flags(r, t, /*is_get=*/true, f) || !check_opaque(r, t)) return;
   const cache::Time now = r.w.ctx.now();
   bool won = false;
   // memcached applies N to a created item when it reaches the N flag, so a `t` before it
@@ -265,24 +274,8 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
 }
 
 void handle_md(TextRequest& r, const Tokens& t) noexcept {
-  if (t[1].size() > kMaxKeyLength) {
-    r.out.append(kBadFormat);
-    return;
-  }
-  if (t.count > meta::kMaxMetaTokens) {
-    r.out.append(kFlagsTooLong);
-    return;
-  }
   MetaFlags f;
-  std::string_view error = kBadFormat;
-  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
-    r.out.append(kInvalidOrDuplicate);
-    return;
-  }
-  if (opaque_too_long(t, kFirstFlag)) {
-    r.out.append(kOpaqueTooLong);
-    return;
-  }
+  if (!parse_key_and_flags(r, t, /*is_get=*/false, f) || !check_opaque(r, t)) return;
   switch (remove(r.w, f.key, f.has_cas ? f.cas : 0)) {
     case cache::DeleteStatus::kDeleted:
       if (!f.quiet) append_status(r.out, "HD", t, kFirstFlag, f);
@@ -297,20 +290,8 @@ void handle_md(TextRequest& r, const Tokens& t) noexcept {
 }
 
 void handle_ma(TextRequest& r, const Tokens& t) noexcept {
-  if (t[1].size() > kMaxKeyLength) {
-    r.out.append(kBadFormat);
-    return;
-  }
-  if (t.count > meta::kMaxMetaTokens) {
-    r.out.append(kFlagsTooLong);
-    return;
-  }
   MetaFlags f;
-  std::string_view error = kBadFormat;
-  if (!meta::parse_meta_flags(t, kFirstFlag, f, error)) {
-    r.out.append(kInvalidOrDuplicate);
-    return;
-  }
+  if (!parse_key_and_flags(r, t, /*is_get=*/false, f)) return;
   ArithArgs args;
   switch (f.mode) {
     case 0:
@@ -326,10 +307,7 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
       r.out.append(kBadArithMode);
       return;
   }
-  if (opaque_too_long(t, kFirstFlag)) {
-    r.out.append(kOpaqueTooLong);
-    return;
-  }
+  if (!check_opaque(r, t)) return;
   args.key = f.key;
   args.delta = f.delta;
   args.cas = f.has_cas ? f.cas : 0;
