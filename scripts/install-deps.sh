@@ -11,7 +11,7 @@ level=${1:-build}
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
             libgtest-dev libgmock-dev libbenchmark-dev clang-format)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
-           libclang-rt-14-dev procps)
+           libclang-rt-14-dev procps nutcracker)
 bench_pkgs=(gnuplot-nox util-linux time)
 
 wanted=("${build_pkgs[@]}")

@@ -1,0 +1,122 @@
+"""twemproxy (Debian's nutcracker) in front of two cuckood servers, driven by pymemcache: the
+proxy speaks the text protocol to its backends unchanged, so cuckood must answer it exactly as
+memcached would (twemproxy parses every response and drops a connection on anything odd).
+
+Set CUCKOOD_REFERENCE=memcached to run the same checks with two /usr/bin/memcached backends."""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from pymemcache.client.base import Client
+
+from harness import CUCKOOD_BIN, MEMCACHED_BIN, Server, free_port
+
+NUTCRACKER = "/usr/sbin/nutcracker"
+BACKEND = MEMCACHED_BIN if os.environ.get("CUCKOOD_REFERENCE") == "memcached" else CUCKOOD_BIN
+
+CONFIG = """\
+pool:
+  listen: 127.0.0.1:{port}
+  hash: fnv1a_64
+  distribution: ketama
+  timeout: 2000
+  auto_eject_hosts: false
+  servers:
+{servers}
+"""
+
+
+def wait_for_port(port, proc, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("nutcracker exited early with %s" % proc.returncode)
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("nutcracker did not listen on port %d" % port)
+
+
+class TwemproxyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.backends = [Server(binary=BACKEND).start() for _ in range(2)]
+        cls.workdir = tempfile.TemporaryDirectory()
+        cls.port = free_port()
+        servers = "\n".join("    - %s:1" % b.address() for b in cls.backends)
+        config = os.path.join(cls.workdir.name, "nutcracker.yml")
+        with open(config, "w") as f:
+            f.write(CONFIG.format(port=cls.port, servers=servers))
+        cls.proxy = subprocess.Popen(
+            [NUTCRACKER, "-c", config, "-s", str(free_port()), "-a", "127.0.0.1",
+             "-p", os.path.join(cls.workdir.name, "pid"), "-o", os.path.join(cls.workdir.name, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_for_port(cls.port, cls.proxy)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.terminate()
+        cls.proxy.wait(10)
+        codes = [b.stop() for b in cls.backends]
+        cls.workdir.cleanup()
+        assert codes == [0, 0], "backend exit codes %s" % codes
+
+    def setUp(self):
+        self.client = Client(("127.0.0.1", self.port), connect_timeout=5, timeout=5)
+        self.addCleanup(self.client.close)
+
+    def backend_items(self):
+        counts = []
+        for backend in self.backends:
+            c = Client(("127.0.0.1", backend.port), connect_timeout=5, timeout=5)
+            counts.append(int(c.stats()[b"curr_items"]))
+            c.close()
+        return counts
+
+    def test_keys_spread_over_both_backends_and_read_back(self):
+        before = sum(self.backend_items())
+        values = {"spread:%d" % i: ("value-%d" % i).encode() * 3 for i in range(200)}
+        for key, value in values.items():
+            self.assertTrue(self.client.set(key, value, noreply=False))
+        for key, value in values.items():
+            self.assertEqual(self.client.get(key), value)
+        counts = self.backend_items()
+        self.assertEqual(sum(counts) - before, 200)
+        self.assertTrue(all(c > 0 for c in counts), counts)
+
+    def test_get_many_is_split_across_backends_and_merged(self):
+        values = {"many:%d" % i: str(i).encode() for i in range(50)}
+        self.client.set_many(values, noreply=False)
+        self.assertEqual(self.client.get_many(list(values) + ["many:absent"]), values)
+
+    def test_cas_incr_decr_append_delete(self):
+        self.assertTrue(self.client.set("counter", b"10", noreply=False))
+        self.assertEqual(self.client.incr("counter", 5), 15)
+        self.assertEqual(self.client.decr("counter", 20), 0)
+        value, cas = self.client.gets("counter")
+        self.assertEqual(int(value), 0)  # memcached pads a shrunk counter with spaces ("0 ")
+        self.assertTrue(self.client.cas("counter", b"7", cas, noreply=False))
+        self.assertFalse(self.client.cas("counter", b"8", cas, noreply=False))
+        self.assertTrue(self.client.append("counter", b"7", noreply=False))
+        self.assertEqual(self.client.get("counter"), b"77")
+        self.assertTrue(self.client.delete("counter", noreply=False))
+        self.assertIsNone(self.client.get("counter"))
+
+    def test_add_replace_and_large_value(self):
+        self.assertTrue(self.client.add("once", b"a", noreply=False))
+        self.assertFalse(self.client.add("once", b"b", noreply=False))
+        self.assertTrue(self.client.replace("once", b"c", noreply=False))
+        self.assertFalse(self.client.replace("never-set", b"c", noreply=False))
+        big = bytes(range(256)) * 2000  # 512 KB: several proxy buffers (mbufs) long
+        self.assertTrue(self.client.set("big", big, noreply=False))
+        self.assertEqual(self.client.get("big"), big)
+
+
+if __name__ == "__main__":
+    unittest.main()
