@@ -28,7 +28,17 @@ void Connection::receive(std::string_view data) noexcept {
   update_pause();
 }
 
+// An empty output string about to receive responses takes a spare large buffer when the worker
+// has one: a large value then goes into memory already mapped instead of a fresh allocation
+// (and its regrowth) per response. Small responses merely borrow it until sent.
+void Connection::prepare_output() noexcept {
+  if (output_.empty() && output_.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
+    output_ = pool_.take();
+  }
+}
+
 void Connection::consume_direct(std::string_view data) noexcept {
+  prepare_output();
   const size_t before = output_.size();
   const size_t consumed = session_.process(data, output_);
   trace(data, consumed, before);
@@ -46,6 +56,7 @@ void Connection::process_pending() noexcept {
     if (wanted != 0 && input_.size() < wanted) return;
     size_t slice = wanted > kProcessSlice ? wanted : kProcessSlice;
     size_t consumed;
+    prepare_output();
     for (;;) {
       const std::string_view offered = input_.view().substr(0, slice);
       const size_t before = output_.size();
@@ -82,7 +93,7 @@ std::string_view Connection::unsent() noexcept {
     sending_.clear();
     sending_.swap(output_);
     sent_ = 0;
-    if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
+    if (output_.capacity() > kKeepOutputCapacity) pool_.give(output_);
   }
   return std::string_view(sending_).substr(sent_);
 }
@@ -90,7 +101,7 @@ std::string_view Connection::unsent() noexcept {
 void Connection::sent(size_t n) noexcept {
   sent_ += n;
   if (sent_ == sending_.size() && sending_.capacity() > kKeepOutputCapacity) {
-    std::string().swap(sending_);
+    pool_.give(sending_);
     sent_ = 0;
   }
   if (paused_ && backlog() <= kLowWater) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/buffer_pool.h"
 #include "net/input_buffer.h"
 #include "proto/session.h"
 #include "proto/worker.h"
@@ -25,7 +26,16 @@ class Connection {
   // small).
   static constexpr size_t kKeepOutputCapacity = 64 * 1024;
 
-  Connection(int fd, proto::Worker& worker) noexcept : fd_(fd), worker_(worker), session_(worker) {}
+  // `pool` is the worker's (it must outlive the connection): large input and output buffers
+  // are taken from it and given back to it.
+  Connection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
+      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool) {}
+  ~Connection() {
+    pool_.give(output_);
+    pool_.give(sending_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   int fd() const noexcept { return fd_; }
 
@@ -65,12 +75,14 @@ class Connection {
  private:
   void process_pending() noexcept;
   void consume_direct(std::string_view data) noexcept;
+  void prepare_output() noexcept;
   void update_pause() noexcept;
   void check_boundary() noexcept;
   void trace(std::string_view input, size_t consumed, size_t output_before) const noexcept;
 
   int fd_;
   proto::Worker& worker_;
+  BufferPool& pool_;
   proto::Session session_;
   InputBuffer input_;    // partial request, or input held while paused
   std::string output_;   // responses not yet handed to the engine

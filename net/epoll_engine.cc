@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "net/buffer_pool.h"
 #include "net/connection.h"
 #include "net/engine.h"
 #include "net/log.h"
@@ -33,7 +34,8 @@ constexpr uint64_t kListenerTag = UINT64_MAX;
 constexpr uint64_t kStopTag = UINT64_MAX - 1;
 
 struct EpollConnection {
-  EpollConnection(int fd, proto::Worker& worker) noexcept : conn(fd, worker) {}
+  EpollConnection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
+      : conn(fd, worker, pool) {}
   Connection conn;
   uint32_t events = EPOLLIN;  // current interest
   bool queued = false;        // in the end-of-turn list
@@ -81,6 +83,7 @@ class EpollLoop final : public EventLoop {
   UniqueFd listener_;
   UniqueFd epoll_;
   std::vector<char> read_buffer_;
+  BufferPool pool_;  // declared before the connections, which give their buffers back to it
   std::vector<std::unique_ptr<EpollConnection>> connections_;  // by slot
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> scheduled_;
@@ -150,7 +153,7 @@ void EpollLoop::accept_some() noexcept {
       free_slots_.push_back(slot);
       continue;
     }
-    connections_[slot] = std::make_unique<EpollConnection>(fd, state_.worker());
+    connections_[slot] = std::make_unique<EpollConnection>(fd, state_.worker(), pool_);
     ++open_;
   }
 }

@@ -1,12 +1,17 @@
 // The unconsumed tail of a connection's input: a partial request waiting for more bytes, or
 // input held back while the connection's output drains. Empty for most connections most of
 // the time (complete requests are parsed straight out of the receive buffer), so an idle
-// connection costs no memory here. No kernel feature.
+// connection costs no memory here. A large buffer (an announced value) comes from and goes
+// back to the worker's BufferPool when one is given, so it is not faulted in afresh per value.
+// No kernel feature.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "net/buffer_pool.h"
 
 namespace cuckood::net {
 
@@ -14,6 +19,12 @@ class InputBuffer {
  public:
   // Above this capacity, an emptied buffer gives its memory back.
   static constexpr size_t kKeepCapacity = 16 * 1024;
+
+  // `pool` (may be null: plain allocation) must outlive the buffer.
+  explicit InputBuffer(BufferPool* pool = nullptr) noexcept : pool_(pool) {}
+  InputBuffer(const InputBuffer&) = delete;
+  InputBuffer& operator=(const InputBuffer&) = delete;
+  ~InputBuffer() { release(); }
 
   bool empty() const noexcept { return data_.size() == begin_; }
   size_t size() const noexcept { return data_.size() - begin_; }
@@ -26,7 +37,7 @@ class InputBuffer {
   void append(std::string_view bytes, size_t wanted) {
     compact();
     const size_t need = data_.size() + bytes.size();
-    if (need > data_.capacity()) data_.reserve(wanted > need ? wanted : need);
+    if (need > data_.capacity()) grow(wanted > need ? wanted : need);
     data_.append(bytes);
   }
 
@@ -37,7 +48,7 @@ class InputBuffer {
     if (begin_ == data_.size()) {
       begin_ = 0;
       if (data_.capacity() > kKeepCapacity) {
-        std::string().swap(data_);
+        release();
       } else {
         data_.clear();
       }
@@ -53,6 +64,31 @@ class InputBuffer {
     begin_ = 0;
   }
 
+  // Room for `capacity` bytes, from the pool when it has a buffer that large. A new pooled
+  // buffer is rounded up to a power of two, so that it fits the next value of about the same
+  // size, or the output of a get of it.
+  void grow(size_t capacity) {
+    if (pool_ != nullptr && capacity > kKeepCapacity) {
+      capacity = std::bit_ceil(capacity);
+      std::string spare = pool_->take(capacity);
+      if (spare.capacity() >= capacity) {
+        spare.append(data_);
+        data_.swap(spare);
+        return;
+      }
+    }
+    data_.reserve(capacity);
+  }
+
+  void release() noexcept {
+    if (pool_ != nullptr) {
+      pool_->give(data_);
+    } else {
+      std::string().swap(data_);
+    }
+  }
+
+  BufferPool* pool_;
   std::string data_;
   size_t begin_ = 0;
 };

@@ -27,6 +27,7 @@
 #include <system_error>
 #include <vector>
 
+#include "net/buffer_pool.h"
 #include "net/buffer_ring.h"
 #include "net/connection.h"
 #include "net/engine.h"
@@ -60,7 +61,8 @@ __kernel_timespec to_timespec(std::chrono::milliseconds ms) noexcept {
 }
 
 struct UringConnection {
-  UringConnection(int fd, proto::Worker& worker) noexcept : conn(fd, worker) {}
+  UringConnection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
+      : conn(fd, worker, pool) {}
   Connection conn;
   int inflight = 0;  // submitted requests whose last completion has not arrived
   bool recv_armed = false;
@@ -112,6 +114,7 @@ class UringLoop final : public EventLoop {
   UniqueFd listener_;
   io_uring ring_{};
   std::optional<BufferRing> buffers_;
+  BufferPool pool_;  // declared before the connections, which give their buffers back to it
   std::vector<std::unique_ptr<UringConnection>> connections_;  // by slot
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> scheduled_;  // slots with work for the end of the turn
@@ -228,7 +231,7 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
-  connections_[slot] = std::make_unique<UringConnection>(fd, state_.worker());
+  connections_[slot] = std::make_unique<UringConnection>(fd, state_.worker(), pool_);
   ++open_;
   schedule(slot);  // arms its recv
 }

@@ -27,7 +27,8 @@ std::string drain(Connection& c, size_t chunk = SIZE_MAX) {
 
 TEST(ConnectionTest, WholeRequestsAreAnswered) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   EXPECT_EQ(c.fd(), 7);
   EXPECT_TRUE(c.wants_input());
   c.receive("set k 0 0 2\r\nhi\r\nget k\r\n");
@@ -38,14 +39,16 @@ TEST(ConnectionTest, WholeRequestsAreAnswered) {
 TEST(ConnectionTest, RequestSplitAtEveryByte) {
   const std::string request = "set split 1 0 10\r\n0123456789\r\nget split\r\n";
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   for (char ch : request) c.receive(std::string_view(&ch, 1));
   EXPECT_EQ(drain(c), "STORED\r\nVALUE split 1 10\r\n0123456789\r\nEND\r\n");
 }
 
 TEST(ConnectionTest, LargeValueInChunks) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   const std::string value(900 * 1024, 'v');
   const std::string request =
       "set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
@@ -55,7 +58,8 @@ TEST(ConnectionTest, LargeValueInChunks) {
 
 TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   c.receive("version\r\n");
   const std::string_view first = c.unsent();
   const std::string copy(first);
@@ -71,7 +75,8 @@ TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
 
 TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   const std::string value(1000, 'x');
   c.receive("set v 0 0 1000\r\n" + value + "\r\n");
   EXPECT_EQ(drain(c), "STORED\r\n");
@@ -120,7 +125,8 @@ TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
 
 TEST(ConnectionTest, PeerClosedFinishesAfterOutput) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   c.receive("version\r\n");
   c.peer_closed();
   EXPECT_FALSE(c.wants_input());
@@ -131,7 +137,8 @@ TEST(ConnectionTest, PeerClosedFinishesAfterOutput) {
 
 TEST(ConnectionTest, QuitFinishesAndIgnoresLaterInput) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   c.receive("version\r\nquit\r\nversion\r\n");
   EXPECT_FALSE(c.wants_input());
   const std::string out = drain(c);
@@ -144,12 +151,45 @@ TEST(ConnectionTest, QuitFinishesAndIgnoresLaterInput) {
 
 TEST(ConnectionTest, IdleConnectionKeepsNoLargeBuffers) {
   Env env;
-  Connection c(7, env.worker());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
   const std::string value(500000, 'x');
   const std::string request = "set v 0 0 500000\r\n" + value + "\r\nget v\r\n";
   for (size_t pos = 0; pos < request.size(); pos += 16384) c.receive(request.substr(pos, 16384));
   EXPECT_EQ(drain(c, 4096).size(), 8 + 18 + value.size() + 7);  // STORED, VALUE line, END
   EXPECT_EQ(c.backlog(), 0u);
+  EXPECT_LE(c.buffer_memory(), InputBuffer::kKeepCapacity + 2 * Connection::kKeepOutputCapacity);
+}
+
+TEST(ConnectionTest, LargeValuesReuseTheWorkersBuffers) {
+  Env env;
+  BufferPool pool;
+  const std::string value(100 * 1024, 'v');
+  const std::string set = "set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  const std::string answer =
+      "VALUE big 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nEND\r\n";
+  {
+    Connection c(7, env.worker(), pool);
+    for (size_t pos = 0; pos < set.size(); pos += 16384) c.receive(set.substr(pos, 16384));
+    EXPECT_EQ(drain(c), "STORED\r\n");
+    c.receive("get big\r\n");
+    EXPECT_EQ(drain(c), answer);
+  }
+  EXPECT_FALSE(pool.empty()) << "large buffers freed instead of kept for the worker";
+  // Another connection: once the pool holds what one set and one get use at the same time
+  // (the input buffer and the output buffer), later requests allocate nothing new.
+  Connection c(8, env.worker(), pool);
+  size_t pooled = 0;
+  for (int i = 0; i < 4; ++i) {
+    for (size_t pos = 0; pos < set.size(); pos += 16384) c.receive(set.substr(pos, 16384));
+    EXPECT_EQ(drain(c), "STORED\r\n");
+    c.receive("get big\r\n");
+    EXPECT_EQ(drain(c), answer);
+    if (i == 1) pooled = pool.bytes();
+    if (i > 1) {
+      EXPECT_EQ(pool.bytes(), pooled) << "the pool grew: buffers were allocated afresh";
+    }
+  }
   EXPECT_LE(c.buffer_memory(), InputBuffer::kKeepCapacity + 2 * Connection::kKeepOutputCapacity);
 }
 

@@ -52,5 +52,20 @@ TEST(InputBufferTest, PartialConsumeThenAppendCompacts) {
   EXPECT_EQ(b.size(), 4u);
 }
 
+TEST(InputBufferTest, LargeBufferComesFromAndGoesBackToThePool) {
+  BufferPool pool;
+  InputBuffer b(&pool);
+  constexpr size_t kWanted = 100 * 1024 + 30;
+  b.append(std::string(16 * 1024, 'x'), kWanted);
+  const char* first = b.view().data();
+  b.consume(b.size());
+  EXPECT_FALSE(pool.empty()) << "emptied large buffer not given back";
+  EXPECT_EQ(b.capacity(), std::string().capacity());
+  b.append(std::string(16 * 1024, 'y'), kWanted);
+  EXPECT_EQ(b.view().data(), first) << "the next value did not reuse the pooled buffer";
+  EXPECT_TRUE(pool.empty());
+  EXPECT_EQ(b.view(), std::string(16 * 1024, 'y'));
+}
+
 }  // namespace
 }  // namespace cuckood::net
