@@ -1,7 +1,10 @@
 #include "cache/cuckoo_index.h"
 
+#include <sched.h>
+
 #include <cassert>
 #include <cstring>
+#include <string_view>
 
 namespace cuckood::cache {
 
@@ -9,6 +12,41 @@ namespace {
 
 inline void cpu_relax() noexcept {
   __builtin_ia32_pause();
+}
+
+// A stripe is held for a few slot writes, so a short spin usually wins; but a holder can be
+// preempted (more threads than cores) or be a resizer copying the whole table, and spinning
+// through its time slice would only delay it. After this many pauses a waiter yields the CPU.
+constexpr unsigned kSpinsBeforeYield = 128;
+
+// Key equality without a libc call for short keys (memcached keys are mostly < 32 bytes):
+// overlapping 8- or 4-byte loads cover every length, never reading past either key.
+inline bool keys_equal(std::string_view a, std::string_view b) noexcept {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  auto load8 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+    return ((load8(a.data()) ^ load8(b.data())) |
+            (load8(a.data() + n - 8) ^ load8(b.data() + n - 8))) == 0;
+  }
+  if (n >= 4) {
+    return ((load4(a.data()) ^ load4(b.data())) |
+            (load4(a.data() + n - 4) ^ load4(b.data() + n - 4))) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 size_t round_up_pow2(size_t n) noexcept {
@@ -90,6 +128,23 @@ size_t CuckooIndex::count_slow() const noexcept {
   return n;
 }
 
+Item* CuckooIndex::find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
+                                  std::string_view key) noexcept {
+  // Slot by slot, with an early exit: the tag test is one compare on a word already loaded,
+  // and keys are compared (inline, see keys_equal) only on a tag match, which a 16-bit tag
+  // makes rare for a wrong key. Building a mask of all eight tag matches first, then comparing
+  // keys, measured slower (hotkey_read at 1 thread 43-49 ns against 27-31 ns per get): the
+  // eight atomic loads cannot be vectorised, and a hit usually stops the loop early.
+  for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+    // Acquire pairs with the writer's release store: the item's bytes are visible.
+    const uint64_t word = table.slot(bucket, i).load(std::memory_order_acquire);
+    if (tag_of(word) != tag || word == 0) continue;
+    Item* item = item_of(word);
+    if (keys_equal(item->key(), key)) return item;  // present at the instant of the load
+  }
+  return nullptr;
+}
+
 Item* CuckooIndex::find(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
   for (;;) {
@@ -104,15 +159,8 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
       cpu_relax();
       continue;
     }
-    for (size_t b : {b1, b2}) {
-      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        // Acquire pairs with the writer's release store: the item's bytes are visible.
-        const uint64_t slot = t->slot(b, i).load(std::memory_order_acquire);
-        if (slot == 0 || tag_of(slot) != tag) continue;
-        Item* item = item_of(slot);
-        if (item->key() == key.key) return item;  // present at the instant of the load
-      }
-    }
+    if (Item* item = find_in_bucket(*t, b1, tag, key.key)) return item;
+    if (Item* item = find_in_bucket(*t, b2, tag, key.key)) return item;
     // A miss is only trustworthy if no move touched our stripes meanwhile. The acquire fence
     // orders the slot loads above before the version re-reads (seqlock reader).
     std::atomic_thread_fence(std::memory_order_acquire);
@@ -127,8 +175,15 @@ void CuckooIndex::lock_stripe(size_t s) noexcept {
   auto& held = locks_[s].held;
   // Acquire on success: the previous holder's slot writes (and a resizer's table_ store)
   // happen before our critical section. Spin on a plain load to keep the line shared.
+  unsigned spins = 0;
   while (held.exchange(1, std::memory_order_acquire) != 0) {
-    while (held.load(std::memory_order_relaxed) != 0) cpu_relax();
+    while (held.load(std::memory_order_relaxed) != 0) {
+      if (++spins < kSpinsBeforeYield) {
+        cpu_relax();
+      } else {
+        sched_yield();
+      }
+    }
   }
 }
 
@@ -190,7 +245,7 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         const uint64_t word = slot.load(std::memory_order_relaxed);  // we hold the lock
         if (word == 0) {
           if (free_slot == nullptr) free_slot = &slot;
-        } else if (tag_of(word) == tag && item_of(word)->key() == key.key) {
+        } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key.key)) {
           current_slot = &slot;
           current = item_of(word);
         }

@@ -110,6 +110,9 @@ class CuckooIndex {
   }
   static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept;
   static size_t stripe_of(size_t bucket) noexcept { return bucket & (kStripes - 1); }
+  // The item under `key` in one bucket, or nullptr (find's probe; no version check).
+  static Item* find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
+                              std::string_view key) noexcept;
 
   void lock_two(size_t s1, size_t s2) noexcept;
   void unlock_two(size_t s1, size_t s2) noexcept;
