@@ -72,14 +72,10 @@ void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participan
     writer.offset = 0;
   }
   void* memory = segment_base(writer.segment) + writer.offset;
+  // The segment's `used` and `live_bytes` learn of these bytes when it is sealed: nothing reads
+  // them for an active segment, and so an allocation writes no shared line (the segment's meta
+  // line is also written by other threads' release() of items in it).
   writer.offset += static_cast<uint32_t>(footprint);
-  // Release: an evictor reading `used` after sealing finds headers behind every offset (the
-  // seal's mutex also orders it; this keeps reclaim_expired's unlocked reads honest).
-  Meta& meta = meta_[writer.segment];
-  meta.used.store(writer.offset, std::memory_order_release);
-  // An RMW because other threads release bytes of this segment concurrently; the line is
-  // this writer's own segment's, so it is rarely contended.
-  meta.live_bytes.fetch_add(static_cast<int64_t>(footprint), std::memory_order_relaxed);
   return memory;
 }
 
@@ -95,6 +91,12 @@ void SegmentStore::note_exptime(const Item* item, Time exptime) noexcept {
 
 void SegmentStore::seal(SegmentWriter& writer) noexcept {
   if (writer.segment == SegmentWriter::kNone) return;
+  Meta& meta = meta_[writer.segment];
+  // Release: an evictor or reclaim_expired() that reads `used` finds a header behind every
+  // offset below it (the mutex also orders it). live_bytes may be negative until now (items
+  // released while the segment was active): it counts allocated minus released bytes.
+  meta.used.store(writer.offset, std::memory_order_release);
+  meta.live_bytes.fetch_add(static_cast<int64_t>(writer.offset), std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
   seal_locked(writer.segment);
   writer.segment = SegmentWriter::kNone;
@@ -118,7 +120,7 @@ uint32_t SegmentStore::pop_free_locked(uint32_t generation, size_t reserve) noex
   meta.state = State::kActive;
   meta.used.store(0, std::memory_order_relaxed);
   meta.min_exptime.store(0, std::memory_order_relaxed);
-  // live_bytes counts up from 0 through allocate() and down through release().
+  // live_bytes counts down through release() and up by the bytes appended at seal().
   meta.live_bytes.store(0, std::memory_order_relaxed);
   // Relaxed: items of this segment are published later by release stores, which carry it.
   generations_[segment].store(generation, std::memory_order_relaxed);
@@ -264,10 +266,7 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
     survivor_generation_ = era.generation;
   }
   void* memory = segment_base(survivor_.segment) + survivor_.offset;
-  survivor_.offset += static_cast<uint32_t>(footprint);
-  Meta& meta = meta_[survivor_.segment];
-  meta.used.store(survivor_.offset, std::memory_order_release);
-  meta.live_bytes.fetch_add(static_cast<int64_t>(footprint), std::memory_order_relaxed);
+  survivor_.offset += static_cast<uint32_t>(footprint);  // accounted when sealed, as above
   Item* copy = Item::create(memory, item->key(), item->value().size(), item->flags(),
                             item->exptime(), item->cas());
   note_exptime(copy, copy->exptime());

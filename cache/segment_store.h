@@ -14,7 +14,7 @@
 // while that generation is current (cache/cuckoo_cache.h), so flush_all needs no table walk.
 // Writers never append to a segment of an older generation.
 //
-// Overhead outside `memory_limit`: the segment metadata (~80 bytes per segment) and the index
+// Overhead outside `memory_limit`: the segment metadata (~70 bytes per segment) and the index
 // (cache/cuckoo_index.h). Inside it: the 24-byte item header, 8-byte alignment, and the unused
 // tail of each sealed segment (< one item).
 #pragma once
@@ -107,9 +107,10 @@ class SegmentStore {
 
  private:
   enum class State : uint8_t { kFree, kActive, kSealed, kRetiring };
-  struct Meta {
-    std::atomic<int64_t> live_bytes{0};  // allocated minus released
-    std::atomic<uint32_t> used{0};       // bytes appended; final once sealed
+  // One line per segment: writers of different segments never share one.
+  struct alignas(64) Meta {
+    std::atomic<int64_t> live_bytes{0};  // allocated (counted at seal) minus released
+    std::atomic<uint32_t> used{0};       // bytes appended; set when sealed
     std::atomic<Time> min_exptime{0};    // earliest non-zero deadline appended (0 = none)
     State state = State::kFree;          // guarded by mutex_
   };
