@@ -87,10 +87,12 @@ class CuckooCache final : public Cache {
   CuckooIndex index_;
   SegmentStore store_;
 
-  // Flush state: (generation << 32) | pending deadline (0 = none). See era().
-  std::atomic<uint64_t> flush_state_{0};
-  std::atomic<uint64_t> next_cas_block_{1};  // cas 0 means "no cas": never issued
-  std::atomic<Time> latest_now_{0};          // the newest worker clock: the reclaimer's "now"
+  // Flush state: (generation << 32) | pending deadline (0 = none). See era(). Read by every
+  // operation, written by flush_all only: on its own line.
+  alignas(64) std::atomic<uint64_t> flush_state_{0};
+  // Written once per kCasBlock stores of a worker, and once a second: away from flush_state_.
+  alignas(64) std::atomic<uint64_t> next_cas_block_{1};  // cas 0 means "no cas": never issued
+  std::atomic<Time> latest_now_{0};  // the newest worker clock: the reclaimer's "now"
 
   mutable std::mutex workers_mutex_;
   std::vector<const WorkerCounters*> workers_;  // guarded by workers_mutex_
