@@ -111,15 +111,20 @@ void Connection::sent(size_t n) noexcept {
   }
 }
 
+// -vv: one line per request and per response, as memcached logs them (data blocks left out).
 void Connection::trace(std::string_view input, size_t consumed,
                        size_t output_before) const noexcept {
   if (worker_.server.verbosity.load(std::memory_order_relaxed) < 2) return;
   if (consumed > 0) {
-    log_line("<%d %s", fd_, printable(input.substr(0, consumed), kTraceBytes).c_str());
+    session_.describe_requests(input.substr(0, consumed), [this](std::string_view line) {
+      log_line("<%d %s", fd_, printable(line, kTraceBytes).c_str());
+    });
   }
   if (output_.size() > output_before) {
-    log_line(">%d %s", fd_,
-             printable(std::string_view(output_).substr(output_before), kTraceBytes).c_str());
+    session_.describe_responses(std::string_view(output_).substr(output_before),
+                                [this](std::string_view line) {
+                                  log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
+                                });
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "cache/function_ref.h"
 #include "proto/binary_protocol.h"
 #include "proto/text_protocol.h"
 #include "proto/worker.h"
@@ -33,6 +34,16 @@ class Session {
   // The connection is to be closed once `output` has been sent (quit, or an error after
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }
+
+  // For -vv logging, one call of `line` per request in `consumed` (bytes that process()
+  // consumed): text — the command line, its data block left out (as memcached logs it);
+  // binary — opcode, key and body length. Off the request path: only called when logging.
+  using LineSink = FunctionRef<void(std::string_view)>;
+  void describe_requests(std::string_view consumed, LineSink line) const;
+
+  // The same for the bytes process() appended: text — each response line, value data left
+  // out; binary — opcode, status and body length per response.
+  void describe_responses(std::string_view produced, LineSink line) const;
 
  private:
   enum class Protocol { kUndecided, kText, kBinary };

@@ -194,6 +194,21 @@ class StartStopTest(unittest.TestCase):
         self.assertIn("new auto-negotiating client connection", out)
         self.assertIn("version", out)
 
+    def test_very_verbose_logs_one_line_per_command(self):
+        # As memcached -vv: "<fd command line" per request, ">fd reply line" per response;
+        # values' data is not logged.
+        with Server(["-vv"]) as server:
+            c = server.connect()
+            c.request(b"set vv 0 0 9\r\nsecret!!!\r\nget vv\r\n", b"END\r\n")
+            c.close()
+            self.assertTrue(wait_for(lambda: "connection closed" in server.output(), 5))
+        lines = server.output().splitlines()
+        for expected in (r"<\d+ set vv 0 0 9$", r"<\d+ get vv$", r">\d+ STORED$",
+                         r">\d+ VALUE vv 0 9$", r">\d+ END$"):
+            self.assertTrue(any(re.search(expected, line) for line in lines),
+                            "%s not in %r" % (expected, lines))
+        self.assertFalse(any("secret" in line for line in lines), lines)
+
 
 def deny_io_uring_setup():
     """preexec_fn: a seccomp filter making io_uring_setup(2) fail with ENOSYS, as a kernel
