@@ -14,6 +14,7 @@
 #   PIN=auto|0                      auto: with >= 2 CPUs, servers on CPU 0 and the generator on
 #                                   CPU 1 (taskset), so generator and server never share a core
 #   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood)
+#   CUCKOOD_ARGS=...                extra cuckood options, e.g. --io=epoll
 #   BASELINE_ONLY=1                 compare memcached with itself (checks the harness: ratios ~1)
 set -euo pipefail
 
@@ -59,12 +60,15 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+read -r -a cuckood_args <<<"${CUCKOOD_ARGS:-}"
+
 # start NAME BINARY MEGABYTES: starts a server on a free port, sets $port.
 start() {
   local name=$1 binary=$2 mb=$3 args
   port=$(free_port)
   args=(-p "$port" -l 127.0.0.1 -t "$threads" -m "$mb" -c 4096)
   if [ "$binary" = "$memcached" ] && [ "$(id -u)" -eq 0 ]; then args+=(-u nobody); fi
+  if [ "$binary" = "$cuckood" ] && [ "$binary" != "$memcached" ]; then args+=("${cuckood_args[@]}"); fi
   "${server_cpu[@]}" "$binary" "${args[@]}" >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
@@ -137,7 +141,7 @@ done
 run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 0
 
 report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
-  --setting "servers -t $threads -m $memory (hit ratio: -m 64), generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
+  --setting "servers -t $threads -m $memory (hit ratio: -m 64)${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}, generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
   --seconds "$(($(date +%s) - started))")
 [ "${BASELINE_ONLY:-0}" = 1 ] && report_args+=(--baseline-only)
 python3 "$here/report.py" "${report_args[@]}"
