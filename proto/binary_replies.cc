@@ -1,5 +1,7 @@
 #include "proto/binary_replies.h"
 
+#include "proto/copy_bytes.h"
+
 namespace cuckood::proto::binary {
 
 std::string_view status_message(Status status) noexcept {
@@ -42,7 +44,7 @@ void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
   out.append(header, sizeof(header));
   out.append(extras);
   out.append(key);
-  out.append(value);
+  append_bytes(out, value);
 }
 
 void append_success(std::string& out, Reply reply, uint64_t cas) {

@@ -15,6 +15,7 @@
 #include "cache/counter.h"
 #include "cache/expiry.h"
 #include "proto/commands.h"
+#include "proto/copy_bytes.h"
 #include "proto/meta_base64.h"
 #include "proto/meta_flags.h"
 #include "proto/settings.h"
@@ -157,7 +158,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
     if (won) out.append(" W");
     out.append(kCrlf);
     if (f.value) {
-      out.append(item.value);
+      append_bytes(out, item.value);
       out.append(kCrlf);
     }
   };
