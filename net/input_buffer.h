@@ -65,18 +65,18 @@ class InputBuffer {
     begin_ = 0;
   }
 
-  // Room for `capacity` bytes, from the pool when it has a buffer that large. A new pooled
-  // buffer is rounded up to a power of two, so that it fits the next value of about the same
-  // size, or the output of a get of it.
+  // Room for `capacity` bytes, from the pool when it has a buffer that large. A buffer
+  // allocated here will go to the pool: it is rounded up to a power of two (up to the pool's
+  // largest), so that it fits the next value of about the same size, or a get's reply for it.
   void grow(size_t capacity) {
     if (pool_ != nullptr && capacity > kKeepCapacity) {
-      capacity = std::bit_ceil(capacity);
       std::string spare = pool_->take(capacity);
       if (spare.capacity() >= capacity) {
         spare.append(data_);
         data_.swap(spare);
         return;
       }
+      if (capacity <= BufferPool::kMaxCapacity) capacity = std::bit_ceil(capacity);
     }
     data_.reserve(capacity);
   }

@@ -67,5 +67,17 @@ TEST(InputBufferTest, LargeBufferComesFromAndGoesBackToThePool) {
   EXPECT_EQ(b.view(), std::string(16 * 1024, 'y'));
 }
 
+TEST(InputBufferTest, OnlyPoolSizedBuffersAreRoundedUp) {
+  BufferPool pool;
+  InputBuffer small(&pool);
+  small.append(std::string(100, 'x'), 100 * 1024 + 30);
+  EXPECT_EQ(small.capacity(), size_t{128} * 1024);  // fits a get's reply of the same value
+  InputBuffer huge(&pool);
+  constexpr size_t kHuge = BufferPool::kMaxCapacity + 1000;
+  huge.append(std::string(100, 'x'), kHuge);
+  EXPECT_GE(huge.capacity(), kHuge);
+  EXPECT_LT(huge.capacity(), kHuge + kHuge / 2) << "a value beyond the pool's sizes was doubled";
+}
+
 }  // namespace
 }  // namespace cuckood::net
