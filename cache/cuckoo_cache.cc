@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "cache/copy_bytes.h"
 #include "cache/counter.h"
 #include "cache/expiry.h"
 
@@ -271,7 +272,7 @@ StoreResult CuckooCache::store_whole(Worker& w, const StoreRequest& request) noe
   const uint64_t cas = next_cas(w);
   Item* item =
       Item::create(memory, key.key, request.value.size(), request.flags, request.exptime, cas);
-  std::memcpy(item->value_data(), request.value.data(), request.value.size());
+  copy_bytes(item->value_data(), request.value);  // values come from page-aligned recv chunks
   store_.note_exptime(item, request.exptime);
 
   EpochGuard guard(epoch_, *w.participant);

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "cache/copy_bytes.h"
 #include "net/buffer_pool.h"
-#include "proto/copy_bytes.h"
 
 namespace cuckood::net {
 
@@ -39,7 +39,7 @@ class InputBuffer {
     compact();
     const size_t need = data_.size() + bytes.size();
     if (need > data_.capacity()) grow(wanted > need ? wanted : need);
-    proto::append_bytes(data_, bytes);  // chunks from page-aligned ring buffers: see there
+    cache::append_bytes(data_, bytes);  // chunks from page-aligned ring buffers: see there
   }
 
   // Drops the first `n` bytes (consumed by the parser). Amortised O(n): the tail moves to the

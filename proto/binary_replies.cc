@@ -1,6 +1,6 @@
 #include "proto/binary_replies.h"
 
-#include "proto/copy_bytes.h"
+#include "cache/copy_bytes.h"
 
 namespace cuckood::proto::binary {
 
@@ -44,7 +44,7 @@ void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
   out.append(header, sizeof(header));
   out.append(extras);
   out.append(key);
-  append_bytes(out, value);
+  cache::append_bytes(out, value);
 }
 
 void append_success(std::string& out, Reply reply, uint64_t cas) {

@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "cache/copy_bytes.h"
 #include "cache/counter.h"
 #include "cache/expiry.h"
 #include "proto/commands.h"
-#include "proto/copy_bytes.h"
 #include "proto/meta_base64.h"
 #include "proto/meta_flags.h"
 #include "proto/settings.h"
@@ -158,7 +158,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
     if (won) out.append(" W");
     out.append(kCrlf);
     if (f.value) {
-      append_bytes(out, item.value);
+      cache::append_bytes(out, item.value);
       out.append(kCrlf);
     }
   };

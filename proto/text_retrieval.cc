@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "cache/copy_bytes.h"
 #include "proto/commands.h"
-#include "proto/copy_bytes.h"
 #include "proto/settings.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
@@ -33,7 +33,7 @@ void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
       append_number(out, item.cas);
     }
     out.append(kCrlf);
-    append_bytes(out, item.value);
+    cache::append_bytes(out, item.value);
     out.append(kCrlf);
   };
   auto one = [&](std::string_view k) {

@@ -1,12 +1,14 @@
-// proto/copy_bytes.h: append_bytes gives exactly what std::string::append gives, in and out of
-// the slow-copy window, for small and large ranges (speed is measured in bench, not here).
-#include "proto/copy_bytes.h"
+// cache/copy_bytes.h: append_bytes and copy_bytes give exactly what std::string::append and
+// memcpy give, in and out of the slow-copy window, for small and large ranges (speed is measured in
+// bench, not here).
+#include "cache/copy_bytes.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
-namespace cuckood::proto {
+namespace cuckood::cache {
 namespace {
 
 TEST(CopyBytesTest, SlowWindowIsOneToSixtyThreeBytesAheadModuloAPage) {
@@ -55,5 +57,19 @@ TEST(CopyBytesTest, CopiesInPiecesWhenTheDistanceIsInTheWindow) {
   EXPECT_EQ(out, prefix + source);
 }
 
+TEST(CopyBytesTest, CopyBytesMatchesMemcpyInAndOutOfTheWindow) {
+  alignas(4096) static char source[3 * 4096];
+  for (size_t i = 0; i < sizeof(source); ++i) source[i] = static_cast<char>(i * 7 + i / 4096);
+  alignas(4096) static char destination[4 * 4096];
+  for (size_t shift : {size_t{0}, size_t{1}, size_t{16}, size_t{63}, size_t{64}, size_t{100}}) {
+    for (size_t size : {size_t{10}, kLargeCopy, kLargeCopy + kCopyPiece / 2, sizeof(source)}) {
+      std::memset(destination, 0, sizeof(destination));
+      copy_bytes(destination + shift, std::string_view(source, size));
+      ASSERT_EQ(std::memcmp(destination + shift, source, size), 0) << shift << " " << size;
+      ASSERT_EQ(destination[shift + size], 0) << "wrote past the end";
+    }
+  }
+}
+
 }  // namespace
-}  // namespace cuckood::proto
+}  // namespace cuckood::cache

@@ -10,15 +10,18 @@
 // loop (7 µs per 100 KB at worst); elsewhere it is a plain append. The rest of glibc's memcpy
 // is untouched (a GLIBC_TUNABLES setting would need every start-up to carry it).
 //
-// Header-only, no dependency: used by proto (values into responses) and net (input assembly).
+// Header-only, no dependency: used by cache (values into items), proto (values into responses)
+// and net (input assembly).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
-namespace cuckood::proto {
+namespace cuckood::cache {
 
 inline constexpr size_t kLargeCopy = 4096;  // below this glibc never uses `rep movsb`
 inline constexpr size_t kCopyPiece = 2048;
@@ -29,6 +32,18 @@ inline bool slow_copy_distance(const char* destination, const char* source) noex
       reinterpret_cast<uintptr_t>(destination) - reinterpret_cast<uintptr_t>(source);
   const uintptr_t in_page = distance % 4096;
   return in_page != 0 && in_page < 64;
+}
+
+// memcpy(destination, bytes.data(), bytes.size()), the same result, at vector-loop speed.
+inline void copy_bytes(char* destination, std::string_view bytes) noexcept {
+  if (bytes.size() < kLargeCopy || !slow_copy_distance(destination, bytes.data())) {
+    std::memcpy(destination, bytes.data(), bytes.size());
+    return;
+  }
+  for (size_t pos = 0; pos < bytes.size(); pos += kCopyPiece) {
+    const size_t piece = std::min(kCopyPiece, bytes.size() - pos);
+    std::memcpy(destination + pos, bytes.data() + pos, piece);
+  }
 }
 
 // out.append(bytes), the same result, at vector-loop speed whatever the two addresses.
@@ -47,4 +62,4 @@ inline void append_bytes(std::string& out, std::string_view bytes) {
   }
 }
 
-}  // namespace cuckood::proto
+}  // namespace cuckood::cache
