@@ -41,7 +41,6 @@ SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooInde
   if (memory == MAP_FAILED) throw std::bad_alloc();
   base_ = static_cast<char*>(memory);
   free_.reserve(segment_count_);
-  for (size_t s = segment_count_; s-- > 0;) free_.push_back(static_cast<uint32_t>(s));
 }
 
 SegmentStore::~SegmentStore() {
@@ -50,7 +49,7 @@ SegmentStore::~SegmentStore() {
 
 size_t SegmentStore::used_segments() const noexcept {
   std::lock_guard lock(mutex_);
-  return segment_count_ - free_.size() - retiring_;
+  return fresh_ - free_.size() - retiring_;
 }
 
 bool SegmentStore::is_live(const Item* item, Era era) const noexcept {
@@ -113,9 +112,14 @@ void SegmentStore::release(const Item* item) noexcept {
 }
 
 uint32_t SegmentStore::pop_free_locked(uint32_t generation, size_t reserve) noexcept {
-  if (free_.size() <= reserve) return SegmentWriter::kNone;
-  const uint32_t segment = free_.back();
-  free_.pop_back();
+  if (free_.size() + (segment_count_ - fresh_) <= reserve) return SegmentWriter::kNone;
+  uint32_t segment;
+  if (!free_.empty()) {
+    segment = free_.back();
+    free_.pop_back();
+  } else {
+    segment = static_cast<uint32_t>(fresh_++);
+  }
   Meta& meta = meta_[segment];
   meta.state = State::kActive;
   meta.used.store(0, std::memory_order_relaxed);
@@ -131,8 +135,12 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      const uint32_t segment = pop_free_locked(era.generation, kSurvivorReserve);
-      if (segment != SegmentWriter::kNone) return segment;
+      // A recycled segment first, else one that nothing live is left in (it comes back after
+      // a grace period, below), and only then memory never touched.
+      if (!free_.empty() || !retire_dead_locked()) {
+        const uint32_t segment = pop_free_locked(era.generation, kSurvivorReserve);
+        if (segment != SegmentWriter::kNone) return segment;
+      }
     }
     if (epoch_.reclaim() > 0) continue;  // earlier evictions may have come through
     bool waiting;
@@ -180,6 +188,19 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
     sweep(victim, era, /*evict=*/true);
   }
   retire(victim);
+  return true;
+}
+
+bool SegmentStore::retire_dead_locked() noexcept {
+  const auto dead = std::find_if(sealed_.begin(), sealed_.end(), [this](uint32_t s) {
+    return meta_[s].live_bytes.load(std::memory_order_relaxed) == 0;
+  });
+  if (dead == sealed_.end()) return false;
+  const uint32_t segment = *dead;
+  sealed_.erase(dead);
+  meta_[segment].state = State::kRetiring;
+  ++retiring_;
+  retire(segment);
   return true;
 }
 

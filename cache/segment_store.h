@@ -6,9 +6,10 @@
 // When no free segment is left, the writer evicts the oldest sealed segment: every item still
 // linked in the index is unlinked, except that a live item whose CLOCK reference bit is set is
 // copied once into a survivor segment (second chance), so hot items outlive the FIFO order. The
-// emptied segment returns to the free pool after an epoch grace period. Because space is
-// recycled a whole segment at a time and any segment takes items of any size, there are no
-// size classes and hence no slab calcification.
+// emptied segment returns to the free pool after an epoch grace period. Before touching memory
+// never written, a writer reuses a sealed segment in which every item was replaced or deleted.
+// Because space is recycled a whole segment at a time and any segment takes items of any size,
+// there are no size classes and hence no slab calcification.
 //
 // Flush generations: a segment is opened for one flush generation; its items are valid only
 // while that generation is current (cache/cuckoo_cache.h), so flush_all needs no table walk.
@@ -131,6 +132,11 @@ class SegmentStore {
   void sweep(uint32_t segment, Era era, bool evict) noexcept;
   Item* copy_survivor(const Item* item, Era era) noexcept;
   void retire(uint32_t segment) noexcept;
+  // Retires the oldest sealed segment that holds no live bytes (every item in it replaced or
+  // deleted), if any. Reusing such a segment before touching new memory keeps RSS near the
+  // live data, as memcached's reuse of freed chunks does, and spares writers the page faults
+  // (and the kernel's page zeroing) of memory never written.
+  bool retire_dead_locked() noexcept;
 
   CuckooIndex& index_;
   EpochDomain& epoch_;
@@ -143,7 +149,8 @@ class SegmentStore {
   StoreCounters counters_;
 
   mutable std::mutex mutex_;     // the pools below and Meta::state
-  std::vector<uint32_t> free_;   // free segments, most recently freed last
+  std::vector<uint32_t> free_;   // recycled free segments, most recently freed last
+  size_t fresh_ = 0;             // segments [fresh_, segment_count_) were never handed out
   std::deque<uint32_t> sealed_;  // FIFO, oldest first
   size_t retiring_ = 0;          // segments waiting for a grace period
   std::mutex survivor_mutex_;    // the survivor writer below
