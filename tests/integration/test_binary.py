@@ -346,6 +346,14 @@ class PylibmcBinaryTest(ServerTestCase):
         self.assertTrue(self.mc.flush_all())
         self.assertEqual(self.mc.get_multi(["f1", "f2"]), {})
 
+    def test_multi_key_variants(self):
+        self.assertEqual(self.mc.add_multi({"am1": "1", "am2": "2"}), [])
+        self.assertEqual(self.mc.add_multi({"am1": "x", "am3": "3"}), ["am1"])
+        self.mc.set_multi({"n1": "1", "n2": "5"})
+        self.mc.incr_multi(["n1", "n2"], delta=10)
+        self.assertEqual(self.mc.get_multi(["n1", "n2", "am1", "am3"]),
+                         {"n1": "11", "n2": "15", "am1": "1", "am3": "3"})
+
     def test_stats(self):
         self.mc.get("miss")
         ((_, stats),) = self.mc.get_stats()
