@@ -29,13 +29,16 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   return hit;
 }
 
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
-                   cache::ItemVisitor visit) noexcept {
-  w.stats.cmd_touch.add();
-  w.stats.cmd_get.add();
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
+                   TouchMiss miss) noexcept {
   const bool hit = w.cache.get_and_touch(w.ctx, w.cache.hash(key), deadline(w, exptime), visit);
-  (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
-  (hit ? w.stats.get_hits : w.stats.get_misses).add();
+  if (hit || miss == TouchMiss::kAsTouch) {
+    w.stats.cmd_touch.add();
+    (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
+  } else {
+    w.stats.cmd_get.add();
+    w.stats.get_misses.add();
+  }
   return hit;
 }
 

@@ -20,9 +20,14 @@ namespace cuckood::proto {
 // get/gets/getk (counts cmd_get, get_hits/get_misses).
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
-// gat/gats (counts cmd_touch, cmd_get, touch_hits/touch_misses, get_hits/get_misses).
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
-                   cache::ItemVisitor visit) noexcept;
+// Where get_and_touch counts a miss. memcached 1.6 counts gat/gats and binary GAT as touches
+// only (cmd_touch, touch_hits/touch_misses), but `mg` with a T flag counts a miss as a get
+// (cmd_get, get_misses) and a hit as a touch.
+enum class TouchMiss { kAsTouch, kAsGet };
+
+// gat/gats/GAT, and mg with T: a hit counts cmd_touch and touch_hits; a miss as `miss` says.
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
+                   TouchMiss miss = TouchMiss::kAsTouch) noexcept;
 
 // set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
 // kTooLarge and, as memcached does, any existing item under the key is removed.

@@ -162,7 +162,8 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
       out.append(kCrlf);
     }
   };
-  bool hit = f.has_ttl ? get_and_touch(r.w, f.key, f.ttl, render) : get(r.w, f.key, render);
+  bool hit = f.has_ttl ? get_and_touch(r.w, f.key, f.ttl, render, TouchMiss::kAsGet)
+                       : get(r.w, f.key, render);
   if (!hit && f.vivify) {
     // Vivify on miss: an empty item; whoever creates it wins the right to recache (W).
     const cache::StoreResult created =

@@ -107,6 +107,26 @@ TEST(TextStats, GeneralCountsCommands) {
   }
 }
 
+// Counted as memcached 1.6.18 counts them (checked against it): gat counts touches only; mg
+// with T counts a hit as a touch and a miss as a get.
+TEST(TextStats, GetAndTouchCountsLikeMemcached) {
+  Env env;
+  env.feed("set a 0 0 1\r\nA\r\ngat 100 a nokey\r\n");
+  std::string stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_get"), "0");
+  EXPECT_EQ(stat_value(stats, "cmd_touch"), "2");
+  EXPECT_EQ(stat_value(stats, "touch_hits"), "1");
+  EXPECT_EQ(stat_value(stats, "touch_misses"), "1");
+  env.feed("stats reset\r\nmg a v T30\r\nmg nokey v T30\r\n");
+  stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_get"), "1");
+  EXPECT_EQ(stat_value(stats, "get_hits"), "0");
+  EXPECT_EQ(stat_value(stats, "get_misses"), "1");
+  EXPECT_EQ(stat_value(stats, "cmd_touch"), "1");
+  EXPECT_EQ(stat_value(stats, "touch_hits"), "1");
+  EXPECT_EQ(stat_value(stats, "touch_misses"), "0");
+}
+
 TEST(TextStats, Groups) {
   Env env;
   EXPECT_EQ(env.feed("stats items\r\n"), "END\r\n");  // no items: nothing to list
