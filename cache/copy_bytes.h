@@ -35,7 +35,9 @@ inline bool slow_copy_distance(const char* destination, const char* source) noex
 }
 
 // memcpy(destination, bytes.data(), bytes.size()), the same result, at vector-loop speed.
+// An empty view may have a null data() (an empty value), which memcpy must not be given.
 inline void copy_bytes(char* destination, std::string_view bytes) noexcept {
+  if (bytes.empty()) return;
   if (bytes.size() < kLargeCopy || !slow_copy_distance(destination, bytes.data())) {
     std::memcpy(destination, bytes.data(), bytes.size());
     return;

@@ -23,6 +23,17 @@ TEST(CopyBytesTest, SlowWindowIsOneToSixtyThreeBytesAheadModuloAPage) {
   EXPECT_FALSE(slow_copy_distance(page, page + 16));  // behind the source: not the slow case
 }
 
+// An empty value's view may be {nullptr, 0}: nothing is copied and memcpy never sees the null
+// (UBSan reports memcpy(d, nullptr, 0); the session fuzzer found it).
+TEST(CopyBytesTest, EmptyViewWithNullDataCopiesNothing) {
+  char destination[4] = {'a', 'b', 'c', 'd'};
+  copy_bytes(destination, std::string_view());
+  EXPECT_EQ(std::string_view(destination, 4), "abcd");
+  std::string out = "x";
+  append_bytes(out, std::string_view());
+  EXPECT_EQ(out, "x");
+}
+
 TEST(CopyBytesTest, SameBytesAsAppendAtEveryOffset) {
   std::string source(3 * kLargeCopy + 777, '\0');
   for (size_t i = 0; i < source.size(); ++i) source[i] = static_cast<char>(i * 131 + i / 251);
