@@ -4,10 +4,11 @@
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 ARGS ?=
 
-.PHONY: all deps build run test test-sanitize bench format clean
+.PHONY: all deps build run test test-sanitize fuzz bench format clean
 
 all: build
 
@@ -27,10 +28,17 @@ test:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees).
+# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees), then the
+# protocol fuzzer for FUZZ_SECONDS.
 test-sanitize:
 	@bash scripts/install-deps.sh test
 	@bash scripts/sanitize.sh
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The protocol decoders under libFuzzer + ASan + UBSan (scripts/fuzz.sh), FUZZ_SECONDS long.
+fuzz:
+	@bash scripts/install-deps.sh test
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench:
 	@bash scripts/install-deps.sh bench

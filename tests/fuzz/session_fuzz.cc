@@ -1,0 +1,84 @@
+// libFuzzer target: arbitrary bytes into a protocol Session over our CuckooCache, as net/
+// would hand them over. Under ASan + UBSan it finds crashes, overreads and undefined behaviour
+// in the text, meta and binary decoders; beyond that it checks two properties of every input:
+//   - process() never claims more bytes than it was given;
+//   - the answer does not depend on how the input was split into reads: the whole input at
+//     once and the same bytes in chunks (the chunk size is the input's first byte) produce the
+//     same output on two identical, fresh servers.
+// `stats` answers carry the process's CPU time and uptime, so inputs that can ask for them
+// (the text word "stats", a binary Stat opcode byte) skip the second check.
+//
+// Build and run: `bash scripts/fuzz.sh [seconds]` (clang, -fsanitize=fuzzer).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cache/cuckoo_cache.h"
+#include "proto/binary_header.h"
+#include "proto/session.h"
+
+namespace {
+
+using namespace cuckood;
+
+// A fresh single-worker server: small limits so that eviction and "too large" are reachable.
+class Server {
+ public:
+  Server() {
+    settings_.memory_limit = size_t{4} << 20;
+    settings_.max_item_size = size_t{64} << 10;
+    cache::CacheConfig config;
+    config.memory_limit = settings_.memory_limit;
+    config.max_item_size = settings_.max_item_size;
+    config.clock = [] { return cache::Time{1'700'000'000}; };
+    config.hash_seed = 7;
+    cache_ = std::make_unique<cache::CuckooCache>(config);
+    ctx_ = cache_->register_worker();
+    worker_ = std::make_unique<proto::Worker>(
+        proto::Worker{*cache_, *ctx_, settings_, server_, server_.add_worker()});
+    session_ = std::make_unique<proto::Session>(*worker_);
+  }
+
+  // Feeds `input` in reads of `chunk` bytes, keeping what process() leaves unconsumed, until
+  // the input ends or the session asks to close; returns everything it answered.
+  std::string feed(std::string_view input, size_t chunk) {
+    std::string pending;
+    std::string output;
+    for (size_t pos = 0; pos < input.size() && !session_->should_close(); pos += chunk) {
+      pending.append(input.substr(pos, chunk));
+      const size_t consumed = session_->process(pending, output);
+      if (consumed > pending.size()) std::abort();
+      pending.erase(0, consumed);
+      cache_->quiescent(*ctx_);
+    }
+    return output;
+  }
+
+ private:
+  proto::Settings settings_;
+  proto::ServerState server_;
+  std::unique_ptr<cache::CuckooCache> cache_;
+  std::unique_ptr<cache::WorkerContext> ctx_;
+  std::unique_ptr<proto::Worker> worker_;
+  std::unique_ptr<proto::Session> session_;
+};
+
+bool may_ask_for_stats(std::string_view input) {
+  return input.find("stats") != std::string_view::npos ||
+         input.find(static_cast<char>(proto::binary::Opcode::kStat)) != std::string_view::npos;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2) return 0;
+  const size_t chunk = data[0] == 0 ? 1 : data[0];
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const std::string whole = Server().feed(input, input.size());
+  const std::string split = Server().feed(input, chunk);
+  if (!may_ask_for_stats(input) && whole != split) std::abort();
+  return 0;
+}
