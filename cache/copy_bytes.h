@@ -36,6 +36,7 @@ inline bool slow_copy_distance(const char* destination, const char* source) noex
 
 // memcpy(destination, bytes.data(), bytes.size()), the same result, at vector-loop speed.
 inline void copy_bytes(char* destination, std::string_view bytes) noexcept {
+  if (bytes.empty()) return;  // an empty view may have a null data(): memcpy's UB
   if (bytes.size() < kLargeCopy || !slow_copy_distance(destination, bytes.data())) {
     std::memcpy(destination, bytes.data(), bytes.size());
     return;
