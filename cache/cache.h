@@ -102,6 +102,24 @@ class Cache {
   // that time has come. Items stored after the call are unaffected by an immediate flush.
   virtual void flush_all(WorkerContext& ctx, Time when) noexcept = 0;
 
+  // Keeps `bytes` (a view handed to the current visitor: call only from inside a visitor, with
+  // the same ctx) valid after the visitor returns, until unpin(ctx, token): net/ points a
+  // sendmsg iovec at a large value instead of copying it. Returns an empty token when the
+  // implementation cannot pin, or its bound on pinned memory is reached: the caller then copies.
+  // Pinned memory is not reused (it may be evicted from the index meanwhile), so callers unpin
+  // as soon as the bytes are sent. The default pins nothing.
+  virtual PinToken pin(WorkerContext& ctx, std::string_view bytes) noexcept {
+    (void)ctx;
+    (void)bytes;
+    return {};
+  }
+  // Releases a non-empty token returned by pin() on the same ctx (same thread). Every token
+  // must be released before the ctx is destroyed.
+  virtual void unpin(WorkerContext& ctx, PinToken token) noexcept {
+    (void)ctx;
+    (void)token;
+  }
+
   virtual CacheStats stats() const noexcept = 0;
 
   // Largest value that can be stored under `key_size` (max_item_size less the item header).

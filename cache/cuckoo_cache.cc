@@ -30,11 +30,13 @@ class CuckooCache::Worker final : public WorkerContext {
  public:
   explicit Worker(CuckooCache& cache)
       : participant(cache.epoch_.register_participant()), cache_(cache) {
+    cache_.store_.register_pins(pins);
     std::lock_guard lock(cache_.workers_mutex_);
     cache_.workers_.push_back(&counters);
   }
 
   ~Worker() override {
+    cache_.store_.unregister_pins(pins);
     cache_.store_.seal(writer);
     cache_.epoch_.unregister_participant(participant);
     std::lock_guard lock(cache_.workers_mutex_);
@@ -54,6 +56,7 @@ class CuckooCache::Worker final : public WorkerContext {
   uint64_t cas_next = 0;  // the current cas block [cas_next, cas_end)
   uint64_t cas_end = 0;
   WorkerCounters counters;
+  PinTable pins;
 
  private:
   CuckooCache& cache_;
@@ -179,6 +182,14 @@ Item* CuckooCache::find_live(Worker& w, const HashedKey& key, Era era) noexcept 
   };
   if (index_.update(key, decide).changed) account_unlinked(w, item, era);
   return nullptr;
+}
+
+PinToken CuckooCache::pin(WorkerContext& ctx, std::string_view bytes) noexcept {
+  return {store_.pin(static_cast<Worker&>(ctx).pins, bytes.data())};
+}
+
+void CuckooCache::unpin(WorkerContext& ctx, PinToken token) noexcept {
+  if (token) store_.unpin(static_cast<Worker&>(ctx).pins, token.id);
 }
 
 bool CuckooCache::get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {

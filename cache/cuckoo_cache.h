@@ -53,6 +53,8 @@ class CuckooCache final : public Cache {
   DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept override;
   ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
+  PinToken pin(WorkerContext& ctx, std::string_view bytes) noexcept override;
+  void unpin(WorkerContext& ctx, PinToken token) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
 

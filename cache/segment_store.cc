@@ -207,10 +207,95 @@ bool SegmentStore::retire_dead_locked() noexcept {
 void SegmentStore::retire(uint32_t segment) noexcept {
   epoch_.retire([this, segment] {
     std::lock_guard lock(mutex_);
-    meta_[segment].state = State::kFree;
-    free_.push_back(segment);
     --retiring_;
+    free_or_park_locked(segment);
   });
+}
+
+void SegmentStore::free_or_park_locked(uint32_t segment) noexcept {
+  Meta& meta = meta_[segment];
+  // The callback's half of the handshake with unpin() (header comment).
+  meta.parked.store(true, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (pinned_locked(segment)) {
+    if (meta.state != State::kParked) ++parked_;
+    meta.state = State::kParked;
+    return;
+  }
+  if (meta.state == State::kParked) --parked_;
+  meta.parked.store(false, std::memory_order_relaxed);
+  meta.state = State::kFree;
+  free_.push_back(segment);
+}
+
+bool SegmentStore::pinned_locked(uint32_t segment) const noexcept {
+  for (const PinTable* table : pin_tables_) {
+    // Acquire: the unpinner's reads of the bytes happen before a writer reuses them.
+    if (table->counts[segment].load(std::memory_order_acquire) != 0) return true;
+  }
+  return false;
+}
+
+void SegmentStore::update_pin_cap_locked() noexcept {
+  const size_t workers = std::max<size_t>(1, pin_tables_.size());
+  const size_t cap = std::min<size_t>(kMaxPinnedSegmentsPerWorker, segment_count_ / 4 / workers);
+  pin_cap_.store(static_cast<uint32_t>(cap), std::memory_order_relaxed);
+}
+
+void SegmentStore::register_pins(PinTable& pins) {
+  pins.counts.reset(new std::atomic<uint32_t>[segment_count_]);
+  for (size_t s = 0; s < segment_count_; ++s) pins.counts[s].store(0, std::memory_order_relaxed);
+  pins.pinned_segments = 0;
+  std::lock_guard lock(mutex_);
+  pin_tables_.push_back(&pins);
+  update_pin_cap_locked();
+}
+
+void SegmentStore::unregister_pins(PinTable& pins) noexcept {
+  if (!pins.counts) return;
+  std::lock_guard lock(mutex_);
+  std::erase(pin_tables_, &pins);
+  update_pin_cap_locked();
+  for (size_t s = 0; s < segment_count_; ++s) {
+    if (pins.counts[s].load(std::memory_order_relaxed) == 0) continue;
+    pins.counts[s].store(0, std::memory_order_relaxed);
+    if (meta_[s].state == State::kParked) free_or_park_locked(static_cast<uint32_t>(s));
+  }
+  pins.pinned_segments = 0;
+}
+
+uint32_t SegmentStore::pin(PinTable& pins, const void* bytes) noexcept {
+  const auto* p = static_cast<const char*>(bytes);
+  if (!pins.counts || p < base_ || p >= base_ + segment_count_ * segment_size_) return 0;
+  const auto segment = static_cast<uint32_t>(static_cast<size_t>(p - base_) >> segment_shift_);
+  std::atomic<uint32_t>& count = pins.counts[segment];
+  const uint32_t n = count.load(std::memory_order_relaxed);
+  if (n == 0) {
+    if (pins.pinned_segments >= pin_cap_.load(std::memory_order_relaxed)) return 0;
+    ++pins.pinned_segments;
+  }
+  // Relaxed: the epoch guard's release on leaving the critical section publishes it.
+  count.store(n + 1, std::memory_order_relaxed);
+  return segment + 1;
+}
+
+void SegmentStore::unpin(PinTable& pins, uint32_t id) noexcept {
+  const uint32_t segment = id - 1;
+  std::atomic<uint32_t>& count = pins.counts[segment];
+  const uint32_t n = count.load(std::memory_order_relaxed) - 1;
+  count.store(n, std::memory_order_release);
+  if (n != 0) return;
+  --pins.pinned_segments;
+  // unpin's half of the handshake with free_or_park_locked() (header comment).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!meta_[segment].parked.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(mutex_);
+  if (meta_[segment].state == State::kParked) free_or_park_locked(segment);
+}
+
+size_t SegmentStore::parked_segments() const noexcept {
+  std::lock_guard lock(mutex_);
+  return parked_;
 }
 
 void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {

@@ -15,6 +15,26 @@
 // while that generation is current (cache/cuckoo_cache.h), so flush_all needs no table walk.
 // Writers never append to a segment of an older generation.
 //
+// Pins (Cache::pin): net/ sends a large value straight from its segment, so the segment must
+// not be reused until the send is done. A pinned segment is swept, evicted and retired as any
+// other (its items leave the index), but when its grace period ends it is parked instead of
+// freed, and the unpin that drops its last pin frees it. Pin counts are per worker (PinTable:
+// one counter per segment, written only by its owner, relaxed), not a shared atomic per
+// segment: every get of a large hot value pins, and a shared counter would put an RMW on one
+// line written by every core on the read path; the price is that freeing a retired segment
+// reads one counter per worker (rare: once per segment retirement).
+// Ordering: pin() runs inside the reader's epoch critical section; its count store precedes
+// the guard's release store that ends the section, and the retire callback runs only after
+// reclaim() saw that (seq_cst load), so the callback sees the count. Between the callback
+// (parked = true; fence; read counts) and an unpin dropping a count to zero (count = 0; fence;
+// read parked) the seq_cst fences make at least one see the other's store (Dekker), and the
+// final free happens once, under mutex_, after re-reading every count.
+// Bound: a worker pins at most kMaxPinnedSegmentsPerWorker distinct segments, and all workers
+// together at most a quarter of the segments (the per-worker cap shrinks as workers register;
+// with more workers than segment_count / 4 nothing is pinned); beyond it pin() refuses and the
+// value is copied. Parked and pinned segments therefore never take more than a quarter of
+// `memory_limit` from eviction.
+//
 // Overhead outside `memory_limit`: the segment metadata (~70 bytes per segment) and the index
 // (cache/cuckoo_index.h). Inside it: the 24-byte item header, 8-byte alignment, and the unused
 // tail of each sealed segment (< one item).
@@ -58,8 +78,17 @@ struct StoreCounters {
   std::atomic<uint64_t> unlinked_bytes{0};
 };
 
+// One worker's pin counts (see above). Owned by one thread; registered with the store.
+struct PinTable {
+  std::unique_ptr<std::atomic<uint32_t>[]> counts;  // per segment; written by the owner only
+  uint32_t pinned_segments = 0;                     // segments with a count > 0 (owner only)
+};
+
 class SegmentStore {
  public:
+  // At most this many distinct segments pinned per worker (see the bound above).
+  static constexpr uint32_t kMaxPinnedSegmentsPerWorker = 8;
+
   static constexpr size_t kMinSegments = 8;
   static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
   // Free segments writers leave to the evictor's survivor copies (second chance).
@@ -102,17 +131,29 @@ class SegmentStore {
   // hold some, and frees segments left with no live bytes. Outside a critical section.
   void reclaim_expired(EpochParticipant& participant, Era era) noexcept;
 
+  // Pins: thread-safe per table (each table used by its owner thread only).
+  void register_pins(PinTable& pins);
+  // Drops any pins the table still holds (freeing parked segments) and forgets it.
+  void unregister_pins(PinTable& pins) noexcept;
+  // From inside a critical section, `bytes` pointing into an item found in it: the pin id
+  // (segment + 1), or 0 when the cap is reached or `bytes` is not in the store.
+  uint32_t pin(PinTable& pins, const void* bytes) noexcept;
+  void unpin(PinTable& pins, uint32_t id) noexcept;
+  // Segments retired but held back by pins (tests).
+  size_t parked_segments() const noexcept;
+
   const StoreCounters& counters() const noexcept { return counters_; }
   // Segments neither free nor waiting for a grace period (tests).
   size_t used_segments() const noexcept;
 
  private:
-  enum class State : uint8_t { kFree, kActive, kSealed, kRetiring };
+  enum class State : uint8_t { kFree, kActive, kSealed, kRetiring, kParked };
   // One line per segment: writers of different segments never share one.
   struct alignas(64) Meta {
     std::atomic<int64_t> live_bytes{0};  // allocated (counted at seal) minus released
     std::atomic<uint32_t> used{0};       // bytes appended; set when sealed
     std::atomic<Time> min_exptime{0};    // earliest non-zero deadline appended (0 = none)
+    std::atomic<bool> parked{false};     // state == kParked, readable without the lock
     State state = State::kFree;          // guarded by mutex_
   };
 
@@ -132,6 +173,10 @@ class SegmentStore {
   void sweep(uint32_t segment, Era era, bool evict) noexcept;
   Item* copy_survivor(const Item* item, Era era) noexcept;
   void retire(uint32_t segment) noexcept;
+  // After a retired segment's grace period: to the free pool, or parked while pinned.
+  void free_or_park_locked(uint32_t segment) noexcept;
+  bool pinned_locked(uint32_t segment) const noexcept;
+  void update_pin_cap_locked() noexcept;
   // Retires the oldest sealed segment that holds no live bytes (every item in it replaced or
   // deleted), if any. Reusing such a segment before touching new memory keeps RSS near the
   // live data, as memcached's reuse of freed chunks does, and spares writers the page faults
@@ -153,8 +198,11 @@ class SegmentStore {
   size_t fresh_ = 0;             // segments [fresh_, segment_count_) were never handed out
   std::deque<uint32_t> sealed_;  // FIFO, oldest first
   size_t retiring_ = 0;          // segments waiting for a grace period
-  std::mutex survivor_mutex_;    // the survivor writer below
-  SegmentWriter survivor_;       // where second-chance copies go
+  size_t parked_ = 0;            // retired segments waiting for their last unpin
+  std::vector<PinTable*> pin_tables_;
+  std::atomic<uint32_t> pin_cap_{0};  // per worker; read by pin(), written on (un)register
+  std::mutex survivor_mutex_;         // the survivor writer below
+  SegmentWriter survivor_;            // where second-chance copies go
   uint32_t survivor_generation_ = 0;
 };
 

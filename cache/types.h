@@ -19,7 +19,8 @@ struct HashedKey {
 };
 
 // A consistent snapshot of one item, handed to a visitor while the item is protected.
-// Lifetime: every view is valid only during the visitor call; copy what you need.
+// Lifetime: every view is valid only during the visitor call; copy what you need, or pin it
+// (Cache::pin) to keep the bytes beyond the call.
 struct ItemView {
   std::string_view key;
   std::string_view value;
@@ -28,6 +29,13 @@ struct ItemView {
   uint64_t cas = 0;      // unique per stored version of the item
   Time last_access = 0;  // time of the previous access (meta `l`), 0 if unknown
   bool fetched = false;  // was the item read before this access (meta `h`)
+};
+
+// Keeps the bytes of an item valid after its visitor returned, until Cache::unpin (see there).
+// An empty token (id 0) means "not pinned: copy the bytes instead".
+struct PinToken {
+  uint32_t id = 0;
+  explicit operator bool() const noexcept { return id != 0; }
 };
 
 enum class StoreMode : uint8_t {

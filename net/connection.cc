@@ -32,14 +32,16 @@ void Connection::receive(std::string_view data) noexcept {
 // has one: a large value then goes into memory already mapped instead of a fresh allocation
 // (and its regrowth) per response. Small responses merely borrow it until sent.
 void Connection::prepare_output() noexcept {
-  if (output_.empty() && output_.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
-    output_ = pool_.take();
+  if (output_.empty() && output_.bytes.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
+    output_.bytes = pool_.take();
   }
+  // -vv describes the reply bytes, so they must hold the values.
+  output_.set_slicing(worker_.server.verbosity.load(std::memory_order_relaxed) < 2);
 }
 
 void Connection::consume_direct(std::string_view data) noexcept {
   prepare_output();
-  const size_t before = output_.size();
+  const size_t before = output_.bytes.size();
   const size_t consumed = session_.process(data, output_);
   trace(data, consumed, before);
   if (consumed < data.size() && !session_.should_close()) {
@@ -59,7 +61,7 @@ void Connection::process_pending() noexcept {
     prepare_output();
     for (;;) {
       const std::string_view offered = input_.view().substr(0, slice);
-      const size_t before = output_.size();
+      const size_t before = output_.bytes.size();
       consumed = session_.process(offered, output_);
       trace(offered, consumed, before);
       if (consumed > 0 || slice >= input_.size()) break;
@@ -88,21 +90,56 @@ void Connection::update_pause() noexcept {
   if (!paused_ && backlog() > kHighWater) paused_ = true;
 }
 
-std::string_view Connection::unsent() noexcept {
+std::string_view Connection::piece(size_t p) const noexcept {
+  const auto& slices = sending_.slices;
+  const size_t i = p / 2;
+  if (p % 2 == 1) return {slices[i].data, slices[i].size};
+  const size_t begin = i == 0 ? 0 : slices[i - 1].offset;
+  const size_t end = i < slices.size() ? slices[i].offset : sending_.bytes.size();
+  return std::string_view(sending_.bytes).substr(begin, end - begin);
+}
+
+std::span<const iovec> Connection::unsent() noexcept {
   if (sent_ == sending_.size()) {
-    sending_.clear();
+    sending_.clear();  // every slice was released as it went out
     sending_.swap(output_);
     sent_ = 0;
-    if (output_.capacity() > kKeepOutputCapacity) pool_.give(output_);
+    piece_ = 0;
+    piece_sent_ = 0;
+    if (output_.bytes.capacity() > kKeepOutputCapacity) pool_.give(output_.bytes);
   }
-  return std::string_view(sending_).substr(sent_);
+  iov_.clear();
+  size_t skip = piece_sent_;
+  for (size_t p = piece_; p < piece_count() && iov_.size() < kMaxIovecs; ++p, skip = 0) {
+    const std::string_view bytes = piece(p);
+    if (bytes.size() > skip) {
+      iov_.push_back({const_cast<char*>(bytes.data()) + skip, bytes.size() - skip});
+    }
+  }
+  return iov_;
 }
 
 void Connection::sent(size_t n) noexcept {
   sent_ += n;
-  if (sent_ == sending_.size() && sending_.capacity() > kKeepOutputCapacity) {
-    pool_.give(sending_);
+  // Advance over whole pieces (releasing each slice once its last byte is out), then into the
+  // piece the send stopped in.
+  while (piece_ < piece_count()) {
+    const size_t size = piece(piece_).size();
+    if (piece_sent_ + n < size) {
+      piece_sent_ += n;
+      break;
+    }
+    n -= size - piece_sent_;
+    if (piece_ % 2 == 1) sending_.release_slice(sending_.slices[piece_ / 2]);
+    ++piece_;
+    piece_sent_ = 0;
+  }
+  if (sent_ == sending_.size()) {
+    sending_.clear();
     sent_ = 0;
+    piece_ = 0;
+    piece_sent_ = 0;
+    if (sending_.bytes.capacity() > kKeepOutputCapacity) pool_.give(sending_.bytes);
   }
   if (paused_ && backlog() <= kLowWater) {
     paused_ = false;
@@ -120,8 +157,8 @@ void Connection::trace(std::string_view input, size_t consumed,
       log_line("<%d %s", fd_, printable(line, kTraceBytes).c_str());
     });
   }
-  if (output_.size() > output_before) {
-    session_.describe_responses(std::string_view(output_).substr(output_before),
+  if (output_.bytes.size() > output_before) {
+    session_.describe_responses(std::string_view(output_.bytes).substr(output_before),
                                 [this](std::string_view line) {
                                   log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
                                 });

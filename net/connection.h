@@ -1,18 +1,28 @@
 // One client connection's byte flow, shared by both I/O engines: received bytes go to the
 // protocol Session (parsed in place when no partial request is pending), responses collect in
-// an output string that the engine sends once per loop turn. Also the backpressure rule: when
+// an Output (bytes plus slices of pinned item memory, proto/output.h) that the engine sends
+// once per loop turn as one sendmsg: iovecs over the bytes and the slices, in order, at most
+// kMaxIovecs per call. A slice is unpinned as soon as its last byte is sent; whatever is still
+// pinned is released when the connection is destroyed (closed, reset, aborted, shut down), so
+// the Connection must be destroyed on its worker's thread while the cache context exists.
+// Also the backpressure rule (slice bytes count): when
 // the unsent output passes kHighWater, input is held (and the engine stops reading) until it
 // drains below kLowWater. No socket calls here: the engine owns the fd and its I/O.
 //
 // Threading: used by its worker's thread only.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/buffer_pool.h"
 #include "net/input_buffer.h"
+#include "proto/output.h"
 #include "proto/session.h"
 #include "proto/worker.h"
 
@@ -25,14 +35,20 @@ class Connection {
   // Kept by an emptied output string; above it the memory goes back (idle connections stay
   // small).
   static constexpr size_t kKeepOutputCapacity = 64 * 1024;
+  // iovecs per send (well under IOV_MAX); the rest goes next turn.
+  static constexpr size_t kMaxIovecs = 64;
 
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
   // are taken from it and given back to it.
   Connection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool) {}
+      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool) {
+    output_.enable_slices(worker.cache, worker.ctx);
+    sending_.enable_slices(worker.cache, worker.ctx);
+  }
+  // Unpins every slice not yet sent (the Outputs' destructors).
   ~Connection() {
-    pool_.give(output_);
-    pool_.give(sending_);
+    pool_.give(output_.bytes);
+    pool_.give(sending_.bytes);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -53,11 +69,13 @@ class Connection {
 
   bool has_unsent() const noexcept { return sent_ < sending_.size() || !output_.empty(); }
 
-  // The bytes to send next; stable until sent() is called, even if more output is produced
-  // meanwhile (io_uring reads them asynchronously).
-  std::string_view unsent() noexcept;
+  // The bytes to send next, as at most kMaxIovecs iovecs (never empty when has_unsent());
+  // the iovecs and the memory they point at stay valid and unchanged until sent() is called,
+  // even if more output is produced meanwhile (io_uring reads them asynchronously).
+  std::span<const iovec> unsent() noexcept;
 
-  // `n` bytes of unsent() went out. May resume held input once the backlog has drained.
+  // `n` bytes of unsent() went out (any n up to their total, across iovec boundaries). Slices
+  // fully sent are unpinned. May resume held input once the backlog has drained.
   void sent(size_t n) noexcept;
 
   // Nothing more will happen on this connection: close it now.
@@ -69,7 +87,7 @@ class Connection {
 
   // Bytes of buffer memory this connection holds (what an idle connection costs).
   size_t buffer_memory() const noexcept {
-    return input_.capacity() + output_.capacity() + sending_.capacity();
+    return input_.capacity() + output_.bytes.capacity() + sending_.bytes.capacity();
   }
 
  private:
@@ -79,15 +97,22 @@ class Connection {
   void update_pause() noexcept;
   void check_boundary() noexcept;
   void trace(std::string_view input, size_t consumed, size_t output_before) const noexcept;
+  // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
+  // odd piece 2i + 1 = slice i; 2k + 1 pieces for k slices.
+  size_t piece_count() const noexcept { return 2 * sending_.slices.size() + 1; }
+  std::string_view piece(size_t p) const noexcept;
 
   int fd_;
   proto::Worker& worker_;
   BufferPool& pool_;
   proto::Session session_;
-  InputBuffer input_;    // partial request, or input held while paused
-  std::string output_;   // responses not yet handed to the engine
-  std::string sending_;  // handed to the engine by unsent(); stable until sent
-  size_t sent_ = 0;      // bytes of sending_ already sent
+  InputBuffer input_;       // partial request, or input held while paused
+  proto::Output output_;    // responses not yet handed to the engine
+  proto::Output sending_;   // handed to the engine by unsent(); stable until sent
+  size_t sent_ = 0;         // bytes of sending_ (slices included) already sent
+  size_t piece_ = 0;        // the first piece of sending_ not wholly sent
+  size_t piece_sent_ = 0;   // bytes of it sent
+  std::vector<iovec> iov_;  // what unsent() returned
   bool paused_ = false;
   bool peer_closed_ = false;
   bool broken_ = false;  // input without a request boundary beyond any legal size

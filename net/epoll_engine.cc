@@ -1,6 +1,6 @@
 // The epoll engine: the same behaviour as the io_uring engine on any Linux (and the fallback
 // when io_uring is disabled or too old). Level-triggered: per turn, at most one read of up to
-// 64 KiB per readable connection (parsed in place in the worker's read buffer) and one send
+// 64 KiB per readable connection (parsed in place in the worker's read buffer) and one sendmsg
 // per connection with output, then interest updated — EPOLLIN only while the connection
 // wants input (backpressure), EPOLLOUT only while output waits.
 // Kernel: epoll (2.6), accept4 (2.6.28).
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -209,8 +210,12 @@ void EpollLoop::service(uint32_t slot) noexcept {
   c.queued = false;
   Connection& conn = c.conn;
   if (!c.aborted && conn.has_unsent()) {
-    const std::string_view out = conn.unsent();
-    const ssize_t n = ::send(conn.fd(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    // One sendmsg: the reply bytes and the values sent from item memory, in order.
+    const std::span<const iovec> out = conn.unsent();
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(out.data());
+    msg.msg_iovlen = out.size();
+    const ssize_t n = ::sendmsg(conn.fd(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) {
       conn.sent(static_cast<size_t>(n));
     } else if (errno != EAGAIN && errno != EINTR) {

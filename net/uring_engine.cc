@@ -14,7 +14,11 @@
 //     recycled. Nothing is dropped.
 //   - A connection's slot is freed only when no request of it is in flight (`inflight` == 0),
 //     so a completion never finds its slot reused.
+//   - A connection's sendmsg (msghdr in UringConnection, iovecs in Connection) and the item
+//     memory its slices point at stay untouched and pinned until the send's CQE: a closing
+//     connection waits for it (inflight), and only then is destroyed (which unpins).
 #include <liburing.h>
+#include <sys/socket.h>
 
 #include <poll.h>
 
@@ -24,6 +28,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -64,7 +69,8 @@ struct UringConnection {
   UringConnection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
       : conn(fd, worker, pool) {}
   Connection conn;
-  int inflight = 0;  // submitted requests whose last completion has not arrived
+  msghdr send_msg{};  // the in-flight sendmsg's header: kept here until its CQE
+  int inflight = 0;   // submitted requests whose last completion has not arrived
   bool recv_armed = false;
   bool recv_cancelling = false;
   bool send_inflight = false;
@@ -315,9 +321,13 @@ void UringLoop::service(uint32_t slot) noexcept {
     return;
   }
   if (!c.send_inflight && conn.has_unsent()) {
-    const std::string_view out = conn.unsent();
+    // One sendmsg: the reply bytes and the values sent from item memory, in order.
+    const std::span<const iovec> out = conn.unsent();
+    c.send_msg = {};
+    c.send_msg.msg_iov = const_cast<iovec*>(out.data());
+    c.send_msg.msg_iovlen = out.size();
     io_uring_sqe* s = sqe();
-    io_uring_prep_send(s, conn.fd(), out.data(), out.size(), MSG_NOSIGNAL);
+    io_uring_prep_sendmsg(s, conn.fd(), &c.send_msg, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(s, pack(Op::kSend, slot));
     ++c.inflight;
     c.send_inflight = true;

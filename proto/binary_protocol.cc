@@ -31,7 +31,8 @@ struct Request {
 
 struct Context {
   Worker& w;
-  std::string& out;
+  std::string& out;  // output.bytes
+  Output& output;    // for values (append_item)
   SessionControl& control;
 };
 
@@ -65,7 +66,7 @@ void answer_miss(Context& c, const Request& r, const Command& cmd) {
 
 void handle_get(Context& c, const Request& r, const Command& cmd) {
   const bool hit = get(c.w, r.key, [&](const cache::ItemView& item) {
-    append_item(c.out, r.reply(), item, cmd.returns_key, /*with_value=*/true);
+    append_item(c.output, r.reply(), item, cmd.returns_key, /*with_value=*/true);
   });
   if (!hit) answer_miss(c, r, cmd);
 }
@@ -73,7 +74,7 @@ void handle_get(Context& c, const Request& r, const Command& cmd) {
 void handle_gat(Context& c, const Request& r, const Command& cmd) {
   const uint32_t exptime = load_big<uint32_t>(r.extras.data());
   const bool hit = get_and_touch(c.w, r.key, exptime, [&](const cache::ItemView& item) {
-    append_item(c.out, r.reply(), item, cmd.returns_key, /*with_value=*/true);
+    append_item(c.output, r.reply(), item, cmd.returns_key, /*with_value=*/true);
   });
   if (!hit) answer_miss(c, r, cmd);
 }
@@ -82,7 +83,7 @@ void handle_touch(Context& c, const Request& r, const Command& cmd) {
   const uint32_t exptime = load_big<uint32_t>(r.extras.data());
   // memcached answers a Touch hit with the item's flags and cas, without the value.
   const bool hit = touch(c.w, r.key, exptime, [&](const cache::ItemView& item) {
-    append_item(c.out, r.reply(), item, /*with_key=*/false, /*with_value=*/false);
+    append_item(c.output, r.reply(), item, /*with_key=*/false, /*with_value=*/false);
   });
   if (!hit) answer_miss(c, r, cmd);
 }
@@ -325,7 +326,7 @@ bool well_formed(const Command& cmd, const RequestHeader& h) noexcept {
 
 }  // namespace
 
-size_t BinaryProtocol::process(Worker& w, std::string_view input, std::string& output,
+size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output,
                                SessionControl& control) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
@@ -346,7 +347,8 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, std::string& o
 }
 
 size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_view input,
-                                std::string& output, SessionControl& control) noexcept {
+                                Output& out, SessionControl& control) noexcept {
+  std::string& output = out.bytes;
   const Reply reply{h.opcode, h.opaque};
   // The checks and their order are memcached's: each failure is answered at once from the
   // header (memcached waits for extras and key first; the answer is the same) and closes.
@@ -401,7 +403,7 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
   const Request request{h, input.substr(kHeaderSize, h.extras_length),
                         input.substr(kHeaderSize + h.extras_length, h.key_length),
                         input.substr(prefix, value_size)};
-  Context context{w, output, control};
+  Context context{w, output, out, control};
   cmd.handler(context, request, cmd);
   return total;
 }

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "proto/binary_header.h"
+#include "proto/output.h"
 #include "proto/session_control.h"
 #include "proto/worker.h"
 
@@ -25,7 +26,7 @@ namespace cuckood::proto {
 class BinaryProtocol {
  public:
   // Same contract as Session::process.
-  size_t process(Worker& w, std::string_view input, std::string& output,
+  size_t process(Worker& w, std::string_view input, Output& output,
                  SessionControl& control) noexcept;
 
  private:
@@ -33,7 +34,7 @@ class BinaryProtocol {
   // complete or can be refused early. Returns the bytes consumed, 0 when more are needed
   // (control.bytes_wanted then says how many in all).
   size_t dispatch(Worker& w, const binary::RequestHeader& header, std::string_view input,
-                  std::string& output, SessionControl& control) noexcept;
+                  Output& output, SessionControl& control) noexcept;
 
   // Bytes of a refused or unknown request's body still to discard as they arrive.
   uint64_t swallow_ = 0;

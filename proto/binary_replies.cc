@@ -29,14 +29,17 @@ std::string_view status_message(Status status) noexcept {
   return "Unknown error";
 }
 
-void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
-                   std::string_view extras, std::string_view key, std::string_view value) {
+namespace {
+
+// Header, extras and key of a packet whose value (`value_size` bytes) the caller appends.
+void append_head(std::string& out, Reply reply, Status status, uint64_t cas,
+                 std::string_view extras, std::string_view key, size_t value_size) {
   ResponseHeader h;
   h.opcode = reply.opcode;
   h.key_length = static_cast<uint16_t>(key.size());
   h.extras_length = static_cast<uint8_t>(extras.size());
   h.status = status;
-  h.body_length = static_cast<uint32_t>(extras.size() + key.size() + value.size());
+  h.body_length = static_cast<uint32_t>(extras.size() + key.size() + value_size);
   h.opaque = reply.opaque;
   h.cas = cas;
   char header[kHeaderSize];
@@ -44,6 +47,13 @@ void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
   out.append(header, sizeof(header));
   out.append(extras);
   out.append(key);
+}
+
+}  // namespace
+
+void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
+                   std::string_view extras, std::string_view key, std::string_view value) {
+  append_head(out, reply, status, cas, extras, key, value.size());
   cache::append_bytes(out, value);
 }
 
@@ -59,13 +69,14 @@ void append_miss_with_key(std::string& out, Reply reply, std::string_view key) {
   append_packet(out, reply, Status::kKeyNotFound, 0, {}, key, {});
 }
 
-void append_item(std::string& out, Reply reply, const cache::ItemView& item, bool with_key,
+void append_item(Output& out, Reply reply, const cache::ItemView& item, bool with_key,
                  bool with_value) {
   char flags[kFlagsExtrasSize];
   store_big(flags, item.flags);
-  append_packet(out, reply, Status::kSuccess, item.cas, {flags, sizeof(flags)},
-                with_key ? item.key : std::string_view{},
-                with_value ? item.value : std::string_view{});
+  const std::string_view value = with_value ? item.value : std::string_view{};
+  append_head(out.bytes, reply, Status::kSuccess, item.cas, {flags, sizeof(flags)},
+              with_key ? item.key : std::string_view{}, value.size());
+  out.append_value(value);
 }
 
 void append_counter(std::string& out, Reply reply, uint64_t cas, uint64_t value) {

@@ -11,6 +11,7 @@
 
 #include "cache/types.h"
 #include "proto/binary_header.h"
+#include "proto/output.h"
 
 namespace cuckood::proto::binary {
 
@@ -38,8 +39,9 @@ void append_error(std::string& out, Reply reply, Status status);
 void append_miss_with_key(std::string& out, Reply reply, std::string_view key);
 
 // A hit: the item's flags as 4 bytes of extras and its cas, then the key when `with_key`
-// (GetK, GatK) and the value when `with_value` (all but Touch).
-void append_item(std::string& out, Reply reply, const cache::ItemView& item, bool with_key,
+// (GetK, GatK) and the value when `with_value` (all but Touch). From inside the item's visitor:
+// a large value may become a slice of `out` (proto/output.h).
+void append_item(Output& out, Reply reply, const cache::ItemView& item, bool with_key,
                  bool with_value);
 
 // Increment/Decrement success: the new value as a big-endian u64 body.

@@ -158,7 +158,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
     if (won) out.append(" W");
     out.append(kCrlf);
     if (f.value) {
-      cache::append_bytes(out, item.value);
+      r.output.append_value(item.value);
       out.append(kCrlf);
     }
   };

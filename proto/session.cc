@@ -128,6 +128,14 @@ void binary_packets(std::string_view bytes, bool responses, Session::LineSink li
 }  // namespace
 
 size_t Session::process(std::string_view input, std::string& output) noexcept {
+  Output plain;
+  plain.bytes.swap(output);
+  const size_t consumed = process(input, plain);
+  output.swap(plain.bytes);
+  return consumed;
+}
+
+size_t Session::process(std::string_view input, Output& output) noexcept {
   if (input.empty() || control_.close) return 0;
   if (protocol_ == Protocol::kUndecided) {
     protocol_ = static_cast<unsigned char>(input.front()) == kBinaryRequestMagic ? Protocol::kBinary

@@ -11,6 +11,7 @@
 
 #include "cache/function_ref.h"
 #include "proto/binary_protocol.h"
+#include "proto/output.h"
 #include "proto/text_protocol.h"
 #include "proto/worker.h"
 
@@ -24,6 +25,9 @@ class Session {
   // response to `output` in request order. Returns the bytes consumed; the caller keeps the
   // rest (a partial request) and presents it again, followed by more input. Keys and values
   // are views into `input`, used only during the call.
+  // Large values may be appended as slices of `output` (proto/output.h).
+  size_t process(std::string_view input, Output& output) noexcept;
+  // The same into a plain string: every value copied (tests, tools).
   size_t process(std::string_view input, std::string& output) noexcept;
 
   // How many bytes, counted from the first unconsumed one, the next request needs in all,

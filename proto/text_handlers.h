@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/output.h"
 #include "proto/session_control.h"
 #include "proto/text_tokenizer.h"
 #include "proto/worker.h"
@@ -20,7 +21,8 @@ namespace cuckood::proto::text {
 
 struct TextRequest {
   Worker& w;
-  std::string& out;
+  std::string& out;  // output.bytes
+  Output& output;    // for values (Output::append_value); text goes to `out`
   SessionControl& control;
   std::string_view rest;  // the input after the line: where a storage command's value is
   bool noreply = false;   // replies are suppressed (classic `noreply`, meta `q` on success)

@@ -102,7 +102,7 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
 
 }  // namespace
 
-size_t TextProtocol::process(Worker& w, std::string_view input, std::string& output,
+size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
@@ -136,7 +136,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, std::string& out
     // As memcached: a '\r' before the '\n' is dropped, unless it is the line's only byte.
     if (line_end > 1 && available[line_end - 1] == '\r') --line_end;
 
-    text::TextRequest request{w, output, control, available.substr(line_size)};
+    text::TextRequest request{w, output.bytes, output, control, available.substr(line_size)};
     dispatch(request, available.substr(0, line_end));
     if (request.value_wanted > 0) {
       // Leave the line unconsumed until its data block is complete; it is parsed again then.

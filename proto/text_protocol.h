@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/output.h"
 #include "proto/session_control.h"
 #include "proto/worker.h"
 
@@ -21,7 +22,7 @@ namespace cuckood::proto {
 class TextProtocol {
  public:
   // Same contract as Session::process.
-  size_t process(Worker& w, std::string_view input, std::string& output,
+  size_t process(Worker& w, std::string_view input, Output& output,
                  SessionControl& control) noexcept;
 
  private:

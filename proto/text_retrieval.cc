@@ -2,7 +2,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cache/copy_bytes.h"
 #include "proto/commands.h"
 #include "proto/settings.h"
 #include "proto/text_handlers.h"
@@ -33,7 +32,7 @@ void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
       append_number(out, item.cas);
     }
     out.append(kCrlf);
-    cache::append_bytes(out, item.value);
+    r.output.append_value(item.value);
     out.append(kCrlf);
   };
   auto one = [&](std::string_view k) {
@@ -53,7 +52,7 @@ void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
   for (std::string_view k = next_token(rest); ok && !k.empty(); k = next_token(rest)) ok = one(k);
   if (!ok) {
     // As memcached: a too-long key voids the hits already written for this command.
-    r.out.resize(start);
+    r.output.truncate(start);
     r.out.append(kBadFormat);
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
 
 #include "tests/proto/session_fixture.h"
@@ -13,11 +14,18 @@ namespace {
 
 using proto::testing::Env;
 
+// What a sendmsg of these iovecs would send.
+std::string joined(std::span<const iovec> iov) {
+  std::string out;
+  for (const iovec& v : iov) out.append(static_cast<const char*>(v.iov_base), v.iov_len);
+  return out;
+}
+
 // Sends everything the connection has, `chunk` bytes per send, as an engine's turns would.
 std::string drain(Connection& c, size_t chunk = SIZE_MAX) {
   std::string out;
   while (c.has_unsent()) {
-    const std::string_view view = c.unsent();
+    const std::string view = joined(c.unsent());
     const size_t n = view.size() < chunk ? view.size() : chunk;
     out.append(view.substr(0, n));
     c.sent(n);
@@ -61,12 +69,12 @@ TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   c.receive("version\r\n");
-  const std::string_view first = c.unsent();
-  const std::string copy(first);
+  const std::span<const iovec> first = c.unsent();
+  const std::string copy = joined(first);
   c.receive("version\r\n");  // produced while the first send is "in flight"
-  EXPECT_EQ(first, copy);
-  c.sent(first.size() / 2);
-  const std::string rest(c.unsent());
+  EXPECT_EQ(joined(first), copy);
+  c.sent(copy.size() / 2);
+  const std::string rest = joined(c.unsent());
   c.sent(rest.size());
   EXPECT_EQ(copy.substr(copy.size() / 2), rest);
   EXPECT_EQ(drain(c), copy);  // then the second response
@@ -112,7 +120,7 @@ TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
       c.receive(chunk);
     }
     peak = std::max(peak, c.backlog());
-    const std::string_view view = c.unsent();
+    const std::string view = joined(c.unsent());
     const size_t n = std::min<size_t>(view.size(), 256 * 1024);
     out.append(view.substr(0, n));
     c.sent(n);

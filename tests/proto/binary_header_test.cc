@@ -86,14 +86,14 @@ TEST(BinaryHeader, EncodesAResponseByteForByteAsMemcached) {
       bytes({0x81, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
              0x07, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
              0x00, 0x12, 0xde, 0xad, 0xbe, 0xef, 'v',  'a',  'l'});
-  std::string out;
+  Output out;
   cache::ItemView item;
   item.key = "g";
   item.value = "val";
   item.flags = 0xdeadbeef;
   item.cas = 18;
   append_item(out, {Opcode::kGet, 1}, item, /*with_key=*/false, /*with_value=*/true);
-  EXPECT_EQ(out, expected);
+  EXPECT_EQ(out.bytes, expected);
 }
 
 TEST(BinaryHeader, ErrorResponseCarriesMemcachedsMessage) {
