@@ -72,8 +72,10 @@ class Server:
             raise
 
     def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        # pread, not seek + read: the server writes through the same open file, so its offset
+        # is shared; a seek(0) here would make the server's next line overwrite its first.
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
 
     def address(self):
         return "127.0.0.1:%d" % self.port
