@@ -2,9 +2,12 @@
 // would hand them over. Under ASan + UBSan it finds crashes, overreads and undefined behaviour
 // in the text, meta and binary decoders; beyond that it checks two properties of every input:
 //   - process() never claims more bytes than it was given;
-//   - the answer does not depend on how the input was split into reads: the whole input at
-//     once and the same bytes in chunks (the chunk size is the input's first byte) produce the
-//     same output on two identical, fresh servers.
+//   - the answer does not depend on how the input was split into reads, nor on whether values
+//     were copied or sent from item memory: the whole input at once into a plain string, and
+//     the same bytes in chunks (the chunk size is the input's first byte) into a proto::Output
+//     that sends values of kSliceFrom bytes and more as pinned slices (flattened and released
+//     after every read, as net/ sends them), produce the same bytes on two identical, fresh
+//     servers.
 // `stats` answers carry the process's CPU time and uptime, so inputs that can ask for them
 // (the text word "stats", a binary Stat opcode byte) skip the second check.
 //
@@ -18,11 +21,20 @@
 
 #include "cache/cuckoo_cache.h"
 #include "proto/binary_header.h"
+#include "proto/output.h"
 #include "proto/session.h"
 
 namespace {
 
 using namespace cuckood;
+
+// Values from this size on are sent as slices in feed_in_chunks (small, to reach the slice
+// paths and the pin cap often).
+constexpr size_t kSliceFrom = 2;
+
+void check_consumed(size_t consumed, size_t offered) {
+  if (consumed > offered) std::abort();
+}
 
 // A fresh single-worker server: small limits so that eviction and "too large" are reachable.
 class Server {
@@ -42,19 +54,30 @@ class Server {
     session_ = std::make_unique<proto::Session>(*worker_);
   }
 
-  // Feeds `input` in reads of `chunk` bytes, keeping what process() leaves unconsumed, until
-  // the input ends or the session asks to close; returns everything it answered.
-  std::string feed(std::string_view input, size_t chunk) {
-    std::string pending;
+  // The whole input in one read, every value copied; returns everything it answered.
+  std::string feed_whole(std::string_view input) {
     std::string output;
+    check_consumed(session_->process(input, output), input.size());
+    return output;
+  }
+
+  // `input` in reads of `chunk` bytes, keeping what process() leaves unconsumed, until the
+  // input ends or the session asks to close; large values go out as slices.
+  std::string feed_in_chunks(std::string_view input, size_t chunk) {
+    std::string pending;
+    std::string sent;
+    proto::Output output;
+    output.enable_slices(*cache_, *ctx_, kSliceFrom);
     for (size_t pos = 0; pos < input.size() && !session_->should_close(); pos += chunk) {
       pending.append(input.substr(pos, chunk));
       const size_t consumed = session_->process(pending, output);
-      if (consumed > pending.size()) std::abort();
+      check_consumed(consumed, pending.size());
       pending.erase(0, consumed);
+      sent += output.flatten();
+      output.clear();  // unpins, as a completed send does
       cache_->quiescent(*ctx_);
     }
-    return output;
+    return sent;
   }
 
  private:
@@ -77,8 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const size_t chunk = data[0] == 0 ? 1 : data[0];
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const std::string whole = Server().feed(input, input.size());
-  const std::string split = Server().feed(input, chunk);
+  const std::string whole = Server().feed_whole(input);
+  const std::string split = Server().feed_in_chunks(input, chunk);
   if (!may_ask_for_stats(input) && whole != split) std::abort();
   return 0;
 }
