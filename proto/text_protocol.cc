@@ -70,10 +70,8 @@ namespace {
 
 using text::kMaxTokens;
 
-// memcached closes a connection whose buffered input holds more than this many bytes without a
-// newline, unless the line is a multi-get (which may legitimately be long); no reply is sent.
-constexpr size_t kMaxLineWithoutNewline = 2048;
-// ... and counts a line with more leading spaces than this as junk even if a get follows.
+// memcached counts a line with more leading spaces than this as junk even if a get follows
+// (the kMaxLineWithoutNewline rule).
 constexpr size_t kMaxLeadingSpaces = 100;
 
 bool is_long_multiget(std::string_view partial) noexcept {

@@ -19,6 +19,12 @@
 
 namespace cuckood::proto {
 
+// memcached closes a connection whose buffered input holds more than this many bytes without a
+// newline, unless the line is a multi-get (which may legitimately be long); no reply is sent.
+// Like memcached's, the rule depends on how the bytes arrived: a longer line that comes whole
+// with its newline in one read is answered as a command.
+inline constexpr size_t kMaxLineWithoutNewline = 2048;
+
 class TextProtocol {
  public:
   // Same contract as Session::process.
