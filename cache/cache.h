@@ -1,7 +1,9 @@
-// The Cache interface: what proto/ may ask of storage. Implementations:
-//   - LibcuckooCache (cache/libcuckoo_cache.h): libcuckoo's cuckoohash_map; the test oracle
-//     and benchmark baseline.
+// The Cache interface: the storage primitives proto/ builds memcached's commands from — read
+// a live item, update a key through a Mutation, flush, pin — and nothing of memcached's rules.
+// Implementations:
 //   - CuckooCache (cache/cuckoo_cache.h): our optimistic cuckoo index + bounded item store.
+//   - LibcuckooCache (cache/baseline/libcuckoo_cache.h): libcuckoo's cuckoohash_map; the test
+//     oracle and benchmark baseline, outside the production binary.
 //
 // Threading model: every worker thread registers once (register_worker) and passes its own
 // WorkerContext to every call. All operations are thread-safe and noexcept. Each operation is
@@ -60,6 +62,31 @@ class WorkerContext {
 
 using ItemVisitor = FunctionRef<void(const ItemView&)>;
 
+// One write of one key, as proto's command layer defines it: the cache asks it what to do with
+// the live item and applies the answer. The cache may ask more than once in one update (a
+// concurrent writer changed the key meanwhile), so decide() only records its verdict; the last
+// decision is the one applied. All three calls run while the item they see is protected and
+// must not call back into the Cache.
+class Mutation {
+ public:
+  // What to do with `live` (nullptr: no live item under the key).
+  virtual Change decide(const ItemView* live) noexcept = 0;
+  // Fills the value of a kStore: Change::value_size bytes at `value`. `live` is the item the
+  // change was derived from (Change::derived), else nullptr.
+  virtual void write(const ItemView* live, char* value) noexcept {
+    (void)live;
+    (void)value;
+  }
+  // Sees the item a kStore linked or a kTouch touched, right after the change.
+  virtual void done(const ItemView& item) noexcept { (void)item; }
+  // decide() ignores `live` (a plain set): the cache may skip looking the key up before it
+  // builds the new item.
+  virtual bool blind() const noexcept { return false; }
+
+ protected:
+  ~Mutation() = default;
+};
+
 class Cache {
  public:
   explicit Cache(const CacheConfig& config)
@@ -80,23 +107,19 @@ class Cache {
   // The worker holds no item: reclamation may progress. Also refreshes ctx.now() from the clock.
   virtual void quiescent(WorkerContext& ctx) noexcept = 0;
 
-  // Calls `visit` with the live item (not expired, not flushed) and returns true; false on a miss.
-  virtual bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
+  // Calls `visit` with the live item (not expired, not flushed) and returns true; false on a
+  // miss. Marks the item read; a read writes nothing shared beyond a bit still clear.
+  virtual bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
 
-  // get + set the item's deadline to `exptime` (absolute, 0 = never); `visit` sees the new one.
-  virtual bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
-                             ItemVisitor visit) noexcept = 0;
+  // read() without recording the access: the item's fetched and last-access state and its
+  // standing for eviction stay as they were (an operator's look at an item).
+  virtual bool peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
 
-  // Sets the deadline of a live item; false on a miss.
-  virtual bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept = 0;
-
-  virtual StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept = 0;
-
-  // Deletes a live item; with a non-zero `cas`, only if its cas matches (else kExists).
-  virtual DeleteStatus remove(WorkerContext& ctx, const HashedKey& key,
-                              uint64_t cas = 0) noexcept = 0;
-
-  virtual ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept = 0;
+  // The one conditional write: asks `mutation` what to make of the item live under `key` and
+  // applies that change atomically with respect to every other update of the key (see
+  // Mutation). Every write of a memcached command goes through here.
+  virtual UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
+                              Mutation& mutation) noexcept = 0;
 
   // Invalidates every item stored before `when` (absolute; 0 or <= now = immediately), once
   // that time has come. Items stored after the call are unaffected by an immediate flush.

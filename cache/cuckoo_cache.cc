@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "cache/copy_bytes.h"
-#include "cache/counter.h"
 #include "cache/expiry.h"
 
 namespace cuckood::cache {
@@ -26,16 +25,16 @@ struct alignas(64) CuckooCache::WorkerCounters {
   }
 };
 
-class CuckooCache::Worker final : public WorkerContext {
+class CuckooCache::Context final : public WorkerContext {
  public:
-  explicit Worker(CuckooCache& cache)
+  explicit Context(CuckooCache& cache)
       : participant(cache.epoch_.register_participant()), cache_(cache) {
     cache_.store_.register_pins(pins);
     std::lock_guard lock(cache_.workers_mutex_);
     cache_.workers_.push_back(&counters);
   }
 
-  ~Worker() override {
+  ~Context() override {
     cache_.store_.unregister_pins(pins);
     cache_.store_.seal(writer);
     cache_.epoch_.unregister_participant(participant);
@@ -64,12 +63,10 @@ class CuckooCache::Worker final : public WorkerContext {
 
 namespace {
 
-// The index starts with one slot per 8 KiB of -m (at least CuckooIndex::kStripes buckets; 1 MiB
-// of index for -m 1024) and doubles as items arrive. Sized like LibcuckooCache's table (one
-// slot per KiB), it spared the insert benchmark its doublings but made uniform gets slower
-// (410 against 320-330 ns of CPU per get at 1 thread, same run): a sparsely filled table
-// spreads the same keys over 8x more cache lines. Doubling is cheap enough (a bounded BFS,
-// see CuckooIndex) for insert to beat libcuckoo anyway.
+// The index starts with one slot per 8 KiB of -m (at least CuckooIndex::kStripes buckets) and
+// doubles as items arrive. A table sized for the whole of -m up front spares the first
+// doublings but spreads the same keys over many more cache lines, which makes every lookup
+// slower; doubling is cheap (a bounded BFS, see CuckooIndex), so the table starts small.
 size_t initial_buckets(size_t memory_limit) noexcept {
   const size_t slots = memory_limit / 8192;
   return std::max<size_t>(slots / CuckooIndex::kSlotsPerBucket, CuckooIndex::kStripes);
@@ -100,7 +97,7 @@ CuckooCache::~CuckooCache() {
 }
 
 std::unique_ptr<WorkerContext> CuckooCache::register_worker() {
-  auto worker = std::make_unique<Worker>(*this);
+  auto worker = std::make_unique<Context>(*this);
   worker->set_now(config().clock());
   publish_now(worker->now());
   return worker;
@@ -136,12 +133,12 @@ Era CuckooCache::era(Time now) const noexcept {
   return {effective_generation(flush_state_.load(std::memory_order_acquire), now), now};
 }
 
-uint64_t CuckooCache::next_cas(Worker& w) noexcept {
-  if (w.cas_next == w.cas_end) {
-    w.cas_next = next_cas_block_.fetch_add(kCasBlock, std::memory_order_relaxed);
-    w.cas_end = w.cas_next + kCasBlock;
+uint64_t CuckooCache::next_cas(Context& c) noexcept {
+  if (c.cas_next == c.cas_end) {
+    c.cas_next = next_cas_block_.fetch_add(kCasBlock, std::memory_order_relaxed);
+    c.cas_end = c.cas_next + kCasBlock;
   }
-  return w.cas_next++;
+  return c.cas_next++;
 }
 
 size_t CuckooCache::max_footprint() const noexcept {
@@ -154,25 +151,25 @@ size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
   return limit > overhead ? limit - overhead : 0;
 }
 
-void CuckooCache::account_linked(Worker& w, const Item* item) noexcept {
-  WorkerCounters::add(w.counters.items, int64_t{1});
-  WorkerCounters::add(w.counters.bytes, static_cast<int64_t>(item->footprint()));
-  WorkerCounters::add(w.counters.total_items, uint64_t{1});
+void CuckooCache::account_linked(Context& c, const Item* item) noexcept {
+  WorkerCounters::add(c.counters.items, int64_t{1});
+  WorkerCounters::add(c.counters.bytes, static_cast<int64_t>(item->footprint()));
+  WorkerCounters::add(c.counters.total_items, uint64_t{1});
 }
 
-void CuckooCache::account_unlinked(Worker& w, Item* item, Era era) noexcept {
-  WorkerCounters::add(w.counters.items, int64_t{-1});
-  WorkerCounters::add(w.counters.bytes, -static_cast<int64_t>(item->footprint()));
+void CuckooCache::account_unlinked(Context& c, Item* item, Era era) noexcept {
+  WorkerCounters::add(c.counters.items, int64_t{-1});
+  WorkerCounters::add(c.counters.bytes, -static_cast<int64_t>(item->footprint()));
   if (!store_.is_live(item, era)) {
-    WorkerCounters::add(w.counters.reclaimed, uint64_t{1});
+    WorkerCounters::add(c.counters.reclaimed, uint64_t{1});
     if (!item->fetched() && is_expired(item->exptime(), era.now)) {
-      WorkerCounters::add(w.counters.expired_unfetched, uint64_t{1});
+      WorkerCounters::add(c.counters.expired_unfetched, uint64_t{1});
     }
   }
   store_.release(item);
 }
 
-Item* CuckooCache::find_live(Worker& w, const HashedKey& key, Era era) noexcept {
+Item* CuckooCache::find_live(Context& c, const HashedKey& key, Era era) noexcept {
   Item* item = index_.find(key);
   if (item == nullptr || store_.is_live(item, era)) return item;
   // Lazy expiry: unlink it, unless a writer replaced or revived it meanwhile.
@@ -180,274 +177,185 @@ Item* CuckooCache::find_live(Worker& w, const HashedKey& key, Era era) noexcept 
     return current == item && !store_.is_live(item, era) ? CuckooIndex::Decision::erase()
                                                          : CuckooIndex::Decision::keep();
   };
-  if (index_.update(key, decide).changed) account_unlinked(w, item, era);
+  if (index_.update(key, decide).changed) account_unlinked(c, item, era);
   return nullptr;
 }
 
 PinToken CuckooCache::pin(WorkerContext& ctx, std::string_view bytes) noexcept {
-  return {store_.pin(static_cast<Worker&>(ctx).pins, bytes.data())};
+  return {store_.pin(static_cast<Context&>(ctx).pins, bytes.data())};
 }
 
 void CuckooCache::unpin(WorkerContext& ctx, PinToken token) noexcept {
-  if (token) store_.unpin(static_cast<Worker&>(ctx).pins, token.id);
+  if (token) store_.unpin(static_cast<Context&>(ctx).pins, token.id);
 }
 
-bool CuckooCache::get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  EpochGuard guard(epoch_, *w.participant);
-  Item* item = find_live(w, key, era(ctx.now()));
+namespace {
+
+ItemView view_of(const Item* item, bool fetched) noexcept {
+  return ItemView{.key = item->key(),
+                  .value = item->value(),
+                  .flags = item->flags(),
+                  .exptime = item->exptime(),
+                  .cas = item->cas(),
+                  .fetched = fetched};
+}
+
+// Whether `live` is the very version an update decided against. Items are reused after
+// reclamation, so the pointer alone could name a newer item: the cas tells (uniques never
+// repeat). `live` is protected; `expected` may not be any more, so only `live` is read.
+bool same_version(const Item* live, const Item* expected, uint64_t expected_cas) noexcept {
+  return live == expected && (live == nullptr || live->cas() == expected_cas);
+}
+
+}  // namespace
+
+bool CuckooCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
+  auto& c = static_cast<Context&>(ctx);
+  EpochGuard guard(epoch_, *c.participant);
+  Item* item = find_live(c, key, era(ctx.now()));
   if (item == nullptr) return false;
   const bool fetched = item->mark_read();
-  visit(ItemView{item->key(), item->value(), item->flags(), item->exptime(), item->cas(), 0,
-                 fetched});
+  visit(view_of(item, fetched));
   return true;
 }
 
-Item* CuckooCache::touch_locked(Worker& w, const HashedKey& key, Time exptime, Era era,
-                                bool& fetched) noexcept {
-  Item* hit = nullptr;
-  auto decide = [&](Item* current) {
-    hit = nullptr;
-    if (current == nullptr) return CuckooIndex::Decision::keep();
-    if (!store_.is_live(current, era)) return CuckooIndex::Decision::erase();
-    // Under the stripe locks, so that a concurrent append/incr copying the deadline of this
-    // item either sees the new one or fails its identity check.
-    current->set_exptime(exptime);
-    hit = current;
+bool CuckooCache::peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
+  auto& c = static_cast<Context&>(ctx);
+  EpochGuard guard(epoch_, *c.participant);
+  Item* item = find_live(c, key, era(ctx.now()));
+  if (item == nullptr) return false;
+  visit(view_of(item, item->fetched()));
+  return true;
+}
+
+// The optimistic loop every write goes through: decide against the item seen under the epoch,
+// build what the change needs outside any lock, then apply it under the key's stripe locks if
+// the key still holds what the decision was taken against; otherwise decide again.
+UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
+                                 Mutation& mutation) noexcept {
+  auto& c = static_cast<Context&>(ctx);
+  if (key.key.size() > kMaxKeySize) return UpdateStatus::kTooLarge;
+  for (;;) {
+    Item* expected = nullptr;
+    uint64_t expected_cas = 0;
+    Change change;
+    {
+      EpochGuard guard(epoch_, *c.participant);
+      if (!mutation.blind()) expected = find_live(c, key, era(c.now()));
+      if (expected != nullptr) {
+        expected_cas = expected->cas();
+        const ItemView live = view_of(expected, expected->fetched());
+        change = mutation.decide(&live);
+      } else {
+        change = mutation.decide(nullptr);
+      }
+    }
+    std::optional<UpdateStatus> status;
+    switch (change.kind) {
+      case Change::Kind::kKeep:
+        return UpdateStatus::kDone;
+      case Change::Kind::kRemove:
+      case Change::Kind::kTouch:
+        status = modify(c, key, mutation, change, expected, expected_cas);
+        break;
+      case Change::Kind::kStore:
+        status = publish(c, key, mutation, change, expected, expected_cas);
+        break;
+    }
+    if (status) return *status;
+  }
+}
+
+// kRemove and kTouch change the linked item itself, under the key's stripe locks: a touch
+// there means a concurrent append/incr copying the deadline either sees the new one or fails
+// its version check.
+std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key,
+                                                Mutation& mutation, const Change& change,
+                                                Item* expected, uint64_t expected_cas) noexcept {
+  if (expected == nullptr) return UpdateStatus::kDone;  // nothing live to remove or touch
+  EpochGuard guard(epoch_, *c.participant);
+  const Era now = era(c.now());
+  bool raced = false;
+  auto decide = [&](Item* linked) {
+    const bool live = linked != nullptr && store_.is_live(linked, now);
+    raced = !same_version(live ? linked : nullptr, expected, expected_cas);
+    if (raced) return live ? CuckooIndex::Decision::keep() : CuckooIndex::Decision::erase();
+    if (change.kind == Change::Kind::kRemove) return CuckooIndex::Decision::erase();
+    linked->set_exptime(change.exptime);
     return CuckooIndex::Decision::keep();
   };
   const auto result = index_.update(key, decide);
-  if (result.changed) account_unlinked(w, result.previous, era);
-  if (hit != nullptr) {
-    store_.note_exptime(hit, exptime);
-    fetched = hit->mark_read();
+  if (result.changed) account_unlinked(c, result.previous, now);
+  if (raced) return std::nullopt;
+  if (change.kind == Change::Kind::kTouch) {
+    store_.note_exptime(expected, change.exptime);
+    const bool fetched = expected->mark_read();
+    mutation.done(view_of(expected, fetched));
   }
-  return hit;
+  return UpdateStatus::kDone;
 }
 
-bool CuckooCache::get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
-                                ItemVisitor visit) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  EpochGuard guard(epoch_, *w.participant);
-  bool fetched = false;
-  Item* item = touch_locked(w, key, exptime, era(ctx.now()), fetched);
-  if (item == nullptr) return false;
-  visit(ItemView{item->key(), item->value(), item->flags(), item->exptime(), item->cas(), 0,
-                 fetched});
-  return true;
-}
-
-bool CuckooCache::touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  EpochGuard guard(epoch_, *w.participant);
-  bool fetched = false;
-  return touch_locked(w, key, exptime, era(ctx.now()), fetched) != nullptr;
-}
-
-StoreResult CuckooCache::store(WorkerContext& ctx, const StoreRequest& request) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  if (request.key.key.size() > kMaxKeySize) return {StoreStatus::kTooLarge, 0};
-  if (request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend) {
-    return store_concat(w, request);
-  }
-  return store_whole(w, request);
-}
-
-// set, add, replace, cas: the new item does not depend on the old one, so it is written before
-// any lock and the command's condition is checked once more when it is swapped in.
-StoreResult CuckooCache::store_whole(Worker& w, const StoreRequest& request) noexcept {
-  const HashedKey& key = request.key;
-  const size_t footprint = Item::footprint(key.key.size(), request.value.size());
-  if (footprint > max_footprint()) return {StoreStatus::kTooLarge, 0};
-  const StoreMode mode = request.mode;
-  const bool cas_required =
-      mode == StoreMode::kCas || (mode != StoreMode::kAdd && request.cas != 0);
-  const bool needs_present = cas_required || mode == StoreMode::kReplace;
-  // Decides the command against the item currently linked (nullptr if none or dead).
-  auto verdict = [&](const Item* live) {
-    if (mode == StoreMode::kAdd && live != nullptr) return StoreStatus::kNotStored;
-    if (needs_present && live == nullptr) {
-      return cas_required ? StoreStatus::kNotFound : StoreStatus::kNotStored;
-    }
-    if (cas_required && live->cas() != request.cas) return StoreStatus::kExists;
-    return StoreStatus::kStored;
-  };
-  if (mode != StoreMode::kSet || request.cas != 0) {
-    // Refuse early what is bound to fail, rather than spend segment space on it.
-    EpochGuard guard(epoch_, *w.participant);
-    const StoreStatus early = verdict(find_live(w, key, era(w.now())));
-    if (early != StoreStatus::kStored) return {early, 0};
-  }
-  void* memory = store_.allocate(w.writer, *w.participant, footprint, era(w.now()));
-  if (memory == nullptr) return {StoreStatus::kNoMemory, 0};
-  const uint64_t cas = next_cas(w);
+// kStore: the new item is written in the worker's own segment before any lock, then swapped
+// in. A derived value (append, incr) is built only from the item still linked, and swapped in
+// only if that item is linked still; a value of the mutation's own (set, add, cas) is swapped
+// in if the mutation, asked again about whatever is linked by then, still says the same.
+std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& key,
+                                                 Mutation& mutation, const Change& change,
+                                                 Item* expected, uint64_t expected_cas) noexcept {
+  const size_t footprint = Item::footprint(key.key.size(), change.value_size);
+  if (footprint > max_footprint()) return UpdateStatus::kTooLarge;
+  void* memory = store_.allocate(c.writer, *c.participant, footprint, era(c.now()));
+  if (memory == nullptr) return UpdateStatus::kNoMemory;
+  // A header first, whatever happens next: sweeps walk a segment item by item.
   Item* item =
-      Item::create(memory, key.key, request.value.size(), request.flags, request.exptime, cas);
-  copy_bytes(item->value_data(), request.value);  // values come from page-aligned recv chunks
-  store_.note_exptime(item, request.exptime);
+      Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
+  if (change.fetched) item->set_fetched();
 
-  EpochGuard guard(epoch_, *w.participant);
-  const Era now = era(w.now());
-  StoreStatus status = StoreStatus::kNotStored;
-  auto decide = [&](Item* current) {
-    status = verdict(current != nullptr && store_.is_live(current, now) ? current : nullptr);
-    return status == StoreStatus::kStored ? CuckooIndex::Decision::put(item)
-                                          : CuckooIndex::Decision::keep();
+  EpochGuard guard(epoch_, *c.participant);
+  const Era now = era(c.now());
+  auto live_of = [&](Item* linked) {
+    return linked != nullptr && store_.is_live(linked, now) ? linked : nullptr;
+  };
+  if (change.derived) {
+    if (!same_version(live_of(index_.find(key)), expected, expected_cas)) {
+      store_.release(item);
+      return std::nullopt;
+    }
+    const ItemView source = view_of(expected, expected->fetched());
+    mutation.write(&source, item->value_data());
+  } else {
+    mutation.write(nullptr, item->value_data());
+  }
+  bool raced = false;
+  bool refused = false;
+  auto decide = [&](Item* linked) {
+    Item* live = live_of(linked);
+    raced = refused = false;
+    if (!same_version(live, expected, expected_cas) && !mutation.blind()) {
+      if (change.derived) {
+        raced = true;
+        return CuckooIndex::Decision::keep();
+      }
+      const ItemView view = live != nullptr ? view_of(live, live->fetched()) : ItemView{};
+      const Change again = mutation.decide(live != nullptr ? &view : nullptr);
+      refused = again.kind == Change::Kind::kKeep;
+      raced = !refused && again != change;
+      if (refused || raced) return CuckooIndex::Decision::keep();
+    }
+    if (change.keep_exptime && live != nullptr) item->set_exptime(live->exptime());
+    return CuckooIndex::Decision::put(item);
   };
   const auto result = index_.update(key, decide);
-  if (status != StoreStatus::kStored) {
+  if (raced || refused) {
     store_.release(item);
-    return {status, 0};
+    if (raced) return std::nullopt;
+    return UpdateStatus::kDone;
   }
-  if (result.previous != nullptr) account_unlinked(w, result.previous, now);
-  account_linked(w, item);
-  return {StoreStatus::kStored, cas};
-}
-
-// append, prepend: the new item joins the old value and the new data; it is built from the
-// item seen under the epoch and swapped in only if that item is still the linked one.
-StoreResult CuckooCache::store_concat(Worker& w, const StoreRequest& request) noexcept {
-  const HashedKey& key = request.key;
-  const bool cas_required = request.cas != 0;
-  const bool append = request.mode == StoreMode::kAppend;
-  for (;;) {
-    Item* expected;
-    uint64_t expected_cas;
-    size_t old_size;
-    {
-      EpochGuard guard(epoch_, *w.participant);
-      expected = find_live(w, key, era(w.now()));
-      if (expected == nullptr) {
-        return {cas_required ? StoreStatus::kNotFound : StoreStatus::kNotStored, 0};
-      }
-      expected_cas = expected->cas();
-      if (cas_required && expected_cas != request.cas) return {StoreStatus::kExists, 0};
-      old_size = expected->value().size();
-    }
-    const size_t value_size = old_size + request.value.size();
-    const size_t footprint = Item::footprint(key.key.size(), value_size);
-    // memcached answers NOT_STORED when the joined item cannot be allocated.
-    if (footprint > max_footprint()) return {StoreStatus::kNotStored, 0};
-    void* memory = store_.allocate(w.writer, *w.participant, footprint, era(w.now()));
-    if (memory == nullptr) return {StoreStatus::kNoMemory, 0};
-    // A header first, whatever happens: sweeps walk a segment item by item.
-    Item* item = Item::create(memory, key.key, value_size, 0, 0, 0);
-
-    EpochGuard guard(epoch_, *w.participant);
-    const Era now = era(w.now());
-    // `expected` may have been freed and reused meanwhile: the cas tells (uniques never repeat).
-    Item* current = index_.find(key);
-    if (current != expected || current->cas() != expected_cas || !store_.is_live(current, now)) {
-      store_.release(item);
-      continue;
-    }
-    const uint64_t cas = next_cas(w);
-    item = Item::create(memory, key.key, value_size, current->flags(), current->exptime(), cas);
-    const std::string_view old_value = current->value();
-    char* out = item->value_data();
-    if (append) {
-      std::memcpy(out, old_value.data(), old_value.size());
-      std::memcpy(out + old_value.size(), request.value.data(), request.value.size());
-    } else {
-      std::memcpy(out, request.value.data(), request.value.size());
-      std::memcpy(out + request.value.size(), old_value.data(), old_value.size());
-    }
-    auto decide = [&](Item* linked) {
-      if (linked != current) return CuckooIndex::Decision::keep();
-      item->set_exptime(linked->exptime());  // a touch since the copy above is kept
-      return CuckooIndex::Decision::put(item);
-    };
-    if (!index_.update(key, decide).changed) {
-      store_.release(item);
-      continue;
-    }
-    store_.note_exptime(item, item->exptime());
-    account_unlinked(w, current, now);
-    account_linked(w, item);
-    return {StoreStatus::kStored, cas};
-  }
-}
-
-DeleteStatus CuckooCache::remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  EpochGuard guard(epoch_, *w.participant);
-  const Era now = era(ctx.now());
-  DeleteStatus status = DeleteStatus::kNotFound;
-  auto decide = [&](Item* current) {
-    status = DeleteStatus::kNotFound;
-    if (current == nullptr) return CuckooIndex::Decision::keep();
-    if (!store_.is_live(current, now)) return CuckooIndex::Decision::erase();
-    if (cas != 0 && current->cas() != cas) {
-      status = DeleteStatus::kExists;
-      return CuckooIndex::Decision::keep();
-    }
-    status = DeleteStatus::kDeleted;
-    return CuckooIndex::Decision::erase();
-  };
-  const auto result = index_.update(key, decide);
-  if (result.changed) account_unlinked(w, result.previous, now);
-  return status;
-}
-
-ArithResult CuckooCache::arith(WorkerContext& ctx, const ArithRequest& request) noexcept {
-  auto& w = static_cast<Worker&>(ctx);
-  const HashedKey& key = request.key;
-  for (;;) {
-    Item* expected = nullptr;  // the counter the new value derives from; nullptr = create
-    uint64_t expected_cas = 0;
-    uint64_t value = request.initial;
-    {
-      EpochGuard guard(epoch_, *w.participant);
-      expected = find_live(w, key, era(w.now()));
-      if (expected != nullptr) {
-        expected_cas = expected->cas();
-        if (request.cas != 0 && expected_cas != request.cas) return {ArithStatus::kExists, 0, 0};
-        const std::optional<uint64_t> parsed = parse_counter(expected->value());
-        if (!parsed) return {ArithStatus::kNonNumeric, 0, 0};
-        value = apply_delta(*parsed, request.delta, request.increment);
-      } else if (!request.create) {
-        return {ArithStatus::kNotFound, 0, 0};
-      }
-    }
-    char digits[kMaxCounterDigits];
-    const size_t length =
-        static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), value).ptr - digits);
-    void* memory = store_.allocate(w.writer, *w.participant,
-                                   Item::footprint(key.key.size(), length), era(w.now()));
-    if (memory == nullptr) return {ArithStatus::kNoMemory, 0, 0};
-    Item* item = Item::create(memory, key.key, length, 0, 0, 0);
-
-    EpochGuard guard(epoch_, *w.participant);
-    const Era now = era(w.now());
-    const uint64_t cas = next_cas(w);
-    Item* current = index_.find(key);
-    if (expected != nullptr) {
-      if (current != expected || current->cas() != expected_cas || !store_.is_live(current, now)) {
-        store_.release(item);
-        continue;
-      }
-      item = Item::create(memory, key.key, length, current->flags(), current->exptime(), cas);
-      item->set_fetched();  // memcached marks an incremented item fetched
-    } else {
-      item = Item::create(memory, key.key, length, 0, request.exptime, cas);
-    }
-    std::memcpy(item->value_data(), digits, length);
-    auto decide = [&](Item* linked) {
-      const bool live = linked != nullptr && store_.is_live(linked, now);
-      if (expected != nullptr ? linked != expected : live) return CuckooIndex::Decision::keep();
-      if (expected != nullptr) item->set_exptime(linked->exptime());
-      return CuckooIndex::Decision::put(item);
-    };
-    const auto result = index_.update(key, decide);
-    if (!result.changed) {
-      store_.release(item);
-      continue;
-    }
-    store_.note_exptime(item, item->exptime());
-    if (result.previous != nullptr) account_unlinked(w, result.previous, now);
-    account_linked(w, item);
-    return {ArithStatus::kOk, value, cas};
-  }
+  store_.note_exptime(item, item->exptime());
+  if (result.previous != nullptr) account_unlinked(c, result.previous, now);
+  account_linked(c, item);
+  mutation.done(view_of(item, item->fetched()));
+  return UpdateStatus::kDone;
 }
 
 void CuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {

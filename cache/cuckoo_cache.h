@@ -1,13 +1,13 @@
 // CuckooCache: the Cache interface on our own optimistic cuckoo index (cache/cuckoo_index.h),
 // log-structured segment store (cache/segment_store.h) and epoch reclamation (cache/epoch.h).
 //
-// Reads (get) take no lock and write nothing shared: an epoch announcement on the worker's own
-// cache line, a lock-free index probe, and at most a one-time set of the item's reference bit.
-// Writes build the new item in the worker's own segment without any lock, then swap it into the
-// index under the key's two stripe locks, re-checking the condition of the command (add,
-// replace, cas, ...) there; a lost race (append, incr, whose new item depends on the old one)
-// simply retries. Items are never changed in place except for their deadline (touch/gat, under
-// the stripe locks) and the reference/fetched bits.
+// Reads take no lock and write nothing shared: an epoch announcement on the worker's own cache
+// line, a lock-free index probe, and at most a one-time set of the item's reference bit.
+// Updates (update()) ask the mutation what to do with the item they see lock-free, build a new
+// item in the worker's own segment without any lock, then swap it into the index under the
+// key's two stripe locks, where the mutation's decision is checked once more against what is
+// linked then; a lost race simply decides again. Items are never changed in place except for
+// their deadline (kTouch, under the stripe locks) and the reference/fetched bits.
 //
 // flush_all: the cache keeps a flush generation plus an optional pending deadline; an item is
 // live only while its segment's generation is the effective one, so a flush is one atomic
@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -45,13 +46,10 @@ class CuckooCache final : public Cache {
 
   std::unique_ptr<WorkerContext> register_worker() override;
   void quiescent(WorkerContext& ctx) noexcept override;
-  bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
-  bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
-                     ItemVisitor visit) noexcept override;
-  bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept override;
-  StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept override;
-  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas) noexcept override;
-  ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
+  bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  bool peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
+                      Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
   PinToken pin(WorkerContext& ctx, std::string_view bytes) noexcept override;
   void unpin(WorkerContext& ctx, PinToken token) noexcept override;
@@ -65,23 +63,26 @@ class CuckooCache final : public Cache {
   void reclaim_now() noexcept;
 
  private:
-  class Worker;
+  class Context;
   struct WorkerCounters;
 
   Era era(Time now) const noexcept;
-  uint64_t next_cas(Worker& w) noexcept;
+  uint64_t next_cas(Context& c) noexcept;
   size_t max_footprint() const noexcept;
   // The live item linked under `key`, or nullptr; unlinks a dead one it finds. In a guard.
-  Item* find_live(Worker& w, const HashedKey& key, Era era) noexcept;
+  Item* find_live(Context& c, const HashedKey& key, Era era) noexcept;
   // Bookkeeping for an item the caller unlinked (replaced, deleted or found dead).
-  void account_unlinked(Worker& w, Item* item, Era era) noexcept;
-  void account_linked(Worker& w, const Item* item) noexcept;
-  // Shared by touch and get_and_touch: sets the deadline under the key's lock and marks the
-  // item read; `fetched` tells whether it had been read before. In a guard.
-  Item* touch_locked(Worker& w, const HashedKey& key, Time exptime, Era era,
-                     bool& fetched) noexcept;
-  StoreResult store_whole(Worker& w, const StoreRequest& request) noexcept;
-  StoreResult store_concat(Worker& w, const StoreRequest& request) noexcept;
+  void account_unlinked(Context& c, Item* item, Era era) noexcept;
+  void account_linked(Context& c, const Item* item) noexcept;
+  // One attempt at applying `change`, decided against `expected` (nullptr: nothing live) with
+  // cas `expected_cas`; nullopt when the key changed meanwhile and the update must decide
+  // again. modify() applies kRemove and kTouch, publish() kStore. Outside any guard.
+  std::optional<UpdateStatus> modify(Context& c, const HashedKey& key, Mutation& mutation,
+                                     const Change& change, Item* expected,
+                                     uint64_t expected_cas) noexcept;
+  std::optional<UpdateStatus> publish(Context& c, const HashedKey& key, Mutation& mutation,
+                                      const Change& change, Item* expected,
+                                      uint64_t expected_cas) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
 

@@ -1,7 +1,9 @@
-// Vocabulary of the cache layer: time, hashed keys, item views and operation results.
-// Nothing here knows a wire format; proto/ maps these to protocol words and status codes.
+// Vocabulary of the cache layer: time, hashed keys, item views, and the change a mutation asks
+// for. Nothing here knows a wire format or a memcached command: proto/ decides what a command
+// does to an item and maps the outcome to protocol words and status codes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -10,8 +12,8 @@ namespace cuckood::cache {
 // Wall-clock Unix time in whole seconds (memcached's granularity). 0 in an exptime means "never".
 using Time = uint32_t;
 
-// A key with its hash, computed once per request by Cache::hash() (see STYLE rule 7:
-// hash once; the cache derives stripe, buckets and tag from `hash`).
+// A key with its hash, computed once per request by Cache::hash(); the cache derives stripe,
+// buckets and tag from `hash` and never hashes the key again.
 // Lifetime: `key` is a view into the caller's buffer, valid for the duration of the call.
 struct HashedKey {
   std::string_view key;
@@ -38,59 +40,43 @@ struct PinToken {
   explicit operator bool() const noexcept { return id != 0; }
 };
 
-enum class StoreMode : uint8_t {
-  kSet,      // store unconditionally
-  kAdd,      // store only if absent
-  kReplace,  // store only if present
-  kAppend,   // present: value = old + new (flags and exptime kept)
-  kPrepend,  // present: value = new + old (flags and exptime kept)
-  kCas,      // present and its cas equals StoreRequest::cas (even when that is 0)
+// What a mutation (cache/cache.h) makes of one key, decided against the item live under it.
+struct Change {
+  enum class Kind : uint8_t {
+    kKeep,    // leave the key as it is
+    kRemove,  // unlink the live item
+    kTouch,   // set the live item's deadline to `exptime`; the item counts as read
+    kStore,   // link a new item of `value_size` bytes (Mutation::write fills them)
+  };
+  Kind kind = Kind::kKeep;
+  size_t value_size = 0;  // kStore
+  uint32_t flags = 0;     // kStore
+  Time exptime = 0;       // kStore and kTouch: absolute deadline, 0 = never
+  // kStore: the new value is computed from the live item (append, incr): it is linked only if
+  // that very item is still linked when the new one is ready; otherwise the mutation decides
+  // again. Without it the new bytes depend on the mutation alone, and only the decision is
+  // taken again against whatever is linked at that moment.
+  bool derived = false;
+  // kStore: the new item takes the deadline of the item it replaces as of the swap, so that a
+  // touch racing the update is not lost (append/prepend keep the old deadline).
+  bool keep_exptime = false;
+  // kStore: the new item counts as already read (memcached marks an incremented item fetched).
+  bool fetched = false;
+
+  static constexpr Change keep() noexcept { return {}; }
+  static constexpr Change remove() noexcept { return {Kind::kRemove}; }
+  static constexpr Change touch(Time exptime) noexcept { return {Kind::kTouch, 0, 0, exptime}; }
+  static constexpr Change store(size_t value_size, uint32_t flags, Time exptime) noexcept {
+    return {Kind::kStore, value_size, flags, exptime};
+  }
+  friend constexpr bool operator==(const Change&, const Change&) = default;
 };
 
-// For every mode but kAdd and kCas, a non-zero `cas` also demands a present item with that cas
-// (the binary protocol's rule); text classic commands pass 0.
-struct StoreRequest {
-  HashedKey key;
-  std::string_view value;
-  uint32_t flags = 0;
-  Time exptime = 0;  // absolute deadline, already converted by expiry_deadline()
-  uint64_t cas = 0;
-  StoreMode mode = StoreMode::kSet;
-};
-
-enum class StoreStatus : uint8_t {
-  kStored,
-  kNotStored,  // add on present, replace/append/prepend on absent
-  kExists,     // cas mismatch
-  kNotFound,   // cas (or cas-carrying store) on absent
-  kTooLarge,   // the item can never fit (key + value + header > max item size)
-  kNoMemory,   // could not make room
-};
-
-struct StoreResult {
-  StoreStatus status = StoreStatus::kNotStored;
-  uint64_t cas = 0;  // the stored item's new cas when status == kStored
-};
-
-enum class DeleteStatus : uint8_t { kDeleted, kNotFound, kExists };
-
-// incr/decr. `create` (binary protocol) stores `initial` when the key is absent.
-struct ArithRequest {
-  HashedKey key;
-  uint64_t delta = 0;
-  bool increment = true;
-  uint64_t cas = 0;  // non-zero: the item's cas must match
-  bool create = false;
-  uint64_t initial = 0;
-  Time exptime = 0;  // deadline of a created item
-};
-
-enum class ArithStatus : uint8_t { kOk, kNotFound, kNonNumeric, kExists, kNoMemory };
-
-struct ArithResult {
-  ArithStatus status = ArithStatus::kNotFound;
-  uint64_t value = 0;  // the new value when kOk
-  uint64_t cas = 0;    // the item's new cas when kOk
+// How an update ended, as far as storage is concerned; the mutation recorded its own verdict.
+enum class UpdateStatus : uint8_t {
+  kDone,      // the change was applied (or was kKeep)
+  kTooLarge,  // a kStore that no item of this cache can hold
+  kNoMemory,  // a kStore for which no room could be made
 };
 
 }  // namespace cuckood::cache

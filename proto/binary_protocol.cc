@@ -48,9 +48,9 @@ struct Command {
   bool quiet = false;
   bool returns_key = false;  // GetK, GatK: responses carry the key
   // Stores: the value is checked against the item limit before it arrives; `mode` is the
-  // command's store mode (Set/Add/Replace become kCas when the request carries a cas).
+  // command's store mode (see mode_with_cas for a request carrying a cas).
   bool stores = false;
-  cache::StoreMode mode = cache::StoreMode::kSet;
+  StoreMode mode = StoreMode::kSet;
 };
 
 // ---- handlers -------------------------------------------------------------------------------
@@ -91,9 +91,7 @@ void handle_touch(Context& c, const Request& r, const Command& cmd) {
 // memcached's mapping of a store outcome to a status (proto_bin.c complete_update_bin): a
 // refused add means the key exists, a refused replace that it does not, and append/prepend
 // say "not stored" even when a cas names a missing item.
-Status store_status(cache::StoreStatus status, cache::StoreMode mode) noexcept {
-  using cache::StoreMode;
-  using cache::StoreStatus;
+Status store_status(StoreStatus status, StoreMode mode) noexcept {
   const bool concat = mode == StoreMode::kAppend || mode == StoreMode::kPrepend;
   switch (status) {
     case StoreStatus::kStored:
@@ -114,8 +112,8 @@ Status store_status(cache::StoreStatus status, cache::StoreMode mode) noexcept {
   return Status::kNotStored;
 }
 
-void answer_store(Context& c, const Request& r, const Command& cmd, cache::StoreMode mode,
-                  cache::StoreResult result) {
+void answer_store(Context& c, const Request& r, const Command& cmd, StoreMode mode,
+                  StoreResult result) {
   const Status status = store_status(result.status, mode);
   if (status != Status::kSuccess) {
     append_error(c.out, r.reply(), status);
@@ -126,27 +124,27 @@ void answer_store(Context& c, const Request& r, const Command& cmd, cache::Store
 
 void handle_store(Context& c, const Request& r, const Command& cmd) {
   const StoreExtras extras = decode_store_extras(r.extras.data());
-  // As in memcached, a cas on Set, Add or Replace turns the request into a compare-and-swap.
-  const cache::StoreMode mode = r.header.cas != 0 ? cache::StoreMode::kCas : cmd.mode;
-  const cache::StoreResult result =
+  const StoreMode mode =
+      r.header.cas != 0 ? mode_with_cas(cmd.mode, CasOnAdd::kCompared) : cmd.mode;
+  const StoreResult result =
       store(c.w, mode, r.key, extras.flags, extras.exptime, r.value, r.header.cas);
   answer_store(c, r, cmd, mode, result);
 }
 
 void handle_concat(Context& c, const Request& r, const Command& cmd) {
-  const cache::StoreResult result = store(c.w, cmd.mode, r.key, 0, 0, r.value, r.header.cas);
+  const StoreResult result = store(c.w, cmd.mode, r.key, 0, 0, r.value, r.header.cas);
   answer_store(c, r, cmd, cmd.mode, result);
 }
 
 void handle_delete(Context& c, const Request& r, const Command& cmd) {
   switch (remove(c.w, r.key, r.header.cas)) {
-    case cache::DeleteStatus::kDeleted:
+    case DeleteStatus::kDeleted:
       if (!cmd.quiet) append_success(c.out, r.reply());
       break;
-    case cache::DeleteStatus::kNotFound:
+    case DeleteStatus::kNotFound:
       append_error(c.out, r.reply(), Status::kKeyNotFound);
       break;
-    case cache::DeleteStatus::kExists:
+    case DeleteStatus::kExists:
       append_error(c.out, r.reply(), Status::kKeyExists);
       break;
   }
@@ -162,21 +160,21 @@ void answer_arith(Context& c, const Request& r, const Command& cmd, bool increme
   args.create = extras.exptime != kArithNoCreate;
   args.initial = extras.initial;
   args.exptime = extras.exptime;
-  const cache::ArithResult result = arith(c.w, args);
+  const ArithResult result = arith(c.w, args);
   switch (result.status) {
-    case cache::ArithStatus::kOk:
+    case ArithStatus::kOk:
       if (!cmd.quiet) append_counter(c.out, r.reply(), result.cas, result.value);
       break;
-    case cache::ArithStatus::kNotFound:
+    case ArithStatus::kNotFound:
       append_error(c.out, r.reply(), Status::kKeyNotFound);
       break;
-    case cache::ArithStatus::kNonNumeric:
+    case ArithStatus::kNonNumeric:
       append_error(c.out, r.reply(), Status::kNonNumeric);
       break;
-    case cache::ArithStatus::kExists:
+    case ArithStatus::kExists:
       append_error(c.out, r.reply(), Status::kKeyExists);
       break;
-    case cache::ArithStatus::kNoMemory:
+    case ArithStatus::kNoMemory:
       append_error(c.out, r.reply(), Status::kOutOfMemory);
       break;
   }
@@ -242,11 +240,11 @@ constexpr Command get_row(bool quiet, bool returns_key) {
 constexpr Command gat_row(bool quiet, bool returns_key) {
   return {handle_gat, kExptimeExtrasSize, false, KeyRule::kRequired, false, quiet, returns_key};
 }
-constexpr Command store_row(cache::StoreMode mode, bool quiet) {
+constexpr Command store_row(StoreMode mode, bool quiet) {
   return {handle_store, kStoreExtrasSize, false, KeyRule::kRequired, true, quiet, false, true,
           mode};
 }
-constexpr Command concat_row(cache::StoreMode mode, bool quiet) {
+constexpr Command concat_row(StoreMode mode, bool quiet) {
   return {handle_concat, 0, false, KeyRule::kRequired, true, quiet, false, true, mode};
 }
 constexpr Command arith_row(Handler handler, bool quiet) {
@@ -264,7 +262,6 @@ constexpr Command quit_row(bool quiet) {
 
 // SASL opcodes have no row: without authentication memcached answers them "unknown command".
 constexpr std::array<Command, 256> make_table() {
-  using cache::StoreMode;
   std::array<Command, 256> t{};
   auto row = [&t](Opcode op) -> Command& { return t[static_cast<uint8_t>(op)]; };
   row(Opcode::kGet) = get_row(false, false);

@@ -1,18 +1,17 @@
 #include "proto/commands.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <charconv>
-#include <cstdio>
-#include <string>
+#include <cstring>
+#include <optional>
 
+#include "cache/copy_bytes.h"
 #include "cache/expiry.h"
+#include "proto/counter.h"
 
 namespace cuckood::proto {
 
-using cache::StoreMode;
-using cache::StoreStatus;
+using cache::Change;
+using cache::ItemView;
 
 namespace {
 
@@ -20,18 +19,211 @@ cache::Time deadline(const Worker& w, int64_t exptime) noexcept {
   return cache::expiry_deadline(exptime, w.ctx.now());
 }
 
+// set/add/replace/cas/append/prepend: memcached's do_store_item. With a non-zero cas every mode
+// but add demands a live item with that cas (the binary protocol's rule; text passes 0 except
+// for `cas`).
+class StoreRule final : public cache::Mutation {
+ public:
+  StoreRule(StoreMode mode, uint32_t flags, cache::Time exptime, std::string_view value,
+            uint64_t cas, size_t max_value) noexcept
+      : mode_(mode),
+        flags_(flags),
+        exptime_(exptime),
+        value_(value),
+        cas_(cas),
+        max_value_(max_value),
+        cas_required_(mode == StoreMode::kCas || (mode != StoreMode::kAdd && cas != 0)),
+        joins_(mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    status_ = verdict(live);
+    if (status_ != StoreStatus::kStored) return Change::keep();
+    if (!joins_) return Change::store(value_.size(), flags_, exptime_);
+    const size_t size = live->value.size() + value_.size();
+    // memcached answers NOT_STORED when the joined item cannot be allocated.
+    if (size > max_value_) {
+      status_ = StoreStatus::kNotStored;
+      return Change::keep();
+    }
+    Change change = Change::store(size, live->flags, 0);
+    change.derived = true;
+    change.keep_exptime = true;
+    return change;
+  }
+
+  void write(const ItemView* live, char* value) noexcept override {
+    if (!joins_) {
+      cache::copy_bytes(value, value_);  // values come from page-aligned recv chunks
+      return;
+    }
+    const std::string_view first = mode_ == StoreMode::kAppend ? live->value : value_;
+    const std::string_view second = mode_ == StoreMode::kAppend ? value_ : live->value;
+    cache::copy_bytes(value, first);
+    cache::copy_bytes(value + first.size(), second);
+  }
+
+  void done(const ItemView& item) noexcept override { stored_cas_ = item.cas; }
+  bool blind() const noexcept override { return mode_ == StoreMode::kSet && !cas_required_; }
+
+  StoreResult result() const noexcept {
+    return {status_, status_ == StoreStatus::kStored ? stored_cas_ : 0};
+  }
+
+ private:
+  StoreStatus verdict(const ItemView* live) const noexcept {
+    if (mode_ == StoreMode::kAdd) return live ? StoreStatus::kNotStored : StoreStatus::kStored;
+    if (live == nullptr) {
+      if (cas_required_) return StoreStatus::kNotFound;
+      return mode_ == StoreMode::kSet ? StoreStatus::kStored : StoreStatus::kNotStored;
+    }
+    if (cas_required_ && live->cas != cas_) return StoreStatus::kExists;
+    return StoreStatus::kStored;
+  }
+
+  const StoreMode mode_;
+  const uint32_t flags_;
+  const cache::Time exptime_;
+  const std::string_view value_;
+  const uint64_t cas_;
+  const size_t max_value_;
+  const bool cas_required_;
+  const bool joins_;
+  StoreStatus status_ = StoreStatus::kNotStored;
+  uint64_t stored_cas_ = 0;
+};
+
+// incr/decr: memcached's do_add_delta (cas check, then parse, then the new decimal), plus the
+// binary protocol's create-on-miss and meta's new deadline (T), in the same atomic step.
+class ArithRule final : public cache::Mutation {
+ public:
+  ArithRule(const ArithArgs& args, std::optional<cache::Time> new_exptime,
+            cache::Time create_exptime) noexcept
+      : args_(args), new_exptime_(new_exptime), create_exptime_(create_exptime) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    uint64_t value = args_.initial;
+    Change change;
+    if (live == nullptr) {
+      if (!args_.create) {
+        result_.status = ArithStatus::kNotFound;
+        return Change::keep();
+      }
+      change = Change::store(0, 0, new_exptime_.value_or(create_exptime_));
+    } else {
+      if (args_.cas != 0 && live->cas != args_.cas) {
+        result_.status = ArithStatus::kExists;
+        return Change::keep();
+      }
+      const std::optional<uint64_t> parsed = parse_counter(live->value);
+      if (!parsed) {
+        result_.status = ArithStatus::kNonNumeric;
+        return Change::keep();
+      }
+      value = apply_delta(*parsed, args_.delta, args_.increment);
+      change = Change::store(0, live->flags, new_exptime_.value_or(0));
+      change.derived = true;
+      change.keep_exptime = !new_exptime_.has_value();
+      change.fetched = true;  // memcached marks an incremented item fetched
+    }
+    result_ = {ArithStatus::kOk, value, 0, 0};
+    digits_length_ =
+        static_cast<size_t>(std::to_chars(digits_, digits_ + sizeof(digits_), value).ptr - digits_);
+    change.value_size = digits_length_;
+    return change;
+  }
+
+  void write(const ItemView*, char* value) noexcept override {
+    std::memcpy(value, digits_, digits_length_);
+  }
+
+  void done(const ItemView& item) noexcept override {
+    result_.cas = item.cas;
+    result_.exptime = item.exptime;
+  }
+
+  const ArithResult& result() const noexcept { return result_; }
+
+ private:
+  const ArithArgs& args_;
+  const std::optional<cache::Time> new_exptime_;
+  const cache::Time create_exptime_;
+  ArithResult result_;
+  char digits_[kMaxCounterDigits];
+  size_t digits_length_ = 0;
+};
+
+// delete (with binary/meta's optional cas).
+class DeleteRule final : public cache::Mutation {
+ public:
+  explicit DeleteRule(uint64_t cas) noexcept : cas_(cas) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    if (live == nullptr) {
+      status_ = DeleteStatus::kNotFound;
+      return Change::keep();
+    }
+    if (cas_ != 0 && live->cas != cas_) {
+      status_ = DeleteStatus::kExists;
+      return Change::keep();
+    }
+    status_ = DeleteStatus::kDeleted;
+    return Change::remove();
+  }
+
+  DeleteStatus status() const noexcept { return status_; }
+
+ private:
+  const uint64_t cas_;
+  DeleteStatus status_ = DeleteStatus::kNotFound;
+};
+
+// touch, gat/gats, binary Touch/GAT, mg with T: a new deadline for a live item, which the
+// optional visitor then sees.
+class TouchRule final : public cache::Mutation {
+ public:
+  TouchRule(cache::Time exptime, const cache::ItemVisitor* visit) noexcept
+      : exptime_(exptime), visit_(visit) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    hit_ = live != nullptr;
+    return hit_ ? Change::touch(exptime_) : Change::keep();
+  }
+  void done(const ItemView& item) noexcept override {
+    if (visit_ != nullptr) (*visit_)(item);
+  }
+
+  bool hit() const noexcept { return hit_; }
+
+ private:
+  const cache::Time exptime_;
+  const cache::ItemVisitor* const visit_;
+  bool hit_ = false;
+};
+
+// A touch through TouchRule; counts nothing.
+bool touch_item(Worker& w, std::string_view key, int64_t exptime,
+                const cache::ItemVisitor* visit) noexcept {
+  TouchRule rule(deadline(w, exptime), visit);
+  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  return rule.hit();
+}
+
 }  // namespace
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_get.add();
-  const bool hit = w.cache.get(w.ctx, w.cache.hash(key), visit);
+  const bool hit = w.cache.read(w.ctx, w.cache.hash(key), visit);
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
   return hit;
 }
 
+bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
+  return w.cache.peek(w.ctx, w.cache.hash(key), visit);
+}
+
 bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
                    TouchMiss miss) noexcept {
-  const bool hit = w.cache.get_and_touch(w.ctx, w.cache.hash(key), deadline(w, exptime), visit);
+  const bool hit = touch_item(w, key, exptime, &visit);
   if (hit || miss == TouchMiss::kAsTouch) {
     w.stats.cmd_touch.add();
     (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
@@ -49,19 +241,45 @@ bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept {
 void refuse_too_large(Worker& w, StoreMode mode, std::string_view key) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
-  if (mode == StoreMode::kSet) w.cache.remove(w.ctx, w.cache.hash(key));
+  if (mode != StoreMode::kSet) return;
+  DeleteRule rule(0);
+  w.cache.update(w.ctx, w.cache.hash(key), rule);
 }
 
-cache::StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags,
-                         int64_t exptime, std::string_view value, uint64_t cas) noexcept {
-  if (!fits(w, key.size(), value.size())) {
+StoreMode mode_with_cas(StoreMode mode, CasOnAdd on_add) noexcept {
+  switch (mode) {
+    case StoreMode::kSet:
+    case StoreMode::kReplace:
+      return StoreMode::kCas;
+    case StoreMode::kAdd:
+      return on_add == CasOnAdd::kCompared ? StoreMode::kCas : StoreMode::kAdd;
+    default:
+      return mode;
+  }
+}
+
+StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                  std::string_view value, uint64_t cas) noexcept {
+  const size_t max_value = w.cache.max_value_size(key.size());
+  if (value.size() > max_value) {
     refuse_too_large(w, mode, key);
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();
-  const cache::StoreRequest request{w.cache.hash(key),    value, flags,
-                                    deadline(w, exptime), cas,   mode};
-  const cache::StoreResult result = w.cache.store(w.ctx, request);
+  StoreRule rule(mode, flags, deadline(w, exptime), value, cas, max_value);
+  StoreResult result;
+  switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
+    case cache::UpdateStatus::kDone:
+      result = rule.result();
+      break;
+    case cache::UpdateStatus::kTooLarge:
+      result = {StoreStatus::kTooLarge, 0};
+      break;
+    case cache::UpdateStatus::kNoMemory:
+      result = {StoreStatus::kNoMemory, 0};
+      w.stats.store_no_memory.add();
+      break;
+  }
   if (mode == StoreMode::kCas) {
     switch (result.status) {
       case StoreStatus::kStored:
@@ -77,22 +295,31 @@ cache::StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32
         break;
     }
   }
-  if (result.status == StoreStatus::kNoMemory) w.stats.store_no_memory.add();
   return result;
 }
 
-cache::DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
-  const cache::DeleteStatus status = w.cache.remove(w.ctx, w.cache.hash(key), cas);
-  (status == cache::DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
-  return status;
+DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
+  DeleteRule rule(cas);
+  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  (rule.status() == DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
+  return rule.status();
 }
 
-cache::ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
-  const cache::ArithRequest request{
-      w.cache.hash(args.key),   args.delta, args.increment, args.cas, args.create, args.initial,
-      deadline(w, args.exptime)};
-  const cache::ArithResult result = w.cache.arith(w.ctx, request);
-  const bool hit = result.status != cache::ArithStatus::kNotFound;
+ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
+  std::optional<cache::Time> new_exptime;
+  if (args.new_exptime) new_exptime = deadline(w, *args.new_exptime);
+  ArithRule rule(args, new_exptime, deadline(w, args.exptime));
+  ArithResult result;
+  switch (w.cache.update(w.ctx, w.cache.hash(args.key), rule)) {
+    case cache::UpdateStatus::kDone:
+      result = rule.result();
+      break;
+    case cache::UpdateStatus::kTooLarge:
+    case cache::UpdateStatus::kNoMemory:
+      result = {ArithStatus::kNoMemory, 0, 0, 0};
+      break;
+  }
+  const bool hit = result.status != ArithStatus::kNotFound;
   if (args.increment) {
     (hit ? w.stats.incr_hits : w.stats.incr_misses).add();
   } else {
@@ -103,14 +330,14 @@ cache::ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
 
 bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept {
   w.stats.cmd_touch.add();
-  const bool hit = w.cache.touch(w.ctx, w.cache.hash(key), deadline(w, exptime));
+  const bool hit = touch_item(w, key, exptime, nullptr);
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
 }
 
 bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_touch.add();
-  const bool hit = w.cache.get_and_touch(w.ctx, w.cache.hash(key), deadline(w, exptime), visit);
+  const bool hit = touch_item(w, key, exptime, &visit);
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
 }
@@ -128,134 +355,6 @@ bool request_shutdown(Worker& w) noexcept {
   if (!w.settings.allow_shutdown) return false;
   w.server.shutdown_requested.store(true, std::memory_order_relaxed);
   return true;
-}
-
-namespace {
-
-// Formats numbers into a small stack buffer for the sink.
-class StatWriter {
- public:
-  explicit StatWriter(StatSink sink) : sink_(sink) {}
-  void operator()(std::string_view name, std::string_view value) { sink_(name, value); }
-  void operator()(std::string_view name, uint64_t value) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-    sink_(name, std::string_view(buf, static_cast<size_t>(end - buf)));
-  }
-  void seconds(std::string_view name, const timeval& tv) {
-    char buf[48];
-    const int n = std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
-                                static_cast<long>(tv.tv_usec));
-    sink_(name, std::string_view(buf, static_cast<size_t>(n)));
-  }
-
- private:
-  StatSink sink_;
-};
-
-void general_stats(Worker& w, StatWriter& out) {
-  const cache::Time now = w.ctx.now();
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  out("pid", static_cast<uint64_t>(getpid()));
-  out("uptime", static_cast<uint64_t>(now - w.server.started()));
-  out("time", static_cast<uint64_t>(now));
-  out("version", kVersion);
-  out("pointer_size", uint64_t{sizeof(void*) * 8});
-  out.seconds("rusage_user", usage.ru_utime);
-  out.seconds("rusage_system", usage.ru_stime);
-  out("max_connections", static_cast<uint64_t>(w.settings.max_connections));
-  out("curr_connections", w.server.curr_connections.load(std::memory_order_relaxed));
-  out("total_connections", w.server.total_connections.load(std::memory_order_relaxed));
-  out("rejected_connections", w.server.rejected_connections.load(std::memory_order_relaxed));
-
-  CommandStats sum;
-  w.server.for_each_worker([&](const CommandStats& s) {
-#define CUCKOOD_SUM_COUNTER(name) sum.name.add(s.name.load());
-    CUCKOOD_COMMAND_COUNTERS(CUCKOOD_SUM_COUNTER)
-#undef CUCKOOD_SUM_COUNTER
-  });
-#define CUCKOOD_EMIT_COUNTER(name) out(#name, sum.name.load());
-  CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
-#undef CUCKOOD_EMIT_COUNTER
-
-  const cache::CacheStats cs = w.cache.stats();
-  out("limit_maxbytes", cs.limit_maxbytes);
-  out("threads", static_cast<uint64_t>(w.settings.threads));
-  out("bytes", cs.bytes);
-  out("curr_items", cs.curr_items);
-  out("total_items", cs.total_items);
-  out("expired_unfetched", cs.expired_unfetched);
-  out("evicted_unfetched", cs.evicted_unfetched);
-  out("evictions", cs.evictions);
-  out("reclaimed", cs.reclaimed);
-}
-
-void settings_stats(Worker& w, StatWriter& out) {
-  const Settings& s = w.settings;
-  out("maxbytes", static_cast<uint64_t>(s.memory_limit));
-  out("maxconns", static_cast<uint64_t>(s.max_connections));
-  out("tcpport", uint64_t{s.port});
-  out("udpport", uint64_t{s.udp_port});
-  out("interface", s.listen_address);
-  out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
-  out("num_threads", static_cast<uint64_t>(s.threads));
-  out("evictions", "on");
-  out("cas_enabled", "yes");
-  out("item_size_max", static_cast<uint64_t>(s.max_item_size));
-  out("shutdown_command", s.allow_shutdown ? "yes" : "no");
-  out("io_engine", s.io_engine);
-}
-
-// cuckood has no slab classes; it reports its whole store as one class so that tools that
-// read these groups (memcached-tool, memcstat) find the figures they expect.
-void items_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
-  if (cs.curr_items == 0) return;
-  out("items:1:number", cs.curr_items);
-  out("items:1:evicted", cs.evictions);
-  out("items:1:evicted_unfetched", cs.evicted_unfetched);
-  out("items:1:expired_unfetched", cs.expired_unfetched);
-  out("items:1:reclaimed", cs.reclaimed);
-}
-
-void slabs_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
-  if (cs.curr_items != 0) {
-    out("1:used_chunks", cs.curr_items);
-    out("1:mem_requested", cs.bytes);
-  }
-  out("active_slabs", uint64_t{cs.curr_items != 0 ? 1u : 0u});
-  out("total_malloced", cs.limit_maxbytes);
-}
-
-}  // namespace
-
-bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
-  StatWriter out(sink);
-  if (group.empty()) {
-    general_stats(w, out);
-  } else if (group == "settings") {
-    settings_stats(w, out);
-  } else if (group == "items") {
-    items_stats(w, out);
-  } else if (group == "slabs") {
-    slabs_stats(w, out);
-  } else if (group == "conns") {
-    // Per-connection state lives in net/, which proto cannot see; memcached prints one block
-    // per connection. We print none, which clients treat as "no detail".
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void reset_stats(Worker& w) noexcept {
-  w.server.for_each_worker([](CommandStats& s) {
-#define CUCKOOD_RESET_COUNTER(name) s.name.reset();
-    CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
-#undef CUCKOOD_RESET_COUNTER
-  });
 }
 
 }  // namespace cuckood::proto

@@ -1,7 +1,8 @@
 // The command layer: memcached's semantics for every command, shared by the text, meta and
 // binary codecs. A codec decodes a request, calls one of these, and encodes the outcome in its
 // own words (text: "STORED"/"EXISTS"..., binary: status codes). Semantics and statistics live
-// here only, so the protocols cannot drift apart.
+// here only, so the protocols cannot drift apart, and no codec touches the cache: each rule is
+// a cache::Mutation (commands.cc) over the cache's storage primitives.
 //
 // Threading: called on the worker's own thread with its Worker. Keys are at most
 // kMaxKeyLength bytes (the codecs check; they own the error wording). `exptime` arguments are
@@ -9,16 +10,22 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "cache/function_ref.h"
 #include "cache/types.h"
+#include "proto/command_results.h"
 #include "proto/worker.h"
 
 namespace cuckood::proto {
 
 // get/gets/getk (counts cmd_get, get_hits/get_misses).
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
+
+// me (meta debug): shows the live item without recording an access and counts nothing, as
+// memcached's DONT_UPDATE lookup.
+bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
 // Where get_and_touch counts a miss. memcached 1.6 counts gat/gats and binary GAT as touches
 // only (cmd_touch, touch_hits/touch_misses), but `mg` with a T flag counts a miss as a get
@@ -29,10 +36,16 @@ enum class TouchMiss { kAsTouch, kAsGet };
 bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
                    TouchMiss miss = TouchMiss::kAsTouch) noexcept;
 
+// What a store that carries a cas does with it, as memcached: set and replace compare it like
+// `cas` (and count as cas); append and prepend compare it themselves; add ignores it in text
+// and meta, while in the binary protocol any cas turns Add into a compare-and-swap as well.
+enum class CasOnAdd { kIgnored, kCompared };
+StoreMode mode_with_cas(StoreMode mode, CasOnAdd on_add) noexcept;
+
 // set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
 // kTooLarge and, as memcached does, any existing item under the key is removed.
-cache::StoreResult store(Worker& w, cache::StoreMode mode, std::string_view key, uint32_t flags,
-                         int64_t exptime, std::string_view value, uint64_t cas) noexcept;
+StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                  std::string_view value, uint64_t cas) noexcept;
 
 // Whether a value of `value_size` bytes could ever be stored under a key of `key_size` bytes.
 // Codecs use it to refuse a too-large value before its bytes arrive, then call refuse_too_large.
@@ -40,20 +53,23 @@ bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept;
 
 // Accounts a store refused for size and, for kSet, removes the item under `key` as memcached
 // does (a client must not read the value the failed set meant to replace).
-void refuse_too_large(Worker& w, cache::StoreMode mode, std::string_view key) noexcept;
+void refuse_too_large(Worker& w, StoreMode mode, std::string_view key) noexcept;
 
-cache::DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept;
+DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept;
 
 struct ArithArgs {
   std::string_view key;
   uint64_t delta = 0;
   bool increment = true;
   uint64_t cas = 0;
-  bool create = false;  // binary: store `initial` when absent
+  bool create = false;  // binary and meta N: store `initial` when absent...
   uint64_t initial = 0;
-  int64_t exptime = 0;
+  int64_t exptime = 0;  // ...with this exptime
+  // meta T: the item's exptime becomes this, in the same atomic step as the arithmetic.
+  std::optional<int64_t> new_exptime;
 };
-cache::ArithResult arith(Worker& w, const ArithArgs& args) noexcept;
+// incr/decr; the result carries the item's new value, cas and deadline.
+ArithResult arith(Worker& w, const ArithArgs& args) noexcept;
 
 bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept;
 

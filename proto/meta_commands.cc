@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "cache/copy_bytes.h"
-#include "cache/counter.h"
 #include "cache/expiry.h"
 #include "proto/commands.h"
+#include "proto/counter.h"
 #include "proto/meta_base64.h"
 #include "proto/meta_flags.h"
 #include "proto/settings.h"
@@ -166,9 +166,8 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
                        : get(r.w, f.key, render);
   if (!hit && f.vivify) {
     // Vivify on miss: an empty item; whoever creates it wins the right to recache (W).
-    const cache::StoreResult created =
-        store(r.w, cache::StoreMode::kAdd, f.key, 0, f.vivify_ttl, {}, 0);
-    won = created.status == cache::StoreStatus::kStored;
+    const StoreResult created = store(r.w, StoreMode::kAdd, f.key, 0, f.vivify_ttl, {}, 0);
+    won = created.status == StoreStatus::kStored;
     hit = get(r.w, f.key, render);
   }
   if (!hit && !f.quiet) append_status(r.out, "EN", t, kFirstFlag, f);
@@ -199,30 +198,27 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   MetaFlags f;
   std::string_view error = kBadFormat;
   if (!meta::parse_meta_flags(t, kFirstSetFlag, f, error)) return refuse(error);
-  cache::StoreMode mode = cache::StoreMode::kSet;
+  StoreMode mode = StoreMode::kSet;
   switch (f.mode) {
     case 0:
     case 'S':
       break;
     case 'E':
-      mode = cache::StoreMode::kAdd;
+      mode = StoreMode::kAdd;
       break;
     case 'A':
-      mode = cache::StoreMode::kAppend;
+      mode = StoreMode::kAppend;
       break;
     case 'P':
-      mode = cache::StoreMode::kPrepend;
+      mode = StoreMode::kPrepend;
       break;
     case 'R':
-      mode = cache::StoreMode::kReplace;
+      mode = StoreMode::kReplace;
       break;
     default:
       return refuse(kBadSetMode);
   }
-  // A compared cas turns set and replace into cas; add ignores it, append/prepend check it.
-  if (f.has_cas && (mode == cache::StoreMode::kSet || mode == cache::StoreMode::kReplace)) {
-    mode = cache::StoreMode::kCas;
-  }
+  if (f.has_cas) mode = mode_with_cas(mode, CasOnAdd::kIgnored);
   if (opaque_too_long(t, kFirstSetFlag)) return refuse(kOpaqueTooLong);
   if (!fits(r.w, f.key.size(), value_size)) {
     refuse_too_large(r.w, mode, f.key);
@@ -237,28 +233,27 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kBadDataChunk);
     return;
   }
-  const uint64_t cas = mode == cache::StoreMode::kAdd ? 0 : f.cas;
-  const cache::StoreResult result =
-      store(r.w, mode, f.key, f.client_flags, f.ttl, r.rest.substr(0, value_size), cas);
+  const StoreResult result =
+      store(r.w, mode, f.key, f.client_flags, f.ttl, r.rest.substr(0, value_size), f.cas);
   std::string_view code;
   switch (result.status) {
-    case cache::StoreStatus::kStored:
+    case StoreStatus::kStored:
       if (f.quiet) return;
       code = "HD";
       break;
-    case cache::StoreStatus::kNotStored:
+    case StoreStatus::kNotStored:
       code = "NS";
       break;
-    case cache::StoreStatus::kExists:
+    case StoreStatus::kExists:
       code = "EX";
       break;
-    case cache::StoreStatus::kNotFound:
+    case StoreStatus::kNotFound:
       code = "NF";
       break;
-    case cache::StoreStatus::kTooLarge:
+    case StoreStatus::kTooLarge:
       r.out.append(kTooLarge);
       return;
-    case cache::StoreStatus::kNoMemory:
+    case StoreStatus::kNoMemory:
       r.out.append(kStoreNoMemory);
       return;
   }
@@ -267,7 +262,7 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   for (size_t i = kFirstSetFlag; i < t.count; ++i) {
     if (t[i][0] == 'c') {
       out.append(" c");
-      append_number(out, result.status == cache::StoreStatus::kStored ? result.cas : 0);
+      append_number(out, result.status == StoreStatus::kStored ? result.cas : 0);
     } else {
       append_echo_flag(out, t[i], f);
     }
@@ -279,13 +274,13 @@ void handle_md(TextRequest& r, const Tokens& t) noexcept {
   MetaFlags f;
   if (!parse_key_and_flags(r, t, /*is_get=*/false, f) || !check_opaque(r, t)) return;
   switch (remove(r.w, f.key, f.has_cas ? f.cas : 0)) {
-    case cache::DeleteStatus::kDeleted:
+    case DeleteStatus::kDeleted:
       if (!f.quiet) append_status(r.out, "HD", t, kFirstFlag, f);
       return;
-    case cache::DeleteStatus::kNotFound:
+    case DeleteStatus::kNotFound:
       append_status(r.out, "NF", t, kFirstFlag, f);
       return;
-    case cache::DeleteStatus::kExists:
+    case DeleteStatus::kExists:
       append_status(r.out, "EX", t, kFirstFlag, f);
       return;
   }
@@ -316,30 +311,28 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
   args.create = f.vivify;
   args.initial = f.initial;
   args.exptime = f.vivify_ttl;
-  const cache::ArithResult result = arith(r.w, args);
+  if (f.has_ttl) args.new_exptime = f.ttl;
+  const ArithResult result = arith(r.w, args);
   switch (result.status) {
-    case cache::ArithStatus::kOk:
+    case ArithStatus::kOk:
       break;
-    case cache::ArithStatus::kNotFound:
+    case ArithStatus::kNotFound:
       append_status(r.out, "NF", t, kFirstFlag, f);
       return;
-    case cache::ArithStatus::kExists:
+    case ArithStatus::kExists:
       append_status(r.out, "EX", t, kFirstFlag, f);
       return;
-    case cache::ArithStatus::kNonNumeric:
+    case ArithStatus::kNonNumeric:
       r.out.append(kNonNumeric);
       return;
-    case cache::ArithStatus::kNoMemory:
+    case ArithStatus::kNoMemory:
       r.out.append(kArithNoMemory);
       return;
   }
-  const cache::Time now = r.w.ctx.now();
-  const cache::HashedKey hashed = r.w.cache.hash(f.key);
-  if (f.has_ttl) r.w.cache.touch(r.w.ctx, hashed, cache::expiry_deadline(f.ttl, now));
   if (f.quiet) return;
 
   std::string& out = r.out;
-  char digits[cache::kMaxCounterDigits];
+  char digits[kMaxCounterDigits];
   const auto number = std::to_chars(digits, digits + sizeof(digits), result.value);
   const std::string_view value(digits, static_cast<size_t>(number.ptr - digits));
   if (f.value) {
@@ -354,15 +347,10 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
         out.append(" c");
         append_number(out, result.cas);
         break;
-      case 't': {
-        // The item's deadline is not part of an arithmetic result: read it back.
-        int64_t ttl = -1;
-        r.w.cache.get(r.w.ctx, hashed,
-                      [&](const cache::ItemView& item) { ttl = ttl_of(item.exptime, now); });
+      case 't':
         out.append(" t");
-        append_signed(out, ttl);
+        append_signed(out, ttl_of(result.exptime, r.w.ctx.now()));
         break;
-      }
       default:
         append_echo_flag(out, t[i], f);
         break;
@@ -396,7 +384,7 @@ void handle_me(TextRequest& r, const Tokens& t) noexcept {
   }
   const cache::Time now = r.w.ctx.now();
   std::string& out = r.out;
-  const bool hit = r.w.cache.get(r.w.ctx, r.w.cache.hash(key), [&](const cache::ItemView& item) {
+  const bool hit = peek(r.w, key, [&](const cache::ItemView& item) {
     out.append("ME ");
     if (binary) {
       meta::base64_encode(key, out);

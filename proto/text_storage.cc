@@ -16,9 +16,6 @@ namespace cuckood::proto::text {
 
 namespace {
 
-using cache::StoreMode;
-using cache::StoreStatus;
-
 std::string_view store_reply(StoreStatus status) noexcept {
   switch (status) {
     case StoreStatus::kStored:
@@ -79,7 +76,7 @@ void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
     r.reply(kBadDataChunk);
     return;
   }
-  const cache::StoreResult result =
+  const StoreResult result =
       store(r.w, mode, key, flags, exptime, r.rest.substr(0, value_size), cas);
   r.reply(store_reply(result.status));
 }

@@ -27,24 +27,24 @@ void arithmetic(TextRequest& r, const Tokens& t, bool increment) noexcept {
     r.reply(kInvalidDelta);
     return;
   }
-  const cache::ArithResult result = arith(r.w, args);
+  const ArithResult result = arith(r.w, args);
   switch (result.status) {
-    case cache::ArithStatus::kOk:
+    case ArithStatus::kOk:
       if (!r.noreply) {
         append_number(r.out, result.value);
         r.out.append(kCrlf);
       }
       return;
-    case cache::ArithStatus::kNotFound:
+    case ArithStatus::kNotFound:
       r.reply(kNotFound);
       return;
-    case cache::ArithStatus::kNonNumeric:
+    case ArithStatus::kNonNumeric:
       r.reply(kNonNumeric);
       return;
-    case cache::ArithStatus::kExists:  // only with a cas, which the text command has not
+    case ArithStatus::kExists:  // only with a cas, which the text command has not
       r.reply(kExists);
       return;
-    case cache::ArithStatus::kNoMemory:
+    case ArithStatus::kNoMemory:
       r.reply(kArithNoMemory);
       return;
   }
@@ -77,13 +77,13 @@ void handle_delete(TextRequest& r, const Tokens& t) noexcept {
     return;
   }
   switch (remove(r.w, key, 0)) {
-    case cache::DeleteStatus::kDeleted:
+    case DeleteStatus::kDeleted:
       r.reply(kDeleted);
       return;
-    case cache::DeleteStatus::kNotFound:
+    case DeleteStatus::kNotFound:
       r.reply(kNotFound);
       return;
-    case cache::DeleteStatus::kExists:  // only with a cas, which the text command has not
+    case DeleteStatus::kExists:  // only with a cas, which the text command has not
       r.reply(kExists);
       return;
   }

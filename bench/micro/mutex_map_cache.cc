@@ -6,25 +6,30 @@
 #include <charconv>
 #include <utility>
 
-#include "cache/counter.h"
 #include "cache/expiry.h"
 
 namespace cuckood::bench {
 
-using cache::ArithRequest;
-using cache::ArithResult;
-using cache::ArithStatus;
 using cache::CacheStats;
-using cache::DeleteStatus;
+using cache::Change;
 using cache::HashedKey;
 using cache::ItemView;
 using cache::ItemVisitor;
-using cache::StoreMode;
-using cache::StoreRequest;
-using cache::StoreResult;
-using cache::StoreStatus;
+using cache::Mutation;
 using cache::Time;
+using cache::UpdateStatus;
 using cache::WorkerContext;
+
+namespace {
+
+template <class Entry>
+ItemView view_of(const Entry& it) noexcept {
+  const auto& item = it->second;
+  return ItemView{it->first.key, item.value,       item.flags,  item.exptime,
+                  item.cas,      item.last_access, item.fetched};
+}
+
+}  // namespace
 
 std::unique_ptr<WorkerContext> MutexMapCache::register_worker() {
   auto ctx = std::make_unique<WorkerContext>();
@@ -48,8 +53,9 @@ MutexMapCache::Map::iterator MutexMapCache::find_live_locked(Stripe& stripe, con
   return stripe.map.end();
 }
 
-uint64_t MutexMapCache::put_locked(Stripe& stripe, const HashedKey& key, std::string value,
-                                   uint32_t flags, Time exptime, Time now) {
+MutexMapCache::Map::iterator MutexMapCache::put_locked(Stripe& stripe, const HashedKey& key,
+                                                       std::string value, uint32_t flags,
+                                                       Time exptime, Time now) {
   auto [it, inserted] = stripe.map.try_emplace(StoredKey{std::string(key.key), key.hash});
   Item& item = it->second;
   if (!inserted) stripe.bytes -= item_size(key.key.size(), item.value.size());
@@ -57,7 +63,7 @@ uint64_t MutexMapCache::put_locked(Stripe& stripe, const HashedKey& key, std::st
   ++stripe.total_items;
   const uint64_t cas = (++stripe.cas_counter * kStripes) | stripe_index(key);
   item = Item{std::move(value), cas, flags, exptime, now, 0, false};
-  return cas;
+  return it;
 }
 
 bool MutexMapCache::fits_locked(const Stripe& stripe, size_t key_size, size_t value_size,
@@ -71,113 +77,63 @@ void MutexMapCache::erase_locked(Stripe& stripe, Map::iterator it) noexcept {
   stripe.map.erase(it);
 }
 
-bool MutexMapCache::read(WorkerContext& ctx, const HashedKey& key, bool touch, Time exptime,
-                         ItemVisitor visit) noexcept {
+bool MutexMapCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
   Stripe& stripe = stripe_of(key);
   std::lock_guard lock(stripe.mu);
   auto it = find_live_locked(stripe, key, ctx.now());
   if (it == stripe.map.end()) return false;
   Item& item = it->second;
-  if (touch) item.exptime = exptime;
-  visit(ItemView{it->first.key, item.value, item.flags, item.exptime, item.cas, item.last_access,
-                 item.fetched});
+  visit(view_of(it));
   item.last_access = ctx.now();
   item.fetched = true;
   return true;
 }
 
-bool MutexMapCache::get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
-  return read(ctx, key, false, 0, visit);
-}
-
-bool MutexMapCache::get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
-                                  ItemVisitor visit) noexcept {
-  return read(ctx, key, true, exptime, visit);
-}
-
-bool MutexMapCache::touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept {
+bool MutexMapCache::peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
   Stripe& stripe = stripe_of(key);
   std::lock_guard lock(stripe.mu);
   auto it = find_live_locked(stripe, key, ctx.now());
   if (it == stripe.map.end()) return false;
-  it->second.exptime = exptime;
+  visit(view_of(it));
   return true;
 }
 
-StoreResult MutexMapCache::store(WorkerContext& ctx, const StoreRequest& request) noexcept {
-  const HashedKey& key = request.key;
-  const size_t max_value = max_value_size(key.key.size());
-  if (request.value.size() > max_value) return {StoreStatus::kTooLarge};
+UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
+                                   Mutation& mutation) noexcept {
   Stripe& stripe = stripe_of(key);
   std::lock_guard lock(stripe.mu);
   auto it = find_live_locked(stripe, key, ctx.now());
   const bool present = it != stripe.map.end();
-
-  if (request.mode == StoreMode::kAdd) {
-    if (present) return {StoreStatus::kNotStored};
-  } else if (!present) {
-    if (request.mode == StoreMode::kCas || request.cas != 0) return {StoreStatus::kNotFound};
-    if (request.mode != StoreMode::kSet) return {StoreStatus::kNotStored};
-  } else if ((request.mode == StoreMode::kCas || request.cas != 0) &&
-             it->second.cas != request.cas) {
-    return {StoreStatus::kExists};
+  ItemView live;
+  if (present) live = view_of(it);
+  const Change change = mutation.decide(present ? &live : nullptr);
+  switch (change.kind) {
+    case Change::Kind::kKeep:
+      return UpdateStatus::kDone;
+    case Change::Kind::kRemove:
+      if (present) erase_locked(stripe, it);
+      return UpdateStatus::kDone;
+    case Change::Kind::kTouch:
+      if (!present) return UpdateStatus::kDone;
+      it->second.exptime = change.exptime;
+      mutation.done(view_of(it));
+      it->second.fetched = true;
+      it->second.last_access = ctx.now();
+      return UpdateStatus::kDone;
+    case Change::Kind::kStore:
+      break;
   }
-
-  std::string value(request.value);
-  uint32_t flags = request.flags;
-  Time exptime = request.exptime;
-  if (request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend) {
-    const Item& old = it->second;
-    if (old.value.size() + value.size() > max_value) return {StoreStatus::kNotStored};
-    value = request.mode == StoreMode::kAppend ? old.value + value : value + old.value;
-    flags = old.flags;
-    exptime = old.exptime;
+  if (change.value_size > max_value_size(key.key.size())) return UpdateStatus::kTooLarge;
+  if (!fits_locked(stripe, key.key.size(), change.value_size, present ? &it->second : nullptr)) {
+    return UpdateStatus::kNoMemory;
   }
-  if (!fits_locked(stripe, key.key.size(), value.size(), present ? &it->second : nullptr)) {
-    return {StoreStatus::kNoMemory};
-  }
-  return {StoreStatus::kStored,
-          put_locked(stripe, key, std::move(value), flags, exptime, ctx.now())};
-}
-
-DeleteStatus MutexMapCache::remove(WorkerContext& ctx, const HashedKey& key,
-                                   uint64_t cas) noexcept {
-  Stripe& stripe = stripe_of(key);
-  std::lock_guard lock(stripe.mu);
-  auto it = find_live_locked(stripe, key, ctx.now());
-  if (it == stripe.map.end()) return DeleteStatus::kNotFound;
-  if (cas != 0 && it->second.cas != cas) return DeleteStatus::kExists;
-  erase_locked(stripe, it);
-  return DeleteStatus::kDeleted;
-}
-
-ArithResult MutexMapCache::arith(WorkerContext& ctx, const ArithRequest& request) noexcept {
-  const HashedKey& key = request.key;
-  Stripe& stripe = stripe_of(key);
-  std::lock_guard lock(stripe.mu);
-  auto it = find_live_locked(stripe, key, ctx.now());
-  uint64_t value = request.initial;
-  uint32_t flags = 0;
-  Time exptime = request.exptime;
-  if (it == stripe.map.end()) {
-    if (!request.create || request.cas != 0) return {ArithStatus::kNotFound};
-  } else {
-    const Item& item = it->second;
-    if (request.cas != 0 && item.cas != request.cas) return {ArithStatus::kExists};
-    const auto current = cache::parse_counter(item.value);
-    if (!current) return {ArithStatus::kNonNumeric};
-    value = cache::apply_delta(*current, request.delta, request.increment);
-    flags = item.flags;
-    exptime = item.exptime;
-  }
-  char digits[cache::kMaxCounterDigits];
-  const auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
-  const Item* replaced = it == stripe.map.end() ? nullptr : &it->second;
-  if (!fits_locked(stripe, key.key.size(), static_cast<size_t>(end - digits), replaced)) {
-    return {ArithStatus::kNoMemory};
-  }
-  const uint64_t cas = put_locked(stripe, key, std::string(digits, end), flags, exptime, ctx.now());
-  return {ArithStatus::kOk, value, cas};
+  std::string value(change.value_size, '\0');
+  mutation.write(change.derived && present ? &live : nullptr, value.data());
+  const Time exptime = change.keep_exptime && present ? it->second.exptime : change.exptime;
+  it = put_locked(stripe, key, std::move(value), change.flags, exptime, ctx.now());
+  it->second.fetched = change.fetched;
+  mutation.done(view_of(it));
+  return UpdateStatus::kDone;
 }
 
 void MutexMapCache::flush_all(WorkerContext& ctx, Time when) noexcept {

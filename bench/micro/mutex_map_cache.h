@@ -4,10 +4,10 @@
 // so every operation is one lock, one hash-table probe and one unlock. Reads take the lock and
 // update the item's access time, as a plain LRU-ish cache would.
 //
-// Semantics follow cache/cache.h for every operation (store modes, cas, expiry, flush_all,
-// incr/decr). Memory is bounded per stripe (memory_limit / kStripes, items accounted as key +
-// value + kItemHeaderSize) but there is no eviction: a store into a full stripe fails with
-// kNoMemory. It is a speed baseline for workloads sized to fit, not a cache to deploy.
+// Semantics follow cache/cache.h for every primitive (read, update, expiry, flush_all). Memory is
+// bounded per stripe (memory_limit / kStripes, items accounted as key + value + kItemHeaderSize)
+// but there is no eviction: a store into a full stripe fails with kNoMemory. It is a speed baseline
+// for workloads sized to fit, not a cache to deploy.
 #pragma once
 
 #include <array>
@@ -33,18 +33,12 @@ class MutexMapCache final : public cache::Cache {
 
   std::unique_ptr<cache::WorkerContext> register_worker() override;
   void quiescent(cache::WorkerContext& ctx) noexcept override;
-  bool get(cache::WorkerContext& ctx, const cache::HashedKey& key,
-           cache::ItemVisitor visit) noexcept override;
-  bool get_and_touch(cache::WorkerContext& ctx, const cache::HashedKey& key, cache::Time exptime,
-                     cache::ItemVisitor visit) noexcept override;
-  bool touch(cache::WorkerContext& ctx, const cache::HashedKey& key,
-             cache::Time exptime) noexcept override;
-  cache::StoreResult store(cache::WorkerContext& ctx,
-                           const cache::StoreRequest& request) noexcept override;
-  cache::DeleteStatus remove(cache::WorkerContext& ctx, const cache::HashedKey& key,
-                             uint64_t cas = 0) noexcept override;
-  cache::ArithResult arith(cache::WorkerContext& ctx,
-                           const cache::ArithRequest& request) noexcept override;
+  bool read(cache::WorkerContext& ctx, const cache::HashedKey& key,
+            cache::ItemVisitor visit) noexcept override;
+  bool peek(cache::WorkerContext& ctx, const cache::HashedKey& key,
+            cache::ItemVisitor visit) noexcept override;
+  cache::UpdateStatus update(cache::WorkerContext& ctx, const cache::HashedKey& key,
+                             cache::Mutation& mutation) noexcept override;
   void flush_all(cache::WorkerContext& ctx, cache::Time when) noexcept override;
   cache::CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
@@ -100,16 +94,14 @@ class MutexMapCache final : public cache::Cache {
   // The live item of `key` in its stripe, or end(); erases a dead (expired, flushed) one.
   Map::iterator find_live_locked(Stripe& stripe, const cache::HashedKey& key,
                                  cache::Time now) noexcept;
-  // Installs a new version of `key` with a fresh cas; returns that cas.
-  uint64_t put_locked(Stripe& stripe, const cache::HashedKey& key, std::string value,
-                      uint32_t flags, cache::Time exptime, cache::Time now);
+  // Installs a new version of `key` with a fresh cas; returns its entry.
+  Map::iterator put_locked(Stripe& stripe, const cache::HashedKey& key, std::string value,
+                           uint32_t flags, cache::Time exptime, cache::Time now);
   // Whether the stripe stays within its share of memory_limit after storing an item of these
   // sizes in place of `replaced` (nullptr: a new key).
   bool fits_locked(const Stripe& stripe, size_t key_size, size_t value_size,
                    const Item* replaced) const noexcept;
   void erase_locked(Stripe& stripe, Map::iterator it) noexcept;
-  bool read(cache::WorkerContext& ctx, const cache::HashedKey& key, bool touch, cache::Time exptime,
-            cache::ItemVisitor visit) noexcept;
   static size_t item_size(size_t key_size, size_t value_size) noexcept {
     return kItemHeaderSize + key_size + value_size;
   }

@@ -135,21 +135,22 @@ TYPED_TEST_P(CacheArithConformance, MaxValueSizeIsExactlyTheLimit) {
   EXPECT_FALSE(this->get(key).has_value());
   EXPECT_EQ(this->set(key, std::string(max, 'x')).status, StoreStatus::kStored);
   EXPECT_EQ(this->value(key)->size(), max);
-  // A too-large set leaves the old value in the cache layer (proto removes it, as memcached).
+  // A too-large set removes the old value, as memcached does: a client must not read the value
+  // the failed set meant to replace.
   EXPECT_EQ(this->set(key, std::string(10 * max, 'y')).status, StoreStatus::kTooLarge);
-  EXPECT_EQ(this->value(key)->size(), max);
+  EXPECT_FALSE(this->get(key).has_value());
+  EXPECT_EQ(this->set(key, std::string(max, 'x')).status, StoreStatus::kStored);
   // memcached allocates the item before it looks for the key: too large wins over absent.
   for (StoreMode mode : {StoreMode::kAdd, StoreMode::kReplace, StoreMode::kCas}) {
     EXPECT_EQ(this->store(mode, "other", std::string(max + 100, 'x')).status,
               StoreStatus::kTooLarge)
         << "mode " << static_cast<int>(mode);
   }
-  // append/prepend data that alone exceeds the limit: proto answers "too large" before it
-  // calls the cache (memcached does); the cache itself may say either, but stores nothing.
+  // append/prepend data that alone exceeds the limit is "too large", as in memcached, which
+  // allocates it before it looks for the key; a present item is kept.
   for (StoreMode mode : {StoreMode::kAppend, StoreMode::kPrepend}) {
     for (const char* key : {"other", "big"}) {
-      const StoreStatus status = this->store(mode, key, std::string(max + 100, 'x')).status;
-      EXPECT_TRUE(status == StoreStatus::kTooLarge || status == StoreStatus::kNotStored)
+      EXPECT_EQ(this->store(mode, key, std::string(max + 100, 'x')).status, StoreStatus::kTooLarge)
           << "mode " << static_cast<int>(mode) << " key " << key;
     }
   }
@@ -237,8 +238,8 @@ TYPED_TEST_P(CacheArithConformance, StatsCountItemsAndBytes) {
 }
 
 TYPED_TEST_P(CacheArithConformance, StatsSurviveAWorkerThatLeft) {
-  auto other = this->cache().register_worker();
-  EXPECT_EQ(this->store_with(*other, StoreMode::kSet, "k", "v").status, StoreStatus::kStored);
+  auto other = this->new_thread();
+  EXPECT_EQ(other->store(StoreMode::kSet, "k", "v").status, StoreStatus::kStored);
   other.reset();
   EXPECT_EQ(this->cache().stats().total_items, 1u);
   EXPECT_EQ(this->value("k"), "v");

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "cache/counter.h"
+#include "proto/counter.h"
 #include "tests/cache/cache_fixture.h"
 
 namespace cuckood::cache::testing {
@@ -35,7 +35,7 @@ inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
     uint64_t cas;
   };
   constexpr int kKeys = 200;
-  auto ctx = cache.register_worker();
+  CommandThread worker(cache);
   std::mt19937_64 rng(static_cast<uint64_t>(thread) * 7919 + 1);
   std::map<std::string, Entry> model;
   std::vector<std::string> keys;
@@ -46,22 +46,22 @@ inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
     if (!ok && ++failures <= 5) ADD_FAILURE() << "thread " << thread << ": " << what << " " << key;
   };
   auto read = [&](const std::string& key, const Entry* expected) {
-    bool hit = cache.get(*ctx, cache.hash(key), [&](const ItemView& item) {
-      check(expected && item.value == expected->value, "get value", key);
-      check(expected && item.cas == expected->cas, "get cas", key);
-    });
-    check(hit == (expected != nullptr), "get hit", key);
+    const std::optional<Got> got = worker.get(key);
+    check(got.has_value() == (expected != nullptr), "get hit", key);
+    if (got && expected) {
+      check(got->value == expected->value, "get value", key);
+      check(got->cas == expected->cas, "get cas", key);
+    }
   };
   for (int op = 0; op < ops; ++op) {
-    if (op % 64 == 0) cache.quiescent(*ctx);
+    if (op % 64 == 0) worker.quiescent();
     const std::string& key = keys[rng() % kKeys];
-    const HashedKey hk = cache.hash(key);
     auto it = model.find(key);
     Entry* entry = it == model.end() ? nullptr : &it->second;
     const std::string value =
         rng() % 2 ? std::to_string(rng() % 1'000'000) : "v" + std::to_string(rng());
     auto store = [&](StoreMode mode, std::string_view v, uint64_t cas = 0) {
-      return cache.store(*ctx, StoreRequest{hk, v, 0, 0, cas, mode});
+      return worker.store(mode, key, v, 0, 0, cas);
     };
     auto stored = [&](const StoreResult& r, std::string v) {
       check(r.status == StoreStatus::kStored && r.cas != 0, "store", key);
@@ -98,7 +98,7 @@ inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
         break;
       }
       case 5: {
-        const DeleteStatus r = cache.remove(*ctx, hk, 0);
+        const DeleteStatus r = worker.remove(key);
         check(r == (entry ? DeleteStatus::kDeleted : DeleteStatus::kNotFound), "delete", key);
         model.erase(key);
         break;
@@ -106,14 +106,15 @@ inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
       case 6: {
         const uint64_t delta = rng() % 1000;
         const bool increment = rng() % 2;
-        const ArithResult r = cache.arith(*ctx, ArithRequest{hk, delta, increment});
-        const std::optional<uint64_t> old = entry ? parse_counter(entry->value) : std::nullopt;
+        const ArithResult r = worker.arith(key, delta, increment);
+        const std::optional<uint64_t> old =
+            entry ? proto::parse_counter(entry->value) : std::nullopt;
         if (!entry) {
           check(r.status == ArithStatus::kNotFound, "arith miss", key);
         } else if (!old) {
           check(r.status == ArithStatus::kNonNumeric, "arith non-numeric", key);
         } else {
-          const uint64_t expected = apply_delta(*old, delta, increment);
+          const uint64_t expected = proto::apply_delta(*old, delta, increment);
           check(r.status == ArithStatus::kOk && r.value == expected, "arith", key);
           *entry = Entry{std::to_string(expected), r.cas};
         }
@@ -158,11 +159,10 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentIncrOnOneKeySumsExactly) {
   this->must_set("counter", "0");
   std::vector<std::vector<uint64_t>> results(kStressThreads);
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
-    const HashedKey key = this->cache().hash("counter");
+    auto worker = this->new_thread();
     for (int i = 0; i < kIncrements; ++i) {
-      if (i % 64 == 0) this->cache().quiescent(*ctx);
-      const ArithResult r = this->cache().arith(*ctx, ArithRequest{key, uint64_t(t) + 1, true});
+      if (i % 64 == 0) worker->quiescent();
+      const ArithResult r = worker->arith("counter", uint64_t(t) + 1, true);
       ASSERT_EQ(r.status, ArithStatus::kOk);
       results[t].push_back(r.value);
     }
@@ -182,12 +182,11 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentAddHasOneWinnerPerKey) {
   constexpr int kKeys = 2000;
   std::vector<std::atomic<int>> winners(kKeys);
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     const std::string mine = std::to_string(t);
     for (int i = 0; i < kKeys; ++i) {
       const std::string key = "add:" + std::to_string(i);
-      const StoreResult r = this->cache().store(
-          *ctx, StoreRequest{this->cache().hash(key), mine, 0, 0, 0, StoreMode::kAdd});
+      const StoreResult r = worker->store(StoreMode::kAdd, key, mine);
       if (r.status == StoreStatus::kStored) winners[i] += 1 + t * 100;  // 1 per win, + who
     }
   });
@@ -202,10 +201,10 @@ TYPED_TEST_P(CacheStressConformance, CasUniquesAreDistinctAcrossWorkers) {
   constexpr int kStores = 5000;
   std::vector<std::vector<uint64_t>> cas(kStressThreads);
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     for (int i = 0; i < kStores; ++i) {
       const std::string key = "c" + std::to_string(t) + ":" + std::to_string(i % 100);
-      cas[t].push_back(this->store_with(*ctx, StoreMode::kSet, key, "v").cas);
+      cas[t].push_back(worker->store(StoreMode::kSet, key, "v").cas);
     }
   });
   std::vector<uint64_t> all;
@@ -223,19 +222,19 @@ TYPED_TEST_P(CacheStressConformance, StoresAfterAConcurrentFlushSurvive) {
   std::atomic<int> started{0};
   std::vector<std::vector<std::string>> after(kStressThreads);
   std::thread flusher([&] {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     while (started.load() < kStressThreads) std::this_thread::yield();
-    this->cache().flush_all(*ctx, 0);
+    worker->flush_all();
     flushed.store(true, std::memory_order_release);
   });
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     ++started;
     // Keep going until some stores certainly began after the flush.
     for (int i = 0; i < kStores || after[t].size() < 100; ++i) {
       const bool is_after = flushed.load(std::memory_order_acquire);
       const std::string key = "f" + std::to_string(t) + ":" + std::to_string(i);
-      ASSERT_EQ(this->store_with(*ctx, StoreMode::kSet, key, "v").status, StoreStatus::kStored);
+      ASSERT_EQ(worker->store(StoreMode::kSet, key, "v").status, StoreStatus::kStored);
       if (is_after) after[t].push_back(key);
     }
   });
@@ -258,19 +257,17 @@ TYPED_TEST_P(CacheStressConformance, ReadersRacingWritersSeeWholeValues) {
   auto length_of = [](char letter) { return size_t(letter - 'a') * 37 + 1; };
   std::atomic<int> torn{0};
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     std::mt19937 rng(static_cast<unsigned>(t) + 11);
     for (int i = 0; i < kOps; ++i) {
-      if (i % 64 == 0) this->cache().quiescent(*ctx);
+      if (i % 64 == 0) worker->quiescent();
       const std::string name = "shared" + std::to_string(rng() % kKeys);
-      const HashedKey key = this->cache().hash(name);  // a view of `name`
       if (rng() % 4 == 0) {
         const char letter = static_cast<char>('a' + rng() % 26);
         const std::string value(length_of(letter), letter);
-        this->cache().store(*ctx,
-                            StoreRequest{key, value, uint32_t(letter), 0, 0, StoreMode::kSet});
+        worker->store(StoreMode::kSet, name, value, uint32_t(letter));
       } else {
-        this->cache().get(*ctx, key, [&](const ItemView& item) {
+        proto::get(worker->worker(), name, [&](const ItemView& item) {
           const char letter = item.value.empty() ? '?' : item.value[0];
           const bool whole = letter >= 'a' && letter <= 'z' &&
                              item.value.size() == length_of(letter) &&
@@ -289,12 +286,11 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentAppendsAreAllKept) {
   constexpr int kAppends = 1000;
   this->must_set("log", "");
   run_threads([&](int t) {
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     const std::string token(1, static_cast<char>('A' + t));
     for (int i = 0; i < kAppends; ++i) {
-      if (i % 64 == 0) this->cache().quiescent(*ctx);
-      const StoreResult r = this->cache().store(
-          *ctx, StoreRequest{this->cache().hash("log"), token, 0, 0, 0, StoreMode::kAppend});
+      if (i % 64 == 0) worker->quiescent();
+      const StoreResult r = worker->store(StoreMode::kAppend, "log", token);
       ASSERT_EQ(r.status, StoreStatus::kStored);
     }
   });
@@ -319,12 +315,12 @@ TYPED_TEST_P(CacheStressConformance, StatsWhileWriting) {
       }
       return;
     }
-    auto ctx = this->cache().register_worker();
+    auto worker = this->new_thread();
     for (int i = 0; i < kKeys; ++i) {
       const std::string key = "s" + std::to_string(t) + ":" + std::to_string(i);
-      EXPECT_EQ(this->store_with(*ctx, StoreMode::kSet, key, "value").status, StoreStatus::kStored);
+      EXPECT_EQ(worker->store(StoreMode::kSet, key, "value").status, StoreStatus::kStored);
       if (i % 2) {
-        EXPECT_EQ(this->cache().remove(*ctx, this->cache().hash(key), 0), DeleteStatus::kDeleted);
+        EXPECT_EQ(worker->remove(key), DeleteStatus::kDeleted);
       }
     }
     --writing;

@@ -21,7 +21,7 @@ TYPED_TEST_P(CacheTimeConformance, RelativeExptimeExpiresAtTheDeadline) {
 }
 
 TYPED_TEST_P(CacheTimeConformance, ZeroExptimeNeverExpires) {
-  this->must_set("k", "v", 0, this->deadline(0));
+  this->must_set("k", "v", 0, 0);
   this->advance(100'000'000);
   EXPECT_EQ(this->value("k"), "v");
 }
@@ -37,12 +37,12 @@ TYPED_TEST_P(CacheTimeConformance, AbsoluteExptime) {
 }
 
 TYPED_TEST_P(CacheTimeConformance, NegativeExptimeIsExpiredAtOnce) {
-  const StoreResult result = this->set("k", "v", 0, this->deadline(-1));
+  const StoreResult result = this->set("k", "v", 0, -1);
   EXPECT_EQ(result.status, StoreStatus::kStored);  // memcached stores it, then never finds it
   EXPECT_FALSE(this->get("k").has_value());
   // Setting an expired item over a live one removes the live one.
   this->must_set("live", "v");
-  this->set("live", "v", 0, this->deadline(-1));
+  this->set("live", "v", 0, -1);
   EXPECT_FALSE(this->get("live").has_value());
 }
 
@@ -111,16 +111,16 @@ TYPED_TEST_P(CacheTimeConformance, StoreRightAfterImmediateFlushIsVisible) {
 // Workers hand out cas uniques from private ranges; a flush must still separate "before" from
 // "after" for a worker that took its range before the flush and stores after it.
 TYPED_TEST_P(CacheTimeConformance, ImmediateFlushSeparatesStoresOfEveryWorker) {
-  auto other = this->cache().register_worker();
-  EXPECT_EQ(this->store_with(*other, StoreMode::kSet, "before", "v").status, StoreStatus::kStored);
+  auto other = this->new_thread();
+  EXPECT_EQ(other->store(StoreMode::kSet, "before", "v").status, StoreStatus::kStored);
   this->flush_all();
-  EXPECT_FALSE(this->get_with(*other, "before").has_value());
-  EXPECT_EQ(this->store_with(*other, StoreMode::kSet, "after", "v").status, StoreStatus::kStored);
+  EXPECT_FALSE(other->get("before").has_value());
+  EXPECT_EQ(other->store(StoreMode::kSet, "after", "v").status, StoreStatus::kStored);
   EXPECT_TRUE(this->get("after").has_value());
-  EXPECT_TRUE(this->get_with(*other, "after").has_value());
+  EXPECT_TRUE(other->get("after").has_value());
   // The flushing worker's own next store survives too.
   this->must_set("mine", "v");
-  EXPECT_TRUE(this->get_with(*other, "mine").has_value());
+  EXPECT_TRUE(other->get("mine").has_value());
 }
 
 TYPED_TEST_P(CacheTimeConformance, DelayedFlushInvalidatesItemsStoredBeforeItsDeadline) {
@@ -163,8 +163,8 @@ TYPED_TEST_P(CacheTimeConformance, WorkerTimeFollowsTheClock) {
   EXPECT_EQ(this->ctx().now(), kStartTime);
   this->advance(7);
   EXPECT_EQ(this->ctx().now(), kStartTime + 7);
-  auto other = this->cache().register_worker();
-  EXPECT_EQ(other->now(), kStartTime + 7);
+  auto other = this->new_thread();
+  EXPECT_EQ(other->ctx().now(), kStartTime + 7);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(CacheTimeConformance, WorkerTimeFollowsTheClock,

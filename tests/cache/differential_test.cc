@@ -1,4 +1,5 @@
-// Differential test: long seeded random sequences of every Cache operation, including expiry
+// Differential test: long seeded random sequences of every memcached storage command (through
+// proto's command layer, so over each cache's storage primitives), including expiry
 // with a fake clock and flush_all, applied to CuckooCache and to the LibcuckooCache oracle;
 // every result is compared op by op. The memory limit is large enough that CuckooCache never
 // evicts (checked at the end), so any difference is a semantic bug.
@@ -23,13 +24,22 @@
 #include <random>
 #include <string>
 
+#include "cache/baseline/libcuckoo_cache.h"
 #include "cache/cuckoo_cache.h"
-#include "cache/expiry.h"
-#include "cache/libcuckoo_cache.h"
+#include "tests/cache/cache_fixture.h"
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache {
 namespace {
+
+using proto::ArithResult;
+using proto::ArithStatus;
+using proto::DeleteStatus;
+using proto::StoreMode;
+using proto::StoreResult;
+using proto::StoreStatus;
+using testing::CommandThread;
+using testing::Got;
 
 struct Seen {
   bool hit = false;
@@ -50,29 +60,21 @@ std::string describe(const Seen& s) {
          testing::numbered(" exptime=", s.exptime) + testing::numbered(" fetched=", s.fetched);
 }
 
-// One implementation under test, with its own worker and its own view of cas uniques.
+// One implementation under test, driven through the command layer by its own worker, with
+// its own view of cas uniques.
 struct Side {
-  Side(std::unique_ptr<Cache> c) : cache(std::move(c)), ctx(cache->register_worker()) {}
+  explicit Side(std::unique_ptr<Cache> c) : cache(std::move(c)), thread(*cache) {}
   std::unique_ptr<Cache> cache;
-  std::unique_ptr<WorkerContext> ctx;
+  CommandThread thread;
   std::map<std::string, uint64_t> last_cas;
 
-  HashedKey key(const std::string& k) const { return cache->hash(k); }
-  Seen view(const ItemView& item) {
-    return {true, std::string(item.value), item.flags, item.exptime, item.fetched, item.cas};
+  Seen seen(const std::string& k, const std::optional<Got>& got) {
+    if (!got) return {};
+    last_cas[k] = got->cas;
+    return {true, got->value, got->flags, got->exptime, got->fetched, got->cas};
   }
-  Seen get(const std::string& k) {
-    Seen seen;
-    cache->get(*ctx, key(k), [&](const ItemView& item) { seen = view(item); });
-    if (seen.hit) last_cas[k] = seen.cas;
-    return seen;
-  }
-  Seen gat(const std::string& k, Time exptime) {
-    Seen seen;
-    cache->get_and_touch(*ctx, key(k), exptime, [&](const ItemView& item) { seen = view(item); });
-    if (seen.hit) last_cas[k] = seen.cas;
-    return seen;
-  }
+  Seen get(const std::string& k) { return seen(k, thread.get(k)); }
+  Seen gat(const std::string& k, int64_t exptime) { return seen(k, thread.gat(k, exptime)); }
   uint64_t cas_for(const std::string& k, bool right) {
     const auto it = last_cas.find(k);
     const uint64_t known = it == last_cas.end() ? 0 : it->second;
@@ -100,8 +102,8 @@ class DifferentialTest : public ::testing::TestWithParam<uint32_t> {
       flush_fired_ = true;
       pending_flush_ = 0;
     }
-    cuckoo_->cache->quiescent(*cuckoo_->ctx);
-    oracle_->cache->quiescent(*oracle_->ctx);
+    cuckoo_->thread.quiescent();
+    oracle_->thread.quiescent();
   }
 
   std::atomic<Time> now_{1'700'000'000};
@@ -128,14 +130,13 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
         return std::string(1 + pick(40), static_cast<char>('a' + pick(26)));
     }
   };
-  auto random_exptime = [&]() -> Time {
-    const Time now = now_.load();
+  auto random_exptime = [&]() -> int64_t {  // as a client sends it
     switch (pick(6)) {
       case 0:
-        return expiry_deadline(-1, now);
+        return -1;
       case 1:
       case 2:
-        return expiry_deadline(static_cast<int64_t>(1 + pick(10)), now);
+        return static_cast<int64_t>(1 + pick(10));
       default:
         return 0;
     }
@@ -161,14 +162,13 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const StoreMode mode = kModes[pick(std::size(kModes))];
       const std::string value = random_value();
       const auto flags = static_cast<uint32_t>(pick(3));
-      const Time exptime = random_exptime();
+      const int64_t exptime = random_exptime();
       const bool with_cas = mode == StoreMode::kCas || pick(10) == 0;
       const bool right = pick(3) != 0;
       what = testing::numbered("store mode ", static_cast<int>(mode));
       auto run = [&](Side& side) {
         const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
-        const StoreResult r = side.cache->store(
-            *side.ctx, StoreRequest{side.key(k), value, flags, exptime, cas, mode});
+        const StoreResult r = side.thread.store(mode, k, value, flags, exptime, cas);
         if (r.status == StoreStatus::kStored) side.last_cas[k] = r.cas;
         return r.status;
       };
@@ -181,14 +181,21 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const bool create = pick(4) == 0;
       const uint64_t delta = pick(4) == 0 ? UINT64_MAX - pick(5) : pick(100);
       const uint64_t initial = pick(50);
-      const Time exptime = random_exptime();
+      const int64_t exptime = random_exptime();
       const bool with_cas = pick(8) == 0;
       const bool right = pick(2) == 0;
       what = increment ? "incr" : "decr";
       auto run = [&](Side& side) {
         const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
-        const ArithResult r = side.cache->arith(
-            *side.ctx, ArithRequest{side.key(k), delta, increment, cas, create, initial, exptime});
+        proto::ArithArgs args;
+        args.key = k;
+        args.delta = delta;
+        args.increment = increment;
+        args.cas = cas;
+        args.create = create;
+        args.initial = initial;
+        args.exptime = exptime;
+        const ArithResult r = proto::arith(side.thread.worker(), args);
         if (r.status == ArithStatus::kOk) side.last_cas[k] = r.cas;
         return std::make_pair(r.status, r.value);
       };
@@ -202,20 +209,20 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const bool right = pick(2) == 0;
       what = "delete";
       auto run = [&](Side& side) {
-        return side.cache->remove(*side.ctx, side.key(k), with_cas ? side.cas_for(k, right) : 0);
+        return side.thread.remove(k, with_cas ? side.cas_for(k, right) : 0);
       };
       const DeleteStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
       detail = std::to_string(static_cast<int>(a)) + testing::numbered(" vs ", static_cast<int>(b));
     } else if (choice < 78) {
-      const Time exptime = random_exptime();
+      const int64_t exptime = random_exptime();
       what = "touch";
-      const bool a = cuckoo_->cache->touch(*cuckoo_->ctx, cuckoo_->key(k), exptime);
-      const bool b = oracle_->cache->touch(*oracle_->ctx, oracle_->key(k), exptime);
+      const bool a = cuckoo_->thread.touch(k, exptime);
+      const bool b = oracle_->thread.touch(k, exptime);
       same = a == b;
       detail = std::to_string(a) + testing::numbered(" vs ", b);
     } else if (choice < 85) {
-      const Time exptime = random_exptime();
+      const int64_t exptime = random_exptime();
       what = "gat";
       const Seen a = cuckoo_->gat(k, exptime), b = oracle_->gat(k, exptime);
       same = a == b;
@@ -230,8 +237,8 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       if (!flush_fired_ && pick(2) == 0) when = now + 2 + static_cast<Time>(pick(10));
       what = testing::numbered("flush_all ", when);
       ++flushes;
-      cuckoo_->cache->flush_all(*cuckoo_->ctx, when);
-      oracle_->cache->flush_all(*oracle_->ctx, when);
+      cuckoo_->thread.flush_all(when);
+      oracle_->thread.flush_all(when);
       if (when == 0) {
         flush_fired_ = true;
         pending_flush_ = 0;

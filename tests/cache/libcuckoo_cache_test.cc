@@ -1,6 +1,6 @@
 // LibcuckooCache: the conformance suite, plus what is specific to this baseline (exact byte
 // accounting with kItemHeaderSize, kNoMemory instead of eviction when full).
-#include "cache/libcuckoo_cache.h"
+#include "cache/baseline/libcuckoo_cache.h"
 
 #include <gtest/gtest.h>
 

@@ -15,10 +15,14 @@
 
 #include "cache/cuckoo_cache.h"
 #include "cache/expiry.h"
+#include "tests/cache/cache_fixture.h"
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache {
 namespace {
+
+using proto::StoreMode;
+using proto::StoreStatus;
 
 size_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
@@ -35,20 +39,17 @@ class MemoryTest : public ::testing::Test {
     config.max_item_size = max_item_size;
     config.clock = [this] { return now_.load(std::memory_order_relaxed); };
     config.hash_seed = 99;
-    ctx_.reset();
+    thread_.reset();
     cache_ = std::make_unique<CuckooCache>(config);
-    ctx_ = cache_->register_worker();
+    thread_ = std::make_unique<testing::CommandThread>(*cache_);
   }
   StoreStatus set(const std::string& key, const std::string& value, Time exptime = 0) {
-    return cache_
-        ->store(*ctx_, StoreRequest{cache_->hash(key), value, 0, exptime, 0, StoreMode::kSet})
-        .status;
+    return thread_->store(StoreMode::kSet, key, value, 0, exptime).status;
   }
   std::optional<std::string> get(const std::string& key) {
-    std::optional<std::string> value;
-    cache_->get(*ctx_, cache_->hash(key),
-                [&](const ItemView& item) { value = std::string(item.value); });
-    return value;
+    const std::optional<testing::Got> got = thread_->get(key);
+    if (!got) return std::nullopt;
+    return got->value;
   }
   static std::string value_for(const std::string& key, size_t size) {
     std::string value(size, '.');
@@ -58,7 +59,7 @@ class MemoryTest : public ::testing::Test {
 
   std::atomic<Time> now_{1'700'000'000};
   std::unique_ptr<CuckooCache> cache_;
-  std::unique_ptr<WorkerContext> ctx_;
+  std::unique_ptr<testing::CommandThread> thread_;
 };
 
 TEST_F(MemoryTest, WritingTenTimesTheLimitStaysWithinIt) {
@@ -70,7 +71,7 @@ TEST_F(MemoryTest, WritingTenTimesTheLimitStaysWithinIt) {
   for (size_t i = 0; i < writes; ++i) {
     const std::string key = testing::numbered("k", i);
     ASSERT_EQ(set(key, value_for(key, value_size)), StoreStatus::kStored) << i;
-    if (i % 4096 == 0) cache_->quiescent(*ctx_);
+    if (i % 4096 == 0) thread_->quiescent();
   }
   const CacheStats stats = cache_->stats();
   EXPECT_LE(stats.bytes, limit);
@@ -169,11 +170,10 @@ TEST_F(MemoryTest, BackgroundReclaimerTakesBackExpiredItems) {
   for (int i = 0; i < kItems; ++i) set(testing::numbered("e", i), std::string(200, 'e'), deadline);
   for (int i = 0; i < 100; ++i) set(testing::numbered("keep", i), "kept");
   // Seal the worker's segment so that every expired item sits in a sealed segment.
-  ctx_.reset();
-  ctx_ = cache_->register_worker();
+  thread_ = std::make_unique<testing::CommandThread>(*cache_);
   const size_t used_before = cache_->segment_store().used_segments();
   now_ += 2;
-  cache_->quiescent(*ctx_);
+  thread_->quiescent();
   cache_->reclaim_now();
   const CacheStats stats = cache_->stats();
   EXPECT_EQ(stats.reclaimed, static_cast<uint64_t>(kItems));
@@ -193,7 +193,7 @@ TEST_F(MemoryTest, SegmentsOfReplacedItemsAreReusedBeforeUntouchedMemory) {
       ASSERT_EQ(set(key, value_for(key + "/" + std::to_string(round), 100 << 10)),
                 StoreStatus::kStored);
     }
-    cache_->quiescent(*ctx_);
+    thread_->quiescent();
   }
   EXPECT_LE(cache_->segment_store().used_segments(), 4u);  // ~0.5 MiB live plus the active one
   EXPECT_EQ(cache_->stats().evictions, 0u);

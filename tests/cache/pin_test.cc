@@ -12,13 +12,17 @@
 #include <utility>
 #include <vector>
 
+#include "cache/baseline/libcuckoo_cache.h"
 #include "cache/cuckoo_cache.h"
-#include "cache/libcuckoo_cache.h"
+#include "tests/cache/cache_fixture.h"
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache {
 namespace {
 
+using proto::StoreMode;
+using proto::StoreStatus;
+using testing::CommandThread;
 using testing::kSanitized;
 using testing::numbered;
 
@@ -45,25 +49,24 @@ class PinTest : public ::testing::Test {
     config.memory_limit = memory_limit;
     config.max_item_size = size_t{1} << 20;
     config.hash_seed = 7;
-    ctx_.reset();
+    thread_.reset();
     cache_ = std::make_unique<CuckooCache>(config);
-    ctx_ = cache_->register_worker();
+    thread_ = std::make_unique<CommandThread>(*cache_);
   }
   bool set(const std::string& key, const std::string& value) {
-    return cache_->store(*ctx_, StoreRequest{cache_->hash(key), value, 0, 0, 0, StoreMode::kSet})
-               .status == StoreStatus::kStored;
+    return thread_->store(StoreMode::kSet, key, value).status == StoreStatus::kStored;
   }
   // Pins the value of `key`: its view and token (empty on a miss or a refused pin).
   std::pair<std::string_view, PinToken> pin(const std::string& key) {
     std::pair<std::string_view, PinToken> result;
-    cache_->get(*ctx_, cache_->hash(key), [&](const ItemView& item) {
-      result = {item.value, cache_->pin(*ctx_, item.value)};
+    cache_->read(thread_->ctx(), cache_->hash(key), [&](const ItemView& item) {
+      result = {item.value, cache_->pin(thread_->ctx(), item.value)};
     });
     return result;
   }
 
   std::unique_ptr<CuckooCache> cache_;
-  std::unique_ptr<WorkerContext> ctx_;
+  std::unique_ptr<CommandThread> thread_;
 };
 
 TEST_F(PinTest, PinnedBytesSurviveOverwriteDeleteEvictionAndFlush) {
@@ -74,15 +77,15 @@ TEST_F(PinTest, PinnedBytesSurviveOverwriteDeleteEvictionAndFlush) {
   ASSERT_TRUE(token);
   for (uint64_t round = 1; round <= 200; ++round) {
     ASSERT_TRUE(set("k", pattern("k", round, kLarge)));
-    if (round % 3 == 0) cache_->remove(*ctx_, cache_->hash("k"), 0);
-    if (round % 50 == 0) cache_->flush_all(*ctx_, 0);
+    if (round % 3 == 0) thread_->remove("k");
+    if (round % 50 == 0) thread_->flush_all();
     for (int i = 0; i < 4; ++i) set(numbered("other", round * 4 + i), pattern("o", round, kLarge));
-    cache_->quiescent(*ctx_);
+    cache_->quiescent(thread_->ctx());
     cache_->reclaim_now();
   }
   EXPECT_EQ(view, expected);
   EXPECT_EQ(cache_->segment_store().parked_segments(), 1u);
-  cache_->unpin(*ctx_, token);
+  cache_->unpin(thread_->ctx(), token);
   EXPECT_EQ(cache_->segment_store().parked_segments(), 0u);
 }
 
@@ -92,17 +95,17 @@ TEST_F(PinTest, UnpinnedMemoryIsReused) {
   const auto [view, token] = pin("k");
   ASSERT_TRUE(token);
   const char* pinned = view.data();
-  cache_->unpin(*ctx_, token);
+  cache_->unpin(thread_->ctx(), token);
   // Writing several times the limit reuses every segment, the once-pinned one included.
   bool reused = false;
   for (uint64_t i = 0; i < 400 && !reused; ++i) {
     const std::string key = numbered("w", i);
     ASSERT_TRUE(set(key, pattern(key, i, kLarge)));
-    cache_->get(*ctx_, cache_->hash(key), [&](const ItemView& item) {
+    cache_->read(thread_->ctx(), cache_->hash(key), [&](const ItemView& item) {
       reused =
           item.value.data() < pinned + kLarge && pinned < item.value.data() + item.value.size();
     });
-    cache_->quiescent(*ctx_);
+    cache_->quiescent(thread_->ctx());
   }
   EXPECT_TRUE(reused);
   EXPECT_EQ(cache_->segment_store().parked_segments(), 0u);
@@ -127,11 +130,11 @@ TEST_F(PinTest, CapRefusesPinsBeyondIt) {
   // A second pin of an already pinned segment is not a new segment: allowed.
   const auto [again_view, again] = pin("big0");
   EXPECT_TRUE(again);
-  cache_->unpin(*ctx_, again);
-  cache_->unpin(*ctx_, tokens.back());
+  cache_->unpin(thread_->ctx(), again);
+  cache_->unpin(thread_->ctx(), tokens.back());
   tokens.pop_back();
   EXPECT_TRUE(pin(numbered("big", cap + 1)).second);  // room again (left pinned: see below)
-  for (PinToken t : tokens) cache_->unpin(*ctx_, t);
+  for (PinToken t : tokens) cache_->unpin(thread_->ctx(), t);
   // The worker's context unpins what is left when it goes away.
 }
 
@@ -144,18 +147,18 @@ TEST_F(PinTest, SmallCacheCapIsAQuarterOfTheSegments) {
     if (const PinToken t = pin(key).second) tokens.push_back(t);
   }
   EXPECT_EQ(tokens.size(), 2u);
-  for (PinToken t : tokens) cache_->unpin(*ctx_, t);
+  for (PinToken t : tokens) cache_->unpin(thread_->ctx(), t);
 }
 
 TEST(PinLibcuckooTest, PinsNothing) {
   CacheConfig config;
   LibcuckooCache cache(config);
-  auto ctx = cache.register_worker();
+  CommandThread thread(cache);
   const std::string value(kLarge, 'x');
-  cache.store(*ctx, StoreRequest{cache.hash("k"), value, 0, 0, 0, StoreMode::kSet});
+  thread.store(StoreMode::kSet, "k", value);
   PinToken token{1};
-  cache.get(*ctx, cache.hash("k"),
-            [&](const ItemView& item) { token = cache.pin(*ctx, item.value); });
+  cache.read(thread.ctx(), cache.hash("k"),
+             [&](const ItemView& item) { token = cache.pin(thread.ctx(), item.value); });
   EXPECT_FALSE(token);
 }
 
@@ -168,11 +171,10 @@ TEST_F(PinTest, ConcurrentReadersPinWhileWritersChurn) {
   const int writers = 2, readers = 2;
   const int rounds = kSanitized ? 300 : 3000;
   {
-    auto ctx = cache_->register_worker();
+    CommandThread loader(*cache_);
     for (int k = 0; k < kKeys; ++k) {
       const std::string key = numbered("key", k);
-      cache_->store(
-          *ctx, StoreRequest{cache_->hash(key), pattern(key, 0, kLarge), 0, 0, 0, StoreMode::kSet});
+      loader.store(StoreMode::kSet, key, pattern(key, 0, kLarge));
     }
   }
   std::atomic<bool> stop{false};
@@ -180,16 +182,15 @@ TEST_F(PinTest, ConcurrentReadersPinWhileWritersChurn) {
   std::vector<std::thread> threads;
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
-      auto ctx = cache_->register_worker();
+      CommandThread writer(*cache_);
       for (uint64_t v = 1; !stop.load(std::memory_order_relaxed); ++v) {
         const std::string key = numbered("key", (v * 7 + t) % kKeys);
         if (v % 5 == 0) {
-          cache_->remove(*ctx, cache_->hash(key), 0);
+          writer.remove(key);
         } else {
-          cache_->store(*ctx, StoreRequest{cache_->hash(key), pattern(key, v, kLarge), 0, 0, 0,
-                                           StoreMode::kSet});
+          writer.store(StoreMode::kSet, key, pattern(key, v, kLarge));
         }
-        cache_->quiescent(*ctx);
+        writer.quiescent();
       }
     });
   }
@@ -205,7 +206,7 @@ TEST_F(PinTest, ConcurrentReadersPinWhileWritersChurn) {
       std::vector<Held> held;
       for (int i = 0; i < rounds; ++i) {
         const std::string key = numbered("key", (i + t) % kKeys);
-        cache_->get(*ctx, cache_->hash(key), [&](const ItemView& item) {
+        cache_->read(*ctx, cache_->hash(key), [&](const ItemView& item) {
           const PinToken token = cache_->pin(*ctx, item.value);
           if (!token) {
             refused.fetch_add(1, std::memory_order_relaxed);

@@ -11,10 +11,16 @@
 #include <vector>
 
 #include "cache/cuckoo_cache.h"
+#include "tests/cache/cache_fixture.h"
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache {
 namespace {
+
+using proto::ArithStatus;
+using proto::StoreMode;
+using proto::StoreStatus;
+using testing::CommandThread;
 
 CacheConfig config_with(size_t memory_limit, size_t max_item_size) {
   CacheConfig config;
@@ -60,13 +66,13 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
   std::atomic<int> torn{0};
   std::atomic<uint64_t> hits{0};
   auto writer = [&](int id) {
-    auto ctx = cache.register_worker();
+    CommandThread thread(cache);
     for (int i = 0; i < rounds; ++i) {
       const int key = (i * 7 + id) % kKeys;
       const std::string value = value_of(key, static_cast<uint64_t>(i), 100 + (i % 13) * 40);
       const std::string name = testing::numbered("key", key);
-      cache.store(*ctx, StoreRequest{cache.hash(name), value, 0, 0, 0, StoreMode::kSet});
-      if (i % 64 == 0) cache.quiescent(*ctx);
+      thread.store(StoreMode::kSet, name, value);
+      if (i % 64 == 0) thread.quiescent();
     }
   };
   auto reader = [&] {
@@ -75,7 +81,7 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
     for (int i = 0; !done.load(std::memory_order_relaxed); ++i) {
       const int key = i % kKeys;
       const std::string name = testing::numbered("key", key);
-      cache.get(*ctx, cache.hash(name), [&](const ItemView& item) {
+      cache.read(*ctx, cache.hash(name), [&](const ItemView& item) {
         ++n;
         if (item.key != name || !value_is_consistent(key, item.value)) torn.fetch_add(1);
       });
@@ -103,10 +109,9 @@ TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
   constexpr int kPresent = 1000;
   const int inserts = testing::kSanitized ? 30'000 : 300'000;
   {
-    auto ctx = cache.register_worker();
+    CommandThread thread(cache);
     for (int i = 0; i < kPresent; ++i) {
-      const std::string name = testing::numbered("present", i);
-      cache.store(*ctx, StoreRequest{cache.hash(name), "here", 0, 0, 0, StoreMode::kSet});
+      thread.store(StoreMode::kSet, testing::numbered("present", i), "here");
     }
   }
   const size_t buckets_before = cache.index().bucket_count();
@@ -116,21 +121,19 @@ TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
     auto ctx = cache.register_worker();
     for (int i = 0; !done.load(std::memory_order_relaxed); ++i) {
       const std::string name = testing::numbered("present", i % kPresent);
-      if (!cache.get(*ctx, cache.hash(name), [](const ItemView&) {})) misses.fetch_add(1);
+      if (!cache.read(*ctx, cache.hash(name), [](const ItemView&) {})) misses.fetch_add(1);
       if (i % 64 == 0) cache.quiescent(*ctx);
     }
   };
   auto writer = [&](int id) {
-    auto ctx = cache.register_worker();
+    CommandThread thread(cache);
     for (int i = 0; i < inserts / 2; ++i) {
-      const std::string name = testing::numbered("grow", id) + testing::numbered(":", i);
-      cache.store(*ctx, StoreRequest{cache.hash(name), "x", 0, 0, 0, StoreMode::kSet});
+      thread.store(StoreMode::kSet, testing::numbered("grow", id) + testing::numbered(":", i), "x");
       // Rewrite a present key now and then: it must stay visible across the swap.
       if (i % 16 == 0) {
-        const std::string present = testing::numbered("present", i % kPresent);
-        cache.store(*ctx, StoreRequest{cache.hash(present), "here", 0, 0, 0, StoreMode::kSet});
+        thread.store(StoreMode::kSet, testing::numbered("present", i % kPresent), "here");
       }
-      if (i % 64 == 0) cache.quiescent(*ctx);
+      if (i % 64 == 0) thread.quiescent();
     }
   };
   std::thread r1(reader), r2(reader);
@@ -150,32 +153,27 @@ TEST(CuckooStressTest, ConcurrentAppendsAndIncrsLoseNothing) {
   const int per_thread = testing::kSanitized ? 500 : 3000;
   constexpr int kThreads = 4;
   {
-    auto ctx = cache.register_worker();
-    cache.store(*ctx, StoreRequest{cache.hash("log"), "", 0, 0, 0, StoreMode::kSet});
-    cache.store(*ctx, StoreRequest{cache.hash("count"), "0", 0, 0, 0, StoreMode::kSet});
+    CommandThread thread(cache);
+    thread.store(StoreMode::kSet, "log", "");
+    thread.store(StoreMode::kSet, "count", "0");
   }
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto ctx = cache.register_worker();
+      CommandThread thread(cache);
       const std::string mark(1, static_cast<char>('a' + t));
       for (int i = 0; i < per_thread; ++i) {
-        EXPECT_EQ(cache
-                      .store(*ctx, StoreRequest{cache.hash("log"), mark, 0, 0, 0,
-                                                t % 2 ? StoreMode::kAppend : StoreMode::kPrepend})
-                      .status,
-                  StoreStatus::kStored);
-        EXPECT_EQ(cache.arith(*ctx, ArithRequest{cache.hash("count"), 1, true}).status,
-                  ArithStatus::kOk);
-        if (i % 32 == 0) cache.quiescent(*ctx);
+        const StoreMode mode = t % 2 ? StoreMode::kAppend : StoreMode::kPrepend;
+        EXPECT_EQ(thread.store(mode, "log", mark).status, StoreStatus::kStored);
+        EXPECT_EQ(thread.arith("count", 1, true).status, ArithStatus::kOk);
+        if (i % 32 == 0) thread.quiescent();
       }
     });
   }
   for (auto& t : threads) t.join();
-  auto ctx = cache.register_worker();
-  std::string log, count;
-  cache.get(*ctx, cache.hash("log"), [&](const ItemView& item) { log = item.value; });
-  cache.get(*ctx, cache.hash("count"), [&](const ItemView& item) { count = item.value; });
+  CommandThread thread(cache);
+  const std::string log = thread.get("log").value_or(testing::Got{}).value;
+  const std::string count = thread.get("count").value_or(testing::Got{}).value;
   EXPECT_EQ(count, std::to_string(kThreads * per_thread));
   ASSERT_EQ(log.size(), static_cast<size_t>(kThreads * per_thread));
   for (int t = 0; t < kThreads; ++t) {

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "cache/baseline/libcuckoo_cache.h"
 #include "cache/cuckoo_cache.h"
-#include "cache/libcuckoo_cache.h"
 #include "proto/session.h"
 #include "tests/proto/binary_packets.h"
 

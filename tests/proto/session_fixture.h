@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "cache/libcuckoo_cache.h"
+#include "cache/baseline/libcuckoo_cache.h"
 #include "proto/session.h"
 
 namespace cuckood::proto::testing {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-namespace cuckood::cache {
+namespace cuckood::proto {
 
 // Parses an item's value as a counter (decimal digits, at most 20, value < 2^64; memcached
 // also tolerates trailing spaces, which it writes itself when a counter shrinks).
@@ -22,4 +22,4 @@ constexpr uint64_t apply_delta(uint64_t value, uint64_t delta, bool increment) n
 // Longest decimal text of a uint64_t.
 inline constexpr size_t kMaxCounterDigits = 20;
 
-}  // namespace cuckood::cache
+}  // namespace cuckood::proto

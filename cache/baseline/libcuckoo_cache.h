@@ -1,7 +1,8 @@
-// LibcuckooCache: the Cache interface on libcuckoo 0.3.1's cuckoohash_map. It is the first
-// working cache, the oracle of differential tests and the baseline of bench/. Every operation
-// is one libcuckoo call (find/update/erase/uprase with a functor), so it is atomic per key under
-// libcuckoo's bucket locks; reads take those locks too (that is what CuckooCache beats).
+// LibcuckooCache: the Cache interface on libcuckoo 0.3.1's cuckoohash_map. It is the oracle of
+// differential tests and the baseline of bench/, and no part of the production binary (its
+// own library, cuckood_cache_baseline). Every operation runs the whole decision of its
+// mutation inside one libcuckoo functor call, so it is atomic per key under libcuckoo's bucket
+// locks; reads take those locks too (that is what CuckooCache beats).
 //
 // Memory: each item is accounted as key + value + kItemHeaderSize bytes; a store that would
 // take the total past memory_limit fails with kNoMemory (no eviction in this baseline). The
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,6 +47,13 @@ struct KeyEqual {
 };
 
 struct Item {
+  Item() = default;
+  // Built in place by libcuckoo when an update finds its key absent: vacant until `build`,
+  // which takes the update's decision under the bucket locks, stores into it.
+  template <class Build>
+  requires std::invocable<Build&, Item&>
+  explicit Item(Build&& build) : vacant(true) { build(*this); }
+
   std::string value;
   uint64_t cas = 0;
   uint32_t flags = 0;
@@ -52,6 +61,9 @@ struct Item {
   Time time = 0;         // when this version was stored: flush_all compares it
   Time last_access = 0;  // previous access, for ItemView::last_access
   bool fetched = false;
+  // No item: an entry an update created for an absent key and did not store into (erased
+  // right after). Treated as absent.
+  bool vacant = false;
 };
 
 // Single-writer statistics of one worker, summed by stats(). Relaxed load + store: no RMW.
@@ -91,19 +103,17 @@ class LibcuckooCache final : public Cache {
 
   std::unique_ptr<WorkerContext> register_worker() override;
   void quiescent(WorkerContext& ctx) noexcept override;
-  bool get(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
-  bool get_and_touch(WorkerContext& ctx, const HashedKey& key, Time exptime,
-                     ItemVisitor visit) noexcept override;
-  bool touch(WorkerContext& ctx, const HashedKey& key, Time exptime) noexcept override;
-  StoreResult store(WorkerContext& ctx, const StoreRequest& request) noexcept override;
-  DeleteStatus remove(WorkerContext& ctx, const HashedKey& key, uint64_t cas = 0) noexcept override;
-  ArithResult arith(WorkerContext& ctx, const ArithRequest& request) noexcept override;
+  bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  bool peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
+                      Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
 
  private:
-  class Worker;
+  class Context;
+  class Apply;
   using Item = libcuckoo_detail::Item;
   using Map = libcuckoo::cuckoohash_map<libcuckoo_detail::StoredKey, Item,
                                         libcuckoo_detail::KeyHash, libcuckoo_detail::KeyEqual>;
@@ -111,20 +121,13 @@ class LibcuckooCache final : public Cache {
   static size_t item_size(size_t key_size, size_t value_size) noexcept {
     return kItemHeaderSize + key_size + value_size;
   }
-  // Not expired and not invalidated by flush_all, as seen at `now`.
+  // Not vacant, not expired and not invalidated by flush_all, as seen at `now`.
   bool is_live(const Item& item, Time now) const noexcept;
-  // Accounts for a dead item that the caller is about to overwrite.
-  void reclaim(Worker& w, const Item& item, size_t key_size, Time now) noexcept;
-  // Accounts for a dead item that the caller is about to erase; returns true (erase it).
-  bool unlink_dead(Worker& w, const Item& item, size_t key_size, Time now) noexcept;
+  // Accounts for a dead item that the caller is about to overwrite or erase.
+  void reclaim(Context& c, const Item& item, size_t key_size, Time now) noexcept;
   bool reserve(size_t bytes) noexcept;
   void release(size_t bytes) noexcept { bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
-  uint64_t next_cas(Worker& w) noexcept;
-  // Shared by get and get_and_touch: `exptime` is applied when `touch` is set.
-  bool read(WorkerContext& ctx, const HashedKey& key, bool touch, Time exptime,
-            ItemVisitor visit) noexcept;
-  StoreResult store_new(Worker& w, const StoreRequest& request) noexcept;
-  StoreResult store_existing(Worker& w, const StoreRequest& request) noexcept;
+  uint64_t next_cas(Context& c) noexcept;
 
   Map map_;
   std::atomic<uint64_t> bytes_{0};

@@ -1,9 +1,9 @@
 // parse_counter and apply_delta: memcached's incr/decr rules (do_add_delta, safe_strtoull).
-#include "cache/counter.h"
+#include "proto/counter.h"
 
 #include <gtest/gtest.h>
 
-namespace cuckood::cache {
+namespace cuckood::proto {
 namespace {
 
 TEST(ParseCounter, PlainDecimal) {
@@ -59,4 +59,4 @@ TEST(ApplyDelta, DecrementStopsAtZero) {
 }
 
 }  // namespace
-}  // namespace cuckood::cache
+}  // namespace cuckood::proto

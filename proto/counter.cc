@@ -4,9 +4,9 @@
 // space, after which memcached ignores the rest ("12 abc" counts as 12). Overflow (>= 2^64)
 // and an empty value are non-numeric. memcached lets a '-' through only when the wrapped
 // result looks positive as a signed number (so "-0" reads as 0); we refuse every '-'.
-#include "cache/counter.h"
+#include "proto/counter.h"
 
-namespace cuckood::cache {
+namespace cuckood::proto {
 
 namespace {
 constexpr bool is_space(char c) noexcept {
@@ -33,4 +33,4 @@ std::optional<uint64_t> parse_counter(std::string_view value) noexcept {
   return result;
 }
 
-}  // namespace cuckood::cache
+}  // namespace cuckood::proto
