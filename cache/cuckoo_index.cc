@@ -76,10 +76,10 @@ struct CuckooIndex::Table {
 // One BFS node: a bucket reached by moving the entry in `parent`'s slot `slot` to it.
 struct CuckooIndex::Path {
   // Depth 2 fully (2 * (1 + 8 + 64) nodes) and part of depth 3. A search that fails explores
-  // every node, and near a full table most do, once per insert until the table doubles: at
-  // 2048 nodes (depth 3 fully) those searches dominated insert (find_path 29% of its profile,
-  // insert 0.55x libcuckoo at 1 thread); at 256 the table still fills to ~0.99 before growing
-  // (CuckooIndexTest.LoadFactorBeforeGrowthIsHigh), and insert runs ~2x faster.
+  // every node, and near a full table most do, once per insert until the table doubles, so a
+  // larger bound (depth 3 fully) lets those failing searches dominate insert. This one still
+  // lets the table fill almost completely before it grows
+  // (CuckooIndexTest.LoadFactorBeforeGrowthIsHigh).
   static constexpr size_t kMaxNodes = 256;
   struct Node {
     size_t bucket;
@@ -137,8 +137,8 @@ Item* CuckooIndex::find_in_bucket(const Table& table, size_t bucket, uint16_t ta
   // Slot by slot, with an early exit: the tag test is one compare on a word already loaded,
   // and keys are compared (inline, see keys_equal) only on a tag match, which a 16-bit tag
   // makes rare for a wrong key. Building a mask of all eight tag matches first, then comparing
-  // keys, measured slower (hotkey_read at 1 thread 43-49 ns against 27-31 ns per get): the
-  // eight atomic loads cannot be vectorised, and a hit usually stops the loop early.
+  // keys, is slower: the eight atomic loads cannot be vectorised, and a hit usually stops the
+  // loop early.
   for (size_t i = 0; i < kSlotsPerBucket; ++i) {
     // Acquire pairs with the writer's release store: the item's bytes are visible.
     const uint64_t word = table.slot(bucket, i).load(std::memory_order_acquire);
@@ -235,8 +235,7 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     const size_t b2 = alt_bucket(b1, tag, t->mask);
     const size_t s1 = stripe_of(b1), s2 = stripe_of(b2);
     // Four independent cache misses (two lock lines, two bucket lines): start them all before
-    // the first lock's exchange waits on its own (insert at 1 thread, same conditions: 254-270
-    // against 253-283 ns of CPU per item; bucket and lock loads were most of update's samples).
+    // the first lock's exchange waits on its own, so that they overlap.
     __builtin_prefetch(&t->buckets[b1]);
     __builtin_prefetch(&t->buckets[b2]);
     __builtin_prefetch(&locks_[s1], 1);

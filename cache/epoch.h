@@ -16,7 +16,7 @@
 // retire() before it, so a reclaim() issues one only when something was retired since the last
 // (retirements are per segment or per index table, rare next to operations), and repeated
 // reclaim() calls waiting on a slow reader do not repeat it. Where membarrier is unavailable
-// (old kernel, seccomp, valgrind) readers fall back to a full fence on entry, as before.
+// (old kernel, seccomp, valgrind) readers fall back to a full fence on entry.
 // Participants are registered explicitly (one per worker context, one for the background
 // reclaimer); a thread that never registers cannot enter.
 //
@@ -24,7 +24,7 @@
 // retirements are per segment (one per segment_size bytes written) or per table doubling, so
 // the epoch line is written rarely and readers keep it cached; deferring the advance would
 // hold every release back by an extra pass and let critical sections that began after the
-// unlink delay it, for no measurable gain.
+// unlink delay it, to save a write that is already rare.
 //
 // Protocol: a retirer first unlinks the object (so no new reader can find it), then calls
 // retire(), which stamps the object with the current global epoch E and advances the epoch to

@@ -35,9 +35,10 @@
 // value is copied. Parked and pinned segments therefore never take more than a quarter of
 // `memory_limit` from eviction.
 //
-// Overhead outside `memory_limit`: the segment metadata (~70 bytes per segment) and the index
-// (cache/cuckoo_index.h). Inside it: the 24-byte item header, 8-byte alignment, and the unused
-// tail of each sealed segment (< one item).
+// Overhead outside `memory_limit`: the segment metadata (per segment a 64-byte Meta line, a
+// 4-byte generation and a 4-byte pin count per worker) and the index (cache/cuckoo_index.h).
+// Inside it: the 24-byte item header, 8-byte alignment, and the unused tail of each sealed
+// segment (< one item).
 #pragma once
 
 #include <atomic>

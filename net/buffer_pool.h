@@ -1,13 +1,13 @@
 // A worker's spare large byte buffers, reused by its connections. Without it, every large value
-// (a 100 KB get or set) cost its connection a fresh allocation of the input or output buffer —
-// glibc hands blocks this size out as new mappings or trims them back, so each request
-// page-faulted and zeroed its buffer again (perf, large_100k: ~30% of the server's time in
-// page faults). A buffer given back here keeps its pages; the next large request on any of the
-// worker's connections writes into memory that is already mapped.
+// (such as a 100 KB get or set) would cost its connection a fresh allocation of the input or
+// output buffer — glibc hands blocks this size out as new mappings or trims them back, so each
+// request would page-fault and zero its buffer again. A buffer given back here keeps its pages;
+// the next large request on any of the worker's connections writes into memory that is
+// already mapped.
 //
 // Bounded: only buffers above kMinCapacity (smaller ones stay with their connection) and at most
 // kMaxCapacity each (a huge multi-get reply is not worth keeping) are kept, kMaxBytes in all per
-// worker; beyond that a buffer is freed as before. Memory use: at most kMaxBytes per worker on
+// worker; beyond that a buffer is freed. Memory use: at most kMaxBytes per worker on
 // top of what the connections hold. No kernel feature.
 //
 // Threading: one pool per worker thread, used by that thread only.

@@ -1,6 +1,7 @@
 // The interface both I/O engines implement: one EventLoop per worker thread, serving the
-// connections its own listener accepts. Both share the connection logic (net/connection.h)
-// and the per-worker duties (net/worker_state.h); they differ only in how bytes move.
+// connections its own listener accepts. Both share the connection logic (net/connection.h),
+// the connection slots, closing and stop drain (net/connection_table.h) and the per-worker
+// duties (net/worker_state.h); they differ only in how bytes move.
 //   - io_uring (uring_engine.cc): Linux 6.0+ (multishot recv with provided buffers).
 //   - epoll (epoll_engine.cc): any Linux; the fallback when io_uring is unusable.
 #pragma once

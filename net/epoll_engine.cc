@@ -16,8 +16,8 @@
 #include <system_error>
 #include <vector>
 
-#include "net/buffer_pool.h"
 #include "net/connection.h"
+#include "net/connection_table.h"
 #include "net/engine.h"
 #include "net/log.h"
 
@@ -28,19 +28,14 @@ namespace {
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr int kMaxEvents = 256;
 constexpr int kMaxAcceptsPerTurn = 64;  // others wait one turn; served connections keep pace
-constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
 // epoll_event.data: a connection's slot, or one of these.
 constexpr uint64_t kListenerTag = UINT64_MAX;
 constexpr uint64_t kStopTag = UINT64_MAX - 1;
 
-struct EpollConnection {
-  EpollConnection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : conn(fd, worker, pool) {}
-  Connection conn;
+struct EpollConnection : ConnectionEntry {
+  using ConnectionEntry::ConnectionEntry;
   uint32_t events = EPOLLIN;  // current interest
-  bool queued = false;        // in the end-of-turn list
-  bool aborted = false;       // reset or I/O error: close without sending
 };
 
 class EpollLoop final : public EventLoop {
@@ -49,16 +44,11 @@ class EpollLoop final : public EventLoop {
       : state_(state),
         listener_(std::move(listener)),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-        read_buffer_(kReadBufferSize) {
+        read_buffer_(kReadBufferSize),
+        connections_(state) {
     if (!epoll_.valid()) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     watch(listener_.get(), EPOLLIN, kListenerTag);
     watch(state_.env().stop.fd(), EPOLLIN, kStopTag);
-  }
-
-  ~EpollLoop() override {
-    for (auto& c : connections_) {
-      if (c) close_now(*c);
-    }
   }
 
   void run() noexcept override;
@@ -76,33 +66,24 @@ class EpollLoop final : public EventLoop {
   void set_accept_backoff(bool on) noexcept;
   void on_ready(uint32_t slot, uint32_t events) noexcept;
   void begin_stop() noexcept;
-  void schedule(uint32_t slot) noexcept;
   void service(uint32_t slot) noexcept;
-  void close_now(EpollConnection& c) noexcept;
 
   WorkerState& state_;
   UniqueFd listener_;
   UniqueFd epoll_;
   std::vector<char> read_buffer_;
-  BufferPool pool_;  // declared before the connections, which give their buffers back to it
-  std::vector<std::unique_ptr<EpollConnection>> connections_;  // by slot
-  std::vector<uint32_t> free_slots_;
-  std::vector<uint32_t> scheduled_;
-  size_t open_ = 0;
-  bool stopping_ = false;
-  // Out of descriptors or memory: the listener leaves the epoll set (else level-triggered
-  // readiness spins) until a connection closes or an idle tick passes, as memcached does.
+  ConnectionTable<EpollConnection> connections_;  // closed before epoll_ and listener_
+  // Out of descriptors or memory (WorkerState::accept_failed): the listener leaves the epoll
+  // set, else level-triggered readiness spins.
   bool accept_backoff_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_;
 };
 
 void EpollLoop::run() noexcept {
   epoll_event events[kMaxEvents];
   for (;;) {
-    for (const uint32_t slot : scheduled_) service(slot);
-    scheduled_.clear();
-    if (stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) break;
-    const auto timeout = stopping_ ? kDrainPoll : kIdleTick;
+    connections_.service_scheduled([this](uint32_t slot) { service(slot); });
+    if (connections_.drained()) break;
+    const auto timeout = connections_.wait_timeout();
     const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, static_cast<int>(timeout.count()));
     if (n < 0 && errno != EINTR) {
       log_line("epoll_wait: %s; stopping", std::strerror(errno));  // as in the io_uring loop
@@ -125,42 +106,24 @@ void EpollLoop::run() noexcept {
 }
 
 void EpollLoop::accept_some() noexcept {
-  for (int i = 0; i < kMaxAcceptsPerTurn && !stopping_; ++i) {
+  for (int i = 0; i < kMaxAcceptsPerTurn && !connections_.stopping(); ++i) {
     const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        set_accept_backoff(true);
-      }
-      if (errno != EAGAIN && errno != EINTR && state_.verbosity() > 0) {
-        log_line("accept: %s", std::strerror(errno));
-      }
+      const int err = errno;
+      if (err != EAGAIN && err != EINTR && state_.accept_failed(err)) set_accept_backoff(true);
       return;
     }
-    if (!state_.admit(fd)) continue;
-    uint32_t slot;
-    if (free_slots_.empty()) {
-      slot = static_cast<uint32_t>(connections_.size());
-      connections_.emplace_back();
-    } else {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    }
+    const uint32_t slot = connections_.admit(fd);
+    if (slot == connections_.kNoSlot) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = slot;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-      state_.release(fd);
-      ::close(fd);
-      free_slots_.push_back(slot);
-      continue;
-    }
-    connections_[slot] = std::make_unique<EpollConnection>(fd, state_.worker(), pool_);
-    ++open_;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) connections_.close(slot);
   }
 }
 
 void EpollLoop::set_accept_backoff(bool on) noexcept {
-  if (on == accept_backoff_ || stopping_) return;
+  if (on == accept_backoff_ || connections_.stopping()) return;
   accept_backoff_ = on;
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -169,10 +132,10 @@ void EpollLoop::set_accept_backoff(bool on) noexcept {
 }
 
 void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
-  EpollConnection& c = *connections_[slot];
+  EpollConnection& c = connections_[slot];
   if (events & EPOLLERR) {
     c.aborted = true;
-  } else if (c.conn.wants_input() && !stopping_ && (events & (EPOLLIN | EPOLLHUP))) {
+  } else if (c.conn.wants_input() && !connections_.stopping() && (events & (EPOLLIN | EPOLLHUP))) {
     const ssize_t n = ::recv(c.conn.fd(), read_buffer_.data(), read_buffer_.size(), 0);
     if (n > 0) {
       c.conn.receive(std::string_view(read_buffer_.data(), static_cast<size_t>(n)));
@@ -184,30 +147,18 @@ void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
   } else if (events & EPOLLHUP) {
     c.aborted = true;  // both directions are gone: nothing can be sent any more
   }
-  schedule(slot);
+  connections_.schedule(slot);
 }
 
 void EpollLoop::begin_stop() noexcept {
-  stopping_ = true;
-  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  connections_.begin_stop();
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state_.env().stop.fd(), nullptr);
-  for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
-    if (connections_[slot]) schedule(slot);
-  }
-}
-
-void EpollLoop::schedule(uint32_t slot) noexcept {
-  EpollConnection& c = *connections_[slot];
-  if (c.queued) return;
-  c.queued = true;
-  scheduled_.push_back(slot);
 }
 
 // Once per turn per active connection: its single send, then close or update interest.
 void EpollLoop::service(uint32_t slot) noexcept {
-  EpollConnection& c = *connections_[slot];
-  c.queued = false;
+  EpollConnection& c = connections_[slot];
   Connection& conn = c.conn;
   if (!c.aborted && conn.has_unsent()) {
     // One sendmsg: the reply bytes and the values sent from item memory, in order.
@@ -222,16 +173,13 @@ void EpollLoop::service(uint32_t slot) noexcept {
       c.aborted = true;  // EPIPE, ECONNRESET: the peer is gone
     }
   }
-  if (c.aborted || conn.finished() || (stopping_ && !conn.has_unsent())) {
-    close_now(c);
-    connections_[slot].reset();
-    free_slots_.push_back(slot);
-    --open_;
+  if (connections_.done(c)) {
+    connections_.close(slot);  // also leaves the epoll set
     set_accept_backoff(false);
     return;
   }
-  const uint32_t wanted =
-      (conn.wants_input() && !stopping_ ? EPOLLIN : 0u) | (conn.has_unsent() ? EPOLLOUT : 0u);
+  const uint32_t wanted = (conn.wants_input() && !connections_.stopping() ? EPOLLIN : 0u) |
+                          (conn.has_unsent() ? EPOLLOUT : 0u);
   if (wanted != c.events) {
     epoll_event ev{};
     ev.events = wanted;
@@ -239,11 +187,6 @@ void EpollLoop::service(uint32_t slot) noexcept {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, conn.fd(), &ev);
     c.events = wanted;
   }
-}
-
-void EpollLoop::close_now(EpollConnection& c) noexcept {
-  state_.release(c.conn.fd());
-  ::close(c.conn.fd());  // also leaves the epoll set
 }
 
 }  // namespace

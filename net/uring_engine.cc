@@ -30,11 +30,10 @@
 #include <optional>
 #include <span>
 #include <system_error>
-#include <vector>
 
-#include "net/buffer_pool.h"
 #include "net/buffer_ring.h"
 #include "net/connection.h"
+#include "net/connection_table.h"
 #include "net/engine.h"
 #include "net/log.h"
 #include "net/uring_setup.h"
@@ -47,7 +46,6 @@ constexpr unsigned kRingEntries = 1024;
 constexpr uint16_t kBufferGroup = 0;
 constexpr unsigned kBufferCount = 256;     // 256 x 16 KiB: 4 MiB of address space per worker,
 constexpr size_t kBufferSize = 16 * 1024;  // resident only as far as traffic touches it
-constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
 // user_data: the operation in the low byte, the connection slot above it.
 enum class Op : uint8_t { kAccept, kStop, kRecv, kSend, kCancel, kIgnore };
@@ -65,23 +63,20 @@ __kernel_timespec to_timespec(std::chrono::milliseconds ms) noexcept {
   return {.tv_sec = ms.count() / 1000, .tv_nsec = (ms.count() % 1000) * 1'000'000};
 }
 
-struct UringConnection {
-  UringConnection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : conn(fd, worker, pool) {}
-  Connection conn;
+struct UringConnection : ConnectionEntry {
+  using ConnectionEntry::ConnectionEntry;
   msghdr send_msg{};  // the in-flight sendmsg's header: kept here until its CQE
   int inflight = 0;   // submitted requests whose last completion has not arrived
   bool recv_armed = false;
   bool recv_cancelling = false;
   bool send_inflight = false;
-  bool queued = false;   // in the end-of-turn list
-  bool aborted = false;  // reset or I/O error: close without sending
   bool closing = false;  // cancel sent; freed when inflight drops to 0
 };
 
 class UringLoop final : public EventLoop {
  public:
-  UringLoop(WorkerState& state, UniqueFd listener) : state_(state), listener_(std::move(listener)) {
+  UringLoop(WorkerState& state, UniqueFd listener)
+      : state_(state), listener_(std::move(listener)), connections_(state) {
     if (const int rc = init_worker_ring(ring_, kRingEntries); rc < 0) {
       throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init");
     }
@@ -93,12 +88,11 @@ class UringLoop final : public EventLoop {
     }
   }
 
+  // The connections are closed after the ring is gone (connections_ is destroyed after this
+  // body): an in-flight sendmsg may still point into them until then.
   ~UringLoop() override {
     buffers_.reset();
     io_uring_queue_exit(&ring_);  // cancels whatever is still armed
-    for (auto& c : connections_) {
-      if (c) close_now(*c);
-    }
   }
 
   void run() noexcept override;
@@ -111,26 +105,18 @@ class UringLoop final : public EventLoop {
   void on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept;
   void on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept;
   void begin_stop() noexcept;
-  void schedule(uint32_t slot) noexcept;
   void end_of_turn_io() noexcept;
   void service(uint32_t slot) noexcept;
-  void close_now(UringConnection& c) noexcept;
 
   WorkerState& state_;
   UniqueFd listener_;
   io_uring ring_{};
   std::optional<BufferRing> buffers_;
-  BufferPool pool_;  // declared before the connections, which give their buffers back to it
-  std::vector<std::unique_ptr<UringConnection>> connections_;  // by slot
-  std::vector<uint32_t> free_slots_;
-  std::vector<uint32_t> scheduled_;  // slots with work for the end of the turn
-  size_t open_ = 0;
+  ConnectionTable<UringConnection> connections_;
   bool accept_armed_ = false;
   // Out of descriptors or memory: accepting again at once would only fail again, in a busy
-  // loop. Wait until a connection closes or an idle tick passes (memcached does the same).
+  // loop (WorkerState::accept_failed).
   bool accept_backoff_ = false;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_;
 };
 
 io_uring_sqe* UringLoop::sqe() noexcept {
@@ -159,8 +145,8 @@ void UringLoop::run() noexcept {
 
   for (;;) {
     end_of_turn_io();
-    if (stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) break;
-    __kernel_timespec timeout = to_timespec(stopping_ ? kDrainPoll : kIdleTick);
+    if (connections_.drained()) break;
+    __kernel_timespec timeout = to_timespec(connections_.wait_timeout());
     io_uring_cqe* first = nullptr;
     const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
@@ -201,7 +187,7 @@ void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
       break;
   }
   const uint32_t slot = slot_of(cqe.user_data);
-  UringConnection& c = *connections_[slot];
+  UringConnection& c = connections_[slot];
   if (op == Op::kRecv) {
     on_recv(c, cqe);
   } else if (op == Op::kSend) {
@@ -209,37 +195,22 @@ void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
   } else {
     --c.inflight;
   }
-  schedule(slot);
+  connections_.schedule(slot);
 }
 
 void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
   if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;  // re-armed at end of turn
   if (cqe.res < 0) {
-    if (cqe.res == -EMFILE || cqe.res == -ENFILE || cqe.res == -ENOBUFS || cqe.res == -ENOMEM) {
-      accept_backoff_ = true;
-    }
-    if (cqe.res != -ECANCELED && state_.verbosity() > 0) {
-      log_line("accept: %s", std::strerror(-cqe.res));
-    }
+    if (cqe.res != -ECANCELED && state_.accept_failed(-cqe.res)) accept_backoff_ = true;
     return;
   }
   const int fd = cqe.res;
-  if (stopping_) {
+  if (connections_.stopping()) {
     ::close(fd);
     return;
   }
-  if (!state_.admit(fd)) return;
-  uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<uint32_t>(connections_.size());
-    connections_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  }
-  connections_[slot] = std::make_unique<UringConnection>(fd, state_.worker(), pool_);
-  ++open_;
-  schedule(slot);  // arms its recv
+  const uint32_t slot = connections_.admit(fd);
+  if (slot != connections_.kNoSlot) connections_.schedule(slot);  // arms its recv
 }
 
 void UringLoop::on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept {
@@ -271,45 +242,28 @@ void UringLoop::on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept {
 }
 
 void UringLoop::begin_stop() noexcept {
-  stopping_ = true;
-  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  connections_.begin_stop();
   if (accept_armed_) {
     io_uring_sqe* s = sqe();
     io_uring_prep_cancel64(s, pack(Op::kAccept), 0);
     io_uring_sqe_set_data64(s, pack(Op::kIgnore));
   }
-  for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
-    if (connections_[slot]) schedule(slot);
-  }
-}
-
-void UringLoop::schedule(uint32_t slot) noexcept {
-  UringConnection& c = *connections_[slot];
-  if (c.queued) return;
-  c.queued = true;
-  scheduled_.push_back(slot);
 }
 
 void UringLoop::end_of_turn_io() noexcept {
-  if (!accept_armed_ && !stopping_ && !accept_backoff_) arm_accept();
-  for (const uint32_t slot : scheduled_) service(slot);
-  scheduled_.clear();
+  if (!accept_armed_ && !connections_.stopping() && !accept_backoff_) arm_accept();
+  connections_.service_scheduled([this](uint32_t slot) { service(slot); });
 }
 
 // Decides, once per turn, what one connection needs: its single send of the turn, a recv
 // re-arm or cancel, or closing.
 void UringLoop::service(uint32_t slot) noexcept {
-  UringConnection& c = *connections_[slot];
-  c.queued = false;
+  UringConnection& c = connections_[slot];
   Connection& conn = c.conn;
-  const bool done = c.aborted || conn.finished() || (stopping_ && !conn.has_unsent());
-  if (done && !c.send_inflight) c.closing = true;
+  if (connections_.done(c) && !c.send_inflight) c.closing = true;
   if (c.closing) {
     if (c.inflight == 0) {
-      close_now(c);
-      connections_[slot].reset();
-      free_slots_.push_back(slot);
-      --open_;
+      connections_.close(slot);
       accept_backoff_ = false;
     } else if (c.recv_armed && !c.recv_cancelling) {
       io_uring_sqe* s = sqe();
@@ -332,7 +286,7 @@ void UringLoop::service(uint32_t slot) noexcept {
     ++c.inflight;
     c.send_inflight = true;
   }
-  const bool want_input = conn.wants_input() && !stopping_;
+  const bool want_input = conn.wants_input() && !connections_.stopping();
   if (want_input && !c.recv_armed) {
     io_uring_sqe* s = sqe();
     io_uring_prep_recv_multishot(s, conn.fd(), nullptr, 0, 0);
@@ -350,11 +304,6 @@ void UringLoop::service(uint32_t slot) noexcept {
     ++c.inflight;
     c.recv_cancelling = true;
   }
-}
-
-void UringLoop::close_now(UringConnection& c) noexcept {
-  state_.release(c.conn.fd());
-  ::close(c.conn.fd());
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string_view>
 
 #include "net/log.h"
@@ -40,6 +42,11 @@ bool WorkerState::admit(int fd) noexcept {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (verbosity() > 0) log_line("<%d new auto-negotiating client connection", fd);
   return true;
+}
+
+bool WorkerState::accept_failed(int err) noexcept {
+  if (verbosity() > 0) log_line("accept: %s", std::strerror(err));
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
 void WorkerState::release(int fd) noexcept {

@@ -38,6 +38,12 @@ class WorkerState {
   // caller owns `fd`). Beyond -c: sends memcached's refusal, closes `fd`, returns false.
   bool admit(int fd) noexcept;
 
+  // An accept failed with errno `err` (other than the engine's expected ones: a cancel,
+  // EAGAIN). Logs it at -v. True when accepting again at once would only fail again (out of
+  // descriptors or memory): the engine then pauses accepting until a connection closes or an
+  // idle tick passes, as memcached does.
+  bool accept_failed(int err) noexcept;
+
   // An admitted connection was closed.
   void release(int fd) noexcept;
 

@@ -23,8 +23,8 @@
 
 namespace cuckood::proto {
 
-// Values from this size on are sent from item memory. Measured (wip.md, issue 6): below it the
-// pin/unpin and an extra iovec cost more than the copy.
+// Values from this size on are sent from item memory: below it the pin/unpin and an extra
+// iovec cost more than the copy.
 inline constexpr size_t kDefaultSliceThreshold = 16 * 1024;
 
 struct OutputSlice {

@@ -1,6 +1,6 @@
 // One client connection: a non-blocking TCP socket, its input and output buffers, and the ring
 // of requests sent but not yet answered (responses come back in request order, so the ring's
-// front is the request the next response answers). Owned and used by one worker thread.
+// front is the request the next response answers). Owned and used by one client thread.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +31,8 @@ class Connection {
   bool open() const noexcept { return fd_ >= 0; }
   void close() noexcept;
 
-  // At most `depth` requests are in flight: the worker pops a request before it issues the one
-  // that replaces it (a read-through set included).
+  // At most `depth` requests are in flight: the client thread pops a request before it issues the
+  // one that replaces it (a read-through set included).
   size_t in_flight() const noexcept { return count_; }
   void push(const Pending& p) noexcept {
     ring_[(head_ + count_) % ring_.size()] = p;
@@ -54,7 +54,7 @@ class Connection {
 
   uint32_t next_opaque() noexcept { return opaque_++; }
 
-  // Worker bookkeeping: whether EPOLLOUT is armed, the next cursor/due time.
+  // ClientThread bookkeeping: whether EPOLLOUT is armed, the next cursor/due time.
   bool write_armed = false;
   uint64_t preload_next = 0;
   uint64_t preload_end = 0;

@@ -1,4 +1,4 @@
-// What a run counts, per worker thread while it runs and summed afterwards.
+// What a run counts, per client thread while it runs and summed afterwards.
 #pragma once
 
 #include <cstdint>

@@ -6,16 +6,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load/client_thread.h"
 #include "bench/load/key_sampler.h"
-#include "bench/load/worker.h"
 
 namespace cuckood::load {
 namespace {
 
 // Sets in flight per connection while preloading: deep enough to hide the round trip.
 constexpr int kPreloadDepth = 64;
-// Slack between releasing the workers and the start of the load, so that thread start-up skew
-// does not land in the measured window when there is no warm-up.
+// Slack between releasing the client threads and the start of the load, so that thread start-up
+// skew does not land in the measured window when there is no warm-up.
 constexpr uint64_t kStartSlackNs = 2'000'000;
 
 uint64_t seconds_to_ns(double s) {
@@ -29,20 +29,20 @@ std::pair<uint64_t, uint64_t> share(uint64_t n, uint64_t parts, uint64_t t) {
 
 bool preload(const Options& o, const KeySampler& sampler, RunResult& result) {
   const size_t threads = static_cast<size_t>(o.threads);
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<ClientThread>> clients;
   for (size_t t = 0; t < threads; ++t) {
-    workers.push_back(std::make_unique<Worker>(o, sampler, kPreloadDepth, o.seed + 1000 + t));
-    if (!workers.back()->connect(o.servers, result.error)) return false;
+    clients.push_back(std::make_unique<ClientThread>(o, sampler, kPreloadDepth, o.seed + 1000 + t));
+    if (!clients.back()->connect(o.servers, result.error)) return false;
   }
   const uint64_t start = now_ns();
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) {
     auto [lo, hi] = share(o.keys, threads, t);
-    pool.emplace_back([w = workers[t].get(), lo, hi] { w->preload(lo, hi); });
+    pool.emplace_back([client = clients[t].get(), lo, hi] { client->preload(lo, hi); });
   }
   for (auto& th : pool) th.join();
   result.preload_seconds = static_cast<double>(now_ns() - start) / 1e9;
-  for (auto& w : workers) result.preload.add(w->counters());
+  for (auto& client : clients) result.preload.add(client->counters());
   return true;
 }
 
@@ -55,25 +55,25 @@ RunResult run(const Options& o) {
 
   // Connection g (numbered over all threads) goes to server g mod #servers.
   const size_t threads = static_cast<size_t>(o.threads);
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<ClientThread>> clients;
   size_t next_conn = 0;
   for (size_t t = 0; t < threads; ++t) {
     auto [lo, hi] = share(static_cast<uint64_t>(o.connections), threads, t);
     std::vector<std::string> addresses;
     for (uint64_t i = lo; i < hi; ++i)
       addresses.push_back(o.servers[next_conn++ % o.servers.size()]);
-    workers.push_back(std::make_unique<Worker>(o, sampler, o.depth, o.seed + t));
-    if (!workers.back()->connect(addresses, result.error)) return result;
+    clients.push_back(std::make_unique<ClientThread>(o, sampler, o.depth, o.seed + t));
+    if (!clients.back()->connect(addresses, result.error)) return result;
   }
 
-  // Workers wait at `go` until the window is fixed, so that all of them share one window.
+  // Client threads wait at `go` until the window is fixed, so that all of them share one window.
   Window window;
   std::latch ready(static_cast<std::ptrdiff_t>(threads));
   std::latch go(1);
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) {
     Window* shared = &window;
-    pool.emplace_back([&, w = workers[t].get(), t, shared] {
+    pool.emplace_back([&, client = clients[t].get(), t, shared] {
       ready.count_down();
       go.wait();
       Window mine = *shared;
@@ -81,7 +81,7 @@ RunResult run(const Options& o) {
         auto [lo, hi] = share(o.requests, threads, t);
         mine.quota = std::max<uint64_t>(hi - lo, 1);
       }
-      w->run(mine);
+      client->run(mine);
     });
   }
   ready.wait();
@@ -92,10 +92,10 @@ RunResult run(const Options& o) {
   for (auto& th : pool) th.join();
 
   uint64_t last = window.measure_start_ns;
-  for (auto& w : workers) {
-    result.counters.add(w->counters());
-    result.latency.merge(w->latency());
-    last = std::max(last, w->last_completion_ns());
+  for (auto& client : clients) {
+    result.counters.add(client->counters());
+    result.latency.merge(client->latency());
+    last = std::max(last, client->last_completion_ns());
   }
   result.seconds =
       o.requests > 0 ? static_cast<double>(last - window.measure_start_ns) / 1e9 : o.duration;

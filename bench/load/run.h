@@ -1,4 +1,5 @@
-// A whole run: preload, then `threads` workers under one shared measured window, then the sum.
+// A whole run: preload, then `threads` client threads under one shared measured window, then
+// the sum.
 #pragma once
 
 #include <string>

@@ -241,7 +241,7 @@ void run_worker(benchmark::State& state) {
   if (failures != 0) state.SkipWithError("a get missed or a set was not stored");
 }
 
-// 100 rounds of a 64-bit LCG per item: ~100 ns of dependent multiplies, no memory traffic.
+// 100 rounds of a 64-bit LCG per item: a chain of dependent multiplies, no memory traffic.
 void calibration(benchmark::State& state) {
   uint64_t x = static_cast<uint64_t>(state.thread_index()) + 1;
   for (auto _ : state) {
@@ -254,7 +254,8 @@ void calibration(benchmark::State& state) {
 
 // Reports runs as WORKLOAD/IMPL/threads:N. Google Benchmark would insert "real_time" and, for
 // insert, "iterations:K": settings shared by every benchmark of a workload (stated above), not
-// part of which benchmark it is, and they would break the names the table and the issue use.
+// part of which benchmark it is, and they would break the names bench/cache_bench_table.py
+// reads.
 class ShortNames final : public benchmark::BenchmarkReporter {
  public:
   explicit ShortNames(benchmark::BenchmarkReporter* inner) : inner_(inner) {}

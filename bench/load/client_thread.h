@@ -9,7 +9,7 @@
 //
 // Counting: throughput, hit ratio and latency cover responses received inside the measured
 // window; errors and value mismatches are counted over the whole run, warm-up included.
-// A Worker is used by one thread at a time; the KeySampler it reads is shared read-only.
+// A ClientThread is used by one thread at a time; the KeySampler it reads is shared read-only.
 #pragma once
 
 #include <cstdint>
@@ -37,13 +37,13 @@ struct Window {
   uint64_t quota = 0;            // ...or after this many requests issued in the window (if > 0)
 };
 
-class Worker {
+class ClientThread {
  public:
   // depth: requests in flight per connection (the preload uses its own, deeper pipeline).
-  Worker(const Options& options, const KeySampler& sampler, int depth, uint64_t seed);
-  ~Worker();
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
+  ClientThread(const Options& options, const KeySampler& sampler, int depth, uint64_t seed);
+  ~ClientThread();
+  ClientThread(const ClientThread&) = delete;
+  ClientThread& operator=(const ClientThread&) = delete;
 
   // Opens one connection per address (an address may repeat). Start-up only.
   bool connect(const std::vector<std::string>& addresses, std::string& error);

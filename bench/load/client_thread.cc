@@ -1,4 +1,4 @@
-#include "bench/load/worker.h"
+#include "bench/load/client_thread.h"
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -27,7 +27,8 @@ uint64_t now_ns() noexcept {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-Worker::Worker(const Options& options, const KeySampler& sampler, int depth, uint64_t seed)
+ClientThread::ClientThread(const Options& options, const KeySampler& sampler, int depth,
+                           uint64_t seed)
     : opt_(options),
       sampler_(sampler),
       depth_(depth),
@@ -39,12 +40,12 @@ Worker::Worker(const Options& options, const KeySampler& sampler, int depth, uin
       options.rate > 0 ? static_cast<uint64_t>(1e9 * options.connections / options.rate) : 0;
 }
 
-Worker::~Worker() {
+ClientThread::~ClientThread() {
   conns_.clear();
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-bool Worker::connect(const std::vector<std::string>& addresses, std::string& error) {
+bool ClientThread::connect(const std::vector<std::string>& addresses, std::string& error) {
   if (epoll_fd_ < 0) {
     error = std::string("epoll_create1: ") + std::strerror(errno);
     return false;
@@ -66,7 +67,7 @@ bool Worker::connect(const std::vector<std::string>& addresses, std::string& err
   return true;
 }
 
-void Worker::preload(uint64_t lo, uint64_t hi) {
+void ClientThread::preload(uint64_t lo, uint64_t hi) {
   for (auto& c : conns_) {
     c->preload_next = lo;
     c->preload_end = hi;
@@ -75,7 +76,7 @@ void Worker::preload(uint64_t lo, uint64_t hi) {
   loop(Mode::kPreload);
 }
 
-void Worker::run(const Window& window) {
+void ClientThread::run(const Window& window) {
   window_ = window;
   const uint64_t now = now_ns();
   // Spread the first paced request of each connection over one interval.
@@ -83,7 +84,7 @@ void Worker::run(const Window& window) {
   loop(Mode::kLoad);
 }
 
-void Worker::loop(Mode mode) {
+void ClientThread::loop(Mode mode) {
   stopping_ = false;
   uint64_t now = now_ns();
   if (mode == Mode::kLoad && pace_interval_ns_) {
@@ -119,7 +120,7 @@ void Worker::loop(Mode mode) {
   }
 }
 
-uint64_t Worker::next_timeout_ns(uint64_t now) const noexcept {
+uint64_t ClientThread::next_timeout_ns(uint64_t now) const noexcept {
   uint64_t until = now + kMaxWaitNs;
   if (stopping_)
     until = std::min(until, drain_deadline_ns_);
@@ -133,7 +134,7 @@ uint64_t Worker::next_timeout_ns(uint64_t now) const noexcept {
   return until > now ? until - now : 0;
 }
 
-void Worker::handle(Connection& c, uint32_t events, Mode mode) {
+void ClientThread::handle(Connection& c, uint32_t events, Mode mode) {
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
     const IoStatus status = c.receive();
     const uint64_t now = now_ns();
@@ -147,7 +148,7 @@ void Worker::handle(Connection& c, uint32_t events, Mode mode) {
   if (c.open()) send(c);
 }
 
-bool Worker::drain_replies(Connection& c, uint64_t now, Mode mode) {
+bool ClientThread::drain_replies(Connection& c, uint64_t now, Mode mode) {
   while (c.in_flight() > 0) {
     const Pending p = c.front();
     const Expected expected{p.is_get, key_of(p.key), p.opaque};
@@ -169,8 +170,8 @@ bool Worker::drain_replies(Connection& c, uint64_t now, Mode mode) {
   return true;
 }
 
-void Worker::complete(Connection& c, const Pending& p, const Reply& reply, uint64_t now,
-                      Mode mode) {
+void ClientThread::complete(Connection& c, const Pending& p, const Reply& reply, uint64_t now,
+                            Mode mode) {
   if (reply.kind == ReplyKind::kError) ++counters_.server_errors;
   if (reply.kind == ReplyKind::kHit && !verify_value(key_of(p.key), reply.value))
     ++counters_.mismatches;
@@ -200,7 +201,7 @@ void Worker::complete(Connection& c, const Pending& p, const Reply& reply, uint6
     issue(c, p.key, /*is_get=*/false, now, mode);
 }
 
-void Worker::refill(Connection& c, uint64_t now, Mode mode) {
+void ClientThread::refill(Connection& c, uint64_t now, Mode mode) {
   const size_t depth = static_cast<size_t>(depth_);
   if (mode == Mode::kPreload) {
     while (c.in_flight() < depth && c.preload_next < c.preload_end)
@@ -211,7 +212,7 @@ void Worker::refill(Connection& c, uint64_t now, Mode mode) {
     issue(c, sampler_.next(rng_), rng_.next() < get_threshold_, now, mode);
 }
 
-void Worker::issue_paced(uint64_t now) {
+void ClientThread::issue_paced(uint64_t now) {
   const size_t depth = static_cast<size_t>(depth_);
   for (auto& c : conns_) {
     if (!c->open()) continue;
@@ -225,7 +226,7 @@ void Worker::issue_paced(uint64_t now) {
   }
 }
 
-void Worker::issue(Connection& c, uint64_t key, bool is_get, uint64_t start_ns, Mode mode) {
+void ClientThread::issue(Connection& c, uint64_t key, bool is_get, uint64_t start_ns, Mode mode) {
   const std::string_view k = key_of(key);
   const uint32_t opaque = c.next_opaque();
   if (opt_.protocol == Protocol::kText) {
@@ -246,7 +247,7 @@ void Worker::issue(Connection& c, uint64_t key, bool is_get, uint64_t start_ns, 
     begin_stop(start_ns);
 }
 
-void Worker::send(Connection& c) {
+void ClientThread::send(Connection& c) {
   if (c.flush() != IoStatus::kOk) {
     drop(c, counters_.disconnects);
     return;
@@ -260,7 +261,7 @@ void Worker::send(Connection& c) {
   c.write_armed = want_write;
 }
 
-void Worker::drop(Connection& c, uint64_t& reason) {
+void ClientThread::drop(Connection& c, uint64_t& reason) {
   ++reason;
   in_flight_ -= c.in_flight();
   while (c.in_flight() > 0) c.pop();
@@ -269,17 +270,17 @@ void Worker::drop(Connection& c, uint64_t& reason) {
   --open_conns_;
 }
 
-void Worker::begin_stop(uint64_t now) noexcept {
+void ClientThread::begin_stop(uint64_t now) noexcept {
   stopping_ = true;
   drain_deadline_ns_ = now + kDrainNs;
 }
 
-std::string_view Worker::key_of(uint64_t key) noexcept {
+std::string_view ClientThread::key_of(uint64_t key) noexcept {
   format_key(key, opt_.key_size, key_buf_);
   return {key_buf_, static_cast<size_t>(opt_.key_size)};
 }
 
-uint32_t Worker::value_length() noexcept {
+uint32_t ClientThread::value_length() noexcept {
   if (opt_.value_min == opt_.value_max) return opt_.value_min;
   return opt_.value_min + static_cast<uint32_t>(rng_.below(opt_.value_max - opt_.value_min + 1));
 }

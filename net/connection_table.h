@@ -1,0 +1,177 @@
+// What both I/O engines keep about their connections, whatever moves the bytes: the records by
+// slot (a small integer the engine stores in its io_uring user_data or epoll_event), the list
+// of slots with work for the end of the loop turn, closing, and the stop. The engine files add
+// only how bytes move (io_uring submissions and completions, epoll readiness) and decide when a
+// connection may be closed.
+//
+// A loop turn: the engine services every scheduled slot (its one send of the turn, read
+// interest, closing), asks whether the loop is done, waits at most wait_timeout() for events,
+// and schedules each slot an event touched.
+//
+// Closing a slot releases the connection from the -c count (logging at -v), closes its fd and
+// destroys its Connection, which unpins the item memory its unsent output still holds; only
+// then is the slot reused, so a late event for it cannot reach another connection as long as
+// the engine closes no slot with a request in flight.
+//
+// Stop: reading ends, every connection is serviced once more and closed once its output is
+// sent (done()); the loop ends when none is left or kDrainTimeout has passed, and the table's
+// destructor closes whatever remains.
+//
+// Threading: used by its worker's thread only, and destroyed on it while its WorkerState (the
+// cache context that pins belong to) exists.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "net/buffer_pool.h"
+#include "net/connection.h"
+#include "net/engine.h"
+#include "net/worker_state.h"
+
+namespace cuckood::net {
+
+// While draining, how often the loop wakes to check the deadline.
+inline constexpr std::chrono::milliseconds kDrainPoll{20};
+
+// The part of an engine's connection record the table uses; an engine derives its record
+// (Entry below) from it and adds the state of its own I/O.
+struct ConnectionEntry {
+  ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool) noexcept
+      : conn(fd, worker, pool) {}
+  Connection conn;
+  bool queued = false;   // in the end-of-turn list
+  bool aborted = false;  // reset or I/O error: close without sending
+};
+
+template <class Entry>
+class ConnectionTable {
+ public:
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+
+  explicit ConnectionTable(WorkerState& state) noexcept : state_(state) {}
+  // Closes every connection still open (see Stop above).
+  ~ConnectionTable();
+  ConnectionTable(const ConnectionTable&) = delete;
+  ConnectionTable& operator=(const ConnectionTable&) = delete;
+
+  // A freshly accepted `fd`: admitted against -c (WorkerState::admit) and given a slot, which
+  // is returned; or refused and closed, kNoSlot.
+  uint32_t admit(int fd) noexcept;
+
+  // The record in an open slot.
+  Entry& operator[](uint32_t slot) noexcept { return *entries_[slot]; }
+
+  // Queues an open slot for the end of the turn, once however often it is called.
+  void schedule(uint32_t slot) noexcept;
+
+  // Calls service(slot) once for each slot queued since the last call, in the order queued.
+  // `service` may close its slot; it must not schedule.
+  template <class Service>
+  void service_scheduled(Service&& service) noexcept;
+
+  // Whether a connection has nothing more to do as far as its bytes go: aborted, finished,
+  // or, once stopping, everything sent. (The engine may still have to wait for its I/O.)
+  bool done(const Entry& e) const noexcept {
+    return e.aborted || e.conn.finished() || (stopping_ && !e.conn.has_unsent());
+  }
+
+  // Releases and closes the connection in an open slot and frees the slot.
+  void close(uint32_t slot) noexcept;
+
+  // The stop signal fired: services every connection once more and starts the drain clock.
+  // The engine stops accepting, and stops reading while stopping().
+  void begin_stop() noexcept;
+  bool stopping() const noexcept { return stopping_; }
+
+  // Whether the loop should end: stopping, and every connection closed or the drain time up.
+  bool drained() const noexcept {
+    return stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_);
+  }
+
+  // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll.
+  std::chrono::milliseconds wait_timeout() const noexcept {
+    return stopping_ ? kDrainPoll : kIdleTick;
+  }
+
+ private:
+  void close_fd(Entry& e) noexcept {
+    state_.release(e.conn.fd());
+    ::close(e.conn.fd());
+  }
+
+  WorkerState& state_;
+  BufferPool pool_;  // declared before the records, which give their buffers back to it
+  std::vector<std::unique_ptr<Entry>> entries_;  // by slot; empty when free
+  std::vector<uint32_t> free_slots_;
+  std::vector<uint32_t> scheduled_;
+  size_t open_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+// Implementation.
+
+template <class Entry>
+ConnectionTable<Entry>::~ConnectionTable() {
+  for (auto& e : entries_) {
+    if (e) close_fd(*e);
+  }
+}
+
+template <class Entry>
+uint32_t ConnectionTable<Entry>::admit(int fd) noexcept {
+  if (!state_.admit(fd)) return kNoSlot;
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  entries_[slot] = std::make_unique<Entry>(fd, state_.worker(), pool_);
+  ++open_;
+  return slot;
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::schedule(uint32_t slot) noexcept {
+  Entry& e = *entries_[slot];
+  if (e.queued) return;
+  e.queued = true;
+  scheduled_.push_back(slot);
+}
+
+template <class Entry>
+template <class Service>
+void ConnectionTable<Entry>::service_scheduled(Service&& service) noexcept {
+  for (const uint32_t slot : scheduled_) {
+    entries_[slot]->queued = false;
+    service(slot);
+  }
+  scheduled_.clear();
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::close(uint32_t slot) noexcept {
+  close_fd(*entries_[slot]);
+  entries_[slot].reset();
+  free_slots_.push_back(slot);
+  --open_;
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::begin_stop() noexcept {
+  stopping_ = true;
+  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  for (uint32_t slot = 0; slot < entries_.size(); ++slot) {
+    if (entries_[slot]) schedule(slot);
+  }
+}
+
+}  // namespace cuckood::net
