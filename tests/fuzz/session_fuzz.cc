@@ -17,15 +17,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <string_view>
 
-#include "cache/cuckoo_cache.h"
 #include "proto/binary_header.h"
 #include "proto/output.h"
 #include "proto/session.h"
 #include "proto/text_protocol.h"
+#include "tests/proto/worker_fixture.h"
 
 namespace {
 
@@ -39,28 +38,23 @@ void check_consumed(size_t consumed, size_t offered) {
   if (consumed > offered) std::abort();
 }
 
-// A fresh single-worker server: small limits so that eviction and "too large" are reachable.
+// -m 4 -I 64k: small limits, so that eviction and "too large" are reachable.
+proto::Settings small_limits() {
+  proto::Settings settings;
+  settings.memory_limit = size_t{4} << 20;
+  settings.max_item_size = size_t{64} << 10;
+  return settings;
+}
+
+// A fresh single-worker server.
 class Server {
  public:
-  Server() {
-    settings_.memory_limit = size_t{4} << 20;
-    settings_.max_item_size = size_t{64} << 10;
-    cache::CacheConfig config;
-    config.memory_limit = settings_.memory_limit;
-    config.max_item_size = settings_.max_item_size;
-    config.clock = [] { return cache::Time{1'700'000'000}; };
-    config.hash_seed = 7;
-    cache_ = std::make_unique<cache::CuckooCache>(config);
-    ctx_ = cache_->register_worker();
-    worker_ = std::make_unique<proto::Worker>(
-        proto::Worker{*cache_, *ctx_, settings_, server_, server_.add_worker()});
-    session_ = std::make_unique<proto::Session>(*worker_);
-  }
+  Server() : fixture_(small_limits(), /*hash_seed=*/7), session_(fixture_.worker()) {}
 
   // The whole input in one read, every value copied; returns everything it answered.
   std::string feed_whole(std::string_view input) {
     std::string output;
-    check_consumed(session_->process(input, output), input.size());
+    check_consumed(session_.process(input, output), input.size());
     return output;
   }
 
@@ -71,29 +65,25 @@ class Server {
     std::string pending;
     std::string sent;
     proto::Output output;
-    output.enable_slices(*cache_, *ctx_, kSliceFrom);
-    for (size_t pos = 0; pos < input.size() && !session_->should_close(); pos += chunk) {
+    output.enable_slices(fixture_.cache(), fixture_.ctx(), kSliceFrom);
+    for (size_t pos = 0; pos < input.size() && !session_.should_close(); pos += chunk) {
       pending.append(input.substr(pos, chunk));
-      const size_t consumed = session_->process(pending, output);
+      const size_t consumed = session_.process(pending, output);
       check_consumed(consumed, pending.size());
       pending.erase(0, consumed);
       sent += output.flatten();
       output.clear();  // unpins, as a completed send does
-      cache_->quiescent(*ctx_);
+      fixture_.quiescent();
     }
-    closed_on_long_line = session_->should_close() &&
+    closed_on_long_line = session_.should_close() &&
                           pending.size() > proto::kMaxLineWithoutNewline &&
                           pending.find('\n') == std::string::npos;
     return sent;
   }
 
  private:
-  proto::Settings settings_;
-  proto::ServerState server_;
-  std::unique_ptr<cache::CuckooCache> cache_;
-  std::unique_ptr<cache::WorkerContext> ctx_;
-  std::unique_ptr<proto::Worker> worker_;
-  std::unique_ptr<proto::Session> session_;
+  proto::testing::WorkerFixture<> fixture_;  // its clock stays at kStartTime
+  proto::Session session_;
 };
 
 bool may_ask_for_stats(std::string_view input) {

@@ -1,4 +1,4 @@
-// net/connection with values sent from item memory (a CuckooCache, which pins): the iovecs of
+// net/connection with values sent from item memory (Env's CuckooCache, which pins): the iovecs of
 // unsent() carry the reply bytes and the slices in order; partial sends at every byte offset
 // around every slice boundary, and sends of 1 byte at a time, deliver exactly the copied reply;
 // no more than kMaxIovecs per send; pins are released as the bytes go and when the connection
@@ -6,14 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <memory>
 #include <set>
 #include <span>
 #include <string>
 
-#include "cache/cuckoo_cache.h"
 #include "net/connection.h"
-#include "proto/session.h"
+#include "tests/proto/session_fixture.h"
 
 namespace cuckood::net {
 namespace {
@@ -40,41 +38,13 @@ size_t total(std::span<const iovec> iov) {
   return n;
 }
 
-class SliceEnv {
- public:
-  explicit SliceEnv(size_t memory_limit = size_t{64} << 20) {
-    cache::CacheConfig config;
-    config.memory_limit = memory_limit;
-    config.hash_seed = 5;
-    cache_ = std::make_unique<cache::CuckooCache>(config);
-    ctx_ = cache_->register_worker();
-    worker_ = std::make_unique<proto::Worker>(
-        proto::Worker{*cache_, *ctx_, settings_, server_, server_.add_worker()});
-  }
-  proto::Worker& worker() { return *worker_; }
-  cache::CuckooCache& cache() { return *cache_; }
-  void set(const std::string& key, const std::string& value) {
-    proto::Session session(*worker_);
-    std::string out;
-    session.process("set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
-                    out);
-    ASSERT_EQ(out, "STORED\r\n");
-  }
-  // The reply with every value copied.
-  std::string copied(const std::string& input) {
-    proto::Session session(*worker_);
-    std::string out;
-    session.process(input, out);
-    return out;
-  }
+using proto::testing::Env;
 
- private:
-  proto::Settings settings_;
-  proto::ServerState server_;
-  std::unique_ptr<cache::CuckooCache> cache_;
-  std::unique_ptr<cache::WorkerContext> ctx_;
-  std::unique_ptr<proto::Worker> worker_;
-};
+void set(Env& env, const std::string& key, const std::string& value) {
+  ASSERT_EQ(
+      env.feed("set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n"),
+      "STORED\r\n");
+}
 
 // Sends `first` bytes, then the rest `chunk` bytes per send.
 std::string send_all(Connection& c, size_t first, size_t chunk) {
@@ -95,16 +65,16 @@ std::string send_all(Connection& c, size_t first, size_t chunk) {
 const std::string kRequests =
     "get big1 small big2\r\nmg big1 v\r\ngets big2\r\nmg small v\r\nget big1\r\n";
 
-void store_values(SliceEnv& env) {
-  env.set("big1", value_of('a', 20 * 1024));
-  env.set("big2", value_of('b', 33 * 1024 + 5));
-  env.set("small", "tiny");
+void store_values(Env& env) {
+  set(env, "big1", value_of('a', 20 * 1024));
+  set(env, "big2", value_of('b', 33 * 1024 + 5));
+  set(env, "small", "tiny");
 }
 
 TEST(ConnectionSlicesTest, PartialSendsAroundEverySliceBoundary) {
-  SliceEnv env;
+  Env env;
   store_values(env);
-  const std::string expected = env.copied(kRequests);
+  const std::string expected = env.feed(kRequests);
   // The offsets at which a piece (bytes or slice) starts or ends, from one connection.
   std::set<size_t> boundaries;
   {
@@ -137,9 +107,9 @@ TEST(ConnectionSlicesTest, PartialSendsAroundEverySliceBoundary) {
 }
 
 TEST(ConnectionSlicesTest, OneByteAtATime) {
-  SliceEnv env;
+  Env env;
   store_values(env);
-  const std::string expected = env.copied(kRequests);
+  const std::string expected = env.feed(kRequests);
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   c.receive(kRequests);
@@ -147,9 +117,9 @@ TEST(ConnectionSlicesTest, OneByteAtATime) {
 }
 
 TEST(ConnectionSlicesTest, OutputArrivingMidSendKeepsOrder) {
-  SliceEnv env;
+  Env env;
   store_values(env);
-  const std::string expected = env.copied(kRequests + kRequests + kRequests);
+  const std::string expected = env.feed(kRequests + kRequests + kRequests);
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   c.receive(kRequests);
@@ -166,11 +136,11 @@ TEST(ConnectionSlicesTest, OutputArrivingMidSendKeepsOrder) {
 }
 
 TEST(ConnectionSlicesTest, ManySlicesGoOutAtMostMaxIovecsPerSend) {
-  SliceEnv env;
-  env.set("v", value_of('c', 17 * 1024));
+  Env env;
+  set(env, "v", value_of('c', 17 * 1024));
   std::string requests;
   for (int i = 0; i < 100; ++i) requests += "get v\r\n";
-  const std::string expected = env.copied(requests);
+  const std::string expected = env.feed(requests);
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   c.receive(requests);
@@ -180,11 +150,13 @@ TEST(ConnectionSlicesTest, ManySlicesGoOutAtMostMaxIovecsPerSend) {
 }
 
 TEST(ConnectionSlicesTest, PinsAreReleasedAsSentAndOnClose) {
-  SliceEnv env(size_t{8} << 20);  // 8 segments of 1 MiB: at most 2 pinned
-  env.set("big", value_of('d', 100 * 1024));
+  proto::Settings settings;
+  settings.memory_limit = size_t{8} << 20;  // 8 segments of 1 MiB: at most 2 pinned
+  Env env(settings);
+  set(env, "big", value_of('d', 100 * 1024));
   auto churn = [&] {
-    for (int i = 0; i < 40; ++i) env.set("other" + std::to_string(i), value_of('e', 900 * 1024));
-    env.cache().quiescent(env.worker().ctx);
+    for (int i = 0; i < 40; ++i) set(env, "other" + std::to_string(i), value_of('e', 900 * 1024));
+    env.quiescent();
     env.cache().reclaim_now();
   };
   BufferPool pool;
@@ -201,7 +173,7 @@ TEST(ConnectionSlicesTest, PinsAreReleasedAsSentAndOnClose) {
     // Sent: the segment went back.
     EXPECT_EQ(env.cache().segment_store().parked_segments(), 0u);
   }
-  env.set("big", value_of('f', 100 * 1024));
+  set(env, "big", value_of('f', 100 * 1024));
   {
     Connection c(7, env.worker(), pool);
     c.receive("get big\r\nmg big v\r\n");

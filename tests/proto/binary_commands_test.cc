@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cache/baseline/libcuckoo_cache.h"
 #include "proto/settings.h"
 #include "tests/proto/binary_packets.h"
 
@@ -132,8 +133,10 @@ TEST(BinaryStore, AppendPrependToMissingAreNotStored) {
 
 TEST(BinaryStore, OutOfMemoryIsStatus0x82) {
   Settings settings;
-  settings.memory_limit = 4096;  // the oracle cache does not evict: a full cache refuses
-  Env env(settings);
+  settings.memory_limit = 4096;
+  // On the oracle, LibcuckooCache, which does not evict: a full cache refuses. CuckooCache
+  // evicts instead, and runs out of memory only when it has nothing left to evict.
+  BasicEnv<cache::LibcuckooCache> env(settings);
   const std::string value(1500, 'v');
   std::string answers;
   for (int i = 0; i < 4; ++i) {

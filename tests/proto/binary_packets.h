@@ -97,10 +97,7 @@ inline std::string arith_extras(uint64_t delta, uint64_t initial, uint32_t expti
 // Runs `input` on a fresh Env at every binary split size; each answer must equal `expected`.
 inline void expect_binary(std::string_view input, std::string_view expected,
                           const Settings& settings = {}) {
-  for (size_t split : kBinarySplitSizes) {
-    Env env(settings);
-    EXPECT_EQ(env.feed(input, split), expected) << "split size " << split;
-  }
+  expect_at_splits(kBinarySplitSizes, input, expected, settings);
 }
 
 }  // namespace cuckood::proto::testing

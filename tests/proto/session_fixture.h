@@ -1,41 +1,33 @@
-// Test plumbing for the protocol codecs: a complete Worker (LibcuckooCache, fake clock,
-// settings, stats) and helpers that feed input to a Session the way net/ does — in chunks of
-// a given size, keeping unconsumed bytes and presenting them again with the next chunk.
+// Test plumbing for the protocol codecs: a Session over one worker's Worker (worker_fixture.h:
+// the shipping CuckooCache, a fake clock, settings, stats) and helpers that feed input to it
+// the way net/ does — in chunks of a given size, keeping unconsumed bytes and presenting them
+// again with the next chunk.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
-#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
-#include "cache/baseline/libcuckoo_cache.h"
 #include "proto/session.h"
+#include "tests/proto/worker_fixture.h"
 
 namespace cuckood::proto::testing {
 
 // Every decoder case runs at each of these chunk sizes (0 = the whole input at once).
 inline constexpr std::array<size_t, 7> kSplitSizes = {0, 1000, 100, 10, 5, 2, 1};
 
-// One server's worth of state for one worker thread.
-class Env {
+// A Session over a WorkerFixture, fed as net/ feeds it. Env runs on the shipping cache;
+// BasicEnv<cache::LibcuckooCache> is for the few cases that need the oracle's behaviour.
+template <class CacheType = cache::CuckooCache>
+class BasicEnv : public WorkerFixture<CacheType> {
  public:
-  static constexpr cache::Time kStartTime = 1'700'000'000;
-
-  explicit Env(Settings settings = {}) : settings_(std::move(settings)) {
-    cache::CacheConfig config;
-    config.memory_limit = settings_.memory_limit;
-    config.max_item_size = settings_.max_item_size;
-    config.clock = [this] { return now_; };
-    config.hash_seed = 42;
-    cache_ = std::make_unique<cache::LibcuckooCache>(config);
-    ctx_ = cache_->register_worker();
-    worker_ =
-        std::make_unique<Worker>(Worker{*cache_, *ctx_, settings_, server_, server_.add_worker()});
-    session_ = std::make_unique<Session>(*worker_);
-  }
+  explicit BasicEnv(Settings settings = {})
+      : WorkerFixture<CacheType>(std::move(settings)), session_(this->worker()) {}
 
   // Feeds `input` in chunks of `split` bytes (0 = at once) to this Env's session; returns
   // what it answered. Unconsumed bytes stay pending for the next call, as on a connection.
@@ -44,42 +36,39 @@ class Env {
     const size_t step = split == 0 ? std::max<size_t>(input.size(), 1) : split;
     for (size_t pos = 0; pos < input.size(); pos += step) {
       pending_.append(input.substr(pos, step));
-      const size_t consumed = session_->process(pending_, output);
+      const size_t consumed = session_.process(pending_, output);
       EXPECT_LE(consumed, pending_.size());
       pending_.erase(0, consumed);
     }
     return output;
   }
 
-  // Moves the fake clock and lets the cache see it (as a worker's loop turn would).
-  void advance(cache::Time seconds) {
-    now_ += seconds;
-    cache_->quiescent(*ctx_);
-  }
-
-  Session& session() { return *session_; }
-  Worker& worker() { return *worker_; }
+  Session& session() { return session_; }
   const std::string& pending() const { return pending_; }
-  cache::Time now() const { return now_; }
 
  private:
-  cache::Time now_ = kStartTime;
-  Settings settings_;
-  ServerState server_;
-  std::unique_ptr<cache::LibcuckooCache> cache_;
-  std::unique_ptr<cache::WorkerContext> ctx_;
-  std::unique_ptr<Worker> worker_;
-  std::unique_ptr<Session> session_;
+  Session session_;
   std::string pending_;
 };
 
-// Runs `input` on a fresh Env at every split size and checks each answer equals `expected`.
-inline void expect_response(std::string_view input, std::string_view expected,
-                            const Settings& settings = {}) {
-  for (size_t split : kSplitSizes) {
-    Env env(settings);
+using Env = BasicEnv<>;
+
+// Runs `input` on a fresh BasicEnv<CacheType> at each of `splits` and checks each answer
+// equals `expected`.
+template <class CacheType = cache::CuckooCache>
+void expect_at_splits(std::span<const size_t> splits, std::string_view input,
+                      std::string_view expected, const Settings& settings = {}) {
+  for (size_t split : splits) {
+    BasicEnv<CacheType> env(settings);
     EXPECT_EQ(env.feed(input, split), expected) << "split size " << split;
   }
+}
+
+// The same at every split size of kSplitSizes.
+template <class CacheType = cache::CuckooCache>
+void expect_response(std::string_view input, std::string_view expected,
+                     const Settings& settings = {}) {
+  expect_at_splits<CacheType>(kSplitSizes, input, expected, settings);
 }
 
 }  // namespace cuckood::proto::testing

@@ -1,0 +1,74 @@
+// One worker's protocol Worker (proto/worker.h) over a fresh cache, for tests that drive a
+// Session or a Connection without a server: the cache built from Settings' limits, one
+// registered worker, and the Settings, ServerState and CommandStats that the Worker refers to.
+// The cache type is a template parameter; the default is the one the server ships, so that
+// protocol tests run on it. The clock is fake: it starts at kStartTime and moves only by
+// advance().
+// Shared by the GoogleTest suites and the libFuzzer target (tests/fuzz, clang, no GoogleTest):
+// it must not include <gtest/gtest.h>.
+//
+// Threading: one thread, like the worker it stands for. Not copyable or movable (the cache's
+// clock points at the fixture).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "cache/cache.h"
+#include "cache/cuckoo_cache.h"
+#include "proto/settings.h"
+#include "proto/stats.h"
+#include "proto/worker.h"
+
+namespace cuckood::proto::testing {
+
+template <class CacheType = cache::CuckooCache>
+class WorkerFixture {
+ public:
+  static constexpr cache::Time kStartTime = 1'700'000'000;
+  static constexpr uint64_t kHashSeed = 42;
+
+  // The cache gets settings.memory_limit and settings.max_item_size (-m, -I), as in main.
+  explicit WorkerFixture(Settings settings = {}, uint64_t hash_seed = kHashSeed)
+      : settings_(std::move(settings)) {
+    cache::CacheConfig config;
+    config.memory_limit = settings_.memory_limit;
+    config.max_item_size = settings_.max_item_size;
+    config.clock = [this] { return now_; };
+    config.hash_seed = hash_seed;
+    cache_ = std::make_unique<CacheType>(config);
+    ctx_ = cache_->register_worker();
+    worker_ = std::make_unique<Worker>(Worker{*cache_, *ctx_, settings_, server_, stats_});
+  }
+  WorkerFixture(const WorkerFixture&) = delete;
+  WorkerFixture& operator=(const WorkerFixture&) = delete;
+
+  Worker& worker() { return *worker_; }
+  CacheType& cache() { return *cache_; }
+  cache::WorkerContext& ctx() { return *ctx_; }
+  const Settings& settings() const { return settings_; }
+  ServerState& server() { return server_; }
+  cache::Time now() const { return now_; }
+
+  // A worker's event-loop turn ended: it holds no item, reclamation may progress, and
+  // ctx.now() is read from the clock again.
+  void quiescent() { cache_->quiescent(*ctx_); }
+
+  // Moves the fake clock; the next request sees it (as after a worker's loop turn).
+  void advance(cache::Time seconds) {
+    now_ += seconds;
+    quiescent();
+  }
+
+ private:
+  cache::Time now_ = kStartTime;
+  Settings settings_;
+  ServerState server_;
+  CommandStats& stats_ = server_.add_worker();
+  std::unique_ptr<CacheType> cache_;
+  std::unique_ptr<cache::WorkerContext> ctx_;
+  std::unique_ptr<Worker> worker_;
+};
+
+}  // namespace cuckood::proto::testing
