@@ -18,6 +18,7 @@
 #include "cache/cache.h"
 #include "cache/expiry.h"
 #include "proto/commands.h"
+#include "tests/proto/worker_fixture.h"
 
 namespace cuckood::cache::testing {
 
@@ -45,27 +46,20 @@ inline Got copy_of(const ItemView& item) {
              item.last_access};
 }
 
-// One worker thread as the server runs one: its cache context and the proto::Worker that the
-// commands run on (with its own statistics). Used by one thread at a time. Exptimes are as a
-// client sends them (relative up to 30 days, else absolute; negative = expired).
-class CommandThread {
+// One worker thread as the server runs one (proto::testing::ThreadWorker), with memcached's
+// commands as one-line calls. Used by one thread at a time. Exptimes are as a client sends
+// them (relative up to 30 days, else absolute; negative = expired).
+class CommandThread : public proto::testing::ThreadWorker {
  public:
-  explicit CommandThread(Cache& cache)
-      : cache_(cache),
-        ctx_(cache.register_worker()),
-        worker_{cache, *ctx_, settings_, server_, server_.add_worker()} {}
-
-  WorkerContext& ctx() { return *ctx_; }
-  proto::Worker& worker() { return worker_; }
-  void quiescent() { cache_.quiescent(*ctx_); }
+  explicit CommandThread(Cache& cache) : ThreadWorker(cache) {}
 
   StoreResult store(StoreMode mode, std::string_view key, std::string_view value,
                     uint32_t flags = 0, int64_t exptime = 0, uint64_t cas = 0) {
-    return proto::store(worker_, mode, key, flags, exptime, value, cas);
+    return proto::store(worker(), mode, key, flags, exptime, value, cas);
   }
   std::optional<Got> get(std::string_view key) {
     std::optional<Got> got;
-    const bool hit = proto::get(worker_, key, [&](const ItemView& item) {
+    const bool hit = proto::get(worker(), key, [&](const ItemView& item) {
       EXPECT_FALSE(got.has_value()) << "visitor called twice";
       EXPECT_EQ(item.key, key);
       got = copy_of(item);
@@ -75,14 +69,14 @@ class CommandThread {
   }
   std::optional<Got> gat(std::string_view key, int64_t exptime) {
     std::optional<Got> got;
-    const bool hit = proto::get_and_touch(worker_, key, exptime,
+    const bool hit = proto::get_and_touch(worker(), key, exptime,
                                           [&](const ItemView& item) { got = copy_of(item); });
     EXPECT_EQ(hit, got.has_value()) << key;
     return got;
   }
-  bool touch(std::string_view key, int64_t exptime) { return proto::touch(worker_, key, exptime); }
+  bool touch(std::string_view key, int64_t exptime) { return proto::touch(worker(), key, exptime); }
   DeleteStatus remove(std::string_view key, uint64_t cas = 0) {
-    return proto::remove(worker_, key, cas);
+    return proto::remove(worker(), key, cas);
   }
   ArithResult arith(std::string_view key, uint64_t delta, bool increment, uint64_t cas = 0) {
     proto::ArithArgs args;
@@ -90,7 +84,7 @@ class CommandThread {
     args.delta = delta;
     args.increment = increment;
     args.cas = cas;
-    return proto::arith(worker_, args);
+    return proto::arith(worker(), args);
   }
   ArithResult create(std::string_view key, uint64_t delta, uint64_t initial, int64_t exptime = 0) {
     proto::ArithArgs args;
@@ -99,17 +93,10 @@ class CommandThread {
     args.create = true;
     args.initial = initial;
     args.exptime = exptime;
-    return proto::arith(worker_, args);
+    return proto::arith(worker(), args);
   }
   // flush_all with memcached's delay argument (0 = now; an absolute time is allowed).
-  void flush_all(int64_t delay = 0) { proto::flush_all(worker_, delay); }
-
- private:
-  Cache& cache_;
-  std::unique_ptr<WorkerContext> ctx_;
-  proto::Settings settings_;
-  proto::ServerState server_;
-  proto::Worker worker_;
+  void flush_all(int64_t delay = 0) { proto::flush_all(worker(), delay); }
 };
 
 template <class Factory>

@@ -23,6 +23,37 @@
 
 namespace cuckood::proto::testing {
 
+// A protocol Worker for the calling thread over an existing cache: its registered context and
+// the Settings, ServerState and CommandStats the Worker refers to. Several may share a cache,
+// one per thread, like a server's workers.
+class ThreadWorker {
+ public:
+  explicit ThreadWorker(cache::Cache& cache, Settings settings = {})
+      : cache_(cache),
+        settings_(std::move(settings)),
+        ctx_(cache.register_worker()),
+        worker_{cache, *ctx_, settings_, server_, server_.add_worker()} {}
+  ThreadWorker(const ThreadWorker&) = delete;
+  ThreadWorker& operator=(const ThreadWorker&) = delete;
+
+  Worker& worker() { return worker_; }
+  cache::WorkerContext& ctx() { return *ctx_; }
+  const Settings& settings() const { return settings_; }
+  ServerState& server() { return server_; }
+
+  // A worker's event-loop turn ended: it holds no item, reclamation may progress, and
+  // ctx.now() is read from the clock again.
+  void quiescent() { cache_.quiescent(*ctx_); }
+
+ private:
+  cache::Cache& cache_;
+  Settings settings_;
+  ServerState server_;
+  std::unique_ptr<cache::WorkerContext> ctx_;
+  Worker worker_;
+};
+
+// A fresh cache of `CacheType` with a fake clock and one ThreadWorker over it.
 template <class CacheType = cache::CuckooCache>
 class WorkerFixture {
  public:
@@ -30,30 +61,25 @@ class WorkerFixture {
   static constexpr uint64_t kHashSeed = 42;
 
   // The cache gets settings.memory_limit and settings.max_item_size (-m, -I), as in main.
-  explicit WorkerFixture(Settings settings = {}, uint64_t hash_seed = kHashSeed)
-      : settings_(std::move(settings)) {
+  explicit WorkerFixture(Settings settings = {}, uint64_t hash_seed = kHashSeed) {
     cache::CacheConfig config;
-    config.memory_limit = settings_.memory_limit;
-    config.max_item_size = settings_.max_item_size;
+    config.memory_limit = settings.memory_limit;
+    config.max_item_size = settings.max_item_size;
     config.clock = [this] { return now_; };
     config.hash_seed = hash_seed;
     cache_ = std::make_unique<CacheType>(config);
-    ctx_ = cache_->register_worker();
-    worker_ = std::make_unique<Worker>(Worker{*cache_, *ctx_, settings_, server_, stats_});
+    thread_ = std::make_unique<ThreadWorker>(*cache_, std::move(settings));
   }
   WorkerFixture(const WorkerFixture&) = delete;
   WorkerFixture& operator=(const WorkerFixture&) = delete;
 
-  Worker& worker() { return *worker_; }
+  Worker& worker() { return thread_->worker(); }
   CacheType& cache() { return *cache_; }
-  cache::WorkerContext& ctx() { return *ctx_; }
-  const Settings& settings() const { return settings_; }
-  ServerState& server() { return server_; }
+  cache::WorkerContext& ctx() { return thread_->ctx(); }
+  const Settings& settings() const { return thread_->settings(); }
+  ServerState& server() { return thread_->server(); }
   cache::Time now() const { return now_; }
-
-  // A worker's event-loop turn ended: it holds no item, reclamation may progress, and
-  // ctx.now() is read from the clock again.
-  void quiescent() { cache_->quiescent(*ctx_); }
+  void quiescent() { thread_->quiescent(); }
 
   // Moves the fake clock; the next request sees it (as after a worker's loop turn).
   void advance(cache::Time seconds) {
@@ -63,12 +89,8 @@ class WorkerFixture {
 
  private:
   cache::Time now_ = kStartTime;
-  Settings settings_;
-  ServerState server_;
-  CommandStats& stats_ = server_.add_worker();
   std::unique_ptr<CacheType> cache_;
-  std::unique_ptr<cache::WorkerContext> ctx_;
-  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<ThreadWorker> thread_;
 };
 
 }  // namespace cuckood::proto::testing
