@@ -1,0 +1,222 @@
+// Conformance, part 0: the storage primitives themselves (cache/cache.h), driven by small test
+// mutations rather than memcached's rules: what update() asks a Mutation and when, what each
+// Change does, read() against peek(). Implementation-neutral: see cache_conformance.h.
+#pragma once
+
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/cache/cache_fixture.h"
+
+namespace cuckood::cache::testing {
+
+// A mutation that answers a fixed Change (or one computed from the live item) and records
+// every call the cache made.
+class ScriptedMutation final : public Mutation {
+ public:
+  using Decider = std::function<Change(const ItemView*)>;
+  explicit ScriptedMutation(Decider decider, std::string value = {}, bool blind = false)
+      : decider_(std::move(decider)), value_(std::move(value)), blind_(blind) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    seen.push_back(live ? std::optional<Got>(copy_of(*live)) : std::nullopt);
+    return decider_(live);
+  }
+  void write(const ItemView* live, char* value) noexcept override {
+    written_from.push_back(live ? std::optional<Got>(copy_of(*live)) : std::nullopt);
+    // Derived: the live value followed by ours; otherwise ours alone.
+    size_t at = 0;
+    if (live != nullptr) {
+      std::memcpy(value, live->value.data(), live->value.size());
+      at = live->value.size();
+    }
+    std::memcpy(value + at, value_.data(), value_.size());
+  }
+  void done(const ItemView& item) noexcept override { result = copy_of(item); }
+  bool blind() const noexcept override { return blind_; }
+
+  std::vector<std::optional<Got>> seen;          // what decide() was shown, per call
+  std::vector<std::optional<Got>> written_from;  // what write() was shown, per call
+  std::optional<Got> result;                     // what done() was shown
+
+ private:
+  Decider decider_;
+  std::string value_;
+  bool blind_;
+};
+
+template <class Factory>
+class CachePrimitivesConformance : public CacheFixture<Factory> {
+ protected:
+  UpdateStatus update(std::string_view key, Mutation& mutation) {
+    return this->cache().update(this->ctx(), this->cache().hash(key), mutation);
+  }
+  // Stores `value` under `key` with a blind kStore.
+  Got put(std::string_view key, std::string_view value, uint32_t flags = 0, Time exptime = 0) {
+    ScriptedMutation m([&](const ItemView*) { return Change::store(value.size(), flags, exptime); },
+                       std::string(value), true);
+    EXPECT_EQ(update(key, m), UpdateStatus::kDone);
+    EXPECT_TRUE(m.result.has_value());
+    return m.result.value_or(Got{});
+  }
+  std::optional<Got> read(std::string_view key) {
+    std::optional<Got> got;
+    this->cache().read(this->ctx(), this->cache().hash(key),
+                       [&](const ItemView& item) { got = copy_of(item); });
+    return got;
+  }
+  std::optional<Got> peek(std::string_view key) {
+    std::optional<Got> got;
+    this->cache().peek(this->ctx(), this->cache().hash(key),
+                       [&](const ItemView& item) { got = copy_of(item); });
+    return got;
+  }
+};
+TYPED_TEST_SUITE_P(CachePrimitivesConformance);
+
+TYPED_TEST_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem) {
+  ScriptedMutation m(
+      [](const ItemView* live) {
+        EXPECT_EQ(live, nullptr);
+        return Change::store(5, 7, kStartTime + 60);
+      },
+      "hello");
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  ASSERT_EQ(m.seen.size(), 1u);
+  EXPECT_FALSE(m.seen[0].has_value());
+  ASSERT_EQ(m.written_from.size(), 1u);
+  EXPECT_FALSE(m.written_from[0].has_value());  // not derived: write() sees no item
+  ASSERT_TRUE(m.result.has_value());
+  EXPECT_EQ(m.result->value, "hello");
+  EXPECT_EQ(m.result->flags, 7u);
+  EXPECT_EQ(m.result->exptime, kStartTime + 60);
+  EXPECT_NE(m.result->cas, 0u);
+  const auto got = this->read("k");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->value, "hello");
+  EXPECT_EQ(got->cas, m.result->cas);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, DecideSeesTheLiveItem) {
+  const Got stored = this->put("k", "v1", 3, kStartTime + 100);
+  ScriptedMutation m([](const ItemView*) { return Change::keep(); });
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  ASSERT_EQ(m.seen.size(), 1u);
+  ASSERT_TRUE(m.seen[0].has_value());
+  EXPECT_EQ(m.seen[0]->value, "v1");
+  EXPECT_EQ(m.seen[0]->flags, 3u);
+  EXPECT_EQ(m.seen[0]->exptime, kStartTime + 100);
+  EXPECT_EQ(m.seen[0]->cas, stored.cas);
+  EXPECT_FALSE(m.result.has_value());  // kKeep: done() is not called
+  EXPECT_EQ(this->read("k")->cas, stored.cas);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, ExpiredItemsAreNotShownToDecide) {
+  this->put("k", "v", 0, kStartTime + 5);
+  this->advance(5);
+  ScriptedMutation m([](const ItemView*) { return Change::keep(); });
+  this->update("k", m);
+  ASSERT_FALSE(m.seen.empty());
+  for (const auto& seen : m.seen) EXPECT_FALSE(seen.has_value());
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, DerivedStoreBuildsFromTheLiveItem) {
+  const Got old = this->put("k", "abc", 9, kStartTime + 100);
+  ScriptedMutation m(
+      [](const ItemView* live) {
+        Change change = Change::store(live->value.size() + 3, live->flags, 0);
+        change.derived = true;
+        change.keep_exptime = true;
+        return change;
+      },
+      "def");
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  ASSERT_FALSE(m.written_from.empty());
+  ASSERT_TRUE(m.written_from.back().has_value());
+  EXPECT_EQ(m.written_from.back()->cas, old.cas);
+  const auto got = this->read("k");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->value, "abcdef");
+  EXPECT_EQ(got->flags, 9u);
+  EXPECT_EQ(got->exptime, kStartTime + 100);  // keep_exptime
+  EXPECT_NE(got->cas, old.cas);
+  EXPECT_EQ(m.result->cas, got->cas);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, FetchedChangeMarksTheNewItemRead) {
+  this->put("k", "1");
+  ScriptedMutation m(
+      [](const ItemView*) {
+        Change change = Change::store(1, 0, 0);
+        change.fetched = true;
+        return change;
+      },
+      "2");
+  this->update("k", m);
+  EXPECT_TRUE(this->peek("k")->fetched);
+  this->put("k", "3");
+  EXPECT_FALSE(this->peek("k")->fetched);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, RemoveUnlinksTheLiveItem) {
+  this->put("k", "v");
+  ScriptedMutation m([](const ItemView* live) {
+    EXPECT_NE(live, nullptr);
+    return Change::remove();
+  });
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  EXPECT_FALSE(this->read("k").has_value());
+  EXPECT_EQ(this->cache().stats().curr_items, 0u);
+  // On an absent key a remove is nothing.
+  ScriptedMutation again([](const ItemView*) { return Change::remove(); });
+  EXPECT_EQ(this->update("k", again), UpdateStatus::kDone);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, TouchSetsTheDeadlineAndShowsTheItem) {
+  const Got old = this->put("k", "v", 4, kStartTime + 10);
+  ScriptedMutation m([](const ItemView*) { return Change::touch(kStartTime + 500); });
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  ASSERT_TRUE(m.result.has_value());
+  EXPECT_EQ(m.result->exptime, kStartTime + 500);
+  EXPECT_EQ(m.result->value, "v");
+  EXPECT_EQ(m.result->cas, old.cas);  // a touch is not a new version
+  EXPECT_FALSE(m.result->fetched);    // not read before this touch
+  const auto got = this->peek("k");
+  EXPECT_EQ(got->exptime, kStartTime + 500);
+  EXPECT_TRUE(got->fetched);  // a touch counts as a read
+  this->advance(20);
+  EXPECT_TRUE(this->read("k").has_value());
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, TooLargeStoreIsRefusedAndKeepsTheItem) {
+  this->put("k", "v");
+  const size_t too_large = this->cache().max_value_size(1) + 1;
+  ScriptedMutation m([&](const ItemView*) { return Change::store(too_large, 0, 0); },
+                     std::string(too_large, 'x'));
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kTooLarge);
+  EXPECT_FALSE(m.result.has_value());
+  EXPECT_EQ(this->read("k")->value, "v");
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, ReadRecordsTheAccessAndPeekDoesNot) {
+  this->put("k", "v");
+  EXPECT_FALSE(this->peek("k")->fetched);
+  EXPECT_FALSE(this->peek("k")->fetched);
+  EXPECT_FALSE(this->read("k")->fetched);  // not fetched before this read
+  EXPECT_TRUE(this->read("k")->fetched);
+  EXPECT_TRUE(this->peek("k")->fetched);
+  EXPECT_FALSE(this->peek("absent").has_value());
+  EXPECT_FALSE(this->read("absent").has_value());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem,
+                            DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
+                            DerivedStoreBuildsFromTheLiveItem, FetchedChangeMarksTheNewItemRead,
+                            RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
+                            TooLargeStoreIsRefusedAndKeepsTheItem,
+                            ReadRecordsTheAccessAndPeekDoesNot);
+
+}  // namespace cuckood::cache::testing

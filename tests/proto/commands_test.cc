@@ -1,0 +1,143 @@
+// The command layer's own rules (proto/commands.h) beyond what the cache conformance suites
+// run through it: cas promotion per protocol, me's look that records nothing, meta ma's new
+// deadline in the same step as the arithmetic, and the statistics each command counts.
+#include "proto/commands.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/proto/worker_fixture.h"
+
+namespace cuckood::proto {
+namespace {
+
+using testing::WorkerFixture;
+
+TEST(ModeWithCas, SetAndReplaceBecomeCasAddOnlyInBinary) {
+  EXPECT_EQ(mode_with_cas(StoreMode::kSet, CasOnAdd::kIgnored), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(StoreMode::kReplace, CasOnAdd::kIgnored), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(StoreMode::kAdd, CasOnAdd::kIgnored), StoreMode::kAdd);
+  EXPECT_EQ(mode_with_cas(StoreMode::kAdd, CasOnAdd::kCompared), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(StoreMode::kAppend, CasOnAdd::kCompared), StoreMode::kAppend);
+  EXPECT_EQ(mode_with_cas(StoreMode::kPrepend, CasOnAdd::kIgnored), StoreMode::kPrepend);
+  EXPECT_EQ(mode_with_cas(StoreMode::kCas, CasOnAdd::kIgnored), StoreMode::kCas);
+}
+
+TEST(Commands, AddIgnoresACasItDoesNotCompare) {
+  WorkerFixture<> f;
+  EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 12345).status, StoreStatus::kStored);
+  EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 0).status, StoreStatus::kNotStored);
+}
+
+TEST(Commands, PeekRecordsNoAccessAndCountsNothing) {
+  WorkerFixture<> f;
+  ASSERT_EQ(store(f.worker(), StoreMode::kSet, "k", 0, 0, "v", 0).status, StoreStatus::kStored);
+  bool fetched = true;
+  EXPECT_TRUE(peek(f.worker(), "k", [&](const cache::ItemView& item) { fetched = item.fetched; }));
+  EXPECT_FALSE(fetched);
+  EXPECT_FALSE(peek(f.worker(), "absent", [](const cache::ItemView&) {}));
+  EXPECT_EQ(f.worker().stats.cmd_get.load(), 0u);
+  EXPECT_TRUE(get(f.worker(), "k", [&](const cache::ItemView& item) { fetched = item.fetched; }));
+  EXPECT_FALSE(fetched);
+  EXPECT_TRUE(peek(f.worker(), "k", [&](const cache::ItemView& item) { fetched = item.fetched; }));
+  EXPECT_TRUE(fetched);
+  EXPECT_EQ(f.worker().stats.cmd_get.load(), 1u);
+}
+
+TEST(Commands, ArithWithANewExptimeSetsItInTheSameStep) {
+  WorkerFixture<> f;
+  ASSERT_EQ(store(f.worker(), StoreMode::kSet, "n", 5, 100, "41", 0).status, StoreStatus::kStored);
+  ArithArgs args;
+  args.key = "n";
+  args.delta = 1;
+  args.new_exptime = 500;
+  const ArithResult result = arith(f.worker(), args);
+  ASSERT_EQ(result.status, ArithStatus::kOk);
+  EXPECT_EQ(result.value, 42u);
+  EXPECT_EQ(result.exptime, f.now() + 500);
+  cache::Time exptime = 0;
+  uint32_t flags = 0;
+  get(f.worker(), "n", [&](const cache::ItemView& item) {
+    exptime = item.exptime;
+    flags = item.flags;
+  });
+  EXPECT_EQ(exptime, f.now() + 500);
+  EXPECT_EQ(flags, 5u);  // incr keeps the flags
+  // Without one, the deadline stays.
+  args.new_exptime.reset();
+  EXPECT_EQ(arith(f.worker(), args).exptime, f.now() + 500);
+}
+
+TEST(Commands, ArithCreatesWithTheCreateExptimeUnlessANewOneIsGiven) {
+  WorkerFixture<> f;
+  ArithArgs args;
+  args.key = "a";
+  args.create = true;
+  args.initial = 7;
+  args.exptime = 60;
+  ArithResult result = arith(f.worker(), args);
+  ASSERT_EQ(result.status, ArithStatus::kOk);
+  EXPECT_EQ(result.value, 7u);
+  EXPECT_EQ(result.exptime, f.now() + 60);
+  args.key = "b";
+  args.new_exptime = 90;
+  result = arith(f.worker(), args);
+  EXPECT_EQ(result.exptime, f.now() + 90);
+}
+
+TEST(Commands, EachCommandCountsItsStatistics) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  store(w, StoreMode::kSet, "k", 0, 0, "1", 0);
+  store(w, StoreMode::kCas, "k", 0, 0, "2", 999);       // badval
+  store(w, StoreMode::kCas, "absent", 0, 0, "2", 999);  // miss
+  uint64_t cas = 0;
+  get(w, "k", [&](const cache::ItemView& item) { cas = item.cas; });
+  store(w, StoreMode::kCas, "k", 0, 0, "3", cas);  // hit
+  get(w, "absent", [](const cache::ItemView&) {});
+  touch(w, "k", 10);
+  touch(w, "absent", 10);
+  remove(w, "absent", 0);
+  ArithArgs args;
+  args.key = "k";
+  args.delta = 1;
+  arith(w, args);
+  args.increment = false;
+  args.key = "absent";
+  arith(w, args);
+  remove(w, "k", 0);
+  const CommandStats& s = w.stats;
+  EXPECT_EQ(s.cmd_set.load(), 4u);
+  EXPECT_EQ(s.cas_badval.load(), 1u);
+  EXPECT_EQ(s.cas_misses.load(), 1u);
+  EXPECT_EQ(s.cas_hits.load(), 1u);
+  EXPECT_EQ(s.cmd_get.load(), 2u);
+  EXPECT_EQ(s.get_hits.load(), 1u);
+  EXPECT_EQ(s.get_misses.load(), 1u);
+  EXPECT_EQ(s.cmd_touch.load(), 2u);
+  EXPECT_EQ(s.touch_hits.load(), 1u);
+  EXPECT_EQ(s.touch_misses.load(), 1u);
+  EXPECT_EQ(s.incr_hits.load(), 1u);
+  EXPECT_EQ(s.decr_misses.load(), 1u);
+  EXPECT_EQ(s.delete_hits.load(), 1u);
+  EXPECT_EQ(s.delete_misses.load(), 1u);
+}
+
+TEST(Commands, ATooLargeSetRemovesTheOldValue) {
+  Settings settings;
+  settings.max_item_size = 4096;
+  WorkerFixture<> f(settings);
+  Worker& w = f.worker();
+  ASSERT_EQ(store(w, StoreMode::kSet, "k", 0, 0, "small", 0).status, StoreStatus::kStored);
+  EXPECT_FALSE(fits(w, 1, 5000));
+  EXPECT_EQ(store(w, StoreMode::kSet, "k", 0, 0, std::string(5000, 'x'), 0).status,
+            StoreStatus::kTooLarge);
+  EXPECT_FALSE(get(w, "k", [](const cache::ItemView&) {}));
+  EXPECT_EQ(w.stats.store_too_large.load(), 1u);
+  // Other modes keep what is there.
+  ASSERT_EQ(store(w, StoreMode::kSet, "k", 0, 0, "small", 0).status, StoreStatus::kStored);
+  refuse_too_large(w, StoreMode::kReplace, "k");
+  EXPECT_TRUE(get(w, "k", [](const cache::ItemView&) {}));
+}
+
+}  // namespace
+}  // namespace cuckood::proto
