@@ -29,17 +29,8 @@
 #include "tests/cache/cache_fixture.h"
 #include "tests/cache/cuckoo_test_support.h"
 
-namespace cuckood::cache {
+namespace cuckood::cache::testing {
 namespace {
-
-using proto::ArithResult;
-using proto::ArithStatus;
-using proto::DeleteStatus;
-using proto::StoreMode;
-using proto::StoreResult;
-using proto::StoreStatus;
-using testing::CommandThread;
-using testing::Got;
 
 struct Seen {
   bool hit = false;
@@ -56,8 +47,8 @@ struct Seen {
 
 std::string describe(const Seen& s) {
   if (!s.hit) return "miss";
-  return "hit value='" + s.value + testing::numbered("' flags=", s.flags) +
-         testing::numbered(" exptime=", s.exptime) + testing::numbered(" fetched=", s.fetched);
+  return "hit value='" + s.value + numbered("' flags=", s.flags) +
+         numbered(" exptime=", s.exptime) + numbered(" fetched=", s.fetched);
 }
 
 // One implementation under test, driven through the command layer by its own worker, with
@@ -115,9 +106,9 @@ class DifferentialTest : public ::testing::TestWithParam<uint32_t> {
 TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
   std::mt19937_64 rng(GetParam());
   auto pick = [&](uint64_t n) { return static_cast<uint64_t>(rng() % n); };
-  const int ops = testing::kSanitized ? 20'000 : 100'000;
+  const int ops = kSanitized ? 20'000 : 100'000;
   const int keys = 50 + static_cast<int>(pick(400));
-  auto random_key = [&] { return testing::numbered("key:", pick(static_cast<uint64_t>(keys))); };
+  auto random_key = [&] { return numbered("key:", pick(static_cast<uint64_t>(keys))); };
   auto random_value = [&]() -> std::string {
     switch (pick(4)) {
       case 0:
@@ -165,7 +156,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const int64_t exptime = random_exptime();
       const bool with_cas = mode == StoreMode::kCas || pick(10) == 0;
       const bool right = pick(3) != 0;
-      what = testing::numbered("store mode ", static_cast<int>(mode));
+      what = numbered("store mode ", static_cast<int>(mode));
       auto run = [&](Side& side) {
         const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
         const StoreResult r = side.thread.store(mode, k, value, flags, exptime, cas);
@@ -175,7 +166,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const StoreStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
       stored += a == StoreStatus::kStored;
-      detail = std::to_string(static_cast<int>(a)) + testing::numbered(" vs ", static_cast<int>(b));
+      detail = std::to_string(static_cast<int>(a)) + numbered(" vs ", static_cast<int>(b));
     } else if (choice < 60) {
       const bool increment = pick(2) == 0;
       const bool create = pick(4) == 0;
@@ -201,9 +192,8 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       };
       const auto a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
-      detail = std::to_string(static_cast<int>(a.first)) + testing::numbered("/", a.second) +
-               " vs " + std::to_string(static_cast<int>(b.first)) +
-               testing::numbered("/", b.second);
+      detail = std::to_string(static_cast<int>(a.first)) + numbered("/", a.second) + " vs " +
+               std::to_string(static_cast<int>(b.first)) + numbered("/", b.second);
     } else if (choice < 70) {
       const bool with_cas = pick(4) == 0;
       const bool right = pick(2) == 0;
@@ -213,14 +203,14 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       };
       const DeleteStatus a = run(*cuckoo_), b = run(*oracle_);
       same = a == b;
-      detail = std::to_string(static_cast<int>(a)) + testing::numbered(" vs ", static_cast<int>(b));
+      detail = std::to_string(static_cast<int>(a)) + numbered(" vs ", static_cast<int>(b));
     } else if (choice < 78) {
       const int64_t exptime = random_exptime();
       what = "touch";
       const bool a = cuckoo_->thread.touch(k, exptime);
       const bool b = oracle_->thread.touch(k, exptime);
       same = a == b;
-      detail = std::to_string(a) + testing::numbered(" vs ", b);
+      detail = std::to_string(a) + numbered(" vs ", b);
     } else if (choice < 85) {
       const int64_t exptime = random_exptime();
       what = "gat";
@@ -235,7 +225,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
       const Time now = now_.load();
       Time when = 0;
       if (!flush_fired_ && pick(2) == 0) when = now + 2 + static_cast<Time>(pick(10));
-      what = testing::numbered("flush_all ", when);
+      what = numbered("flush_all ", when);
       ++flushes;
       cuckoo_->thread.flush_all(when);
       oracle_->thread.flush_all(when);
@@ -251,7 +241,7 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
   }
   // Every key, at the end: the same contents.
   for (int i = 0; i < keys; ++i) {
-    const std::string k = testing::numbered("key:", i);
+    const std::string k = numbered("key:", i);
     const Seen a = cuckoo_->get(k), b = oracle_->get(k);
     EXPECT_EQ(a, b) << k << ": " << describe(a) << " vs " << describe(b);
   }
@@ -265,4 +255,4 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
 INSTANTIATE_TEST_SUITE_P(Seeds, DifferentialTest, ::testing::Values(1u, 2u, 3u, 4u, 5u, 6u));
 
 }  // namespace
-}  // namespace cuckood::cache
+}  // namespace cuckood::cache::testing
