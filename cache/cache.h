@@ -108,7 +108,9 @@ class Cache {
   virtual void quiescent(WorkerContext& ctx) noexcept = 0;
 
   // Calls `visit` with the live item (not expired, not flushed) and returns true; false on a
-  // miss. Marks the item read; a read writes nothing shared beyond a bit still clear.
+  // miss. Marks the item read and records the access (kAccessUpdateInterval); the view shows
+  // the state before this read. A read writes nothing shared beyond a bit still clear and, at
+  // most once a minute, the last-access time.
   virtual bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
 
   // read() without recording the access: the item's fetched and last-access state and its

@@ -189,16 +189,17 @@ void CuckooCache::unpin(WorkerContext& ctx, PinToken token) noexcept {
   if (token) store_.unpin(static_cast<Context&>(ctx).pins, token.id);
 }
 
-namespace {
-
-ItemView view_of(const Item* item, bool fetched) noexcept {
+ItemView CuckooCache::view_of(const Item* item, bool fetched) const noexcept {
   return ItemView{.key = item->key(),
                   .value = item->value(),
                   .flags = item->flags(),
                   .exptime = item->exptime(),
                   .cas = item->cas(),
+                  .last_access = store_.last_access(item),
                   .fetched = fetched};
 }
+
+namespace {
 
 // Whether `live` is the very version an update decided against. Items are reused after
 // reclamation, so the pointer alone could name a newer item: the cas tells (uniques never
@@ -215,7 +216,9 @@ bool CuckooCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor vis
   Item* item = find_live(c, key, era(ctx.now()));
   if (item == nullptr) return false;
   const bool fetched = item->mark_read();
-  visit(view_of(item, fetched));
+  const ItemView view = view_of(item, fetched);
+  store_.record_access(item, ctx.now());
+  visit(view);
   return true;
 }
 
@@ -290,7 +293,9 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
   if (change.kind == Change::Kind::kTouch) {
     store_.note_exptime(expected, change.exptime);
     const bool fetched = expected->mark_read();
-    mutation.done(view_of(expected, fetched));
+    const ItemView view = view_of(expected, fetched);
+    store_.record_access(expected, c.now());
+    mutation.done(view);
   }
   return UpdateStatus::kDone;
 }
@@ -310,6 +315,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   Item* item =
       Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
   if (change.fetched) item->set_fetched();
+  store_.stamp_access(item, c.now());
 
   EpochGuard guard(epoch_, *c.participant);
   const Era now = era(c.now());

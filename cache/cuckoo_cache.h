@@ -67,6 +67,8 @@ class CuckooCache final : public Cache {
   struct WorkerCounters;
 
   Era era(Time now) const noexcept;
+  // What a mutation or visitor is shown of a protected item.
+  ItemView view_of(const Item* item, bool fetched) const noexcept;
   uint64_t next_cas(Context& c) noexcept;
   size_t max_footprint() const noexcept;
   // The live item linked under `key`, or nullptr; unlinks a dead one it finds. In a guard.

@@ -2,8 +2,9 @@
 // inside a segment (cache/segment_store.h). An item is immutable once it has been published in
 // the index; a new version of a key is a new item swapped into the index slot. The only fields
 // that change after publication are atomics: `exptime` (touch/gat, written under the key's
-// stripe lock) and `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
-// when still clear, cleared by the evictor). Readers therefore see a consistent item without
+// stripe lock), `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
+// when still clear, cleared by the evictor) and the last-access stamp (rewritten by a reader at
+// most once a minute). Readers therefore see a consistent item without
 // any lock, as long as the epoch (cache/epoch.h) keeps its segment from being reused.
 #pragma once
 
@@ -66,6 +67,13 @@ class Item {
   }
   void set_fetched() noexcept { bits_.fetch_or(kFetched, std::memory_order_relaxed); }
 
+  // When the item was last accessed, as its segment encodes it (cache/access_stamp.h; read and
+  // written through SegmentStore). Relaxed: one word, no dependent data.
+  uint16_t access_stamp() const noexcept { return access_stamp_.load(std::memory_order_relaxed); }
+  void set_access_stamp(uint16_t stamp) const noexcept {
+    access_stamp_.store(stamp, std::memory_order_relaxed);
+  }
+
  private:
   Item(size_t key_size, size_t value_size, uint32_t flags, Time exptime, uint64_t cas) noexcept
       : cas_(cas),
@@ -80,14 +88,15 @@ class Item {
   uint32_t value_size_;
   uint8_t key_size_;  // memcached keys are at most 250 bytes
   mutable std::atomic<uint8_t> bits_{0};
-  // 2 bytes of padding before data_ keep the key 8-byte aligned.
+  mutable std::atomic<uint16_t> access_stamp_{0};
   char data_[];
 };
 
 // Pinned layout: the per-item overhead reported in wip.md depends on it.
 static_assert(sizeof(Item) == 24, "Item header must stay 24 bytes");
 static_assert(alignof(Item) == Item::kAlignment);
-static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free);
+static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free &&
+              std::atomic<uint16_t>::is_always_lock_free);
 static_assert(Item::footprint(10, 32) == 72);
 
 inline constexpr size_t kMaxKeySize = 250;

@@ -33,7 +33,7 @@ SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooInde
       segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
       segment_count_(std::max<size_t>(1, memory_limit / segment_size_)),
       base_(nullptr),
-      generations_(new std::atomic<uint32_t>[segment_count_]),
+      heads_(new Head[segment_count_]),
       meta_(new Meta[segment_count_]) {
   // NORESERVE and untouched: pages become resident only as segments are first written.
   void* memory = mmap(nullptr, segment_count_ * segment_size_, PROT_READ | PROT_WRITE,
@@ -60,8 +60,7 @@ void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participan
                              Era era) noexcept {
   if (footprint > segment_size_) return nullptr;
   if (writer.segment != SegmentWriter::kNone &&
-      (generations_[writer.segment].load(std::memory_order_relaxed) != era.generation ||
-       writer.offset + footprint > segment_size_)) {
+      must_seal(writer.segment, writer.offset, footprint, era)) {
     seal(writer);
   }
   if (writer.segment == SegmentWriter::kNone) {
@@ -76,6 +75,25 @@ void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participan
   // line is also written by other threads' release() of items in it).
   writer.offset += static_cast<uint32_t>(footprint);
   return memory;
+}
+
+bool SegmentStore::must_seal(uint32_t segment, uint32_t offset, size_t footprint,
+                             Era era) const noexcept {
+  const Head& head = heads_[segment];
+  return offset + footprint > segment_size_ ||
+         head.generation.load(std::memory_order_relaxed) != era.generation ||
+         era.now >= head.opened.load(std::memory_order_relaxed) + kExactSpan;
+}
+
+void SegmentStore::stamp_access(const Item* item, Time when) const noexcept {
+  const Time opened = heads_[segment_of(item)].opened.load(std::memory_order_relaxed);
+  // A survivor copy may keep an access older than its new segment: it reads as the opening.
+  item->set_access_stamp(encode_age(when > opened ? when - opened : 0));
+}
+
+Time SegmentStore::last_access(const Item* item) const noexcept {
+  return heads_[segment_of(item)].opened.load(std::memory_order_relaxed) +
+         decode_age(item->access_stamp());
 }
 
 void SegmentStore::note_exptime(const Item* item, Time exptime) noexcept {
@@ -111,7 +129,7 @@ void SegmentStore::release(const Item* item) noexcept {
                                                std::memory_order_relaxed);
 }
 
-uint32_t SegmentStore::pop_free_locked(uint32_t generation, size_t reserve) noexcept {
+uint32_t SegmentStore::pop_free_locked(Era era, size_t reserve) noexcept {
   if (free_.size() + (segment_count_ - fresh_) <= reserve) return SegmentWriter::kNone;
   uint32_t segment;
   if (!free_.empty()) {
@@ -126,8 +144,9 @@ uint32_t SegmentStore::pop_free_locked(uint32_t generation, size_t reserve) noex
   meta.min_exptime.store(0, std::memory_order_relaxed);
   // live_bytes counts down through release() and up by the bytes appended at seal().
   meta.live_bytes.store(0, std::memory_order_relaxed);
-  // Relaxed: items of this segment are published later by release stores, which carry it.
-  generations_[segment].store(generation, std::memory_order_relaxed);
+  // Relaxed: items of this segment are published later by release stores, which carry them.
+  heads_[segment].generation.store(era.generation, std::memory_order_relaxed);
+  heads_[segment].opened.store(era.now, std::memory_order_relaxed);
   return segment;
 }
 
@@ -138,7 +157,7 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
       // A recycled segment first, else one that nothing live is left in (it comes back after
       // a grace period, below), and only then memory never touched.
       if (!free_.empty() || !retire_dead_locked()) {
-        const uint32_t segment = pop_free_locked(era.generation, kSurvivorReserve);
+        const uint32_t segment = pop_free_locked(era, kSurvivorReserve);
         if (segment != SegmentWriter::kNone) return segment;
       }
     }
@@ -157,7 +176,7 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
     }
     // Nothing to evict and nothing to wait for: the survivor reserve, or no memory at all.
     std::lock_guard lock(mutex_);
-    return pop_free_locked(era.generation, 0);
+    return pop_free_locked(era, 0);
   }
 }
 
@@ -173,7 +192,7 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
     for (size_t i = 0; i < window; ++i) {
       const uint32_t s = sealed_[i];
       if (meta_[s].live_bytes.load(std::memory_order_relaxed) == 0 ||
-          generations_[s].load(std::memory_order_relaxed) != era.generation) {
+          heads_[s].generation.load(std::memory_order_relaxed) != era.generation) {
         pick = i;
         break;
       }
@@ -359,17 +378,16 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
   if (!lock.owns_lock()) return nullptr;
   const size_t footprint = item->footprint();
   if (survivor_.segment != SegmentWriter::kNone &&
-      (survivor_generation_ != era.generation || survivor_.offset + footprint > segment_size_)) {
+      must_seal(survivor_.segment, survivor_.offset, footprint, era)) {
     seal(survivor_);
   }
   if (survivor_.segment == SegmentWriter::kNone) {
     // Only a free segment (writers leave kSurvivorReserve of them for this): evicting to make
     // room for survivors would chase its own tail.
     std::lock_guard pools(mutex_);
-    const uint32_t segment = pop_free_locked(era.generation, 0);
+    const uint32_t segment = pop_free_locked(era, 0);
     if (segment == SegmentWriter::kNone) return nullptr;
     survivor_ = {segment, 0};
-    survivor_generation_ = era.generation;
   }
   void* memory = segment_base(survivor_.segment) + survivor_.offset;
   survivor_.offset += static_cast<uint32_t>(footprint);  // accounted when sealed, as above
@@ -378,6 +396,7 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
   note_exptime(copy, copy->exptime());
   std::memcpy(copy->value_data(), item->value().data(), item->value().size());
   if (item->fetched()) copy->set_fetched();
+  stamp_access(copy, last_access(item));
   return copy;
 }
 
@@ -388,7 +407,7 @@ void SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexc
     for (uint32_t s : sealed_) {
       const Time min_exptime = meta_[s].min_exptime.load(std::memory_order_relaxed);
       if ((min_exptime != 0 && min_exptime <= era.now) ||
-          generations_[s].load(std::memory_order_relaxed) != era.generation) {
+          heads_[s].generation.load(std::memory_order_relaxed) != era.generation) {
         candidates.push_back(s);
       }
     }

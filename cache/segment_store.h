@@ -35,8 +35,8 @@
 // value is copied. Parked and pinned segments therefore never take more than a quarter of
 // `memory_limit` from eviction.
 //
-// Overhead outside `memory_limit`: the segment metadata (per segment a 64-byte Meta line, a
-// 4-byte generation and a 4-byte pin count per worker) and the index (cache/cuckoo_index.h).
+// Overhead outside `memory_limit`: the segment metadata (per segment a 64-byte Meta line, an
+// 8-byte Head and a 4-byte pin count per worker) and the index (cache/cuckoo_index.h).
 // Inside it: the 24-byte item header, 8-byte alignment, and the unused tail of each sealed
 // segment (< one item).
 #pragma once
@@ -49,6 +49,7 @@
 #include <mutex>
 #include <vector>
 
+#include "cache/access_stamp.h"
 #include "cache/cuckoo_index.h"
 #include "cache/epoch.h"
 #include "cache/item.h"
@@ -124,7 +125,18 @@ class SegmentStore {
 
   // The flush generation the item's segment was opened for. Lock-free; caller protects item.
   uint32_t generation_of(const Item* item) const noexcept {
-    return generations_[segment_of(item)].load(std::memory_order_relaxed);
+    return heads_[segment_of(item)].generation.load(std::memory_order_relaxed);
+  }
+
+  // Last access (cache/access_stamp.h). Lock-free; the caller protects the item.
+  // Sets it to `when` (a new item, or a survivor copy keeping its original's).
+  void stamp_access(const Item* item, Time when) const noexcept;
+  Time last_access(const Item* item) const noexcept;
+  // An access at `now`, recorded by the rule of cache/types.h (kAccessUpdateInterval).
+  void record_access(const Item* item, Time now) const noexcept {
+    Time last = last_access(item);
+    cache::record_access(last, now);
+    if (last == now) stamp_access(item, now);
   }
   bool is_live(const Item* item, Era era) const noexcept;
 
@@ -164,8 +176,11 @@ class SegmentStore {
   char* segment_base(size_t segment) const noexcept { return base_ + (segment << segment_shift_); }
   // Takes a free segment for `era.generation`, evicting and waiting as needed.
   uint32_t acquire(EpochParticipant& participant, Era era) noexcept;
-  // Takes a free segment if more than `reserve` are free.
-  uint32_t pop_free_locked(uint32_t generation, size_t reserve) noexcept;
+  // Takes a free segment for `era` if more than `reserve` are free.
+  uint32_t pop_free_locked(Era era, size_t reserve) noexcept;
+  // Whether a writer must seal `segment` before appending `footprint` more bytes at `offset`:
+  // a full segment, one of an older flush generation, or one too old for exact access stamps.
+  bool must_seal(uint32_t segment, uint32_t offset, size_t footprint, Era era) const noexcept;
   void seal_locked(uint32_t segment) noexcept;
   // Empties the oldest sealed segment (preferring one with nothing live) and retires it.
   bool evict_one(EpochParticipant& participant, Era era) noexcept;
@@ -190,7 +205,12 @@ class SegmentStore {
   unsigned segment_shift_;
   size_t segment_count_;
   char* base_;
-  std::unique_ptr<std::atomic<uint32_t>[]> generations_;  // read by every get: own array
+  // Read by every get, so on their own array; 8 bytes per segment.
+  struct Head {
+    std::atomic<uint32_t> generation{0};
+    std::atomic<Time> opened{0};  // when the segment was opened: the base of access stamps
+  };
+  std::unique_ptr<Head[]> heads_;
   std::unique_ptr<Meta[]> meta_;
   StoreCounters counters_;
 
@@ -204,7 +224,6 @@ class SegmentStore {
   std::atomic<uint32_t> pin_cap_{0};  // per worker; read by pin(), written on (un)register
   std::mutex survivor_mutex_;         // the survivor writer below
   SegmentWriter survivor_;            // where second-chance copies go
-  uint32_t survivor_generation_ = 0;
 };
 
 }  // namespace cuckood::cache

@@ -12,6 +12,15 @@ namespace cuckood::cache {
 // Wall-clock Unix time in whole seconds (memcached's granularity). 0 in an exptime means "never".
 using Time = uint32_t;
 
+// An access (read, touch) is recorded as the item's last access only once the one recorded is
+// this old (memcached's ITEM_UPDATE_INTERVAL): a hot item is not rewritten by every read.
+inline constexpr Time kAccessUpdateInterval = 60;
+
+// Records an access at `now` in `last_access`, by the rule above.
+constexpr void record_access(Time& last_access, Time now) noexcept {
+  if (now - last_access >= kAccessUpdateInterval) last_access = now;
+}
+
 // A key with its hash, computed once per request by Cache::hash(); the cache derives stripe,
 // buckets and tag from `hash` and never hashes the key again.
 // Lifetime: `key` is a view into the caller's buffer, valid for the duration of the call.

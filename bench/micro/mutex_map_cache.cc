@@ -62,7 +62,7 @@ MutexMapCache::Map::iterator MutexMapCache::put_locked(Stripe& stripe, const Has
   stripe.bytes += item_size(key.key.size(), value.size());
   ++stripe.total_items;
   const uint64_t cas = (++stripe.cas_counter * kStripes) | stripe_index(key);
-  item = Item{std::move(value), cas, flags, exptime, now, 0, false};
+  item = Item{std::move(value), cas, flags, exptime, now, now, false};
   return it;
 }
 
@@ -84,7 +84,7 @@ bool MutexMapCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor v
   if (it == stripe.map.end()) return false;
   Item& item = it->second;
   visit(view_of(it));
-  item.last_access = ctx.now();
+  cache::record_access(item.last_access, ctx.now());
   item.fetched = true;
   return true;
 }
@@ -118,7 +118,7 @@ UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
       it->second.exptime = change.exptime;
       mutation.done(view_of(it));
       it->second.fetched = true;
-      it->second.last_access = ctx.now();
+      cache::record_access(it->second.last_access, ctx.now());
       return UpdateStatus::kDone;
     case Change::Kind::kStore:
       break;

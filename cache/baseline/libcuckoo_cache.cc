@@ -111,8 +111,8 @@ uint64_t LibcuckooCache::next_cas(Context& c) noexcept {
 namespace {
 
 ItemView view_of(const HashedKey& key, const libcuckoo_detail::Item& item) noexcept {
-  return ItemView{key.key, item.value, item.flags, item.exptime, item.cas, item.last_access,
-                  item.fetched};
+  return ItemView{key.key,  item.value,       item.flags,  item.exptime,
+                  item.cas, item.last_access, item.fetched};
 }
 
 }  // namespace
@@ -130,7 +130,7 @@ bool LibcuckooCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor 
     }
     visit(view_of(key, item));
     item.fetched = true;
-    item.last_access = now;
+    record_access(item.last_access, now);
     hit = true;
     return false;
   });
@@ -171,7 +171,7 @@ class LibcuckooCache::Apply {
         item.exptime = change.exptime;
         mutation_.done(view_of(key_, item));
         item.fetched = true;
-        item.last_access = now_;
+        record_access(item.last_access, now_);
         return false;
       case Change::Kind::kStore:
         store(item, change, &live);
@@ -255,9 +255,8 @@ UpdateStatus LibcuckooCache::update(WorkerContext& ctx, const HashedKey& key,
   try {
     // One call decides under the key's locks whether it is present (`apply` on its entry) or
     // absent (the new entry is built by `apply`, vacant unless the mutation stored).
-    const bool inserted = map_.uprase_fn(key, std::ref(apply), [&](Item& fresh) {
-      apply.build(fresh);
-    });
+    const bool inserted =
+        map_.uprase_fn(key, std::ref(apply), [&](Item& fresh) { apply.build(fresh); });
     if (inserted && apply.vacancy_left()) {
       map_.erase_fn(key, [](const Item& item) { return item.vacant; });
     }

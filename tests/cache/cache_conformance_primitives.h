@@ -212,11 +212,36 @@ TYPED_TEST_P(CachePrimitivesConformance, ReadRecordsTheAccessAndPeekDoesNot) {
   EXPECT_FALSE(this->read("absent").has_value());
 }
 
+// The view shows the access before this one; an access is recorded only once the last one is
+// kAccessUpdateInterval old (memcached's ITEM_UPDATE_INTERVAL).
+TYPED_TEST_P(CachePrimitivesConformance, LastAccessIsTheStoreTimeThenEveryMinuteAtMost) {
+  this->put("k", "v");
+  EXPECT_EQ(this->read("k")->last_access, kStartTime);
+  this->advance(100);
+  EXPECT_EQ(this->peek("k")->last_access, kStartTime);
+  EXPECT_EQ(this->read("k")->last_access, kStartTime);  // recorded now: 100 s >= 60 s
+  EXPECT_EQ(this->read("k")->last_access, kStartTime + 100);
+  this->advance(30);
+  EXPECT_EQ(this->read("k")->last_access, kStartTime + 100);  // 30 s: not recorded
+  this->advance(30);
+  EXPECT_EQ(this->read("k")->last_access, kStartTime + 100);  // 60 s: recorded
+  EXPECT_EQ(this->peek("k")->last_access, kStartTime + 160);
+  // A touch is an access; a new version starts at its store time.
+  this->advance(100);
+  ScriptedMutation touch([](const ItemView*) { return Change::touch(0); });
+  this->update("k", touch);
+  EXPECT_EQ(touch.result->last_access, kStartTime + 160);
+  EXPECT_EQ(this->peek("k")->last_access, kStartTime + 260);
+  this->advance(5);
+  EXPECT_EQ(this->put("k", "w").last_access, kStartTime + 265);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem,
                             DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
                             DerivedStoreBuildsFromTheLiveItem, FetchedChangeMarksTheNewItemRead,
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
                             TooLargeStoreIsRefusedAndKeepsTheItem,
-                            ReadRecordsTheAccessAndPeekDoesNot);
+                            ReadRecordsTheAccessAndPeekDoesNot,
+                            LastAccessIsTheStoreTimeThenEveryMinuteAtMost);
 
 }  // namespace cuckood::cache::testing

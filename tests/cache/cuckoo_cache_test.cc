@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cache/access_stamp.h"
 #include "cache/item.h"
 #include "cache/segment_store.h"
 
@@ -84,6 +85,22 @@ TEST_F(CuckooCacheTest, FlushedSegmentsAreReusedWithoutEvictingLiveItems) {
     EXPECT_FALSE(get("k").has_value());
   }
   EXPECT_EQ(cache().stats().evictions, 0u);  // flushed items are reclaimed, not evicted
+}
+
+// Last access is kept in 16 bits relative to the item's segment (cache/access_stamp.h): a
+// writer seals a segment before that loses precision, so a store time is always exact, and an
+// item read long after its store rounds down by less than its tier's unit.
+TEST_F(CuckooCacheTest, LastAccessStaysExactForStoresInOldSegments) {
+  must_set("early", "v");
+  advance(kExactSpan + 100);
+  must_set("late", "v");
+  EXPECT_EQ(get("late")->last_access, kStartTime + kExactSpan + 100);
+  const auto early = get("early");
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->last_access, kStartTime);
+  const Time recorded = get("early")->last_access;  // the read above, rounded to 16 s
+  EXPECT_LE(recorded, now());
+  EXPECT_GT(recorded + 16, now());
 }
 
 }  // namespace

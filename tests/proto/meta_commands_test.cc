@@ -3,18 +3,11 @@
 
 #include <string>
 
-#include "cache/baseline/libcuckoo_cache.h"
 #include "proto/meta_base64.h"
 #include "tests/proto/session_fixture.h"
 
 namespace cuckood::proto::testing {
 namespace {
-
-// Known gap in the shipping cache: CuckooCache does not record an item's last access
-// (ItemView::last_access stays 0, "unknown"), so mg's `l` and me's `la=` print the whole clock
-// instead of the seconds since the previous access. The cases that check them run on the
-// oracle, LibcuckooCache, which records it; move them to Env once CuckooCache does.
-using LastAccessEnv = BasicEnv<cache::LibcuckooCache>;
 
 TEST(MetaBase64, RoundTrip) {
   for (std::string_view raw : {"", "a", "ab", "abc", "abcd", "\0\xff\x10"}) {
@@ -42,7 +35,7 @@ TEST(MetaGet, MissAndQuietMiss) {
 }
 
 TEST(MetaGet, FlagsInRequestOrder) {
-  expect_response<cache::LibcuckooCache>(
+  expect_response(
       "ms mk 2 F5\r\nhi\r\nmg mk\r\nmg mk v\r\nmg mk s v f t k O9 h l\r\n",
       "HD\r\nHD\r\nVA 2\r\nhi\r\nVA 2 s2 f5 t-1 kmk O9 h1 l0\r\nhi\r\n");
 }
@@ -52,7 +45,7 @@ TEST(MetaGet, QuietHitStillAnswers) {
 }
 
 TEST(MetaGet, HitAndLastAccessBeforeThisRequest) {
-  LastAccessEnv env;
+  Env env;
   EXPECT_EQ(env.feed("ms k 1\r\nx\r\nmg k h l\r\n"), "HD\r\nHD h0 l0\r\n");
   env.advance(7);
   EXPECT_EQ(env.feed("mg k h l\r\n"), "HD h1 l7\r\n");
@@ -208,7 +201,7 @@ TEST(MetaArithmetic, Errors) {
 }
 
 TEST(MetaDebug, DumpsAnItem) {
-  LastAccessEnv env;
+  Env env;
   const std::string dump = env.feed("ms m 1 F5 T99\r\nx\r\nme m\r\n");
   ASSERT_TRUE(dump.starts_with("HD\r\nME m exp=-99 la=0 cas=")) << dump;
   EXPECT_TRUE(dump.ends_with(" fetch=no cls=1 size=2\r\n")) << dump;
