@@ -10,6 +10,7 @@
 
 #include "proto/binary_replies.h"
 #include "proto/commands.h"
+#include "proto/key.h"
 #include "proto/settings.h"
 
 namespace cuckood::proto {
@@ -358,7 +359,7 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
     control.close = true;
     return kHeaderSize;
   }
-  if (h.key_length > kMaxKeyLength) {
+  if (!valid_key_length(h.key_length)) {
     append_error(output, reply, Status::kInvalidArguments);
     control.close = true;
     return kHeaderSize;

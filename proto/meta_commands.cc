@@ -15,9 +15,9 @@
 #include "cache/expiry.h"
 #include "proto/commands.h"
 #include "proto/counter.h"
+#include "proto/key.h"
 #include "proto/meta_base64.h"
 #include "proto/meta_flags.h"
-#include "proto/settings.h"
 #include "proto/text_data_block.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
@@ -47,10 +47,7 @@ bool opaque_too_long(const Tokens& t, size_t first) noexcept {
 // The checks mg, md and ma make first, in memcached's order; appends the error and returns
 // false at the first that fails. mg words two of them differently from md and ma.
 bool parse_key_and_flags(TextRequest& r, const Tokens& t, bool is_get, MetaFlags& f) {
-  if (t[1].size() > kMaxKeyLength) {
-    r.out.append(kBadFormat);
-    return false;
-  }
+  if (!check_key(r, t[1])) return false;
   if (t.count > meta::kMaxMetaTokens) {
     r.out.append(is_get ? kGetFlagsTooLong : kFlagsTooLong);
     return false;
@@ -174,7 +171,8 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
 }
 
 void handle_ms(TextRequest& r, const Tokens& t) noexcept {
-  if (t[1].size() > kMaxKeyLength || t.count == 2) {
+  if (!check_key(r, t[1])) return;
+  if (t.count == 2) {
     r.out.append(kBadFormat);
     return;
   }

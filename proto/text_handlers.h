@@ -49,6 +49,10 @@ struct Command {
 // The command table: name → handler. nullptr when the name is unknown.
 const Command* find_command(std::string_view name) noexcept;
 
+// The key rule (proto/key.h) in the text protocol's words: false after answering
+// "CLIENT_ERROR bad command line format" (suppressed by noreply, as memcached does).
+bool check_key(TextRequest& r, std::string_view key) noexcept;
+
 // Appends a decimal number (std::to_chars, no allocation beyond the output's growth).
 void append_number(std::string& out, uint64_t value);
 

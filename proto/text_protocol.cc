@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "proto/key.h"
 #include "proto/text_handlers.h"
 #include "proto/text_replies.h"
 #include "proto/text_tokenizer.h"
@@ -56,6 +57,12 @@ const Command* find_command(std::string_view name) noexcept {
     if (command.name == name) return &command;
   }
   return nullptr;
+}
+
+bool check_key(TextRequest& r, std::string_view key) noexcept {
+  if (valid_key_length(key.size())) return true;
+  r.reply(kBadFormat);
+  return false;
 }
 
 void append_number(std::string& out, uint64_t value) {

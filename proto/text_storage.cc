@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include "proto/commands.h"
-#include "proto/settings.h"
 #include "proto/text_data_block.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
@@ -37,10 +36,7 @@ std::string_view store_reply(StoreStatus status) noexcept {
 void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
   r.noreply = t.noreply();
   const std::string_view key = t[1];
-  if (key.size() > kMaxKeyLength) {
-    r.reply(kBadFormat);
-    return;
-  }
+  if (!check_key(r, key)) return;
   uint32_t flags = 0;
   int32_t exptime = 0;
   DataBlock block;
