@@ -28,12 +28,17 @@ struct TextRequest {
   bool noreply = false;   // replies are suppressed (classic `noreply`, meta `q` on success)
 
   // Set by storage handlers for the framing loop.
-  size_t value_consumed = 0;  // bytes of `rest` used up (the data block and its "\r\n")
-  size_t value_wanted = 0;    // data block incomplete: bytes of `rest` needed in all
-  uint64_t swallow = 0;       // bytes after the line to discard (a refused data block)
+  size_t value_consumed = 0;        // bytes of `rest` used up (the data block and its "\r\n")
+  size_t value_wanted = 0;          // data block incomplete: bytes of `rest` needed in all
+  uint64_t swallow = 0;             // bytes after the line to discard (a refused data block)
+  std::string_view held_back = {};  // the reply `noreply` suppressed (-vv logs it, as memcached)
 
-  void reply(std::string_view text) const {
-    if (!noreply) out.append(text);
+  void reply(std::string_view text) {
+    if (noreply) {
+      held_back = text;
+    } else {
+      out.append(text);
+    }
   }
 };
 
