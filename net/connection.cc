@@ -35,15 +35,15 @@ void Connection::prepare_output() noexcept {
   if (output_.empty() && output_.bytes.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
     output_.bytes = pool_.take();
   }
-  // -vv describes the reply bytes, so they must hold the values.
-  output_.set_slicing(worker_.server.verbosity.load(std::memory_order_relaxed) < 2);
+}
+
+proto::RequestLog* Connection::request_log() noexcept {
+  return worker_.server.verbosity.load(std::memory_order_relaxed) < 2 ? nullptr : &trace_;
 }
 
 void Connection::consume_direct(std::string_view data) noexcept {
   prepare_output();
-  const size_t before = output_.bytes.size();
-  const size_t consumed = session_.process(data, output_);
-  trace(data, consumed, before);
+  const size_t consumed = session_.process(data, output_, request_log());
   if (consumed < data.size() && !session_.should_close()) {
     input_.append(data.substr(consumed), session_.bytes_wanted());
   }
@@ -61,9 +61,7 @@ void Connection::process_pending() noexcept {
     prepare_output();
     for (;;) {
       const std::string_view offered = input_.view().substr(0, slice);
-      const size_t before = output_.bytes.size();
-      consumed = session_.process(offered, output_);
-      trace(offered, consumed, before);
+      consumed = session_.process(offered, output_, request_log());
       if (consumed > 0 || slice >= input_.size()) break;
       slice *= 2;  // a request longer than the slice: offer more of it
     }
@@ -148,21 +146,13 @@ void Connection::sent(size_t n) noexcept {
   }
 }
 
-// -vv: one line per request and per response, as memcached logs them (data blocks left out).
-void Connection::trace(std::string_view input, size_t consumed,
-                       size_t output_before) const noexcept {
-  if (worker_.server.verbosity.load(std::memory_order_relaxed) < 2) return;
-  if (consumed > 0) {
-    session_.describe_requests(input.substr(0, consumed), [this](std::string_view line) {
-      log_line("<%d %s", fd_, printable(line, kTraceBytes).c_str());
-    });
-  }
-  if (output_.bytes.size() > output_before) {
-    session_.describe_responses(std::string_view(output_.bytes).substr(output_before),
-                                [this](std::string_view line) {
-                                  log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
-                                });
-  }
+// -vv: memcached's "<fd request" and ">fd reply" lines, data blocks left out by the codec.
+void Connection::TraceLog::request(std::string_view line) noexcept {
+  log_line("<%d %s", fd_, printable(line, kTraceBytes).c_str());
+}
+
+void Connection::TraceLog::reply(std::string_view line) noexcept {
+  log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
 }
 
 }  // namespace cuckood::net

@@ -23,6 +23,7 @@
 #include "net/buffer_pool.h"
 #include "net/input_buffer.h"
 #include "proto/output.h"
+#include "proto/request_log.h"
 #include "proto/session.h"
 #include "proto/worker.h"
 
@@ -41,7 +42,7 @@ class Connection {
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
   // are taken from it and given back to it.
   Connection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool) {
+      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool), trace_(fd) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
   }
@@ -96,11 +97,23 @@ class Connection {
   void prepare_output() noexcept;
   void update_pause() noexcept;
   void check_boundary() noexcept;
-  void trace(std::string_view input, size_t consumed, size_t output_before) const noexcept;
+  // The log the session reports to: trace_ at -vv, else none.
+  proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
   // odd piece 2i + 1 = slice i; 2k + 1 pieces for k slices.
   size_t piece_count() const noexcept { return 2 * sending_.slices.size() + 1; }
   std::string_view piece(size_t p) const noexcept;
+
+  // -vv: each request and its reply on stderr, as memcached prints them.
+  class TraceLog final : public proto::RequestLog {
+   public:
+    explicit TraceLog(int fd) noexcept : fd_(fd) {}
+    void request(std::string_view line) noexcept override;
+    void reply(std::string_view line) noexcept override;
+
+   private:
+    int fd_;
+  };
 
   int fd_;
   proto::Worker& worker_;
@@ -116,6 +129,7 @@ class Connection {
   bool paused_ = false;
   bool peer_closed_ = false;
   bool broken_ = false;  // input without a request boundary beyond any legal size
+  TraceLog trace_;
 };
 
 }  // namespace cuckood::net

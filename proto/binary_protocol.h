@@ -23,11 +23,19 @@
 
 namespace cuckood::proto {
 
+class RequestLog;
+
+namespace binary {
+// The opcode's name in the codec's command table ("get", "setq", ...); empty for an opcode
+// memcached does not define.
+std::string_view opcode_name(Opcode opcode) noexcept;
+}  // namespace binary
+
 class BinaryProtocol {
  public:
   // Same contract as Session::process.
-  size_t process(Worker& w, std::string_view input, Output& output,
-                 SessionControl& control) noexcept;
+  size_t process(Worker& w, std::string_view input, Output& output, SessionControl& control,
+                 RequestLog* log) noexcept;
 
  private:
   // Decodes the packet at the front of `input` (at least a header), answers it when it is

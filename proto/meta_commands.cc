@@ -8,7 +8,6 @@
 // an item whose win token was already handed out: N answers W to the request that created
 // the item, but later requests do not see Z.
 #include <charconv>
-#include <climits>
 #include <cstdint>
 #include <string_view>
 
@@ -16,9 +15,10 @@
 #include "cache/expiry.h"
 #include "proto/commands.h"
 #include "proto/counter.h"
+#include "proto/key.h"
 #include "proto/meta_base64.h"
 #include "proto/meta_flags.h"
-#include "proto/settings.h"
+#include "proto/text_data_block.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
@@ -47,10 +47,7 @@ bool opaque_too_long(const Tokens& t, size_t first) noexcept {
 // The checks mg, md and ma make first, in memcached's order; appends the error and returns
 // false at the first that fails. mg words two of them differently from md and ma.
 bool parse_key_and_flags(TextRequest& r, const Tokens& t, bool is_get, MetaFlags& f) {
-  if (t[1].size() > kMaxKeyLength) {
-    r.out.append(kBadFormat);
-    return false;
-  }
+  if (!check_key(r, t[1])) return false;
   if (t.count > meta::kMaxMetaTokens) {
     r.out.append(is_get ? kGetFlagsTooLong : kFlagsTooLong);
     return false;
@@ -174,7 +171,8 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
 }
 
 void handle_ms(TextRequest& r, const Tokens& t) noexcept {
-  if (t[1].size() > kMaxKeyLength || t.count == 2) {
+  if (!check_key(r, t[1])) return;
+  if (t.count == 2) {
     r.out.append(kBadFormat);
     return;
   }
@@ -182,22 +180,18 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kFlagsTooLong);
     return;
   }
-  int32_t length = 0;
-  if (!parse_strtol32(t[2], length) || length < 0 || length > INT_MAX - 2) {
+  DataBlock block;
+  if (!parse_data_block(t[2], block)) {
     r.out.append(kBadFormat);
     return;
   }
   constexpr size_t kFirstSetFlag = 3;
-  const size_t value_size = static_cast<size_t>(length);
-  const size_t block_size = value_size + kCrlf.size();
   // From here on an error also swallows the data block, as in memcached.
-  auto refuse = [&](std::string_view error) {
-    r.out.append(error);
-    r.swallow = block_size;
-  };
   MetaFlags f;
   std::string_view error = kBadFormat;
-  if (!meta::parse_meta_flags(t, kFirstSetFlag, f, error)) return refuse(error);
+  if (!meta::parse_meta_flags(t, kFirstSetFlag, f, error)) {
+    return refuse_data_block(r, block, error);
+  }
   StoreMode mode = StoreMode::kSet;
   switch (f.mode) {
     case 0:
@@ -216,25 +210,13 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
       mode = StoreMode::kReplace;
       break;
     default:
-      return refuse(kBadSetMode);
+      return refuse_data_block(r, block, kBadSetMode);
   }
   if (f.has_cas) mode = mode_with_cas(mode, CasOnAdd::kIgnored);
-  if (opaque_too_long(t, kFirstSetFlag)) return refuse(kOpaqueTooLong);
-  if (!fits(r.w, f.key.size(), value_size)) {
-    refuse_too_large(r.w, mode, f.key);
-    return refuse(kTooLarge);
-  }
-  if (r.rest.size() < block_size) {
-    r.value_wanted = block_size;
-    return;
-  }
-  r.value_consumed = block_size;
-  if (r.rest.substr(value_size, kCrlf.size()) != kCrlf) {
-    r.out.append(kBadDataChunk);
-    return;
-  }
-  const StoreResult result =
-      store(r.w, mode, f.key, f.client_flags, f.ttl, r.rest.substr(0, value_size), f.cas);
+  if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
+  std::string_view value;
+  if (!take_data_block(r, block, mode, f.key, value)) return;
+  const StoreResult result = store(r.w, mode, f.key, f.client_flags, f.ttl, value, f.cas);
   std::string_view code;
   switch (result.status) {
     case StoreStatus::kStored:

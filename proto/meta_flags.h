@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/settings.h"
+#include "proto/key.h"
 #include "proto/text_tokenizer.h"
 
 namespace cuckood::proto::meta {
@@ -41,6 +41,7 @@ struct MetaFlags {
   uint64_t delta = 1;         // D
   uint64_t initial = 0;       // J
   char mode = 0;              // M
+  // A `b` key decoded: shorter than its base64, which is at most kMaxKeyLength.
   std::array<char, kMaxKeyLength> key_buffer;
 };
 

@@ -7,7 +7,9 @@
 namespace cuckood::proto {
 
 void Output::append_value(std::string_view value) noexcept {
-  if (cache_ != nullptr && slicing_ && value.size() >= threshold_) {
+  if (log_values_) {
+    value_spans_.push_back({bytes.size(), value.size()});
+  } else if (cache_ != nullptr && value.size() >= threshold_) {
     if (const cache::PinToken pin = cache_->pin(*ctx_, value)) {
       // The vector grows rarely (its capacity is kept across replies); an allocation failure
       // here would terminate, as any std::string append on this path would.
@@ -33,6 +35,10 @@ void Output::truncate(size_t bytes_size) noexcept {
     slices.pop_back();
   }
   bytes.resize(bytes_size);
+  while (!value_spans_.empty() &&
+         value_spans_.back().offset + value_spans_.back().size > bytes_size) {
+    value_spans_.pop_back();
+  }
 }
 
 void Output::clear_slices() noexcept {
@@ -61,7 +67,8 @@ void Output::swap(Output& other) noexcept {
   std::swap(ctx_, other.ctx_);
   std::swap(threshold_, other.threshold_);
   std::swap(slice_bytes_, other.slice_bytes_);
-  std::swap(slicing_, other.slicing_);
+  value_spans_.swap(other.value_spans_);
+  std::swap(log_values_, other.log_values_);
 }
 
 }  // namespace cuckood::proto

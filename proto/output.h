@@ -27,6 +27,12 @@ namespace cuckood::proto {
 // iovec cost more than the copy.
 inline constexpr size_t kDefaultSliceThreshold = 16 * 1024;
 
+// Where append_value put a value's bytes in Output::bytes (while values are logged).
+struct ValueSpan {
+  size_t offset;
+  size_t size;
+};
+
 struct OutputSlice {
   size_t offset;  // position in Output::bytes before which the slice's bytes go
   const char* data;
@@ -54,8 +60,12 @@ class Output {
     ctx_ = &ctx;
     threshold_ = threshold;
   }
-  // Turns slicing off for the following appends (e.g. while -vv traces the reply bytes).
-  void set_slicing(bool on) noexcept { slicing_ = on; }
+  // -vv: while on, the following values are copied into `bytes` (never sliced) and where each
+  // one went is recorded (value_spans()), so a log reads the replies in `bytes` and leaves
+  // value data out without parsing them. Off: nothing is recorded.
+  void log_values(bool on) noexcept { log_values_ = on; }
+  // Ordered by offset; emptied by clear(), cut back by truncate().
+  const std::vector<ValueSpan>& value_spans() const noexcept { return value_spans_; }
 
   // Appends an item's value; call only from inside the visitor that handed out `value`.
   void append_value(std::string_view value) noexcept;
@@ -73,6 +83,7 @@ class Output {
   void clear() noexcept {
     clear_slices();
     bytes.clear();
+    value_spans_.clear();
   }
 
   // The bytes a client receives: `bytes` with every slice inserted at its offset (tests).
@@ -90,7 +101,8 @@ class Output {
   cache::WorkerContext* ctx_ = nullptr;
   size_t threshold_ = kDefaultSliceThreshold;
   size_t slice_bytes_ = 0;
-  bool slicing_ = true;
+  std::vector<ValueSpan> value_spans_;
+  bool log_values_ = false;
 };
 
 }  // namespace cuckood::proto

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "cache/function_ref.h"
 #include "proto/binary_protocol.h"
 #include "proto/output.h"
+#include "proto/request_log.h"
 #include "proto/text_protocol.h"
 #include "proto/worker.h"
 
@@ -26,9 +26,12 @@ class Session {
   // rest (a partial request) and presents it again, followed by more input. Keys and values
   // are views into `input`, used only during the call.
   // Large values may be appended as slices of `output` (proto/output.h).
-  size_t process(std::string_view input, Output& output) noexcept;
+  // `log` (-vv), when given, hears each request as its codec decoded it, then that request's
+  // reply (proto/request_log.h); values are then copied into `output`, never sliced. Null
+  // (the default) costs one pointer test per request.
+  size_t process(std::string_view input, Output& output, RequestLog* log = nullptr) noexcept;
   // The same into a plain string: every value copied (tests, tools).
-  size_t process(std::string_view input, std::string& output) noexcept;
+  size_t process(std::string_view input, std::string& output, RequestLog* log = nullptr) noexcept;
 
   // How many bytes, counted from the first unconsumed one, the next request needs in all,
   // when its header announced it (a value of known length); 0 = unknown. net/ may wait for
@@ -38,16 +41,6 @@ class Session {
   // The connection is to be closed once `output` has been sent (quit, or an error after
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }
-
-  // For -vv logging, one call of `line` per request in `consumed` (bytes that process()
-  // consumed): text — the command line, its data block left out (as memcached logs it);
-  // binary — opcode, key and body length. Off the request path: only called when logging.
-  using LineSink = FunctionRef<void(std::string_view)>;
-  void describe_requests(std::string_view consumed, LineSink line) const;
-
-  // The same for the bytes process() appended: text — each response line, value data left
-  // out; binary — opcode, status and body length per response.
-  void describe_responses(std::string_view produced, LineSink line) const;
 
  private:
   enum class Protocol { kUndecided, kText, kBinary };

@@ -9,7 +9,6 @@
 namespace cuckood::proto {
 
 inline constexpr std::string_view kVersion = "1.6.18-cuckood-0.1";
-inline constexpr size_t kMaxKeyLength = 250;
 
 struct Settings {
   std::string listen_address = "127.0.0.1";

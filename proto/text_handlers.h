@@ -28,12 +28,17 @@ struct TextRequest {
   bool noreply = false;   // replies are suppressed (classic `noreply`, meta `q` on success)
 
   // Set by storage handlers for the framing loop.
-  size_t value_consumed = 0;  // bytes of `rest` used up (the data block and its "\r\n")
-  size_t value_wanted = 0;    // data block incomplete: bytes of `rest` needed in all
-  uint64_t swallow = 0;       // bytes after the line to discard (a refused data block)
+  size_t value_consumed = 0;        // bytes of `rest` used up (the data block and its "\r\n")
+  size_t value_wanted = 0;          // data block incomplete: bytes of `rest` needed in all
+  uint64_t swallow = 0;             // bytes after the line to discard (a refused data block)
+  std::string_view held_back = {};  // the reply `noreply` suppressed (-vv logs it, as memcached)
 
-  void reply(std::string_view text) const {
-    if (!noreply) out.append(text);
+  void reply(std::string_view text) {
+    if (noreply) {
+      held_back = text;
+    } else {
+      out.append(text);
+    }
   }
 };
 
@@ -48,6 +53,10 @@ struct Command {
 
 // The command table: name → handler. nullptr when the name is unknown.
 const Command* find_command(std::string_view name) noexcept;
+
+// The key rule (proto/key.h) in the text protocol's words: false after answering
+// "CLIENT_ERROR bad command line format" (suppressed by noreply, as memcached does).
+bool check_key(TextRequest& r, std::string_view key) noexcept;
 
 // Appends a decimal number (std::to_chars, no allocation beyond the output's growth).
 void append_number(std::string& out, uint64_t value);

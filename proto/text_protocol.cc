@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "proto/key.h"
+#include "proto/request_log.h"
 #include "proto/text_handlers.h"
 #include "proto/text_replies.h"
 #include "proto/text_tokenizer.h"
@@ -58,6 +60,12 @@ const Command* find_command(std::string_view name) noexcept {
   return nullptr;
 }
 
+bool check_key(TextRequest& r, std::string_view key) noexcept {
+  if (valid_key_length(key.size())) return true;
+  r.reply(kBadFormat);
+  return false;
+}
+
 void append_number(std::string& out, uint64_t value) {
   char buf[20];
   const auto result = std::to_chars(buf, buf + sizeof(buf), value);
@@ -101,7 +109,7 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
 }  // namespace
 
 size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
-                             SessionControl& control) noexcept {
+                             SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
   while (pos < input.size() && !control.close) {
@@ -135,13 +143,17 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
     if (line_end > 1 && available[line_end - 1] == '\r') --line_end;
 
     text::TextRequest request{w, output.bytes, output, control, available.substr(line_size)};
-    dispatch(request, available.substr(0, line_end));
+    const std::string_view line = available.substr(0, line_end);
+    const size_t reply_from = output.bytes.size();
+    dispatch(request, line);
     if (request.value_wanted > 0) {
-      // Leave the line unconsumed until its data block is complete; it is parsed again then.
+      // Leave the line unconsumed until its data block is complete; it is parsed again then
+      // (and logged then, once).
       waiting_for_ = line_size + request.value_wanted;
       control.bytes_wanted = waiting_for_;
       break;
     }
+    if (log != nullptr) log_text_request(*log, line, output, reply_from, request.held_back);
     pos += line_size + request.value_consumed;
     swallow_ = request.swallow;
   }

@@ -19,6 +19,8 @@
 
 namespace cuckood::proto {
 
+class RequestLog;
+
 // memcached closes a connection whose buffered input holds more than this many bytes without a
 // newline, unless the line is a multi-get (which may legitimately be long); no reply is sent.
 // Like memcached's, the rule depends on how the bytes arrived: a longer line that comes whole
@@ -28,8 +30,8 @@ inline constexpr size_t kMaxLineWithoutNewline = 2048;
 class TextProtocol {
  public:
   // Same contract as Session::process.
-  size_t process(Worker& w, std::string_view input, Output& output,
-                 SessionControl& control) noexcept;
+  size_t process(Worker& w, std::string_view input, Output& output, SessionControl& control,
+                 RequestLog* log) noexcept;
 
  private:
   // Bytes of a refused (too large) value still to discard as they arrive.

@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "proto/commands.h"
-#include "proto/settings.h"
+#include "proto/key.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
@@ -37,7 +37,7 @@ void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
   };
   auto one = [&](std::string_view k) {
     key = k;
-    if (key.size() > kMaxKeyLength) return false;
+    if (!valid_key_length(key.size())) return false;
     if (exptime != nullptr) {
       get_and_touch(r.w, key, *exptime, visit);
     } else {

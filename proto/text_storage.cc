@@ -1,13 +1,11 @@
 // set, add, replace, append, prepend, cas:
 //   <command> <key> <flags> <exptime> <bytes> [<cas>] [noreply]\r\n<data block>\r\n
-// The data block is used in place (a view into the input). A block that can never fit is
-// refused before it arrives and swallowed by the framing loop as it streams in.
-#include <climits>
+// The data block is used in place (a view into the input); its framing is text_data_block.h's.
 #include <cstdint>
 #include <string_view>
 
 #include "proto/commands.h"
-#include "proto/settings.h"
+#include "proto/text_data_block.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
@@ -38,15 +36,12 @@ std::string_view store_reply(StoreStatus status) noexcept {
 void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
   r.noreply = t.noreply();
   const std::string_view key = t[1];
-  if (key.size() > kMaxKeyLength) {
-    r.reply(kBadFormat);
-    return;
-  }
+  if (!check_key(r, key)) return;
   uint32_t flags = 0;
   int32_t exptime = 0;
-  int32_t length = 0;
+  DataBlock block;
   if (!(parse_strtoul32(t[2], flags) && parse_strtol32(t[3], exptime) &&
-        parse_strtol32(t[4], length))) {
+        parse_data_block(t[4], block))) {
     r.reply(kBadFormat);
     return;
   }
@@ -55,29 +50,9 @@ void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
     r.reply(kBadFormat);
     return;
   }
-  if (length < 0 || length > INT_MAX - 2) {
-    r.reply(kBadFormat);
-    return;
-  }
-  const size_t value_size = static_cast<size_t>(length);
-  const size_t block_size = value_size + kCrlf.size();
-  if (!fits(r.w, key.size(), value_size)) {
-    refuse_too_large(r.w, mode, key);
-    r.reply(kTooLarge);
-    r.swallow = block_size;
-    return;
-  }
-  if (r.rest.size() < block_size) {
-    r.value_wanted = block_size;
-    return;
-  }
-  r.value_consumed = block_size;
-  if (r.rest.substr(value_size, kCrlf.size()) != kCrlf) {
-    r.reply(kBadDataChunk);
-    return;
-  }
-  const StoreResult result =
-      store(r.w, mode, key, flags, exptime, r.rest.substr(0, value_size), cas);
+  std::string_view value;
+  if (!take_data_block(r, block, mode, key, value)) return;
+  const StoreResult result = store(r.w, mode, key, flags, exptime, value, cas);
   r.reply(store_reply(result.status));
 }
 

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "proto/commands.h"
-#include "proto/settings.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
@@ -16,10 +15,7 @@ namespace {
 void arithmetic(TextRequest& r, const Tokens& t, bool increment) noexcept {
   r.noreply = t.noreply();
   const std::string_view key = t[1];
-  if (key.size() > kMaxKeyLength) {
-    r.reply(kBadFormat);
-    return;
-  }
+  if (!check_key(r, key)) return;
   ArithArgs args;
   args.key = key;
   args.increment = increment;
@@ -72,10 +68,7 @@ void handle_delete(TextRequest& r, const Tokens& t) noexcept {
     }
   }
   const std::string_view key = t[1];
-  if (key.size() > kMaxKeyLength) {
-    r.reply(kBadFormat);
-    return;
-  }
+  if (!check_key(r, key)) return;
   switch (remove(r.w, key, 0)) {
     case DeleteStatus::kDeleted:
       r.reply(kDeleted);
@@ -92,10 +85,7 @@ void handle_delete(TextRequest& r, const Tokens& t) noexcept {
 void handle_touch(TextRequest& r, const Tokens& t) noexcept {
   r.noreply = t.noreply();
   const std::string_view key = t[1];
-  if (key.size() > kMaxKeyLength) {
-    r.reply(kBadFormat);
-    return;
-  }
+  if (!check_key(r, key)) return;
   int32_t exptime = 0;
   if (!parse_strtol32(t[2], exptime)) {
     r.reply(kInvalidExptime);

@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from harness import CUCKOOD_BIN, CUCKOOD_IO, Server, free_port
+from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, Server, free_port
 
 ENGINE_NAME = {"uring": "io_uring", "epoll": "epoll"}[CUCKOOD_IO]
 
@@ -194,20 +194,59 @@ class StartStopTest(unittest.TestCase):
         self.assertIn("new auto-negotiating client connection", out)
         self.assertIn("version", out)
 
-    def test_very_verbose_logs_one_line_per_command(self):
-        # As memcached -vv: "<fd command line" per request, ">fd reply line" per response;
-        # values' data is not logged.
-        with Server(["-vv"]) as server:
-            c = server.connect()
-            c.request(b"set vv 0 0 9\r\nsecret!!!\r\nget vv\r\n", b"END\r\n")
-            c.close()
-            self.assertTrue(wait_for(lambda: "connection closed" in server.output(), 5))
-        lines = server.output().splitlines()
-        for expected in (r"<\d+ set vv 0 0 9$", r"<\d+ get vv$", r">\d+ STORED$",
-                         r">\d+ VALUE vv 0 9$", r">\d+ END$"):
-            self.assertTrue(any(re.search(expected, line) for line in lines),
-                            "%s not in %r" % (expected, lines))
+    def test_very_verbose_logs_each_request_before_its_reply(self):
+        # As memcached -vv: "<fd command line", then that command's ">fd reply" lines, request
+        # by request through a pipelined read; values' data is not logged.
+        lines = very_verbose_log(Server(["-vv"]), [
+            b"set vv 0 0 9\r\nsecret!!!\r\nget vv\r\ndelete nokey noreply\r\nmn\r\n"])
         self.assertFalse(any("secret" in line for line in lines), lines)
+        self.assertEqual(lines, ["<N set vv 0 0 9", ">N STORED", "<N get vv", ">N VALUE vv 0 9",
+                                 ">N END", "<N delete nokey noreply", ">N NOREPLY NOT_FOUND",
+                                 "<N mn", ">N MN"])
+
+    def test_very_verbose_log_matches_memcached(self):
+        # Classic commands whose reply lines memcached logs word for word (a get hit it logs
+        # as "sending key <key>", meta replies not at all; binary packets as hex dumps).
+        requests = [b"set a 0 0 5\r\nhello\r\nadd a 0 0 1\r\nx\r\nget nokey\r\n"
+                    b"delete a noreply\r\nbogus\r\nset b 0 0 zz\r\nincr x 1\r\n"
+                    b"append z 0 0 1\r\ny\r\ntouch z 10\r\nmn\r\n",
+                    b"set big 0 0 2000000\r\n" + b"v" * 2000002 + b"mn\r\n"]
+        ours = very_verbose_log(Server(["-vv"]), requests)
+        theirs = very_verbose_log(Server(["-vv", "-U", "0"], binary=MEMCACHED_BIN), requests)
+        self.assertEqual(ours, theirs)
+
+    def test_very_verbose_names_binary_packets_by_opcode(self):
+        def packet(opcode, key=b"", extras=b"", value=b""):
+            body = extras + key + value
+            return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
+                               len(body), 0, 0) + body
+        batch = (packet(0x01, b"k", struct.pack(">II", 0, 0), b"value") + packet(0x0d, b"k") +
+                 packet(0x09, b"nokey") + packet(0x0a))
+        lines = very_verbose_log(Server(["-vv"]), [batch], NOOP_RESPONSE)
+        self.assertEqual(lines, ["<N set k body 14", ">N set status 0x00 body 0",
+                                 "<N getkq k body 1", ">N getkq k status 0x00 body 10",
+                                 "<N getq nokey body 5", "<N noop body 0",
+                                 ">N noop status 0x00 body 0"])
+
+
+NOOP_RESPONSE = b"\x81\x0a" + bytes(22)
+
+
+def very_verbose_log(server, requests, last_reply=b"MN\r\n"):
+    """Sends each of `requests` on its own connection to `server` (started and stopped here),
+    in one write, reads the replies up to `last_reply`, and returns the server's "<fd"/">fd"
+    request and reply lines, the fd written as N (connection events left out: the harness's
+    probe of the port is one)."""
+    with server:
+        for data in requests:
+            c = server.connect()
+            c.request(data, last_reply)
+            c.close()
+        closed = lambda: server.output().count("connection closed") >= len(requests)
+        assert wait_for(closed, 5), server.output()
+    events = ("server listening", "new auto-negotiating client connection", "connection closed.")
+    return [re.sub(r"^([<>])\d+", r"\1N", line) for line in server.output().splitlines()
+            if re.match(r"[<>]\d+ ", line) and not any(e in line for e in events)]
 
 
 def deny_io_uring_setup():

@@ -31,12 +31,13 @@ class BasicEnv : public WorkerFixture<CacheType> {
 
   // Feeds `input` in chunks of `split` bytes (0 = at once) to this Env's session; returns
   // what it answered. Unconsumed bytes stay pending for the next call, as on a connection.
-  std::string feed(std::string_view input, size_t split = 0) {
+  // `log`, when given, is the -vv log the session reports to.
+  std::string feed(std::string_view input, size_t split = 0, RequestLog* log = nullptr) {
     std::string output;
     const size_t step = split == 0 ? std::max<size_t>(input.size(), 1) : split;
     for (size_t pos = 0; pos < input.size(); pos += step) {
       pending_.append(input.substr(pos, step));
-      const size_t consumed = session_.process(pending_, output);
+      const size_t consumed = session_.process(pending_, output, log);
       EXPECT_LE(consumed, pending_.size());
       pending_.erase(0, consumed);
     }

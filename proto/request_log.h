@@ -1,0 +1,43 @@
+// -vv logging: a codec hands each request it decoded, then the reply it produced, to a
+// RequestLog, request by request, in the order memcached prints them ("<fd request" then
+// ">fd reply" lines; net/ adds the prefixes). Nothing re-parses the bytes: the text codec
+// gives the command line it framed, the binary codec the header it decoded (the opcode named
+// by its command table), and replies are read from the output the codec just appended, value
+// data left out by the spans Output recorded (proto/output.h).
+//
+// Lines: text — the command line without its data block; each reply line, value data left
+// out; a reply that `noreply` held back as "NOREPLY <reply>" (memcached's words). Binary —
+// "<opcode> [<key>] body <n>" per request, "<opcode> [<key>] status 0x<nn> body <n>" per
+// response packet.
+//
+// Cost: with no log attached (verbosity < 2) a codec tests one pointer per request and
+// allocates nothing. Views passed to the log live only during the call.
+#pragma once
+
+#include <string_view>
+
+#include "proto/binary_header.h"
+#include "proto/output.h"
+
+namespace cuckood::proto {
+
+class RequestLog {
+ public:
+  virtual void request(std::string_view line) noexcept = 0;
+  virtual void reply(std::string_view line) noexcept = 0;
+
+ protected:
+  ~RequestLog() = default;
+};
+
+// The text codec, once a request is answered: its command `line`, then the reply bytes from
+// output.bytes[reply_from], then `held_back` (what noreply suppressed, "" if nothing).
+void log_text_request(RequestLog& log, std::string_view line, const Output& output,
+                      size_t reply_from, std::string_view held_back);
+
+// The binary codec, once a request is answered (or refused): its header, the bytes consumed
+// for it (the key when they hold it) and the response packets from output.bytes[reply_from].
+void log_binary_request(RequestLog& log, const binary::RequestHeader& header,
+                        std::string_view consumed, const Output& output, size_t reply_from);
+
+}  // namespace cuckood::proto
