@@ -349,7 +349,7 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
 // (negative while the item lives), kept as memcached prints it. cuckood has one size class
 // (cls=1) and reports size as key + value bytes.
 void handle_me(TextRequest& r, const Tokens& t) noexcept {
-  if (t.count < 2 || t[1].size() > kMaxKeyLength) {
+  if (t.count < 2 || !valid_key_length(t[1].size())) {
     r.out.append(kBadFormat);
     return;
   }
