@@ -351,6 +351,23 @@ void set_verbosity(Worker& w, int level) noexcept {
   w.server.verbosity.store(level, std::memory_order_relaxed);
 }
 
+bool debug_time(Worker& w, DebugTime op, int64_t seconds) noexcept {
+  if (!w.settings.debug_time) return false;
+  switch (op) {
+    case DebugTime::kShift:
+      w.server.clock.shift(seconds);
+      break;
+    case DebugTime::kPause:
+      w.server.clock.pause();
+      break;
+    case DebugTime::kResume:
+      w.server.clock.resume();
+      break;
+  }
+  w.cache.quiescent(w.ctx);  // between requests this worker holds no item
+  return true;
+}
+
 bool request_shutdown(Worker& w) noexcept {
   if (!w.settings.allow_shutdown) return false;
   w.server.shutdown_requested.store(true, std::memory_order_relaxed);

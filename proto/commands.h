@@ -89,6 +89,12 @@ using StatSink = FunctionRef<void(std::string_view name, std::string_view value)
 bool collect_stats(Worker& w, std::string_view group, StatSink sink);
 void reset_stats(Worker& w) noexcept;
 
+// `debugtime <seconds>|p|r` (memcached-debug's test aid): shifts the server clock, pauses or
+// resumes it. false (and nothing changes) unless --debug-time was given. This worker sees the
+// new time at once, the others from their next event-loop turn.
+enum class DebugTime { kShift, kPause, kResume };
+bool debug_time(Worker& w, DebugTime op, int64_t seconds) noexcept;
+
 // `shutdown`: true if honoured (-A given); the net layer then stops the server.
 bool request_shutdown(Worker& w) noexcept;
 

@@ -19,6 +19,7 @@ struct Settings {
   size_t max_item_size = size_t{1} << 20;
   int max_connections = 1024;
   bool allow_shutdown = false;  // -A: the `shutdown` command is honoured
+  bool debug_time = false;      // --debug-time: the `debugtime` command may move the clock
   std::string io_engine = "uring";
 };
 

@@ -8,6 +8,8 @@
 #include <deque>
 #include <mutex>
 
+#include "proto/server_clock.h"
+
 namespace cuckood::proto {
 
 // A counter with one writer thread and any number of readers.
@@ -72,6 +74,7 @@ class ServerState {
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<int> verbosity{0};
   std::atomic<bool> shutdown_requested{false};
+  ServerClock clock;  // the cache's clock (CacheConfig::clock), moved by `debugtime`
 
  private:
   mutable std::mutex mutex_;

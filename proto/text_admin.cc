@@ -1,4 +1,4 @@
-// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats.
+// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats, debugtime.
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -45,6 +45,22 @@ void handle_verbosity(TextRequest& r, const Tokens& t) noexcept {
   }
   set_verbosity(r.w, static_cast<int>(std::min(level, kMaxVerbosity)));
   r.reply(kOk);
+}
+
+// debugtime <seconds>|p|r: without --debug-time, unknown ("ERROR"), as in a memcached built
+// without MEMCACHED_DEBUG.
+void handle_debugtime(TextRequest& r, const Tokens& t) noexcept {
+  DebugTime op = DebugTime::kShift;
+  int64_t seconds = 0;
+  if (t[1] == "p") {
+    op = DebugTime::kPause;
+  } else if (t[1] == "r") {
+    op = DebugTime::kResume;
+  } else if (!parse_strtoll(t[1], seconds)) {
+    r.out.append(kError);
+    return;
+  }
+  r.out.append(debug_time(r.w, op, seconds) ? kOk : kError);
 }
 
 // Closes the connection once pending replies are sent; nothing after it is read.

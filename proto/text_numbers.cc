@@ -47,13 +47,19 @@ bool unsigned_value(std::string_view token, uint64_t& out) noexcept {
 
 }  // namespace
 
-bool parse_strtol32(std::string_view token, int32_t& out) noexcept {
+bool parse_strtoll(std::string_view token, int64_t& out) noexcept {
   Scanned n;
   if (!scan(token, n) || n.overflow) return false;
   constexpr uint64_t kMaxPositive = uint64_t{INT64_MAX};
   if (n.magnitude > (n.negative ? kMaxPositive + 1 : kMaxPositive)) return false;
-  const uint64_t value = n.negative ? uint64_t{0} - n.magnitude : n.magnitude;
-  out = static_cast<int32_t>(static_cast<uint32_t>(value));
+  out = static_cast<int64_t>(n.negative ? uint64_t{0} - n.magnitude : n.magnitude);
+  return true;
+}
+
+bool parse_strtol32(std::string_view token, int32_t& out) noexcept {
+  int64_t value = 0;
+  if (!parse_strtoll(token, value)) return false;
+  out = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(value)));
   return true;
 }
 

@@ -15,6 +15,7 @@
 namespace cuckood::proto::text {
 
 bool parse_strtol32(std::string_view token, int32_t& out) noexcept;
+bool parse_strtoll(std::string_view token, int64_t& out) noexcept;
 bool parse_strtoul32(std::string_view token, uint32_t& out) noexcept;
 bool parse_strtoull(std::string_view token, uint64_t& out) noexcept;
 

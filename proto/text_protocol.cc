@@ -42,6 +42,7 @@ constexpr Command kCommands[] = {
     {"verbosity", 2, 3, handle_verbosity},
     {"quit", 1, kAny, handle_quit},
     {"shutdown", 1, kAny, handle_shutdown},
+    {"debugtime", 2, kAny, handle_debugtime},
     {"stats", 1, kAny, handle_stats},
     {"mg", 2, kAny, handle_mg},
     {"ms", 2, kAny, handle_ms},

@@ -36,6 +36,7 @@ constexpr Flag kFlags[] = {
     {'h', "help", "", "print this help and exit"},
     {'V', "version", "", "print the version and exit"},
     {'\0', "io", "uring|epoll", "I/O engine (default: uring, epoll if unavailable)"},
+    {'\0', "debug-time", "", "allow the debugtime command to move the clock (tests only)"},
 };
 
 const Flag* find_short(char c) {
@@ -123,6 +124,8 @@ void apply(const Flag& f, std::string_view value, Options& options) {
   if (f.long_name == "io") {
     if (value != "uring" && value != "epoll") bad_value(f, value, "expected uring or epoll");
     s.io_engine = std::string(value);
+  } else if (f.long_name == "debug-time") {
+    s.debug_time = true;
   }
 }
 

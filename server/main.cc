@@ -21,10 +21,12 @@ namespace {
 using cuckood::server::Options;
 
 // The one place that decides which Cache implementation serves.
-std::unique_ptr<cuckood::cache::Cache> make_cache(const cuckood::proto::Settings& settings) {
+std::unique_ptr<cuckood::cache::Cache> make_cache(const cuckood::proto::Settings& settings,
+                                                  const cuckood::proto::ServerClock& clock) {
   cuckood::cache::CacheConfig config;
   config.memory_limit = settings.memory_limit;
   config.max_item_size = settings.max_item_size;
+  config.clock = [&clock] { return clock.now(); };
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 
@@ -33,8 +35,8 @@ int serve(const Options& options) {
   // First: blocks SIGINT/SIGTERM before any thread exists (the cache may start one), so every
   // thread inherits the mask and the signals reach only the stop signal's signalfd.
   cuckood::net::StopSignal stop;
-  const std::unique_ptr<cuckood::cache::Cache> cache = make_cache(settings);
   cuckood::proto::ServerState state;
+  const std::unique_ptr<cuckood::cache::Cache> cache = make_cache(settings, state.clock);
   state.verbosity.store(options.verbosity);
   cuckood::net::NetServer server(*cache, settings, state, stop);
   std::fprintf(stderr, "cuckood %.*s listening on %s (%.*s, %d threads)\n",

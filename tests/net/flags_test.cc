@@ -75,6 +75,8 @@ TEST(FlagsTest, LongFlagsWithEqualsOrSeparateValue) {
   EXPECT_EQ(o.verbosity, 1);
   EXPECT_EQ(o.settings.io_engine, "epoll");
   EXPECT_EQ(parse({"--io", "uring"}).settings.io_engine, "uring");
+  EXPECT_FALSE(o.settings.debug_time);
+  EXPECT_TRUE(parse({"--debug-time"}).settings.debug_time);
 }
 
 TEST(FlagsTest, HelpAndVersion) {
@@ -133,6 +135,7 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
            {"--port=abc"},
            {"--port="},
            {"--enable-shutdown=1"},
+           {"--debug-time=1"},
            {"-m", "2", "-I", "2m"},  // -I above half of -m, as memcached refuses
        }) {
     try {
