@@ -20,6 +20,10 @@ struct Settings {
   int max_connections = 1024;
   bool allow_shutdown = false;  // -A: the `shutdown` command is honoured
   bool debug_time = false;      // --debug-time: the `debugtime` command may move the clock
+  bool evictions = true;        // -M turns it off: a full cache refuses stores instead
+  bool cas_enabled = true;      // -C turns it off: no cas uniques
+  bool flush_enabled = true;    // -F turns it off: flush_all is refused
+  bool dump_enabled = true;     // -X turns it off: cachedump/metadump are refused
   std::string io_engine = "uring";
 };
 
