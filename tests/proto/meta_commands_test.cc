@@ -35,9 +35,8 @@ TEST(MetaGet, MissAndQuietMiss) {
 }
 
 TEST(MetaGet, FlagsInRequestOrder) {
-  expect_response(
-      "ms mk 2 F5\r\nhi\r\nmg mk\r\nmg mk v\r\nmg mk s v f t k O9 h l\r\n",
-      "HD\r\nHD\r\nVA 2\r\nhi\r\nVA 2 s2 f5 t-1 kmk O9 h1 l0\r\nhi\r\n");
+  expect_response("ms mk 2 F5\r\nhi\r\nmg mk\r\nmg mk v\r\nmg mk s v f t k O9 h l\r\n",
+                  "HD\r\nHD\r\nVA 2\r\nhi\r\nVA 2 s2 f5 t-1 kmk O9 h1 l0\r\nhi\r\n");
 }
 
 TEST(MetaGet, QuietHitStillAnswers) {
