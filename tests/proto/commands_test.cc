@@ -122,6 +122,33 @@ TEST(Commands, EachCommandCountsItsStatistics) {
   EXPECT_EQ(s.delete_misses.load(), 1u);
 }
 
+// memcached's do_add_delta counts a hit only for a delta applied to a number, a miss only for
+// a missing key it does not create.
+TEST(Commands, ArithCountsNeitherNonNumericNorCasMismatchNorCreation) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  store(w, StoreMode::kSet, "text", 0, 0, "abc", 0);
+  store(w, StoreMode::kSet, "n", 0, 0, "1", 0);
+  ArithArgs args;
+  args.key = "text";
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
+  args.key = "n";
+  args.cas = 1u << 30;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
+  args.cas = 0;
+  args.key = "created";
+  args.create = true;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);
+  args.increment = false;
+  args.key = "created2";
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);
+  EXPECT_EQ(w.stats.incr_hits.load() + w.stats.incr_misses.load(), 0u);
+  EXPECT_EQ(w.stats.decr_hits.load() + w.stats.decr_misses.load(), 0u);
+  args.create = false;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);  // created2 exists now
+  EXPECT_EQ(w.stats.decr_hits.load(), 1u);
+}
+
 TEST(Commands, ATooLargeSetRemovesTheOldValue) {
   Settings settings;
   settings.max_item_size = 4096;

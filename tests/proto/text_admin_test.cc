@@ -88,7 +88,7 @@ std::string stat_value(const std::string& stats, const std::string& name) {
 
 TEST(TextStats, GeneralCountsCommands) {
   Env env;
-  env.feed("set a 0 0 1\r\nA\r\nget a b\r\ndelete x\r\nincr a 1\r\ntouch a 0\r\n");
+  env.feed("set a 0 0 1\r\n5\r\nget a b\r\ndelete x\r\nincr a 1\r\ntouch a 0\r\n");
   const std::string stats = env.feed("stats\r\n");
   EXPECT_TRUE(stats.starts_with("STAT pid ")) << stats;
   EXPECT_TRUE(stats.ends_with("\r\nEND\r\n"));
