@@ -72,6 +72,15 @@ class ServerState {
   std::atomic<uint64_t> curr_connections{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
+  // The cache's cumulative counters (they only grow) as they stood at the last `stats reset`,
+  // which memcached zeroes: `stats` reports what was counted since.
+  struct CacheCountersAtReset {
+    std::atomic<uint64_t> total_items{0};
+    std::atomic<uint64_t> evictions{0};
+    std::atomic<uint64_t> evicted_unfetched{0};
+    std::atomic<uint64_t> expired_unfetched{0};
+    std::atomic<uint64_t> reclaimed{0};
+  } cache_at_reset;
   std::atomic<int> verbosity{0};
   std::atomic<bool> shutdown_requested{false};
   ServerClock clock;  // the cache's clock (CacheConfig::clock), moved by `debugtime`

@@ -33,6 +33,22 @@ class StatWriter {
   StatSink sink_;
 };
 
+// The cache's counters since the last `stats reset` (see ServerState::cache_at_reset).
+cache::CacheStats cache_stats(Worker& w) {
+  cache::CacheStats cs = w.cache.stats();
+  const auto& base = w.server.cache_at_reset;
+  const auto since = [](uint64_t now, const std::atomic<uint64_t>& at_reset) {
+    const uint64_t then = at_reset.load(std::memory_order_relaxed);
+    return now > then ? now - then : 0;
+  };
+  cs.total_items = since(cs.total_items, base.total_items);
+  cs.evictions = since(cs.evictions, base.evictions);
+  cs.evicted_unfetched = since(cs.evicted_unfetched, base.evicted_unfetched);
+  cs.expired_unfetched = since(cs.expired_unfetched, base.expired_unfetched);
+  cs.reclaimed = since(cs.reclaimed, base.reclaimed);
+  return cs;
+}
+
 void general_stats(Worker& w, StatWriter& out) {
   const cache::Time now = w.ctx.now();
   rusage usage{};
@@ -59,7 +75,7 @@ void general_stats(Worker& w, StatWriter& out) {
   CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
 #undef CUCKOOD_EMIT_COUNTER
 
-  const cache::CacheStats cs = w.cache.stats();
+  const cache::CacheStats cs = cache_stats(w);
   out("limit_maxbytes", cs.limit_maxbytes);
   out("threads", static_cast<uint64_t>(w.settings.threads));
   out("bytes", cs.bytes);
@@ -90,7 +106,7 @@ void settings_stats(Worker& w, StatWriter& out) {
 // cuckood has no slab classes; it reports its whole store as one class so that tools that
 // read these groups (memcached-tool, memcstat) find the figures they expect.
 void items_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
+  const cache::CacheStats cs = cache_stats(w);
   if (cs.curr_items == 0) return;
   out("items:1:number", cs.curr_items);
   out("items:1:evicted", cs.evictions);
@@ -100,7 +116,7 @@ void items_stats(Worker& w, StatWriter& out) {
 }
 
 void slabs_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
+  const cache::CacheStats cs = cache_stats(w);
   if (cs.curr_items != 0) {
     out("1:used_chunks", cs.curr_items);
     out("1:mem_requested", cs.bytes);
@@ -130,12 +146,23 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
   return true;
 }
 
+// As memcached's stats_reset: the per-command counters, the connection totals and the cache's
+// cumulative counters; not what describes the present (curr_items, bytes, curr_connections).
 void reset_stats(Worker& w) noexcept {
   w.server.for_each_worker([](CommandStats& s) {
 #define CUCKOOD_RESET_COUNTER(name) s.name.reset();
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
 #undef CUCKOOD_RESET_COUNTER
   });
+  w.server.total_connections.store(0, std::memory_order_relaxed);
+  w.server.rejected_connections.store(0, std::memory_order_relaxed);
+  const cache::CacheStats cs = w.cache.stats();
+  auto& base = w.server.cache_at_reset;
+  base.total_items.store(cs.total_items, std::memory_order_relaxed);
+  base.evictions.store(cs.evictions, std::memory_order_relaxed);
+  base.evicted_unfetched.store(cs.evicted_unfetched, std::memory_order_relaxed);
+  base.expired_unfetched.store(cs.expired_unfetched, std::memory_order_relaxed);
+  base.reclaimed.store(cs.reclaimed, std::memory_order_relaxed);
 }
 
 }  // namespace cuckood::proto

@@ -142,9 +142,18 @@ TEST(TextStats, Groups) {
 
 TEST(TextStats, ResetZeroesCounters) {
   Env env;
-  env.feed("get a\r\n");
+  env.feed("get a\r\nset a 0 0 1\r\nA\r\nset b 0 0 1\r\nB\r\n");
+  env.server().total_connections = 5;
+  EXPECT_EQ(stat_value(env.feed("stats\r\n"), "total_connections"), "5");
   EXPECT_EQ(env.feed("stats reset\r\n"), "RESET\r\n");
-  EXPECT_EQ(stat_value(env.feed("stats\r\n"), "cmd_get"), "0");
+  std::string stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_get"), "0");
+  EXPECT_EQ(stat_value(stats, "total_items"), "0");  // memcached zeroes it too
+  EXPECT_EQ(stat_value(stats, "curr_items"), "2");   // but not what describes the present
+  env.feed("set c 0 0 1\r\nC\r\n");
+  stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "total_items"), "1");
+  EXPECT_EQ(stat_value(stats, "total_connections"), "0");
 }
 
 TEST(TextStats, DetailAsWithDetailOff) {
