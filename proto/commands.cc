@@ -223,6 +223,7 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
 }
 
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
+  w.stats.cmd_meta.add();
   return w.cache.peek(w.ctx, w.cache.hash(key), visit);
 }
 

@@ -89,17 +89,18 @@ void general_stats(Worker& w, StatWriter& out) {
 
 void settings_stats(Worker& w, StatWriter& out) {
   const Settings& s = w.settings;
+  // memcached's names and order for the settings cuckood has; its own (io_engine) last.
   out("maxbytes", static_cast<uint64_t>(s.memory_limit));
   out("maxconns", static_cast<uint64_t>(s.max_connections));
   out("tcpport", uint64_t{s.port});
   out("udpport", uint64_t{s.udp_port});
-  out("interface", s.listen_address);
+  out("inter", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
-  out("num_threads", static_cast<uint64_t>(s.threads));
   out("evictions", "on");
+  out("shutdown_command", s.allow_shutdown ? "yes" : "no");
+  out("num_threads", static_cast<uint64_t>(s.threads));
   out("cas_enabled", "yes");
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
-  out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("io_engine", s.io_engine);
 }
 
@@ -110,9 +111,9 @@ void items_stats(Worker& w, StatWriter& out) {
   if (cs.curr_items == 0) return;
   out("items:1:number", cs.curr_items);
   out("items:1:evicted", cs.evictions);
-  out("items:1:evicted_unfetched", cs.evicted_unfetched);
-  out("items:1:expired_unfetched", cs.expired_unfetched);
   out("items:1:reclaimed", cs.reclaimed);
+  out("items:1:expired_unfetched", cs.expired_unfetched);
+  out("items:1:evicted_unfetched", cs.evicted_unfetched);
 }
 
 void slabs_stats(Worker& w, StatWriter& out) {
@@ -137,6 +138,8 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
     items_stats(w, out);
   } else if (group == "slabs") {
     slabs_stats(w, out);
+  } else if (group == "sizes") {
+    out("sizes_status", "disabled");  // memcached without -o track_sizes; cuckood has none
   } else if (group == "conns") {
     // Per-connection state lives in net/, which proto cannot see; memcached prints one block
     // per connection. We print none, which clients treat as "no detail".

@@ -28,7 +28,7 @@ TEST(Commands, AddIgnoresACasItDoesNotCompare) {
   EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 0).status, StoreStatus::kNotStored);
 }
 
-TEST(Commands, PeekRecordsNoAccessAndCountsNothing) {
+TEST(Commands, PeekRecordsNoAccessAndCountsOnlyCmdMeta) {
   WorkerFixture<> f;
   ASSERT_EQ(store(f.worker(), StoreMode::kSet, "k", 0, 0, "v", 0).status, StoreStatus::kStored);
   bool fetched = true;
@@ -41,6 +41,7 @@ TEST(Commands, PeekRecordsNoAccessAndCountsNothing) {
   EXPECT_TRUE(peek(f.worker(), "k", [&](const cache::ItemView& item) { fetched = item.fetched; }));
   EXPECT_TRUE(fetched);
   EXPECT_EQ(f.worker().stats.cmd_get.load(), 1u);
+  EXPECT_EQ(f.worker().stats.cmd_meta.load(), 3u);
 }
 
 TEST(Commands, ArithWithANewExptimeSetsItInTheSameStep) {

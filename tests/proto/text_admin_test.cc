@@ -135,9 +135,20 @@ TEST(TextStats, Groups) {
   EXPECT_EQ(stat_value(items, "items:1:number"), "1");
   const std::string settings = env.feed("stats settings\r\n");
   EXPECT_EQ(stat_value(settings, "item_size_max"), "1048576");
+  EXPECT_EQ(stat_value(settings, "inter"), "127.0.0.1");
+  EXPECT_EQ(env.feed("stats sizes\r\n"), "STAT sizes_status disabled\r\nEND\r\n");
   EXPECT_TRUE(env.feed("stats slabs\r\n").ends_with("END\r\n"));
   EXPECT_EQ(env.feed("stats conns\r\n"), "END\r\n");
   EXPECT_EQ(env.feed("stats bogus\r\n"), "ERROR\r\n");
+}
+
+// memcached 1.6.18 counts cmd_meta for `me` only.
+TEST(TextStats, CmdMetaCountsMe) {
+  Env env;
+  env.feed("ms a 1\r\nA\r\nmg a v\r\nme a\r\nme nokey\r\nmn\r\n");
+  const std::string stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_meta"), "2");
+  EXPECT_EQ(stat_value(stats, "auth_cmds"), "0");
 }
 
 TEST(TextStats, ResetZeroesCounters) {
