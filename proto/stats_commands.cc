@@ -110,6 +110,7 @@ void items_stats(Worker& w, StatWriter& out) {
   const cache::CacheStats cs = cache_stats(w);
   if (cs.curr_items == 0) return;
   out("items:1:number", cs.curr_items);
+  out("items:1:mem_requested", cs.bytes);
   out("items:1:evicted", cs.evictions);
   out("items:1:reclaimed", cs.reclaimed);
   out("items:1:expired_unfetched", cs.expired_unfetched);
@@ -118,10 +119,7 @@ void items_stats(Worker& w, StatWriter& out) {
 
 void slabs_stats(Worker& w, StatWriter& out) {
   const cache::CacheStats cs = cache_stats(w);
-  if (cs.curr_items != 0) {
-    out("1:used_chunks", cs.curr_items);
-    out("1:mem_requested", cs.bytes);
-  }
+  if (cs.curr_items != 0) out("1:used_chunks", cs.curr_items);
   out("active_slabs", uint64_t{cs.curr_items != 0 ? 1u : 0u});
   out("total_malloced", cs.limit_maxbytes);
 }

@@ -133,6 +133,7 @@ TEST(TextStats, Groups) {
   env.feed("set a 0 0 1\r\nA\r\n");
   const std::string items = env.feed("stats items\r\n");
   EXPECT_EQ(stat_value(items, "items:1:number"), "1");
+  EXPECT_NE(stat_value(items, "items:1:mem_requested"), "<missing>");  // in items since 1.6
   const std::string settings = env.feed("stats settings\r\n");
   EXPECT_EQ(stat_value(settings, "item_size_max"), "1048576");
   EXPECT_EQ(stat_value(settings, "inter"), "127.0.0.1");
