@@ -103,12 +103,14 @@ class ArithRule final : public cache::Mutation {
   Change decide(const ItemView* live) noexcept override {
     uint64_t value = args_.initial;
     Change change;
+    created_ = false;  // decide may run again when the item changed under it
     if (live == nullptr) {
       if (!args_.create) {
         result_.status = ArithStatus::kNotFound;
         return Change::keep();
       }
       change = Change::store(0, 0, new_exptime_.value_or(create_exptime_));
+      created_ = true;
     } else {
       if (args_.cas != 0 && live->cas != args_.cas) {
         result_.status = ArithStatus::kExists;
@@ -142,6 +144,8 @@ class ArithRule final : public cache::Mutation {
   }
 
   const ArithResult& result() const noexcept { return result_; }
+  // The last decision created the item (binary's initial value, meta's N).
+  bool created() const noexcept { return created_; }
 
  private:
   const ArithArgs& args_;
@@ -150,6 +154,7 @@ class ArithRule final : public cache::Mutation {
   ArithResult result_;
   char digits_[kMaxCounterDigits];
   size_t digits_length_ = 0;
+  bool created_ = false;
 };
 
 // delete (with binary/meta's optional cas).
@@ -218,6 +223,7 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
 }
 
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
+  w.stats.cmd_meta.add();
   return w.cache.peek(w.ctx, w.cache.hash(key), visit);
 }
 
@@ -319,11 +325,16 @@ ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
       result = {ArithStatus::kNoMemory, 0, 0, 0};
       break;
   }
-  const bool hit = result.status != ArithStatus::kNotFound;
-  if (args.increment) {
-    (hit ? w.stats.incr_hits : w.stats.incr_misses).add();
-  } else {
-    (hit ? w.stats.decr_hits : w.stats.decr_misses).add();
+  // As memcached's do_add_delta: a hit is a delta applied to a number (counted even when the
+  // new item then finds no memory); a miss is a missing key not created; a non-numeric value,
+  // a cas mismatch and a created counter count neither.
+  const bool miss = result.status == ArithStatus::kNotFound;
+  const bool hit = !rule.created() &&
+                   (result.status == ArithStatus::kOk || result.status == ArithStatus::kNoMemory);
+  if (hit || miss) {
+    Counter& counter = args.increment ? (hit ? w.stats.incr_hits : w.stats.incr_misses)
+                                      : (hit ? w.stats.decr_hits : w.stats.decr_misses);
+    counter.add();
   }
   return result;
 }

@@ -23,8 +23,8 @@ namespace cuckood::proto {
 // get/gets/getk (counts cmd_get, get_hits/get_misses).
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
-// me (meta debug): shows the live item without recording an access and counts nothing, as
-// memcached's DONT_UPDATE lookup.
+// me (meta debug): shows the live item without recording an access, as memcached's
+// DONT_UPDATE lookup; counts only cmd_meta (memcached 1.6.18 counts nothing else there).
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
 // Where get_and_touch counts a miss. memcached 1.6 counts gat/gats and binary GAT as touches

@@ -25,16 +25,18 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
-// X-macro: one list drives the struct, the sum and the `stats` output in the same order. One
-// group of counters per line (clang-format would run them together).
+// X-macro: one list drives the struct, the sum and the `stats` output in the same order
+// (memcached's). One group of counters per line (clang-format would run them together).
+// cmd_meta counts `me` only, as memcached 1.6.18 does; auth_cmds/auth_errors stay 0 (no
+// authentication), as in a memcached started without -S.
 // clang-format off
 #define CUCKOOD_COMMAND_COUNTERS(X)                                         \
-  X(cmd_get) X(cmd_set) X(cmd_flush) X(cmd_touch)                           \
+  X(cmd_get) X(cmd_set) X(cmd_flush) X(cmd_touch) X(cmd_meta)               \
   X(get_hits) X(get_misses) X(get_expired) X(get_flushed)                   \
   X(delete_misses) X(delete_hits) X(incr_misses) X(incr_hits)               \
   X(decr_misses) X(decr_hits) X(cas_misses) X(cas_hits) X(cas_badval)       \
   X(touch_hits) X(touch_misses) X(store_too_large) X(store_no_memory)       \
-  X(bytes_read) X(bytes_written)
+  X(auth_cmds) X(auth_errors) X(bytes_read) X(bytes_written)
 // clang-format on
 
 // One per worker, cache-line aligned so that two workers never share a line.
@@ -72,6 +74,15 @@ class ServerState {
   std::atomic<uint64_t> curr_connections{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
+  // The cache's cumulative counters (they only grow) as they stood at the last `stats reset`,
+  // which memcached zeroes: `stats` reports what was counted since.
+  struct CacheCountersAtReset {
+    std::atomic<uint64_t> total_items{0};
+    std::atomic<uint64_t> evictions{0};
+    std::atomic<uint64_t> evicted_unfetched{0};
+    std::atomic<uint64_t> expired_unfetched{0};
+    std::atomic<uint64_t> reclaimed{0};
+  } cache_at_reset;
   std::atomic<int> verbosity{0};
   std::atomic<bool> shutdown_requested{false};
   ServerClock clock;  // the cache's clock (CacheConfig::clock), moved by `debugtime`

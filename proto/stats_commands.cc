@@ -33,6 +33,22 @@ class StatWriter {
   StatSink sink_;
 };
 
+// The cache's counters since the last `stats reset` (see ServerState::cache_at_reset).
+cache::CacheStats cache_stats(Worker& w) {
+  cache::CacheStats cs = w.cache.stats();
+  const auto& base = w.server.cache_at_reset;
+  const auto since = [](uint64_t now, const std::atomic<uint64_t>& at_reset) {
+    const uint64_t then = at_reset.load(std::memory_order_relaxed);
+    return now > then ? now - then : 0;
+  };
+  cs.total_items = since(cs.total_items, base.total_items);
+  cs.evictions = since(cs.evictions, base.evictions);
+  cs.evicted_unfetched = since(cs.evicted_unfetched, base.evicted_unfetched);
+  cs.expired_unfetched = since(cs.expired_unfetched, base.expired_unfetched);
+  cs.reclaimed = since(cs.reclaimed, base.reclaimed);
+  return cs;
+}
+
 void general_stats(Worker& w, StatWriter& out) {
   const cache::Time now = w.ctx.now();
   rusage usage{};
@@ -59,7 +75,7 @@ void general_stats(Worker& w, StatWriter& out) {
   CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
 #undef CUCKOOD_EMIT_COUNTER
 
-  const cache::CacheStats cs = w.cache.stats();
+  const cache::CacheStats cs = cache_stats(w);
   out("limit_maxbytes", cs.limit_maxbytes);
   out("threads", static_cast<uint64_t>(w.settings.threads));
   out("bytes", cs.bytes);
@@ -73,38 +89,37 @@ void general_stats(Worker& w, StatWriter& out) {
 
 void settings_stats(Worker& w, StatWriter& out) {
   const Settings& s = w.settings;
+  // memcached's names and order for the settings cuckood has; its own (io_engine) last.
   out("maxbytes", static_cast<uint64_t>(s.memory_limit));
   out("maxconns", static_cast<uint64_t>(s.max_connections));
   out("tcpport", uint64_t{s.port});
   out("udpport", uint64_t{s.udp_port});
-  out("interface", s.listen_address);
+  out("inter", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
-  out("num_threads", static_cast<uint64_t>(s.threads));
   out("evictions", "on");
+  out("shutdown_command", s.allow_shutdown ? "yes" : "no");
+  out("num_threads", static_cast<uint64_t>(s.threads));
   out("cas_enabled", "yes");
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
-  out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("io_engine", s.io_engine);
 }
 
 // cuckood has no slab classes; it reports its whole store as one class so that tools that
 // read these groups (memcached-tool, memcstat) find the figures they expect.
 void items_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
+  const cache::CacheStats cs = cache_stats(w);
   if (cs.curr_items == 0) return;
   out("items:1:number", cs.curr_items);
+  out("items:1:mem_requested", cs.bytes);
   out("items:1:evicted", cs.evictions);
-  out("items:1:evicted_unfetched", cs.evicted_unfetched);
-  out("items:1:expired_unfetched", cs.expired_unfetched);
   out("items:1:reclaimed", cs.reclaimed);
+  out("items:1:expired_unfetched", cs.expired_unfetched);
+  out("items:1:evicted_unfetched", cs.evicted_unfetched);
 }
 
 void slabs_stats(Worker& w, StatWriter& out) {
-  const cache::CacheStats cs = w.cache.stats();
-  if (cs.curr_items != 0) {
-    out("1:used_chunks", cs.curr_items);
-    out("1:mem_requested", cs.bytes);
-  }
+  const cache::CacheStats cs = cache_stats(w);
+  if (cs.curr_items != 0) out("1:used_chunks", cs.curr_items);
   out("active_slabs", uint64_t{cs.curr_items != 0 ? 1u : 0u});
   out("total_malloced", cs.limit_maxbytes);
 }
@@ -121,6 +136,8 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
     items_stats(w, out);
   } else if (group == "slabs") {
     slabs_stats(w, out);
+  } else if (group == "sizes") {
+    out("sizes_status", "disabled");  // memcached without -o track_sizes; cuckood has none
   } else if (group == "conns") {
     // Per-connection state lives in net/, which proto cannot see; memcached prints one block
     // per connection. We print none, which clients treat as "no detail".
@@ -130,12 +147,23 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
   return true;
 }
 
+// As memcached's stats_reset: the per-command counters, the connection totals and the cache's
+// cumulative counters; not what describes the present (curr_items, bytes, curr_connections).
 void reset_stats(Worker& w) noexcept {
   w.server.for_each_worker([](CommandStats& s) {
 #define CUCKOOD_RESET_COUNTER(name) s.name.reset();
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
 #undef CUCKOOD_RESET_COUNTER
   });
+  w.server.total_connections.store(0, std::memory_order_relaxed);
+  w.server.rejected_connections.store(0, std::memory_order_relaxed);
+  const cache::CacheStats cs = w.cache.stats();
+  auto& base = w.server.cache_at_reset;
+  base.total_items.store(cs.total_items, std::memory_order_relaxed);
+  base.evictions.store(cs.evictions, std::memory_order_relaxed);
+  base.evicted_unfetched.store(cs.evicted_unfetched, std::memory_order_relaxed);
+  base.expired_unfetched.store(cs.expired_unfetched, std::memory_order_relaxed);
+  base.reclaimed.store(cs.reclaimed, std::memory_order_relaxed);
 }
 
 }  // namespace cuckood::proto

@@ -28,7 +28,7 @@ TEST(Commands, AddIgnoresACasItDoesNotCompare) {
   EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 0).status, StoreStatus::kNotStored);
 }
 
-TEST(Commands, PeekRecordsNoAccessAndCountsNothing) {
+TEST(Commands, PeekRecordsNoAccessAndCountsOnlyCmdMeta) {
   WorkerFixture<> f;
   ASSERT_EQ(store(f.worker(), StoreMode::kSet, "k", 0, 0, "v", 0).status, StoreStatus::kStored);
   bool fetched = true;
@@ -41,6 +41,7 @@ TEST(Commands, PeekRecordsNoAccessAndCountsNothing) {
   EXPECT_TRUE(peek(f.worker(), "k", [&](const cache::ItemView& item) { fetched = item.fetched; }));
   EXPECT_TRUE(fetched);
   EXPECT_EQ(f.worker().stats.cmd_get.load(), 1u);
+  EXPECT_EQ(f.worker().stats.cmd_meta.load(), 3u);
 }
 
 TEST(Commands, ArithWithANewExptimeSetsItInTheSameStep) {
@@ -120,6 +121,33 @@ TEST(Commands, EachCommandCountsItsStatistics) {
   EXPECT_EQ(s.decr_misses.load(), 1u);
   EXPECT_EQ(s.delete_hits.load(), 1u);
   EXPECT_EQ(s.delete_misses.load(), 1u);
+}
+
+// memcached's do_add_delta counts a hit only for a delta applied to a number, a miss only for
+// a missing key it does not create.
+TEST(Commands, ArithCountsNeitherNonNumericNorCasMismatchNorCreation) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  store(w, StoreMode::kSet, "text", 0, 0, "abc", 0);
+  store(w, StoreMode::kSet, "n", 0, 0, "1", 0);
+  ArithArgs args;
+  args.key = "text";
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
+  args.key = "n";
+  args.cas = 1u << 30;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
+  args.cas = 0;
+  args.key = "created";
+  args.create = true;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);
+  args.increment = false;
+  args.key = "created2";
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);
+  EXPECT_EQ(w.stats.incr_hits.load() + w.stats.incr_misses.load(), 0u);
+  EXPECT_EQ(w.stats.decr_hits.load() + w.stats.decr_misses.load(), 0u);
+  args.create = false;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kOk);  // created2 exists now
+  EXPECT_EQ(w.stats.decr_hits.load(), 1u);
 }
 
 TEST(Commands, ATooLargeSetRemovesTheOldValue) {

@@ -88,7 +88,7 @@ std::string stat_value(const std::string& stats, const std::string& name) {
 
 TEST(TextStats, GeneralCountsCommands) {
   Env env;
-  env.feed("set a 0 0 1\r\nA\r\nget a b\r\ndelete x\r\nincr a 1\r\ntouch a 0\r\n");
+  env.feed("set a 0 0 1\r\n5\r\nget a b\r\ndelete x\r\nincr a 1\r\ntouch a 0\r\n");
   const std::string stats = env.feed("stats\r\n");
   EXPECT_TRUE(stats.starts_with("STAT pid ")) << stats;
   EXPECT_TRUE(stats.ends_with("\r\nEND\r\n"));
@@ -133,18 +133,39 @@ TEST(TextStats, Groups) {
   env.feed("set a 0 0 1\r\nA\r\n");
   const std::string items = env.feed("stats items\r\n");
   EXPECT_EQ(stat_value(items, "items:1:number"), "1");
+  EXPECT_NE(stat_value(items, "items:1:mem_requested"), "<missing>");  // in items since 1.6
   const std::string settings = env.feed("stats settings\r\n");
   EXPECT_EQ(stat_value(settings, "item_size_max"), "1048576");
+  EXPECT_EQ(stat_value(settings, "inter"), "127.0.0.1");
+  EXPECT_EQ(env.feed("stats sizes\r\n"), "STAT sizes_status disabled\r\nEND\r\n");
   EXPECT_TRUE(env.feed("stats slabs\r\n").ends_with("END\r\n"));
   EXPECT_EQ(env.feed("stats conns\r\n"), "END\r\n");
   EXPECT_EQ(env.feed("stats bogus\r\n"), "ERROR\r\n");
 }
 
+// memcached 1.6.18 counts cmd_meta for `me` only.
+TEST(TextStats, CmdMetaCountsMe) {
+  Env env;
+  env.feed("ms a 1\r\nA\r\nmg a v\r\nme a\r\nme nokey\r\nmn\r\n");
+  const std::string stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_meta"), "2");
+  EXPECT_EQ(stat_value(stats, "auth_cmds"), "0");
+}
+
 TEST(TextStats, ResetZeroesCounters) {
   Env env;
-  env.feed("get a\r\n");
+  env.feed("get a\r\nset a 0 0 1\r\nA\r\nset b 0 0 1\r\nB\r\n");
+  env.server().total_connections = 5;
+  EXPECT_EQ(stat_value(env.feed("stats\r\n"), "total_connections"), "5");
   EXPECT_EQ(env.feed("stats reset\r\n"), "RESET\r\n");
-  EXPECT_EQ(stat_value(env.feed("stats\r\n"), "cmd_get"), "0");
+  std::string stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "cmd_get"), "0");
+  EXPECT_EQ(stat_value(stats, "total_items"), "0");  // memcached zeroes it too
+  EXPECT_EQ(stat_value(stats, "curr_items"), "2");   // but not what describes the present
+  env.feed("set c 0 0 1\r\nC\r\n");
+  stats = env.feed("stats\r\n");
+  EXPECT_EQ(stat_value(stats, "total_items"), "1");
+  EXPECT_EQ(stat_value(stats, "total_connections"), "0");
 }
 
 TEST(TextStats, DetailAsWithDetailOff) {
