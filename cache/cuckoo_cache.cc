@@ -151,10 +151,10 @@ size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
   return limit > overhead ? limit - overhead : 0;
 }
 
-void CuckooCache::account_linked(Context& c, const Item* item) noexcept {
+void CuckooCache::account_linked(Context& c, const Item* item, bool new_item) noexcept {
   WorkerCounters::add(c.counters.items, int64_t{1});
   WorkerCounters::add(c.counters.bytes, static_cast<int64_t>(item->footprint()));
-  WorkerCounters::add(c.counters.total_items, uint64_t{1});
+  if (new_item) WorkerCounters::add(c.counters.total_items, uint64_t{1});
 }
 
 void CuckooCache::account_unlinked(Context& c, Item* item, Era era) noexcept {
@@ -359,7 +359,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   }
   store_.note_exptime(item, item->exptime());
   if (result.previous != nullptr) account_unlinked(c, result.previous, now);
-  account_linked(c, item);
+  account_linked(c, item, !change.in_place);
   mutation.done(view_of(item, item->fetched()));
   return UpdateStatus::kDone;
 }

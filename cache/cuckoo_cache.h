@@ -75,7 +75,8 @@ class CuckooCache final : public Cache {
   Item* find_live(Context& c, const HashedKey& key, Era era) noexcept;
   // Bookkeeping for an item the caller unlinked (replaced, deleted or found dead).
   void account_unlinked(Context& c, Item* item, Era era) noexcept;
-  void account_linked(Context& c, const Item* item) noexcept;
+  // `new_item`: counts in total_items (not Change::in_place).
+  void account_linked(Context& c, const Item* item, bool new_item) noexcept;
   // One attempt at applying `change`, decided against `expected` (nullptr: nothing live) with
   // cas `expected_cas`; nullopt when the key changed meanwhile and the update must decide
   // again. modify() applies kRemove and kTouch, publish() kStore. Outside any guard.

@@ -71,6 +71,9 @@ struct Change {
   bool keep_exptime = false;
   // kStore: the new item counts as already read (memcached marks an incremented item fetched).
   bool fetched = false;
+  // kStore: memcached would have rewritten the item in place (an incr/decr result no longer
+  // than the old value): the new version is not counted as a new item (total_items).
+  bool in_place = false;
 
   static constexpr Change keep() noexcept { return {}; }
   static constexpr Change remove() noexcept { return {Kind::kRemove}; }

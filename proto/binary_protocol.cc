@@ -408,7 +408,8 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
       control.bytes_wanted = prefix;
       return 0;
     }
-    refuse_too_large(w, cmd.mode, input.substr(kHeaderSize + h.extras_length, h.key_length));
+    refuse_too_large(w, cmd.mode, input.substr(kHeaderSize + h.extras_length, h.key_length),
+                     TooLargeRemoves::kForSetOnly);
     append_error(output, reply, Status::kTooLarge);
     swallow_ = value_size;
     return prefix;

@@ -37,9 +37,11 @@ enum class ArithStatus : uint8_t { kOk, kNotFound, kNonNumeric, kExists, kNoMemo
 
 struct ArithResult {
   ArithStatus status = ArithStatus::kNotFound;
-  uint64_t value = 0;       // the new value when kOk
-  uint64_t cas = 0;         // the item's new cas when kOk
-  cache::Time exptime = 0;  // the item's deadline when kOk (0 = never)
+  uint64_t value = 0;                // the new value when kOk
+  uint64_t cas = 0;                  // the item's new cas when kOk
+  cache::Time exptime = 0;           // the item's deadline when kOk (0 = never)
+  cache::Time previous_exptime = 0;  // its deadline before (0 for a created counter)
+  bool created = false;              // the counter was created (binary initial, meta N)
 };
 
 }  // namespace cuckood::proto

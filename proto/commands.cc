@@ -127,15 +127,24 @@ class ArithRule final : public cache::Mutation {
       change.keep_exptime = !new_exptime_.has_value();
       change.fetched = true;  // memcached marks an incremented item fetched
     }
-    result_ = {ArithStatus::kOk, value, 0, 0};
+    result_ = {ArithStatus::kOk, value, 0, 0, live != nullptr ? live->exptime : 0, created_};
     digits_length_ =
         static_cast<size_t>(std::to_chars(digits_, digits_ + sizeof(digits_), value).ptr - digits_);
     change.value_size = digits_length_;
+    // memcached writes a result that fits the old value in place, padded with spaces, and
+    // counts no new item; a longer one is a new item.
+    if (live != nullptr && digits_length_ <= live->value.size()) {
+      change.value_size = live->value.size();
+      change.in_place = true;
+    }
     return change;
   }
 
-  void write(const ItemView*, char* value) noexcept override {
+  void write(const ItemView* live, char* value) noexcept override {
     std::memcpy(value, digits_, digits_length_);
+    if (live != nullptr && digits_length_ < live->value.size()) {
+      std::memset(value + digits_length_, ' ', live->value.size() - digits_length_);
+    }
   }
 
   void done(const ItemView& item) noexcept override {
@@ -244,10 +253,11 @@ bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept {
   return value_size <= w.cache.max_value_size(key_size);
 }
 
-void refuse_too_large(Worker& w, StoreMode mode, std::string_view key) noexcept {
+void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
+                      TooLargeRemoves removes) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
-  if (mode != StoreMode::kSet) return;
+  if (mode != StoreMode::kSet && removes == TooLargeRemoves::kForSetOnly) return;
   DeleteRule rule(0);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
 }
@@ -268,7 +278,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
                   std::string_view value, uint64_t cas) noexcept {
   const size_t max_value = w.cache.max_value_size(key.size());
   if (value.size() > max_value) {
-    refuse_too_large(w, mode, key);
+    refuse_too_large(w, mode, key, TooLargeRemoves::kForSetOnly);
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();

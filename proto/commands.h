@@ -51,9 +51,12 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 // Codecs use it to refuse a too-large value before its bytes arrive, then call refuse_too_large.
 bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept;
 
-// Accounts a store refused for size and, for kSet, removes the item under `key` as memcached
-// does (a client must not read the value the failed set meant to replace).
-void refuse_too_large(Worker& w, StoreMode mode, std::string_view key) noexcept;
+// Accounts a store refused for size and removes the item under `key` as memcached does, so that
+// a client does not read the value the failed store meant to replace: text and binary do so
+// for a set only, meta's ms for every mode.
+enum class TooLargeRemoves { kForSetOnly, kAlways };
+void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
+                      TooLargeRemoves removes) noexcept;
 
 DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept;
 

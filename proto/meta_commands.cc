@@ -215,7 +215,7 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   if (f.has_cas) mode = mode_with_cas(mode, CasOnAdd::kIgnored);
   if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
   std::string_view value;
-  if (!take_data_block(r, block, mode, f.key, value)) return;
+  if (!take_data_block(r, block, mode, f.key, TooLargeRemoves::kAlways, value)) return;
   const StoreResult result = store(r.w, mode, f.key, f.client_flags, f.ttl, value, f.cas);
   std::string_view code;
   switch (result.status) {
@@ -323,6 +323,10 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
   } else {
     out.append("HD");
   }
+  // memcached applies T (and N, to a created counter) as it meets them in the request: a `t`
+  // before them shows the deadline the counter had.
+  const cache::Time now = r.w.ctx.now();
+  cache::Time exptime = result.previous_exptime;
   for (size_t i = kFirstFlag; i < t.count; ++i) {
     switch (t[i][0]) {
       case 'c':
@@ -331,7 +335,13 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
         break;
       case 't':
         out.append(" t");
-        append_signed(out, ttl_of(result.exptime, r.w.ctx.now()));
+        append_signed(out, ttl_of(exptime, now));
+        break;
+      case 'T':
+        exptime = cache::expiry_deadline(f.ttl, now);
+        break;
+      case 'N':
+        if (result.created) exptime = cache::expiry_deadline(f.vivify_ttl, now);
         break;
       default:
         append_echo_flag(out, t[i], f);

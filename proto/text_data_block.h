@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "proto/command_results.h"
+#include "proto/commands.h"
 #include "proto/text_handlers.h"
 
 namespace cuckood::proto::text {
@@ -30,9 +31,9 @@ void refuse_data_block(TextRequest& r, const DataBlock& block, std::string_view 
 
 // Takes the block that follows the line, for a store of `mode` under `key`. True: `value` is
 // complete and well framed, consumed with its "\r\n". False: the request is answered (too
-// large, refused and swallowed; bad data chunk, consumed) or waits for more input
-// (r.value_wanted set).
+// large: refused as `removes` says and swallowed; bad data chunk: consumed) or waits for more
+// input (r.value_wanted set).
 bool take_data_block(TextRequest& r, const DataBlock& block, StoreMode mode, std::string_view key,
-                     std::string_view& value) noexcept;
+                     TooLargeRemoves removes, std::string_view& value) noexcept;
 
 }  // namespace cuckood::proto::text

@@ -60,7 +60,6 @@ MutexMapCache::Map::iterator MutexMapCache::put_locked(Stripe& stripe, const Has
   Item& item = it->second;
   if (!inserted) stripe.bytes -= item_size(key.key.size(), item.value.size());
   stripe.bytes += item_size(key.key.size(), value.size());
-  ++stripe.total_items;
   const uint64_t cas = (++stripe.cas_counter * kStripes) | stripe_index(key);
   item = Item{std::move(value), cas, flags, exptime, now, now, false};
   return it;
@@ -131,6 +130,7 @@ UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
   mutation.write(change.derived && present ? &live : nullptr, value.data());
   const Time exptime = change.keep_exptime && present ? it->second.exptime : change.exptime;
   it = put_locked(stripe, key, std::move(value), change.flags, exptime, ctx.now());
+  if (!change.in_place) ++stripe.total_items;
   it->second.fetched = change.fetched;
   mutation.done(view_of(it));
   return UpdateStatus::kDone;

@@ -235,7 +235,7 @@ class LibcuckooCache::Apply {
     item.last_access = now_;
     item.fetched = change.fetched;
     item.vacant = false;
-    WorkerCounters::bump(c_.counters.total_items);
+    if (!change.in_place) WorkerCounters::bump(c_.counters.total_items);
     mutation_.done(view_of(key_, item));
     return true;
   }

@@ -116,7 +116,10 @@ inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
         } else {
           const uint64_t expected = proto::apply_delta(*old, delta, increment);
           check(r.status == ArithStatus::kOk && r.value == expected, "arith", key);
-          *entry = Entry{std::to_string(expected), r.cas};
+          // In place, padded with spaces, when no longer than the old value (as memcached).
+          std::string text = std::to_string(expected);
+          if (text.size() <= entry->value.size()) text.resize(entry->value.size(), ' ');
+          *entry = Entry{std::move(text), r.cas};
         }
         break;
       }

@@ -169,7 +169,7 @@ TEST(BinaryArith, CreatesWithInitialThenCounts) {
                     arith(Opcode::kDecrement, "d", 1, 7, 0, 4) + key_only(Opcode::kGet, "c"),
                 counter(Opcode::kIncrement, 10, 1, 1) + counter(Opcode::kIncrement, 15, 2, 2) +
                     counter(Opcode::kDecrement, 0, 3, 3) + counter(Opcode::kDecrement, 7, 4, 4) +
-                    hit(Opcode::kGet, "0", 0, 3));
+                    hit(Opcode::kGet, "0 ", 0, 3));
 }
 
 TEST(BinaryArith, NoCreateExptimeMeansNotFound) {

@@ -163,8 +163,11 @@ TEST(Commands, ATooLargeSetRemovesTheOldValue) {
   EXPECT_EQ(w.stats.store_too_large.load(), 1u);
   // Other modes keep what is there.
   ASSERT_EQ(store(w, StoreMode::kSet, "k", 0, 0, "small", 0).status, StoreStatus::kStored);
-  refuse_too_large(w, StoreMode::kReplace, "k");
+  refuse_too_large(w, StoreMode::kReplace, "k", TooLargeRemoves::kForSetOnly);
   EXPECT_TRUE(get(w, "k", [](const cache::ItemView&) {}));
+  // meta's ms removes it whatever its mode.
+  refuse_too_large(w, StoreMode::kAppend, "k", TooLargeRemoves::kAlways);
+  EXPECT_FALSE(get(w, "k", [](const cache::ItemView&) {}));
 }
 
 }  // namespace

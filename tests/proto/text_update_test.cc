@@ -10,7 +10,7 @@ namespace {
 
 TEST(TextArithmetic, IncrDecr) {
   expect_response("set n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 3\r\ndecr n 100\r\nget n\r\n",
-                  "STORED\r\n15\r\n12\r\n0\r\nVALUE n 0 1\r\n0\r\nEND\r\n");
+                  "STORED\r\n15\r\n12\r\n0\r\nVALUE n 0 2\r\n0 \r\nEND\r\n");
 }
 
 TEST(TextArithmetic, WrapsAt64Bits) {
