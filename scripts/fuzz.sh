@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the protocol decoders: builds tests/fuzz with clang (libFuzzer + ASan + UBSan) in
 # build-fuzz and runs session_fuzz for SECONDS (default 60) from the seed corpus in
-# tests/fuzz/corpus (what it finds new stays in build-fuzz/corpus, not in the source tree).
+# tests/fuzz/corpus with the dictionary tests/fuzz/fuzz.dict (what it finds new stays in
+# build-fuzz/corpus, not in the source tree).
 # With RUNS set instead, it runs that many inputs from a fixed seed, a bounded step that does
 # not depend on the machine's speed (`make test-sanitize`, CI).
 # A crash, sanitizer report or broken property (tests/fuzz/session_fuzz.cc) fails the run and
@@ -20,6 +21,6 @@ cmake --build build-fuzz -j "$jobs" --target session_fuzz
 
 mkdir -p build-fuzz/corpus
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  build-fuzz/tests/fuzz/session_fuzz "${limit[@]}" -max_len=4096 \
+  build-fuzz/tests/fuzz/session_fuzz "${limit[@]}" -max_len=4096 -dict=tests/fuzz/fuzz.dict \
   -artifact_prefix=build-fuzz/ -print_final_stats=1 \
   build-fuzz/corpus tests/fuzz/corpus

@@ -1,0 +1,95 @@
+// A fresh single-worker server for the fuzz targets: a protocol Session over a cache of
+// `CacheType` (tests/proto/worker_fixture.h, fake clock), fed a FuzzInput (fuzz_input.h) the
+// way net/ would hand it over, segment by segment, the clock moving between segments.
+//
+// After each clock move a CuckooCache runs one pass of its background reclaimer, as the
+// server's once-a-second thread would, so that expired items are also taken back eagerly
+// (the thread itself only runs in executions longer than a second).
+//
+// Threading: one thread. Not copyable.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "proto/output.h"
+#include "proto/session.h"
+#include "proto/settings.h"
+#include "proto/text_protocol.h"
+#include "tests/fuzz/fuzz_input.h"
+#include "tests/proto/worker_fixture.h"
+
+namespace cuckood::fuzz {
+
+// Aborts (a finding) when process() claims more bytes than it was given.
+inline void check_consumed(size_t consumed, size_t offered) {
+  if (consumed > offered) std::abort();
+}
+
+template <class CacheType>
+class FuzzServer {
+ public:
+  explicit FuzzServer(const proto::Settings& settings, uint64_t hash_seed = 7)
+      : fixture_(settings, hash_seed), session_(fixture_.worker()) {}
+
+  // Each segment in one read (with what the previous read left unconsumed), every value
+  // copied; returns everything the session answered.
+  std::string feed_whole(const FuzzInput& input) {
+    std::string pending;
+    std::string output;
+    for (const Segment& segment : input.segments) {
+      if (session_.should_close()) break;
+      advance(segment.advance);
+      pending.append(segment.bytes);
+      const size_t consumed = session_.process(pending, output);
+      check_consumed(consumed, pending.size());
+      pending.erase(0, consumed);
+    }
+    return output;
+  }
+
+  // Each segment in reads of input.chunk bytes, keeping what process() leaves unconsumed,
+  // until the input ends or the session asks to close; values of `slice_from` bytes and more
+  // go out as pinned slices, flattened and released after every read as net/ sends them.
+  // `closed_on_long_line` tells whether it closed holding a line too long to wait for.
+  std::string feed_in_chunks(const FuzzInput& input, size_t slice_from, bool& closed_on_long_line) {
+    std::string pending;
+    std::string sent;
+    proto::Output output;
+    output.enable_slices(fixture_.cache(), fixture_.ctx(), slice_from);
+    for (const Segment& segment : input.segments) {
+      if (session_.should_close()) break;
+      advance(segment.advance);
+      for (size_t pos = 0; pos < segment.bytes.size() && !session_.should_close();
+           pos += input.chunk) {
+        pending.append(segment.bytes.substr(pos, input.chunk));
+        const size_t consumed = session_.process(pending, output);
+        check_consumed(consumed, pending.size());
+        pending.erase(0, consumed);
+        sent += output.flatten();
+        output.clear();  // unpins, as a completed send does
+        fixture_.quiescent();
+      }
+    }
+    closed_on_long_line = session_.should_close() &&
+                          pending.size() > proto::kMaxLineWithoutNewline &&
+                          pending.find('\n') == std::string::npos;
+    return sent;
+  }
+
+  CacheType& cache() { return fixture_.cache(); }
+
+ private:
+  void advance(cache::Time seconds) {
+    if (seconds == 0) return;
+    fixture_.advance(seconds);
+    if constexpr (requires { fixture_.cache().reclaim_now(); }) fixture_.cache().reclaim_now();
+  }
+
+  proto::testing::WorkerFixture<CacheType> fixture_;
+  proto::Session session_;
+};
+
+}  // namespace cuckood::fuzz
