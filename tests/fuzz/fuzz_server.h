@@ -68,6 +68,11 @@ class FuzzServer {
         const size_t consumed = session_.process(pending, output);
         check_consumed(consumed, pending.size());
         pending.erase(0, consumed);
+        if constexpr (requires { fixture_.cache().replies_part(); }) {
+          if (comparable_size_ == std::string::npos && fixture_.cache().replies_part()) {
+            comparable_size_ = sent.size();  // the replies of this read may differ already
+          }
+        }
         sent += output.flatten();
         output.clear();  // unpins, as a completed send does
         fixture_.quiescent();
@@ -81,6 +86,11 @@ class FuzzServer {
 
   CacheType& cache() { return fixture_.cache(); }
 
+  // How many bytes of feed_in_chunks' answer are comparable with another cache's: all (npos)
+  // unless the cache says that from some request on two implementations part by design
+  // (comparable_cache.h), then the answers to the reads before that request.
+  size_t comparable_size() const noexcept { return comparable_size_; }
+
  private:
   void advance(cache::Time seconds) {
     if (seconds == 0) return;
@@ -90,6 +100,7 @@ class FuzzServer {
 
   proto::testing::WorkerFixture<CacheType> fixture_;
   proto::Session session_;
+  size_t comparable_size_ = std::string::npos;
 };
 
 }  // namespace cuckood::fuzz
