@@ -29,14 +29,16 @@ test:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees), then the
-# protocol fuzzer over FUZZ_RUNS inputs from a fixed seed (a bounded, repeatable CI step).
+# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees), then both
+# fuzz targets side by side over FUZZ_RUNS inputs each from a fixed seed (a bounded, repeatable
+# CI step).
 test-sanitize:
 	@bash scripts/install-deps.sh test
 	@bash scripts/sanitize.sh
 	@RUNS=$(FUZZ_RUNS) bash scripts/fuzz.sh
 
-# The protocol decoders under libFuzzer + ASan + UBSan (scripts/fuzz.sh), FUZZ_SECONDS long.
+# The fuzz targets under libFuzzer + ASan + UBSan (scripts/fuzz.sh), side by side, each
+# FUZZ_SECONDS long.
 fuzz:
 	@bash scripts/install-deps.sh test
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -120,17 +120,26 @@ void CuckooCache::publish_now(Time now) noexcept {
 
 namespace {
 
-// The generation in force at `now` under flush state `state`.
-uint32_t effective_generation(uint64_t state, Time now) noexcept {
+// The generation live at `now` under flush state `state`, and the one stores go to. A delayed
+// flush moves both on by two: in its very second, stores go to the generation in between,
+// already dead (memcached kills items stored up to and including that second).
+uint32_t live_generation(uint64_t state, Time now) noexcept {
   const auto generation = static_cast<uint32_t>(state >> 32);
   const auto pending = static_cast<Time>(state);
-  return pending != 0 && pending <= now ? generation + 1 : generation;  // delayed flush came
+  return pending != 0 && pending <= now ? generation + 2 : generation;
+}
+
+uint32_t store_generation(uint64_t state, Time now) noexcept {
+  const auto pending = static_cast<Time>(state);
+  const uint32_t live = live_generation(state, now);
+  return pending != 0 && pending == now ? live - 1 : live;
 }
 
 }  // namespace
 
 Era CuckooCache::era(Time now) const noexcept {
-  return {effective_generation(flush_state_.load(std::memory_order_acquire), now), now};
+  const uint64_t state = flush_state_.load(std::memory_order_acquire);
+  return {live_generation(state, now), now, store_generation(state, now)};
 }
 
 uint64_t CuckooCache::next_cas(Context& c) noexcept {
@@ -369,9 +378,10 @@ void CuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   uint64_t state = flush_state_.load(std::memory_order_relaxed);
   uint64_t next;
   do {
-    const uint32_t generation = effective_generation(state, now);  // folds one already due
-    // memcached: `flush_all N` sets oldest_live = deadline - 1 and acts once that has come.
-    if (when == 0 || when - 1 <= now) {
+    const uint32_t generation = live_generation(state, now);  // folds one already due
+    // memcached: `flush_all N` sets oldest_live = deadline - 1 and acts once that has come;
+    // only a flush without delay (or with a past deadline) spares what is stored after it.
+    if (when == 0 || when - 1 < now) {
       next = uint64_t{generation + 1} << 32;
     } else {
       next = (uint64_t{generation} << 32) | (when - 1);

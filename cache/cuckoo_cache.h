@@ -13,8 +13,10 @@
 // live only while its segment's generation is the effective one, so a flush is one atomic
 // store and no table walk. An immediate flush bumps the generation, which makes every writer
 // open a fresh segment: items stored after the call are live even within the same second.
-// A delayed flush (memcached: `flush_all N` takes effect at now + N - 1) bumps the effective
-// generation when its deadline arrives; items stored until then belong to the old one.
+// A delayed flush (memcached: `flush_all N` takes effect at now + N - 1, and kills every item
+// stored up to and including that second) moves the live generation on by two when that second
+// comes; stores made within it go to the generation in between, dead at once, and items stored
+// before it belong to the old one.
 //
 // cas uniques come from per-worker blocks of kCasBlock; statistics are per-worker single-writer
 // counters plus the store's eviction counters, summed by stats().

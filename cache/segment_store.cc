@@ -81,7 +81,7 @@ bool SegmentStore::must_seal(uint32_t segment, uint32_t offset, size_t footprint
                              Era era) const noexcept {
   const Head& head = heads_[segment];
   return offset + footprint > segment_size_ ||
-         head.generation.load(std::memory_order_relaxed) != era.generation ||
+         head.generation.load(std::memory_order_relaxed) != era.store_generation ||
          era.now >= head.opened.load(std::memory_order_relaxed) + kExactSpan;
 }
 
@@ -145,7 +145,7 @@ uint32_t SegmentStore::pop_free_locked(Era era, size_t reserve) noexcept {
   // live_bytes counts down through release() and up by the bytes appended at seal().
   meta.live_bytes.store(0, std::memory_order_relaxed);
   // Relaxed: items of this segment are published later by release stores, which carry them.
-  heads_[segment].generation.store(era.generation, std::memory_order_relaxed);
+  heads_[segment].generation.store(era.store_generation, std::memory_order_relaxed);
   heads_[segment].opened.store(era.now, std::memory_order_relaxed);
   return segment;
 }

@@ -57,10 +57,13 @@
 
 namespace cuckood::cache {
 
-// The flush generation and time against which an item is judged live.
+// The flush generation and time against which an item is judged live, and the generation new
+// items are stored in. The two differ only in the second a delayed flush takes effect, whose
+// stores are dead at once, as in memcached (cache/cuckoo_cache.h).
 struct Era {
   uint32_t generation = 0;
   Time now = 0;
+  uint32_t store_generation = 0;
 };
 
 // A writer's active segment. Owned by one thread (a worker context).

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes the protocol decoders: builds tests/fuzz with clang (libFuzzer + ASan + UBSan) in
-# build-fuzz and runs session_fuzz for SECONDS (default 60) from the seed corpus in
-# tests/fuzz/corpus (what it finds new stays in build-fuzz/corpus, not in the source tree).
-# With RUNS set instead, it runs that many inputs from a fixed seed, a bounded step that does
-# not depend on the machine's speed (`make test-sanitize`, CI).
-# A crash, sanitizer report or broken property (tests/fuzz/session_fuzz.cc) fails the run and
-# leaves the input in build-fuzz/crash-*; replay it with `build-fuzz/tests/fuzz/session_fuzz FILE`.
+# Fuzzes the protocol layer: builds tests/fuzz with clang (libFuzzer + ASan + UBSan) in
+# build-fuzz and runs both targets side by side, each for SECONDS (default 60):
+#   session_fuzz       a Session over CuckooCache; answers must not depend on read boundaries;
+#   differential_fuzz  the same input on CuckooCache and on LibcuckooCache (the oracle); the
+#                      answers must agree.
+# They share the seed corpus tests/fuzz/corpus and the dictionary tests/fuzz/fuzz.dict; what
+# each finds new stays in build-fuzz/corpus/<target> (each also reads the other's), not in
+# the source tree. With RUNS set instead, each runs that many inputs from a fixed seed, a
+# bounded step that does not depend on the machine's speed (`make test-sanitize`, CI).
+# A crash, sanitizer report or broken property fails the run and leaves the input in
+# build-fuzz/<target>-crash-*; replay it with `build-fuzz/tests/fuzz/<target> FILE`
+# (CUCKOOD_FUZZ_SHOW=1 prints the answers). Each target's log is build-fuzz/<target>.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +18,38 @@ seconds=${1:-60}
 limit=(-max_total_time="$seconds")
 if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS" -seed=1); fi
 jobs=${JOBS:-$(nproc)}
+targets=(session_fuzz differential_fuzz)
 
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCUCKOOD_FUZZ=ON -DCUCKOOD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j "$jobs" --target session_fuzz
+cmake --build build-fuzz -j "$jobs" --target "${targets[@]}"
 
-mkdir -p build-fuzz/corpus
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  build-fuzz/tests/fuzz/session_fuzz "${limit[@]}" -max_len=4096 \
-  -artifact_prefix=build-fuzz/ -print_final_stats=1 \
-  build-fuzz/corpus tests/fuzz/corpus
+for target in "${targets[@]}"; do mkdir -p "build-fuzz/corpus/$target"; done
+
+pids=()
+for target in "${targets[@]}"; do
+  others=()
+  for other in "${targets[@]}"; do
+    if [ "$other" != "$target" ]; then others+=("build-fuzz/corpus/$other"); fi
+  done
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "build-fuzz/tests/fuzz/$target" "${limit[@]}" -max_len=4096 \
+    -dict=tests/fuzz/fuzz.dict -artifact_prefix="build-fuzz/$target-" -print_final_stats=1 \
+    "build-fuzz/corpus/$target" "${others[@]}" tests/fuzz/corpus >"build-fuzz/$target.log" 2>&1 &
+  pids+=($!)
+done
+
+status=0
+for i in "${!targets[@]}"; do
+  target=${targets[$i]}
+  if wait "${pids[$i]}"; then
+    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)' \
+      "build-fuzz/$target.log" || true
+    grep -E "^$target: " "build-fuzz/$target.log" || true
+  else
+    echo "$target FAILED (build-fuzz/$target.log):"
+    grep -v -E '^(#[0-9]|	NEW_FUNC)' "build-fuzz/$target.log" | tail -n 120
+    status=1
+  fi
+done
+exit "$status"

@@ -47,7 +47,8 @@ MutexMapCache::Map::iterator MutexMapCache::find_live_locked(Stripe& stripe, con
   if (it == stripe.map.end()) return it;
   const Item& item = it->second;
   const Time flush = flush_at_.load(std::memory_order_relaxed);
-  const bool flushed = flush != 0 && flush <= now && item.stored < flush;
+  // memcached: oldest_live = deadline - 1; once it has come, items stored up to it are dead.
+  const bool flushed = flush != 0 && flush - 1 <= now && item.stored <= flush - 1;
   if (!flushed && !cache::is_expired(item.exptime, now)) return it;
   erase_locked(stripe, it);
   return stripe.map.end();
@@ -137,7 +138,7 @@ UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
 }
 
 void MutexMapCache::flush_all(WorkerContext& ctx, Time when) noexcept {
-  if (when > ctx.now()) {
+  if (when != 0 && when - 1 >= ctx.now()) {
     flush_at_.store(when, std::memory_order_relaxed);
     return;
   }

@@ -107,7 +107,8 @@ class MutexMapCache final : public cache::Cache {
   }
 
   std::array<Stripe, kStripes> stripes_;
-  // A pending delayed flush_all deadline (0 = none): items stored before it die once it passes.
+  // A pending delayed flush_all deadline (0 = none): as memcached, items stored up to the
+  // second before it die once that second has come.
   std::atomic<cache::Time> flush_at_{0};
 };
 

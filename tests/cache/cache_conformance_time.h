@@ -140,6 +140,27 @@ TYPED_TEST_P(CacheTimeConformance, DelayedFlushInvalidatesItemsStoredBeforeItsDe
   EXPECT_TRUE(this->get("late").has_value());
 }
 
+// memcached: `flush_all N` kills items stored up to and including second now + N - 1, even
+// those stored within that second after it came; from the next second stores live.
+TYPED_TEST_P(CacheTimeConformance, StoresInTheSecondADelayedFlushTakesEffectAreDead) {
+  this->flush_all(this->deadline(10));
+  this->advance(9);
+  this->must_set("edge", "v");
+  EXPECT_FALSE(this->get("edge").has_value());
+  this->advance(1);
+  EXPECT_FALSE(this->get("edge").has_value());
+  this->must_set("after", "v");
+  EXPECT_TRUE(this->get("after").has_value());
+  // `flush_all 1`: that second is the current one.
+  this->flush_all(1);
+  this->must_set("now", "v");
+  EXPECT_FALSE(this->get("now").has_value());
+  EXPECT_FALSE(this->get("after").has_value());
+  this->advance(1);
+  this->must_set("next", "v");
+  EXPECT_TRUE(this->get("next").has_value());
+}
+
 TYPED_TEST_P(CacheTimeConformance, FlushWithAPastTimeIsImmediate) {
   this->must_set("k", "v");
   this->flush_all(kStartTime - 100);
@@ -174,6 +195,7 @@ REGISTER_TYPED_TEST_SUITE_P(CacheTimeConformance, WorkerTimeFollowsTheClock,
                             StoreRightAfterImmediateFlushIsVisible,
                             ImmediateFlushSeparatesStoresOfEveryWorker,
                             DelayedFlushInvalidatesItemsStoredBeforeItsDeadline,
+                            StoresInTheSecondADelayedFlushTakesEffectAreDead,
                             FlushWithAPastTimeIsImmediate,
                             ImmediateFlushReplacesAPendingDelayedOne);
 
