@@ -34,6 +34,9 @@ struct CacheConfig {
   size_t max_item_size = size_t{1} << 20;        // -I: largest item, header included
   std::function<Time()> clock = wall_clock_now;  // tests inject a fake clock
   uint64_t hash_seed = 0;                        // 0 = random per process
+  // false (-M): a store that finds no free memory fails (UpdateStatus::kNoMemory) instead of
+  // evicting a live item. Expired, flushed, replaced and deleted items are still reclaimed.
+  bool evict = true;
 };
 
 // Storage statistics, summed over threads and stripes on demand.

@@ -78,7 +78,7 @@ CuckooCache::CuckooCache(const CacheConfig& config)
     : Cache(config),
       index_([this](std::string_view key) { return hash(key).hash; }, epoch_,
              initial_buckets(config.memory_limit)),
-      store_(config.memory_limit, config.max_item_size, index_, epoch_),
+      store_(config.memory_limit, config.max_item_size, index_, epoch_, config.evict),
       retired_(std::make_unique<WorkerCounters>()),
       reclaimer_participant_(epoch_.register_participant()),
       reclaimer_([this] { reclaimer_loop(); }) {}

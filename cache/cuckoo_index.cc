@@ -308,6 +308,10 @@ bool CuckooIndex::relink(Item* item, Item* replacement) noexcept {
   return update(key, decide).changed;
 }
 
+bool CuckooIndex::linked(const Item* item) const noexcept {
+  return find(HashedKey{item->key(), rehash_(item->key())}) == item;
+}
+
 void CuckooIndex::make_room(Table* table, size_t b1, size_t b2) noexcept {
   // The path buffer (8 KiB) stays off the worker's stack, one per thread.
   thread_local std::unique_ptr<Path> path_buffer;

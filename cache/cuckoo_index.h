@@ -86,6 +86,9 @@ class CuckooIndex {
   // linked; true if so. The copy takes the item's deadline under the lock, so that a touch
   // racing the copy is not lost. Caller inside a critical section.
   bool relink(Item* item, Item* replacement) noexcept;
+  // Whether `item` is what is linked under its key: a lock-free look, true only at that
+  // instant. Caller inside a critical section.
+  bool linked(const Item* item) const noexcept;
 
   // Number of buckets in the current table (tests, stats).
   size_t bucket_count() const noexcept;

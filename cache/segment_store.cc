@@ -26,9 +26,10 @@ size_t choose_segment_size(size_t memory_limit, size_t max_item_size) noexcept {
 }  // namespace
 
 SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
-                           EpochDomain& epoch)
+                           EpochDomain& epoch, bool evict)
     : index_(index),
       epoch_(epoch),
+      evict_(evict),
       segment_size_(choose_segment_size(memory_limit, max_item_size)),
       segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
       segment_count_(std::max<size_t>(1, memory_limit / segment_size_)),
@@ -151,6 +152,9 @@ uint32_t SegmentStore::pop_free_locked(Era era, size_t reserve) noexcept {
 }
 
 uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept {
+  // Without eviction: how often room was made. Each time brings a segment back or fails; the
+  // bound only guards against compactions that keep moving items for little gain.
+  size_t attempts = 0;
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -169,14 +173,20 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
     }
     // A segment on its way back is awaited rather than a second one evicted: the grace period
     // is one short operation of each other thread (allocation never runs inside a guard).
-    if (!waiting && evict_one(participant, era)) continue;
     if (waiting) {
       sched_yield();
       continue;
     }
-    // Nothing to evict and nothing to wait for: the survivor reserve, or no memory at all.
-    std::lock_guard lock(mutex_);
-    return pop_free_locked(era, 0);
+    if (evict_) {
+      if (evict_one(participant, era)) continue;
+      // Nothing to evict and nothing to wait for: the survivor reserve, or no memory at all.
+      std::lock_guard lock(mutex_);
+      return pop_free_locked(era, 0);
+    }
+    // Without eviction the survivor reserve stays with compaction: it is what lets the bytes
+    // of deleted and replaced items be used again.
+    if (attempts++ < segment_count_ && make_room_without_eviction(participant, era)) continue;
+    return SegmentWriter::kNone;
   }
 }
 
@@ -204,10 +214,59 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
   }
   {
     EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    sweep(victim, era, /*evict=*/true);
+    sweep(victim, era, SweepMode::kEvict);
   }
   retire(victim);
   return true;
+}
+
+bool SegmentStore::make_room_without_eviction(EpochParticipant& participant, Era era) noexcept {
+  return reclaim_expired(participant, era) || compact_one(participant, era);
+}
+
+bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept {
+  // One compaction at a time: it owns the survivor writer until its victim is empty.
+  std::lock_guard survivor(survivor_mutex_);
+  uint32_t victim;
+  {
+    std::lock_guard lock(mutex_);
+    // Where the moved items can go: the survivor segment's tail and every free segment.
+    const size_t survivor_room =
+        survivor_.segment == SegmentWriter::kNone ? 0 : segment_size_ - survivor_.offset;
+    const size_t room = survivor_room + (free_.size() + segment_count_ - fresh_) * segment_size_;
+    size_t dead = 0, fewest = SIZE_MAX, pick = 0;
+    for (size_t i = 0; i < sealed_.size(); ++i) {
+      const Meta& meta = meta_[sealed_[i]];
+      const auto used = static_cast<int64_t>(meta.used.load(std::memory_order_relaxed));
+      const auto live = static_cast<size_t>(
+          std::clamp<int64_t>(meta.live_bytes.load(std::memory_order_relaxed), 0, used));
+      dead += static_cast<size_t>(used) - live;
+      if (live < fewest && live < static_cast<size_t>(used)) {
+        fewest = live;
+        pick = i;
+      }
+    }
+    // Emptying the victim gains its dead bytes; a free segment for a writer needs about a
+    // segment's worth of them (the survivor's unused tail counts: it is filled first).
+    if (fewest == SIZE_MAX || dead + survivor_room < segment_size_ || fewest > room) return false;
+    victim = sealed_[pick];
+    sealed_.erase(sealed_.begin() + static_cast<ptrdiff_t>(pick));
+    meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
+    ++retiring_;
+  }
+  bool emptied;
+  {
+    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
+    emptied = sweep(victim, era, SweepMode::kCompact);
+  }
+  if (emptied) {
+    retire(victim);
+    return true;
+  }
+  std::lock_guard lock(mutex_);
+  --retiring_;
+  seal_locked(victim);  // back among the sealed with what could not move
+  return false;
 }
 
 bool SegmentStore::retire_dead_locked() noexcept {
@@ -317,9 +376,10 @@ size_t SegmentStore::parked_segments() const noexcept {
   return parked_;
 }
 
-void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {
+bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
   uint64_t evictions = 0, evicted_unfetched = 0, expired_unfetched = 0, reclaimed = 0;
-  uint64_t unlinked_items = 0, unlinked_bytes = 0;
+  uint64_t unlinked_items = 0, unlinked_bytes = 0, compacted = 0;
+  bool kept_live = false;
   Time min_exptime = 0;
   char* base = segment_base(segment);
   const uint32_t used = meta_[segment].used.load(std::memory_order_acquire);
@@ -335,7 +395,25 @@ void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {
         ++reclaimed;
         if (!item->fetched() && is_expired(item->exptime(), era.now)) ++expired_unfetched;
       }
-    } else if (evict) {
+    } else if (mode == SweepMode::kCompact) {
+      // A deleted or replaced item is judged live here (it is not expired) but is dead: it
+      // must not take room in the survivor segment.
+      if (!index_.linked(item)) continue;
+      if (Item* copy = copy_survivor_locked(item, era)) {
+        // A failed relink means the item was replaced or removed meanwhile (and released by
+        // whoever did it): nothing of it is left here either way.
+        if (index_.relink(item, copy)) {
+          release(item);
+          ++compacted;
+        } else {
+          release(copy);
+        }
+        continue;
+      }
+      kept_live = true;
+      const Time deadline = item->exptime();
+      if (deadline != 0 && (min_exptime == 0 || deadline < min_exptime)) min_exptime = deadline;
+    } else if (mode == SweepMode::kEvict) {
       if (item->take_reference()) {
         if (Item* copy = copy_survivor(item, era)) {
           if (index_.relink(item, copy)) {
@@ -360,7 +438,9 @@ void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {
       release(item);
     }
   }
-  if (!evict) meta_[segment].min_exptime.store(min_exptime, std::memory_order_relaxed);
+  if (mode != SweepMode::kEvict) {
+    meta_[segment].min_exptime.store(min_exptime, std::memory_order_relaxed);
+  }
   auto add = [](std::atomic<uint64_t>& counter, uint64_t n) {
     if (n != 0) counter.fetch_add(n, std::memory_order_relaxed);
   };
@@ -370,12 +450,18 @@ void SegmentStore::sweep(uint32_t segment, Era era, bool evict) noexcept {
   add(counters_.reclaimed, reclaimed);
   add(counters_.unlinked_items, unlinked_items);
   add(counters_.unlinked_bytes, unlinked_bytes);
+  add(counters_.compacted, compacted);
+  return !kept_live;
 }
 
 Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
   // Second chance is best effort: skipped, never waited for, when another evictor copies.
   std::unique_lock lock(survivor_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return nullptr;
+  return copy_survivor_locked(item, era);
+}
+
+Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
   const size_t footprint = item->footprint();
   if (survivor_.segment != SegmentWriter::kNone &&
       must_seal(survivor_.segment, survivor_.offset, footprint, era)) {
@@ -400,8 +486,9 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
   return copy;
 }
 
-void SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexcept {
+bool SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexcept {
   std::vector<uint32_t> candidates;
+  bool retired = false;
   {
     std::lock_guard lock(mutex_);
     for (uint32_t s : sealed_) {
@@ -420,7 +507,7 @@ void SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexc
         std::lock_guard lock(mutex_);
         if (meta_[segment].state != State::kSealed) continue;
       }
-      sweep(segment, era, /*evict=*/false);
+      sweep(segment, era, SweepMode::kReclaim);
     }
     std::lock_guard lock(mutex_);
     if (meta_[segment].state == State::kSealed &&
@@ -429,9 +516,11 @@ void SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexc
       meta_[segment].state = State::kRetiring;
       ++retiring_;
       retire(segment);
+      retired = true;
     }
   }
   epoch_.reclaim();
+  return retired;
 }
 
 }  // namespace cuckood::cache

@@ -11,6 +11,15 @@
 // Because space is recycled a whole segment at a time and any segment takes items of any size,
 // there are no size classes and hence no slab calcification.
 //
+// Without eviction (memcached's -M, `evict` false) no live item is ever dropped. When no free
+// segment is left, a writer sweeps the segments that hold expired or flushed items (memcached
+// -M still reclaims those) and reuses any left empty; failing that it compacts: the live items
+// of the sealed segment with the fewest live bytes move into the survivor segment (the relink
+// of a second chance, so readers never miss them) and the emptied segment is reused. That pays
+// only while the sealed segments hold about a segment's worth of dead bytes (replaced, deleted,
+// expired items); otherwise allocate() fails and the store answers "out of memory". The free
+// segment kept for survivors is kept for compaction, and writers never take it.
+//
 // Flush generations: a segment is opened for one flush generation; its items are valid only
 // while that generation is current (cache/cuckoo_cache.h), so flush_all needs no table walk.
 // Writers never append to a segment of an older generation.
@@ -81,6 +90,7 @@ struct StoreCounters {
   std::atomic<uint64_t> reclaimed{0};
   std::atomic<uint64_t> unlinked_items{0};  // items the store unlinked from the index
   std::atomic<uint64_t> unlinked_bytes{0};
+  std::atomic<uint64_t> compacted{0};  // live items moved out of a segment by compaction
 };
 
 // One worker's pin counts (see above). Owned by one thread; registered with the store.
@@ -99,8 +109,9 @@ class SegmentStore {
   // Free segments writers leave to the evictor's survivor copies (second chance).
   static constexpr size_t kSurvivorReserve = 1;
 
-  // Throws std::bad_alloc if the reservation fails (start-up only).
-  SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch);
+  // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
+  SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch,
+               bool evict = true);
   ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
@@ -111,8 +122,9 @@ class SegmentStore {
   size_t max_footprint() const noexcept { return segment_size_; }
 
   // Returns `footprint` bytes in the writer's active segment, opening a new segment of
-  // generation `era.generation` (and evicting if none is free) when needed; nullptr only when
-  // every segment is some writer's active one. The memory is accounted live until release().
+  // generation `era.generation` (and evicting if none is free) when needed; nullptr when every
+  // segment is some writer's active one or, without eviction, when no room can be made without
+  // dropping a live item. The memory is accounted live until release().
   // Must be called outside any epoch critical section of `participant` (it may wait for a
   // grace period), by the thread that owns `writer`.
   void* allocate(SegmentWriter& writer, EpochParticipant& participant, size_t footprint,
@@ -144,8 +156,9 @@ class SegmentStore {
   bool is_live(const Item* item, Era era) const noexcept;
 
   // Background reclamation: unlinks expired and flushed items from sealed segments that may
-  // hold some, and frees segments left with no live bytes. Outside a critical section.
-  void reclaim_expired(EpochParticipant& participant, Era era) noexcept;
+  // hold some, and frees segments left with no live bytes (true if it retired any). Outside a
+  // critical section.
+  bool reclaim_expired(EpochParticipant& participant, Era era) noexcept;
 
   // Pins: thread-safe per table (each table used by its owner thread only).
   void register_pins(PinTable& pins);
@@ -187,10 +200,22 @@ class SegmentStore {
   void seal_locked(uint32_t segment) noexcept;
   // Empties the oldest sealed segment (preferring one with nothing live) and retires it.
   bool evict_one(EpochParticipant& participant, Era era) noexcept;
-  // Unlinks every item of `segment` still linked; `evict` counts live ones as evictions and
-  // gives referenced ones a second chance, else only dead ones are unlinked.
-  void sweep(uint32_t segment, Era era, bool evict) noexcept;
+  // Without eviction: makes room by reclaiming expired and flushed items, then by compacting.
+  // True if a segment is on its way back to the free pool.
+  bool make_room_without_eviction(EpochParticipant& participant, Era era) noexcept;
+  // Moves the live items of the sealed segment with the fewest live bytes to the survivor
+  // segment and retires it; false when that gains no room or not everything could move.
+  bool compact_one(EpochParticipant& participant, Era era) noexcept;
+  // What a sweep does with the items of a segment: every dead (expired, flushed) item still
+  // linked is unlinked; a live one is kept (kReclaim), evicted unless given a second chance
+  // (kEvict), or moved to the survivor segment (kCompact).
+  enum class SweepMode : uint8_t { kReclaim, kEvict, kCompact };
+  // True if no live item of `segment` is left linked.
+  bool sweep(uint32_t segment, Era era, SweepMode mode) noexcept;
+  // A copy of `item` in the survivor segment, or nullptr (no room, or another thread holds the
+  // survivor writer). The _locked variant: the caller holds survivor_mutex_.
   Item* copy_survivor(const Item* item, Era era) noexcept;
+  Item* copy_survivor_locked(const Item* item, Era era) noexcept;
   void retire(uint32_t segment) noexcept;
   // After a retired segment's grace period: to the free pool, or parked while pinned.
   void free_or_park_locked(uint32_t segment) noexcept;
@@ -204,6 +229,7 @@ class SegmentStore {
 
   CuckooIndex& index_;
   EpochDomain& epoch_;
+  const bool evict_;
   size_t segment_size_;
   unsigned segment_shift_;
   size_t segment_count_;
@@ -226,7 +252,7 @@ class SegmentStore {
   std::vector<PinTable*> pin_tables_;
   std::atomic<uint32_t> pin_cap_{0};  // per worker; read by pin(), written on (un)register
   std::mutex survivor_mutex_;         // the survivor writer below
-  SegmentWriter survivor_;            // where second-chance copies go
+  SegmentWriter survivor_;            // where second-chance and compaction copies go
 };
 
 }  // namespace cuckood::cache

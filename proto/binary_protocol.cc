@@ -106,7 +106,7 @@ Status store_status(StoreStatus status, StoreMode mode) noexcept {
     case StoreStatus::kTooLarge:
       return Status::kTooLarge;
     case StoreStatus::kNoMemory:
-      return Status::kOutOfMemory;
+      return Status::kOutOfMemory;  // worded by answer_store
     case StoreStatus::kNotStored:
       break;
   }
@@ -118,7 +118,9 @@ Status store_status(StoreStatus status, StoreMode mode) noexcept {
 void answer_store(Context& c, const Request& r, const Command& cmd, StoreMode mode,
                   StoreResult result) {
   const Status status = store_status(result.status, mode);
-  if (status != Status::kSuccess) {
+  if (result.status == StoreStatus::kNoMemory) {
+    append_error(c.out, r.reply(), status, kStoreNoMemory);
+  } else if (status != Status::kSuccess) {
     append_error(c.out, r.reply(), status);
   } else if (!cmd.quiet) {
     append_success(c.out, r.reply(), result.cas);
@@ -128,7 +130,7 @@ void answer_store(Context& c, const Request& r, const Command& cmd, StoreMode mo
 void handle_store(Context& c, const Request& r, const Command& cmd) {
   const StoreExtras extras = decode_store_extras(r.extras.data());
   const StoreMode mode =
-      r.header.cas != 0 ? mode_with_cas(cmd.mode, CasOnAdd::kCompared) : cmd.mode;
+      r.header.cas != 0 ? mode_with_cas(c.w, cmd.mode, CasOnAdd::kCompared) : cmd.mode;
   const StoreResult result =
       store(c.w, mode, r.key, extras.flags, extras.exptime, r.value, r.header.cas);
   answer_store(c, r, cmd, mode, result);
@@ -178,7 +180,10 @@ void answer_arith(Context& c, const Request& r, const Command& cmd, bool increme
       append_error(c.out, r.reply(), Status::kKeyExists);
       break;
     case ArithStatus::kNoMemory:
-      append_error(c.out, r.reply(), Status::kOutOfMemory);
+      append_error(c.out, r.reply(), Status::kOutOfMemory, kArithNoMemory);
+      break;
+    case ArithStatus::kNoMemoryToCreate:
+      append_error(c.out, r.reply(), Status::kOutOfMemory, kNoMemoryToCreate);
       break;
   }
 }
@@ -196,10 +201,14 @@ void handle_quit(Context& c, const Request& r, const Command& cmd) {
   c.control.close = true;
 }
 
+// Under -F memcached answers "auth error", quiet or not.
 void handle_flush(Context& c, const Request& r, const Command& cmd) {
   const uint32_t delay = r.extras.empty() ? 0 : load_big<uint32_t>(r.extras.data());
-  flush_all(c.w, delay);
-  if (!cmd.quiet) append_success(c.out, r.reply());
+  if (flush_all(c.w, int64_t{delay}, FlushCount::kWhenFlushed) == FlushStatus::kDisabled) {
+    append_error(c.out, r.reply(), Status::kAuthError);
+  } else if (!cmd.quiet) {
+    append_success(c.out, r.reply());
+  }
 }
 
 void handle_noop(Context& c, const Request& r, const Command& /*cmd*/) {

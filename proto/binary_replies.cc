@@ -21,6 +21,8 @@ std::string_view status_message(Status status) noexcept {
       return "Not stored.";
     case Status::kNonNumeric:
       return "Non-numeric server-side value for incr or decr";
+    case Status::kAuthError:
+      return "Auth failure.";
     case Status::kUnknownCommand:
       return "Unknown command";
     case Status::kOutOfMemory:
@@ -62,7 +64,11 @@ void append_success(std::string& out, Reply reply, uint64_t cas) {
 }
 
 void append_error(std::string& out, Reply reply, Status status) {
-  append_packet(out, reply, status, 0, {}, {}, status_message(status));
+  append_error(out, reply, status, status_message(status));
+}
+
+void append_error(std::string& out, Reply reply, Status status, std::string_view message) {
+  append_packet(out, reply, status, 0, {}, {}, message);
 }
 
 void append_miss_with_key(std::string& out, Reply reply, std::string_view key) {

@@ -25,6 +25,11 @@ struct Reply {
 // The body memcached sends with an error status (e.g. "Not found" for kKeyNotFound).
 std::string_view status_message(Status status) noexcept;
 
+// memcached words kOutOfMemory per command (its out_of_memory() less "SERVER_ERROR "):
+inline constexpr std::string_view kStoreNoMemory = "Out of memory allocating item";
+inline constexpr std::string_view kArithNoMemory = "Out of memory incrementing value";
+inline constexpr std::string_view kNoMemoryToCreate = "Out of memory allocating new item";
+
 // A whole packet: header, then extras, key and value.
 void append_packet(std::string& out, Reply reply, Status status, uint64_t cas,
                    std::string_view extras, std::string_view key, std::string_view value);
@@ -34,6 +39,8 @@ void append_success(std::string& out, Reply reply, uint64_t cas = 0);
 
 // An error status with memcached's message as the body and cas 0.
 void append_error(std::string& out, Reply reply, Status status);
+// The same with a message of the command's own (memcached words "out of memory" per command).
+void append_error(std::string& out, Reply reply, Status status, std::string_view message);
 
 // A get-family miss that echoes the key (GetK, GatK): status kKeyNotFound, key, no message.
 void append_miss_with_key(std::string& out, Reply reply, std::string_view key);

@@ -33,7 +33,20 @@ struct StoreResult {
 
 enum class DeleteStatus : uint8_t { kDeleted, kNotFound, kExists };
 
-enum class ArithStatus : uint8_t { kOk, kNotFound, kNonNumeric, kExists, kNoMemory };
+enum class FlushStatus : uint8_t {
+  kFlushed,
+  kDisabled,  // -F
+  kBadDelay,  // the delay argument was malformed
+};
+
+enum class ArithStatus : uint8_t {
+  kOk,
+  kNotFound,
+  kNonNumeric,
+  kExists,
+  kNoMemory,          // no room for the new value (memcached words it apart from...)
+  kNoMemoryToCreate,  // ...no room for the item a miss creates (binary, meta N)
+};
 
 struct ArithResult {
   ArithStatus status = ArithStatus::kNotFound;

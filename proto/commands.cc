@@ -19,6 +19,24 @@ cache::Time deadline(const Worker& w, int64_t exptime) noexcept {
   return cache::expiry_deadline(exptime, w.ctx.now());
 }
 
+// The cas a client is shown of an item whose unique is `cas`: none (0) under -C.
+uint64_t shown_cas(bool cas_enabled, uint64_t cas) noexcept {
+  return cas_enabled ? cas : 0;
+}
+
+// Calls `call` with `visit`, or under -C with a visitor that shows `visit` the item without
+// its cas; returns what `call` returns.
+template <class Call>
+bool with_shown_cas(const Worker& w, cache::ItemVisitor visit, Call call) noexcept {
+  if (w.settings.cas_enabled) return call(visit);
+  auto without_cas = [visit](const ItemView& item) {
+    ItemView shown = item;
+    shown.cas = 0;
+    visit(shown);
+  };
+  return call(cache::ItemVisitor(without_cas));
+}
+
 // set/add/replace/cas/append/prepend: memcached's do_store_item. With a non-zero cas every mode
 // but add demands a live item with that cas (the binary protocol's rule; text passes 0 except
 // for `cas`).
@@ -97,8 +115,11 @@ class StoreRule final : public cache::Mutation {
 class ArithRule final : public cache::Mutation {
  public:
   ArithRule(const ArithArgs& args, std::optional<cache::Time> new_exptime,
-            cache::Time create_exptime) noexcept
-      : args_(args), new_exptime_(new_exptime), create_exptime_(create_exptime) {}
+            cache::Time create_exptime, bool cas_enabled) noexcept
+      : args_(args),
+        new_exptime_(new_exptime),
+        create_exptime_(create_exptime),
+        cas_enabled_(cas_enabled) {}
 
   Change decide(const ItemView* live) noexcept override {
     uint64_t value = args_.initial;
@@ -112,7 +133,7 @@ class ArithRule final : public cache::Mutation {
       change = Change::store(0, 0, new_exptime_.value_or(create_exptime_));
       created_ = true;
     } else {
-      if (args_.cas != 0 && live->cas != args_.cas) {
+      if (args_.cas != 0 && shown_cas(cas_enabled_, live->cas) != args_.cas) {
         result_.status = ArithStatus::kExists;
         return Change::keep();
       }
@@ -148,7 +169,7 @@ class ArithRule final : public cache::Mutation {
   }
 
   void done(const ItemView& item) noexcept override {
-    result_.cas = item.cas;
+    result_.cas = shown_cas(cas_enabled_, item.cas);
     result_.exptime = item.exptime;
   }
 
@@ -160,23 +181,24 @@ class ArithRule final : public cache::Mutation {
   const ArithArgs& args_;
   const std::optional<cache::Time> new_exptime_;
   const cache::Time create_exptime_;
+  const bool cas_enabled_;
   ArithResult result_;
   char digits_[kMaxCounterDigits];
   size_t digits_length_ = 0;
   bool created_ = false;
 };
 
-// delete (with binary/meta's optional cas).
+// delete (with binary/meta's optional cas, compared with the cas a client is shown).
 class DeleteRule final : public cache::Mutation {
  public:
-  explicit DeleteRule(uint64_t cas) noexcept : cas_(cas) {}
+  DeleteRule(uint64_t cas, bool cas_enabled) noexcept : cas_(cas), cas_enabled_(cas_enabled) {}
 
   Change decide(const ItemView* live) noexcept override {
     if (live == nullptr) {
       status_ = DeleteStatus::kNotFound;
       return Change::keep();
     }
-    if (cas_ != 0 && live->cas != cas_) {
+    if (cas_ != 0 && shown_cas(cas_enabled_, live->cas) != cas_) {
       status_ = DeleteStatus::kExists;
       return Change::keep();
     }
@@ -188,6 +210,7 @@ class DeleteRule final : public cache::Mutation {
 
  private:
   const uint64_t cas_;
+  const bool cas_enabled_;
   DeleteStatus status_ = DeleteStatus::kNotFound;
 };
 
@@ -214,6 +237,13 @@ class TouchRule final : public cache::Mutation {
   bool hit_ = false;
 };
 
+// Removes the item under `key`, if any; counts nothing (memcached's unlink after a failed
+// store).
+void drop(Worker& w, std::string_view key) noexcept {
+  DeleteRule rule(0, w.settings.cas_enabled);
+  w.cache.update(w.ctx, w.cache.hash(key), rule);
+}
+
 // A touch through TouchRule; counts nothing.
 bool touch_item(Worker& w, std::string_view key, int64_t exptime,
                 const cache::ItemVisitor* visit) noexcept {
@@ -226,19 +256,24 @@ bool touch_item(Worker& w, std::string_view key, int64_t exptime,
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_get.add();
-  const bool hit = w.cache.read(w.ctx, w.cache.hash(key), visit);
+  const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
+    return w.cache.read(w.ctx, w.cache.hash(key), shown);
+  });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
   return hit;
 }
 
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_meta.add();
-  return w.cache.peek(w.ctx, w.cache.hash(key), visit);
+  return with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
+    return w.cache.peek(w.ctx, w.cache.hash(key), shown);
+  });
 }
 
 bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
                    TouchMiss miss) noexcept {
-  const bool hit = touch_item(w, key, exptime, &visit);
+  const bool hit = with_shown_cas(
+      w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
   if (hit || miss == TouchMiss::kAsTouch) {
     w.stats.cmd_touch.add();
     (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
@@ -257,12 +292,11 @@ void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
                       TooLargeRemoves removes) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
-  if (mode != StoreMode::kSet && removes == TooLargeRemoves::kForSetOnly) return;
-  DeleteRule rule(0);
-  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) drop(w, key);
 }
 
-StoreMode mode_with_cas(StoreMode mode, CasOnAdd on_add) noexcept {
+StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexcept {
+  if (on_add == CasOnAdd::kCompared && !w.settings.cas_enabled) return mode;
   switch (mode) {
     case StoreMode::kSet:
     case StoreMode::kReplace:
@@ -282,11 +316,14 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();
-  StoreRule rule(mode, flags, deadline(w, exptime), value, cas, max_value);
+  // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
+  const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
+  StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value);
   StoreResult result;
   switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
     case cache::UpdateStatus::kDone:
       result = rule.result();
+      result.cas = shown_cas(w.settings.cas_enabled, result.cas);
       break;
     case cache::UpdateStatus::kTooLarge:
       result = {StoreStatus::kTooLarge, 0};
@@ -294,6 +331,8 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
     case cache::UpdateStatus::kNoMemory:
       result = {StoreStatus::kNoMemory, 0};
       w.stats.store_no_memory.add();
+      // As for a value too large: a client must not read the value the set meant to replace.
+      if (mode == StoreMode::kSet) drop(w, key);
       break;
   }
   if (mode == StoreMode::kCas) {
@@ -315,7 +354,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 }
 
 DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
-  DeleteRule rule(cas);
+  DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
   (rule.status() == DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
   return rule.status();
@@ -324,7 +363,7 @@ DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
 ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
   std::optional<cache::Time> new_exptime;
   if (args.new_exptime) new_exptime = deadline(w, *args.new_exptime);
-  ArithRule rule(args, new_exptime, deadline(w, args.exptime));
+  ArithRule rule(args, new_exptime, deadline(w, args.exptime), w.settings.cas_enabled);
   ArithResult result;
   switch (w.cache.update(w.ctx, w.cache.hash(args.key), rule)) {
     case cache::UpdateStatus::kDone:
@@ -332,7 +371,7 @@ ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
       break;
     case cache::UpdateStatus::kTooLarge:
     case cache::UpdateStatus::kNoMemory:
-      result = {ArithStatus::kNoMemory, 0, 0, 0};
+      result = {rule.created() ? ArithStatus::kNoMemoryToCreate : ArithStatus::kNoMemory, 0, 0, 0};
       break;
   }
   // As memcached's do_add_delta: a hit is a delta applied to a number (counted even when the
@@ -358,14 +397,23 @@ bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept {
 
 bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_touch.add();
-  const bool hit = touch_item(w, key, exptime, &visit);
+  const bool hit = with_shown_cas(
+      w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
 }
 
-void flush_all(Worker& w, int64_t delay) noexcept {
-  w.stats.cmd_flush.add();
-  w.cache.flush_all(w.ctx, delay > 0 ? deadline(w, delay) : 0);
+FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count) noexcept {
+  if (count == FlushCount::kEveryRequest) w.stats.cmd_flush.add();
+  if (!w.settings.flush_enabled) return FlushStatus::kDisabled;
+  if (!delay) return FlushStatus::kBadDelay;
+  if (count == FlushCount::kWhenFlushed) w.stats.cmd_flush.add();
+  w.cache.flush_all(w.ctx, *delay > 0 ? deadline(w, *delay) : 0);
+  return FlushStatus::kFlushed;
+}
+
+bool dump_allowed(const Worker& w) noexcept {
+  return w.settings.dump_enabled;
 }
 
 void set_verbosity(Worker& w, int level) noexcept {

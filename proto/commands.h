@@ -7,6 +7,15 @@
 // Threading: called on the worker's own thread with its Worker. Keys are at most
 // kMaxKeyLength bytes (the codecs check; they own the error wording). `exptime` arguments are
 // as the client sent them (relative or absolute, see cache/expiry.h).
+//
+// Settings that change the rules, as in memcached:
+// - -C (Settings::cas_enabled false): items have no cas. Every cas a client is shown (item
+//   views, StoreResult, ArithResult) is 0; a delete's or incr's cas is compared with 0 (any
+//   non-zero one is kExists); a store's cas is dropped, so a `cas` never matches. The cache
+//   still issues uniques (its updates rely on them): this layer hides them.
+// - -M (Settings::evictions false) is the cache's (CacheConfig::evict): a store it cannot make
+//   room for ends kNoMemory here.
+// - -F (flush_enabled false): flush_all is refused. -X (dump_enabled false): see dump_allowed.
 #pragma once
 
 #include <cstdint>
@@ -39,11 +48,14 @@ bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::Item
 // What a store that carries a cas does with it, as memcached: set and replace compare it like
 // `cas` (and count as cas); append and prepend compare it themselves; add ignores it in text
 // and meta, while in the binary protocol any cas turns Add into a compare-and-swap as well.
+// Under -C memcached drops a binary request's cas (it copies it into the new item, which has
+// no cas), so kCompared changes no mode; meta's C flag still makes set/replace a cas.
 enum class CasOnAdd { kIgnored, kCompared };
-StoreMode mode_with_cas(StoreMode mode, CasOnAdd on_add) noexcept;
+StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexcept;
 
 // set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
-// kTooLarge and, as memcached does, any existing item under the key is removed.
+// kTooLarge and, as memcached does, any existing item under the key is removed; so is it when
+// a kSet finds no memory (kNoMemory: a full cache under -M).
 StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                   std::string_view value, uint64_t cas) noexcept;
 
@@ -80,8 +92,19 @@ bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept;
 // flags and cas). Counts as touch only, like the overload above.
 bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept;
 
-// flush_all [delay] (delay follows the exptime rule; 0 = now).
-void flush_all(Worker& w, int64_t delay) noexcept;
+// Where flush_all counts cmd_flush, as memcached does: its text protocol counts every
+// flush_all line (one refused by -F or with a malformed delay too), its binary protocol only a
+// flush carried out.
+enum class FlushCount : uint8_t { kEveryRequest, kWhenFlushed };
+
+// flush_all [delay]: the delay follows the exptime rule (0 = now); nullopt when the client's
+// was malformed (kBadDelay). Under -F every flush is refused (kDisabled), before the delay is
+// looked at.
+FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count) noexcept;
+
+// Whether the item dump commands (`stats cachedump`, `lru_crawler metadump`) may run: not
+// under -X.
+bool dump_allowed(const Worker& w) noexcept;
 
 void set_verbosity(Worker& w, int level) noexcept;
 

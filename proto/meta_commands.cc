@@ -212,7 +212,7 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
     default:
       return refuse_data_block(r, block, kBadSetMode);
   }
-  if (f.has_cas) mode = mode_with_cas(mode, CasOnAdd::kIgnored);
+  if (f.has_cas) mode = mode_with_cas(r.w, mode, CasOnAdd::kIgnored);
   if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
   std::string_view value;
   if (!take_data_block(r, block, mode, f.key, TooLargeRemoves::kAlways, value)) return;
@@ -309,6 +309,9 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
       return;
     case ArithStatus::kNoMemory:
       r.out.append(kArithNoMemory);
+      return;
+    case ArithStatus::kNoMemoryToCreate:
+      r.out.append(kNoMemoryToCreate);
       return;
   }
   if (f.quiet) return;

@@ -96,11 +96,13 @@ void settings_stats(Worker& w, StatWriter& out) {
   out("udpport", uint64_t{s.udp_port});
   out("inter", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
-  out("evictions", "on");
+  out("evictions", s.evictions ? "on" : "off");
   out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("num_threads", static_cast<uint64_t>(s.threads));
-  out("cas_enabled", "yes");
+  out("cas_enabled", s.cas_enabled ? "yes" : "no");
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
+  out("flush_enabled", s.flush_enabled ? "yes" : "no");
+  out("dump_enabled", s.dump_enabled ? "yes" : "no");
   out("io_engine", s.io_engine);
 }
 

@@ -1,6 +1,7 @@
 // Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats, debugtime.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "proto/commands.h"
@@ -16,18 +17,54 @@ namespace {
 // memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
 constexpr uint32_t kMaxVerbosity = 2;
 
+// memcached's MAX_NUMBER_OF_SLAB_CLASSES: `stats cachedump` refuses a class id from here on.
+constexpr uint32_t kSlabClassLimit = 64;
+
+// stats cachedump <class> <limit>: memcached lists up to <limit> keys of one slab class's cold
+// LRU. Under -X it is refused whatever its arguments. cuckood's one reported class (stats
+// items/slabs) cannot be listed yet, so every valid request answers an empty dump (END).
+void stats_cachedump(TextRequest& r, const Tokens& t) noexcept {
+  if (!dump_allowed(r.w)) {
+    r.out.append(kCachedumpDisabled);
+    return;
+  }
+  if (t.count < 4) {
+    r.out.append(kBadCommandLine);
+    return;
+  }
+  uint32_t id = 0, limit = 0;
+  if (!parse_strtoul32(t[2], id) || !parse_strtoul32(t[3], limit)) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  if (id >= kSlabClassLimit) {
+    r.out.append(kIllegalSlabId);
+    return;
+  }
+  r.out.append(kEnd);
+}
+
 }  // namespace
 
 // flush_all [delay] [noreply]
 void handle_flush_all(TextRequest& r, const Tokens& t) noexcept {
   r.noreply = t.noreply();
-  int32_t delay = 0;
-  if (t.count != (r.noreply ? 2u : 1u) && !parse_strtol32(t[1], delay)) {
-    r.reply(kInvalidExptime);
-    return;
+  std::optional<int64_t> delay = 0;
+  int32_t parsed = 0;
+  if (t.count != (r.noreply ? 2u : 1u)) {
+    delay = parse_strtol32(t[1], parsed) ? std::optional<int64_t>(parsed) : std::nullopt;
   }
-  flush_all(r.w, delay);
-  r.reply(kOk);
+  switch (flush_all(r.w, delay, FlushCount::kEveryRequest)) {
+    case FlushStatus::kFlushed:
+      r.reply(kOk);
+      break;
+    case FlushStatus::kDisabled:
+      r.reply(kFlushDisabled);
+      break;
+    case FlushStatus::kBadDelay:
+      r.reply(kInvalidExptime);
+      break;
+  }
 }
 
 void handle_version(TextRequest& r, const Tokens&) noexcept {
@@ -91,6 +128,10 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
     if (group == "reset") {
       reset_stats(r.w);
       r.out.append(kReset);
+      return;
+    }
+    if (group == "cachedump") {
+      stats_cachedump(r, t);
       return;
     }
     if (group == "detail") {

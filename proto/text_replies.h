@@ -27,6 +27,11 @@ inline constexpr std::string_view kError = "ERROR\r\n";
 inline constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format\r\n";
 inline constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
 inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptime argument\r\n";
+inline constexpr std::string_view kFlushDisabled = "CLIENT_ERROR flush_all not allowed\r\n";
+inline constexpr std::string_view kBadCommandLine = "CLIENT_ERROR bad command line\r\n";
+inline constexpr std::string_view kCachedumpDisabled =
+    "CLIENT_ERROR stats cachedump not allowed\r\n";
+inline constexpr std::string_view kIllegalSlabId = "CLIENT_ERROR Illegal slab id\r\n";
 inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
 inline constexpr std::string_view kNonNumeric =
     "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
@@ -39,5 +44,7 @@ inline constexpr std::string_view kInvalidShutdownMode = "CLIENT_ERROR invalid s
 inline constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache\r\n";
 inline constexpr std::string_view kStoreNoMemory = "SERVER_ERROR out of memory storing object\r\n";
 inline constexpr std::string_view kArithNoMemory = "SERVER_ERROR out of memory\r\n";
+inline constexpr std::string_view kNoMemoryToCreate =
+    "SERVER_ERROR Out of memory allocating new item\r\n";
 
 }  // namespace cuckood::proto::text

@@ -41,6 +41,7 @@ void arithmetic(TextRequest& r, const Tokens& t, bool increment) noexcept {
       r.reply(kExists);
       return;
     case ArithStatus::kNoMemory:
+    case ArithStatus::kNoMemoryToCreate:  // only with create, which the text command has not
       r.reply(kArithNoMemory);
       return;
   }

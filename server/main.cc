@@ -26,6 +26,7 @@ std::unique_ptr<cuckood::cache::Cache> make_cache(const cuckood::proto::Settings
   cuckood::cache::CacheConfig config;
   config.memory_limit = settings.memory_limit;
   config.max_item_size = settings.max_item_size;
+  config.evict = settings.evictions;  // -M
   config.clock = [&clock] { return clock.now(); };
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }

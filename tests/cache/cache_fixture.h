@@ -96,7 +96,9 @@ class CommandThread : public proto::testing::ThreadWorker {
     return proto::arith(worker(), args);
   }
   // flush_all with memcached's delay argument (0 = now; an absolute time is allowed).
-  void flush_all(int64_t delay = 0) { proto::flush_all(worker(), delay); }
+  void flush_all(int64_t delay = 0) {
+    proto::flush_all(worker(), delay, proto::FlushCount::kWhenFlushed);
+  }
 };
 
 template <class Factory>

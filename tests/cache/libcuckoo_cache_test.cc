@@ -47,7 +47,7 @@ TEST_F(LibcuckooCacheTest, FullCacheRefusesWithNoMemoryAndRecoversAfterDelete) {
   EXPECT_EQ(cache().stats().bytes, config.memory_limit);
   EXPECT_EQ(set("kx", value).status, StoreStatus::kNoMemory);
   EXPECT_EQ(store(StoreMode::kAppend, "k0", "x").status, StoreStatus::kNoMemory);
-  EXPECT_EQ(create("kx", 1, 1).status, ArithStatus::kNoMemory);
+  EXPECT_EQ(create("kx", 1, 1).status, ArithStatus::kNoMemoryToCreate);
   // At the limit a set may still replace an item of at least its size, and shrink one.
   EXPECT_EQ(set("k1", value).status, StoreStatus::kStored);
   EXPECT_EQ(set("k2", "small").status, StoreStatus::kStored);

@@ -142,7 +142,9 @@ TEST(BinaryStore, OutOfMemoryIsStatus0x82) {
   for (int i = 0; i < 4; ++i) {
     answers = env.feed(set("k" + std::to_string(i), value, 0, 0, 0, Opcode::kAdd));
   }
-  EXPECT_EQ(answers, error_response(Opcode::kAdd, Status::kOutOfMemory));
+  // memcached words it per command: "Out of memory allocating item" for a store.
+  EXPECT_EQ(answers, response({Opcode::kAdd, Status::kOutOfMemory, "", "",
+                               "Out of memory allocating item", 0, 0}));
 }
 
 TEST(BinaryDelete, DeletesHonoursCasAndReportsMisses) {

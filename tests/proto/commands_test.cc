@@ -1,9 +1,13 @@
 // The command layer's own rules (proto/commands.h) beyond what the cache conformance suites
 // run through it: cas promotion per protocol, me's look that records nothing, meta ma's new
-// deadline in the same step as the arithmetic, and the statistics each command counts.
+// deadline in the same step as the arithmetic, the statistics each command counts, and what
+// -C, -F, -X and -M change.
 #include "proto/commands.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
 
 #include "tests/proto/worker_fixture.h"
 
@@ -13,13 +17,28 @@ namespace {
 using testing::WorkerFixture;
 
 TEST(ModeWithCas, SetAndReplaceBecomeCasAddOnlyInBinary) {
-  EXPECT_EQ(mode_with_cas(StoreMode::kSet, CasOnAdd::kIgnored), StoreMode::kCas);
-  EXPECT_EQ(mode_with_cas(StoreMode::kReplace, CasOnAdd::kIgnored), StoreMode::kCas);
-  EXPECT_EQ(mode_with_cas(StoreMode::kAdd, CasOnAdd::kIgnored), StoreMode::kAdd);
-  EXPECT_EQ(mode_with_cas(StoreMode::kAdd, CasOnAdd::kCompared), StoreMode::kCas);
-  EXPECT_EQ(mode_with_cas(StoreMode::kAppend, CasOnAdd::kCompared), StoreMode::kAppend);
-  EXPECT_EQ(mode_with_cas(StoreMode::kPrepend, CasOnAdd::kIgnored), StoreMode::kPrepend);
-  EXPECT_EQ(mode_with_cas(StoreMode::kCas, CasOnAdd::kIgnored), StoreMode::kCas);
+  WorkerFixture<> f;
+  const Worker& w = f.worker();
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kSet, CasOnAdd::kIgnored), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kReplace, CasOnAdd::kIgnored), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kAdd, CasOnAdd::kIgnored), StoreMode::kAdd);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kAdd, CasOnAdd::kCompared), StoreMode::kCas);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kAppend, CasOnAdd::kCompared), StoreMode::kAppend);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kPrepend, CasOnAdd::kIgnored), StoreMode::kPrepend);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kCas, CasOnAdd::kIgnored), StoreMode::kCas);
+}
+
+TEST(ModeWithCas, WithoutCasOnlyTheMetaFlagPromotes) {
+  Settings settings;
+  settings.cas_enabled = false;  // -C
+  WorkerFixture<> f(settings);
+  const Worker& w = f.worker();
+  // memcached -C drops a binary request's cas (the new item has none to hold it)...
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kSet, CasOnAdd::kCompared), StoreMode::kSet);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kAdd, CasOnAdd::kCompared), StoreMode::kAdd);
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kReplace, CasOnAdd::kCompared), StoreMode::kReplace);
+  // ...while ms with C still becomes a cas, which then cannot match.
+  EXPECT_EQ(mode_with_cas(w, StoreMode::kSet, CasOnAdd::kIgnored), StoreMode::kCas);
 }
 
 TEST(Commands, AddIgnoresACasItDoesNotCompare) {
@@ -168,6 +187,85 @@ TEST(Commands, ATooLargeSetRemovesTheOldValue) {
   // meta's ms removes it whatever its mode.
   refuse_too_large(w, StoreMode::kAppend, "k", TooLargeRemoves::kAlways);
   EXPECT_FALSE(get(w, "k", [](const cache::ItemView&) {}));
+}
+
+TEST(Commands, WithoutCasEveryCasShownIsZero) {
+  Settings settings;
+  settings.cas_enabled = false;  // -C
+  WorkerFixture<> f(settings);
+  Worker& w = f.worker();
+  EXPECT_EQ(store(w, StoreMode::kSet, "k", 0, 0, "1", 0).cas, 0u);
+  uint64_t cas = 1;
+  auto see = [&](const cache::ItemView& item) { cas = item.cas; };
+  EXPECT_TRUE(get(w, "k", see));
+  EXPECT_EQ(cas, 0u);
+  cas = 1;
+  EXPECT_TRUE(peek(w, "k", see));
+  EXPECT_EQ(cas, 0u);
+  cas = 1;
+  EXPECT_TRUE(get_and_touch(w, "k", 0, see));
+  EXPECT_EQ(cas, 0u);
+  cas = 1;
+  EXPECT_TRUE(touch(w, "k", 0, see));
+  EXPECT_EQ(cas, 0u);
+  ArithArgs args;
+  args.key = "k";
+  args.delta = 1;
+  const ArithResult incremented = arith(w, args);
+  EXPECT_EQ(incremented.status, ArithStatus::kOk);
+  EXPECT_EQ(incremented.cas, 0u);
+  // A request's cas is compared with the 0 an item shows: only "no cas" passes.
+  args.cas = 1;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
+  EXPECT_EQ(store(w, StoreMode::kCas, "k", 0, 0, "3", 0).status, StoreStatus::kExists);
+  EXPECT_EQ(store(w, StoreMode::kAppend, "k", 0, 0, "3", 7).status, StoreStatus::kStored);
+  EXPECT_EQ(remove(w, "k", 7), DeleteStatus::kExists);
+  EXPECT_EQ(remove(w, "k", 0), DeleteStatus::kDeleted);
+}
+
+TEST(Commands, FlushAllCountsAsEachProtocolDoes) {
+  Settings settings;
+  settings.flush_enabled = false;  // -F
+  WorkerFixture<> off(settings);
+  EXPECT_EQ(flush_all(off.worker(), 0, FlushCount::kEveryRequest), FlushStatus::kDisabled);
+  EXPECT_EQ(flush_all(off.worker(), std::nullopt, FlushCount::kEveryRequest),
+            FlushStatus::kDisabled);  // refused before the delay is looked at
+  EXPECT_EQ(flush_all(off.worker(), 0, FlushCount::kWhenFlushed), FlushStatus::kDisabled);
+  EXPECT_EQ(off.worker().stats.cmd_flush.load(), 2u);
+  WorkerFixture<> on;
+  EXPECT_EQ(flush_all(on.worker(), std::nullopt, FlushCount::kEveryRequest),
+            FlushStatus::kBadDelay);
+  EXPECT_EQ(flush_all(on.worker(), 0, FlushCount::kWhenFlushed), FlushStatus::kFlushed);
+  EXPECT_EQ(on.worker().stats.cmd_flush.load(), 2u);
+}
+
+TEST(Commands, DumpAllowedUnlessX) {
+  WorkerFixture<> on;
+  EXPECT_TRUE(dump_allowed(on.worker()));
+  Settings settings;
+  settings.dump_enabled = false;  // -X
+  WorkerFixture<> off(settings);
+  EXPECT_FALSE(dump_allowed(off.worker()));
+}
+
+TEST(Commands, ASetWithoutMemoryRemovesTheOldValue) {
+  Settings settings;
+  settings.evictions = false;  // -M
+  settings.memory_limit = 1 << 20;
+  WorkerFixture<> f(settings);
+  Worker& w = f.worker();
+  const std::string value(1000, 'v');
+  for (int i = 0;; ++i) {
+    const StoreStatus status =
+        store(w, StoreMode::kSet, "k" + std::to_string(i), 0, 0, value, 0).status;
+    if (status == StoreStatus::kNoMemory) break;
+    ASSERT_EQ(status, StoreStatus::kStored);
+  }
+  EXPECT_EQ(store(w, StoreMode::kReplace, "k1", 0, 0, value, 0).status, StoreStatus::kNoMemory);
+  EXPECT_TRUE(get(w, "k1", [](const cache::ItemView&) {}));
+  EXPECT_EQ(store(w, StoreMode::kSet, "k1", 0, 0, value, 0).status, StoreStatus::kNoMemory);
+  EXPECT_FALSE(get(w, "k1", [](const cache::ItemView&) {}));
+  EXPECT_EQ(w.stats.store_no_memory.load(), 3u);  // the one that ended the fill, and these
 }
 
 }  // namespace

@@ -60,11 +60,13 @@ class WorkerFixture {
   static constexpr cache::Time kStartTime = 1'700'000'000;
   static constexpr uint64_t kHashSeed = 42;
 
-  // The cache gets settings.memory_limit and settings.max_item_size (-m, -I), as in main.
+  // The cache gets settings.memory_limit, max_item_size and evictions (-m, -I, -M), as in
+  // main.
   explicit WorkerFixture(Settings settings = {}, uint64_t hash_seed = kHashSeed) {
     cache::CacheConfig config;
     config.memory_limit = settings.memory_limit;
     config.max_item_size = settings.max_item_size;
+    config.evict = settings.evictions;
     config.clock = [this] { return now_; };
     config.hash_seed = hash_seed;
     cache_ = std::make_unique<CacheType>(config);
