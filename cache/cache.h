@@ -34,6 +34,11 @@ struct CacheConfig {
   size_t max_item_size = size_t{1} << 20;        // -I: largest item, header included
   std::function<Time()> clock = wall_clock_now;  // tests inject a fake clock
   uint64_t hash_seed = 0;                        // 0 = random per process
+  // -o hashpower: the index starts with 2^hashpower slots (0: sized from memory_limit). A hint:
+  // the index grows as items arrive either way.
+  unsigned hashpower = 0;
+  // -L: ask for transparent huge pages on the item memory (madvise; see huge_pages_error).
+  bool huge_pages = false;
 };
 
 // Storage statistics, summed over threads and stripes on demand.
