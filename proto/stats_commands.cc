@@ -53,15 +53,18 @@ void general_stats(Worker& w, StatWriter& out) {
   w.server.for_each_worker([&](const CommandStats& s) {
 #define CUCKOOD_SUM_COUNTER(name) sum.name.add(s.name.load());
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_SUM_COUNTER)
+    CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_SUM_COUNTER)
 #undef CUCKOOD_SUM_COUNTER
   });
 #define CUCKOOD_EMIT_COUNTER(name) out(#name, sum.name.load());
   CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
 #undef CUCKOOD_EMIT_COUNTER
+  if (w.settings.idle_timeout > 0) out("idle_kicks", sum.idle_kicks.load());
 
   const cache::CacheStats cs = w.cache.stats();
   out("limit_maxbytes", cs.limit_maxbytes);
   out("threads", static_cast<uint64_t>(w.settings.threads));
+  out("conn_yields", sum.conn_yields.load());
   out("bytes", cs.bytes);
   out("curr_items", cs.curr_items);
   out("total_items", cs.total_items);
@@ -69,6 +72,22 @@ void general_stats(Worker& w, StatWriter& out) {
   out("evicted_unfetched", cs.evicted_unfetched);
   out("evictions", cs.evictions);
   out("reclaimed", cs.reclaimed);
+}
+
+// The settings of issue 11's command line, under memcached's names.
+void listener_settings(const Settings& s, StatWriter& out) {
+  out("inter", s.listen_address);
+  out("domain_socket", s.unix_socket.empty() ? std::string_view("NULL") : s.unix_socket);
+  char mask[8];
+  const int n = std::snprintf(mask, sizeof(mask), "%o", static_cast<unsigned>(s.unix_mask));
+  out("umask", std::string_view(mask, static_cast<size_t>(n)));
+  out("stat_key_prefix", std::string_view(&s.detail_delimiter, 1));
+  out("detail_enabled", s.detail_enabled ? "yes" : "no");
+  out("reqs_per_event", static_cast<uint64_t>(s.reqs_per_event));
+  out("tcp_backlog", static_cast<uint64_t>(s.backlog));
+  out("binding_protocol", binding_protocol_name(s.binding_protocol));
+  out("hashpower_init", static_cast<uint64_t>(s.hashpower_init));
+  out("idle_timeout", static_cast<uint64_t>(s.idle_timeout));
 }
 
 void settings_stats(Worker& w, StatWriter& out) {
@@ -85,6 +104,7 @@ void settings_stats(Worker& w, StatWriter& out) {
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
   out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("io_engine", s.io_engine);
+  listener_settings(s, out);
 }
 
 // cuckood has no slab classes; it reports its whole store as one class so that tools that
@@ -134,6 +154,7 @@ void reset_stats(Worker& w) noexcept {
   w.server.for_each_worker([](CommandStats& s) {
 #define CUCKOOD_RESET_COUNTER(name) s.name.reset();
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
+    CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_RESET_COUNTER)
 #undef CUCKOOD_RESET_COUNTER
   });
 }
