@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -172,10 +173,8 @@ void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerS
     sockaddr_storage addr{};
     std::memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
     const std::string name = format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), spec.port);
-    const std::string key = name;
-    bool duplicate = false;
-    for (const std::string& b : bound) duplicate = duplicate || b == key;
-    if (duplicate) {
+    // An address an earlier entry (or result) already bound: "localhost" next to "::1".
+    if (std::find(bound.begin(), bound.end(), name) != bound.end()) {
       ++opened;
       continue;
     }
@@ -190,8 +189,9 @@ void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerS
       if (port == 0) port = bound_port(fd.get());
       set.per_worker[w].push_back({std::move(fd), spec.protocol});
     }
-    bound.push_back(key);
-    set.names.push_back(format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), port));
+    bound.push_back(name);
+    set.addresses.push_back(
+        {format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), port), ai->ai_family, port});
     ++opened;
   }
   if (opened == 0) throw ListenError("cannot listen on " + where + ": no usable address");
@@ -222,7 +222,7 @@ void open_unix(const proto::Settings& settings, ListenerSet& set) {
     if (!copy.valid()) fail(path, errno);
     set.per_worker[w].push_back({std::move(copy), settings.binding_protocol});
   }
-  set.names.push_back(path);
+  set.addresses.push_back({path, AF_UNIX, 0});
 }
 
 }  // namespace
@@ -255,8 +255,9 @@ ListenerSet open_listeners(const proto::Settings& settings) {
     open_unix(settings, set);
   } else if (settings.port != 0) {
     std::vector<std::string> bound;
+    const auto port = static_cast<uint16_t>(settings.port < 0 ? 0 : settings.port);
     for (const ListenSpec& spec :
-         parse_listen_list(settings.listen_address, settings.port, settings.binding_protocol)) {
+         parse_listen_list(settings.listen_address, port, settings.binding_protocol)) {
       open_tcp(spec, settings, set, bound);
     }
   }

@@ -44,14 +44,22 @@ struct Listener {
   proto::BindingProtocol protocol;
 };
 
-struct ListenerSet {
-  std::vector<std::vector<Listener>> per_worker;  // [worker]: its non-blocking listeners
-  std::vector<std::string> names;  // "127.0.0.1:11211", "[::1]:11211", a unix socket's path
+// Where a ListenerSet listens.
+struct ListenAddress {
+  std::string name;  // "127.0.0.1:11211", "[::1]:11211", or a unix socket's path
+  int family;        // AF_INET, AF_INET6, AF_UNIX
+  uint16_t port;     // the port bound (the kernel's pick for port 0); 0 for AF_UNIX
 };
 
-// Opens what `settings` ask for (see above), `settings.threads` workers' worth. Throws
-// ListenError. A port held by any other socket, including another cuckood's SO_REUSEPORT
-// group, is reported as in use. No listener at all (-p 0 without -s) is not an error.
+struct ListenerSet {
+  std::vector<std::vector<Listener>> per_worker;  // [worker]: its non-blocking listeners
+  std::vector<ListenAddress> addresses;
+};
+
+// Opens what `settings` ask for (see above), `settings.threads` workers' worth; -p -1 binds a
+// port the kernel picks. Throws ListenError. A port held by any other socket, including another
+// cuckood's SO_REUSEPORT group, is reported as in use. No listener at all (-p 0 without -s) is not
+// an error.
 ListenerSet open_listeners(const proto::Settings& settings);
 
 // "127.0.0.1:11211" or "[::1]:11211".

@@ -94,8 +94,8 @@ void settings_stats(Worker& w, StatWriter& out) {
   const Settings& s = w.settings;
   out("maxbytes", static_cast<uint64_t>(s.memory_limit));
   out("maxconns", static_cast<uint64_t>(s.max_connections));
-  out("tcpport", uint64_t{s.port});
-  out("udpport", uint64_t{s.udp_port});
+  out("tcpport", std::to_string(s.port));
+  out("udpport", std::to_string(s.udp_port));
   out("interface", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
   out("num_threads", static_cast<uint64_t>(s.threads));

@@ -23,7 +23,10 @@ constexpr std::string_view kSandbox = "no seccomp sandbox; privileges are droppe
 constexpr std::string_view kLogger = "no watch command, so no log buffers";
 
 constexpr FlagRow kFlags[] = {
-    {'p', "port", "<num>", "TCP port to listen on (default: 11211; 0: no TCP)", ""},
+    {'p', "port", "<num>",
+     "TCP port to listen on (default: 11211; 0: no TCP; -1: a free port, written with the "
+     "others to $MEMCACHED_PORT_FILENAME if set)",
+     ""},
     {'U', "udp-port", "<num>", "UDP port to listen on (default: 0, off)",
      "UDP is not served yet; clients must use TCP or the unix socket"},
     {'s', "unix-socket", "<file>", "UNIX socket to listen on (disables network support)", ""},

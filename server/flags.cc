@@ -122,7 +122,7 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
   proto::Settings& s = options_.settings;
   switch (f.short_name) {
     case 'p':
-      s.port = static_cast<uint16_t>(parse_integer(f, value, 0, 65535));
+      s.port = static_cast<int>(parse_integer(f, value, -1, 65535));
       port_given_ = true;
       return;
     case 's':
@@ -256,7 +256,7 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
 void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
   switch (f.short_name) {
     case 'U':
-      options_.settings.udp_port = static_cast<uint16_t>(parse_integer(f, value, 0, 65535));
+      options_.settings.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
       if (options_.settings.udp_port == 0) return;  // off: nothing to say
       break;
     case 'f': {
@@ -384,7 +384,8 @@ void Parser::finish() {
   if (s.udp_port != 0 && !port_given_) s.port = s.udp_port;
   if (s.unix_socket.empty() && s.port != 0) {
     try {
-      net::parse_listen_list(s.listen_address, s.port, s.binding_protocol);
+      net::parse_listen_list(s.listen_address, static_cast<uint16_t>(s.port < 0 ? 0 : s.port),
+                             s.binding_protocol);
     } catch (const net::ListenError& e) {
       throw FlagError(std::string("-l: ") + e.what(), false);
     }

@@ -5,10 +5,12 @@
 // Exit status: 0 after a clean stop, 1 when it cannot serve (e.g. port in use), 2 for a bad
 // command line; memcached's status where memcached's own check failed (a bad -o sub-option 1,
 // an unknown -u user 67, an OS refusal 71).
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -60,11 +62,32 @@ void report_huge_pages(const cuckood::cache::CuckooCache& cache) {
   }
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  if (names.empty()) return "nothing (-p 0)";
+std::string joined(const std::vector<cuckood::net::ListenAddress>& addresses) {
+  if (addresses.empty()) return "nothing (-p 0)";
   std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.name;
   return out;
+}
+
+// memcached's MEMCACHED_PORT_FILENAME (its test suite reads the ports of -p -1 from it): one
+// "TCP INET: <port>" or "TCP INET6: <port>" line per TCP address, written to <file>.lck and
+// renamed into place. UDP lines follow once UDP is served.
+void write_port_file(const std::vector<cuckood::net::ListenAddress>& addresses) {
+  const char* path = std::getenv("MEMCACHED_PORT_FILENAME");
+  if (path == nullptr) return;
+  const std::string temporary = std::string(path) + ".lck";
+  FILE* file = std::fopen(temporary.c_str(), "a");
+  if (file == nullptr) {
+    std::fprintf(stderr, "Failed to open \"%s\": %s\n", temporary.c_str(), std::strerror(errno));
+    return;
+  }
+  for (const auto& a : addresses) {
+    if (a.family == AF_INET || a.family == AF_INET6) {
+      std::fprintf(file, "TCP INET%s: %u\n", a.family == AF_INET6 ? "6" : "", a.port);
+    }
+  }
+  std::fclose(file);
+  std::rename(temporary.c_str(), path);
 }
 
 int serve(const Options& options) {
@@ -80,6 +103,7 @@ int serve(const Options& options) {
       cuckood::server::target_identity(options.user);
 
   cuckood::net::ListenerSet listeners = cuckood::net::open_listeners(settings);
+  write_port_file(listeners.addresses);
   if (identity && !settings.unix_socket.empty() &&
       ::chown(settings.unix_socket.c_str(), identity->uid, identity->gid) != 0) {
     std::fprintf(stderr, "cannot give %s to %s: %s\n", settings.unix_socket.c_str(),
@@ -102,7 +126,7 @@ int serve(const Options& options) {
   const std::unique_ptr<cuckood::cache::CuckooCache> cache = make_cache(options, state.clock);
   if (options.large_pages) report_huge_pages(*cache);
   state.verbosity.store(options.verbosity);
-  const std::string where = joined(listeners.names);
+  const std::string where = joined(listeners.addresses);
   cuckood::net::NetServer server(*cache, settings, state, stop, std::move(listeners));
   if (options.lock_memory) cuckood::server::lock_memory();
   std::fprintf(stderr, "cuckood %.*s listening on %s (%.*s, %d threads)\n",

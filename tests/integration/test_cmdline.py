@@ -243,6 +243,25 @@ class ListenTest(unittest.TestCase):
             for address in addresses:
                 self.assertTrue(can_connect(address), address)
 
+    def test_any_free_port_reported_in_memcacheds_port_file(self):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", directory]))
+        port_file = os.path.join(directory, "ports")
+        env = dict(os.environ, MEMCACHED_PORT_FILENAME=port_file)
+        proc = subprocess.Popen([CUCKOOD_BIN, "-p", "-1", "-l", "127.0.0.1", "--io=" + CUCKOOD_IO],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(port_file)), "no port file")
+            with open(port_file) as f:
+                match = re.fullmatch(r"TCP INET: (\d+)\n", f.read())
+            self.assertTrue(match)
+            port = int(match.group(1))
+            self.assertNotIn(port, (0, 11211))
+            self.assertTrue(wait_for(lambda: can_connect(("127.0.0.1", port))))
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(10), 0)
+
     def test_bad_list_is_refused(self):
         for bad in ["127.0.0.1:http", "[::1", "no-such-host.invalid"]:
             result = subprocess.run([CUCKOOD_BIN, "-p", str(free_port()), "-l", bad],

@@ -175,6 +175,13 @@ TEST(FlagsTest, UdpPortIsAcceptedWithANotice) {
   EXPECT_TRUE(parse({"-U", "0"}).notices.empty());
   // As memcached: a UDP port without -p moves the TCP port there too.
   EXPECT_EQ(parse({"-U", "4000"}).settings.port, 4000);
+  EXPECT_EQ(parse({"-U", "-1"}).settings.port, -1);
+}
+
+TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
+  EXPECT_EQ(parse({"-p", "0"}).settings.port, 0);
+  EXPECT_EQ(parse({"-p", "-1"}).settings.port, -1);
+  EXPECT_THROW(parse({"-p", "-2"}), FlagError);
 }
 
 // Every flag of `memcached -h` (1.6.18), short and long, with a value memcached takes.

@@ -36,7 +36,7 @@ uint16_t free_port() {
   return local_port(fd.get());
 }
 
-proto::Settings tcp_settings(const std::string& list, uint16_t port, int threads) {
+proto::Settings tcp_settings(const std::string& list, int port, int threads) {
   proto::Settings s;
   s.listen_address = list;
   s.port = port;
@@ -60,7 +60,10 @@ TEST(ListenerTest, OneListenerPerWorkerOnTheSamePort) {
     ASSERT_EQ(mine.size(), 1u);
     EXPECT_EQ(local_port(mine[0].fd.get()), port);
   }
-  EXPECT_EQ(set.names, std::vector<std::string>{"127.0.0.1:" + std::to_string(port)});
+  ASSERT_EQ(set.addresses.size(), 1u);
+  EXPECT_EQ(set.addresses[0].name, "127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(set.addresses[0].family, AF_INET);
+  EXPECT_EQ(set.addresses[0].port, port);
 }
 
 TEST(ListenerTest, EveryEntryOfAListForEveryWorker) {
@@ -76,7 +79,7 @@ TEST(ListenerTest, EveryEntryOfAListForEveryWorker) {
     EXPECT_EQ(local_port(mine[1].fd.get()), other);
     EXPECT_EQ(mine[1].protocol, proto::BindingProtocol::kBinary);
   }
-  EXPECT_EQ(set.names.size(), 2u);
+  EXPECT_EQ(set.addresses.size(), 2u);
 }
 
 TEST(ListenerTest, IpV6LoopbackAndDuplicates) {
@@ -86,8 +89,10 @@ TEST(ListenerTest, IpV6LoopbackAndDuplicates) {
   const ListenerSet set = open_listeners(tcp_settings("127.0.0.1,::1,[::1]", port, 1));
   ASSERT_EQ(set.per_worker.size(), 1u);
   EXPECT_EQ(set.per_worker[0].size(), 2u);
-  EXPECT_EQ(set.names, (std::vector<std::string>{"127.0.0.1:" + std::to_string(port),
-                                                 "[::1]:" + std::to_string(port)}));
+  ASSERT_EQ(set.addresses.size(), 2u);
+  EXPECT_EQ(set.addresses[0].name, "127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(set.addresses[1].name, "[::1]:" + std::to_string(port));
+  EXPECT_EQ(set.addresses[1].family, AF_INET6);
 }
 
 TEST(ListenerTest, PortZeroEntryGetsOnePortForAllWorkers) {
@@ -97,13 +102,21 @@ TEST(ListenerTest, PortZeroEntryGetsOnePortForAllWorkers) {
   for (const std::vector<Listener>& mine : set.per_worker) {
     EXPECT_EQ(local_port(mine[0].fd.get()), port);
   }
+  EXPECT_EQ(set.addresses[0].port, port);
+  // -p -1: the same for every entry without a port of its own.
+  proto::Settings ephemeral = tcp_settings("127.0.0.1", 0, 2);
+  ephemeral.port = -1;
+  const ListenerSet picked = open_listeners(ephemeral);
+  ASSERT_EQ(picked.addresses.size(), 1u);
+  EXPECT_NE(picked.addresses[0].port, 0);
+  EXPECT_EQ(local_port(picked.per_worker[1][0].fd.get()), picked.addresses[0].port);
 }
 
 TEST(ListenerTest, NoTcpWithPortZero) {
   const ListenerSet set = open_listeners(tcp_settings("127.0.0.1", 0, 2));
   ASSERT_EQ(set.per_worker.size(), 2u);
   EXPECT_TRUE(set.per_worker[0].empty());
-  EXPECT_TRUE(set.names.empty());
+  EXPECT_TRUE(set.addresses.empty());
 }
 
 TEST(ListenerTest, PortInUseIsOneLineNamingAddressAndFlag) {
@@ -136,14 +149,16 @@ TEST(ListenerTest, UnixSocketWithMaskForEveryWorker) {
     ASSERT_EQ(set.per_worker.size(), 2u);
     EXPECT_EQ(set.per_worker[0].size(), 1u);  // no TCP listener with -s
     EXPECT_EQ(set.per_worker[1].size(), 1u);
-    EXPECT_EQ(set.names, std::vector<std::string>{path});
+    ASSERT_EQ(set.addresses.size(), 1u);
+    EXPECT_EQ(set.addresses[0].name, path);
+    EXPECT_EQ(set.addresses[0].family, AF_UNIX);
     struct stat st {};
     ASSERT_EQ(::lstat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISSOCK(st.st_mode));
     EXPECT_EQ(st.st_mode & 0777, 0640u);
   }
   // A socket file left behind by an earlier run is replaced.
-  EXPECT_EQ(open_listeners(s).names.size(), 1u);
+  EXPECT_EQ(open_listeners(s).addresses.size(), 1u);
   ::unlink(path.c_str());
   ::rmdir(dir_template);
 }
