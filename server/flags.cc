@@ -83,6 +83,11 @@ int64_t leading_integer(std::string_view text) {
   return negative ? -value : value;
 }
 
+// A bad -o sub-option, in memcached's words, with its exit status.
+[[noreturn]] void sub_option_error(const std::string& message) {
+  throw FlagError(message, kSubOptionExitStatus);
+}
+
 std::string format_bound(double value) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
@@ -304,14 +309,11 @@ void Parser::apply_sub_option(std::string_view token) {
   if (row == nullptr) {
     throw FlagError("Illegal suboption \"" + std::string(token) + "\"", kSubOptionExitStatus);
   }
-  auto fail = [](const std::string& message) -> void {
-    throw FlagError(message, kSubOptionExitStatus);
-  };
   auto integer = [&](std::string_view text) -> int64_t {
     int64_t v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-      fail("could not parse argument to " + n);
+      sub_option_error("could not parse argument to " + n);
     }
     return v;
   };
@@ -323,43 +325,48 @@ void Parser::apply_sub_option(std::string_view token) {
       if (has_value) {
         number = integer(value);
         if (number < row->min || number > row->max) {
-          fail(n + " must be between " + format_bound(row->min) + " and " + format_bound(row->max));
+          sub_option_error(n + " must be between " + format_bound(row->min) + " and " +
+                           format_bound(row->max));
         }
       }
       break;
     case SubValue::kText:
-      if (!has_value) fail("Missing " + n + " argument");
+      if (!has_value) sub_option_error("Missing " + n + " argument");
       break;
     case SubValue::kInt:
       if (!has_value) {
         const bool numeric = n == "hashpower" || n == "idle_timeout" || n == "tail_repair_time";
-        fail(numeric ? "Missing numeric argument for " + n : "Missing " + n + " argument");
+        sub_option_error(numeric ? "Missing numeric argument for " + n
+                                 : "Missing " + n + " argument");
       }
       number = integer(value);
       if (n == "hashpower" && number < row->min) {
-        fail("Initial hashtable multiplier of " + std::string(value) + " is too low");
+        sub_option_error("Initial hashtable multiplier of " + std::string(value) + " is too low");
       } else if (n == "hashpower" && number > row->max) {
-        fail("Initial hashtable multiplier of " + std::string(value) +
-             " is too high\nChoose a value based on \"STAT hash_power_level\" from a running "
-             "instance");
+        sub_option_error(
+            "Initial hashtable multiplier of " + std::string(value) +
+            " is too high\nChoose a value based on \"STAT hash_power_level\" from a running "
+            "instance");
       } else if (number < row->min || number > row->max) {
-        fail(n + " must be between " + format_bound(row->min) + " and " + format_bound(row->max));
+        sub_option_error(n + " must be between " + format_bound(row->min) + " and " +
+                         format_bound(row->max));
       }
       break;
     case SubValue::kDouble: {
-      if (!has_value) fail("Missing " + n + " argument");
+      if (!has_value) sub_option_error("Missing " + n + " argument");
       const std::string text(value);
       char* end = nullptr;
       const double v = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0') fail("could not parse argument to " + n);
+      if (text.empty() || *end != '\0') sub_option_error("could not parse argument to " + n);
       if (!(v > row->min && v <= row->max)) {
-        fail(n + " must be > " + format_bound(row->min) + " and <= " + format_bound(row->max));
+        sub_option_error(n + " must be > " + format_bound(row->min) +
+                         " and <= " + format_bound(row->max));
       }
       break;
     }
   }
   if (n == "hash_algorithm" && value != "jenkins" && value != "murmur3" && value != "xxh3") {
-    fail("Unknown hash_algorithm option (jenkins, murmur3, xxh3)");
+    sub_option_error("Unknown hash_algorithm option (jenkins, murmur3, xxh3)");
   }
 
   proto::Settings& s = options_.settings;
