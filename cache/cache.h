@@ -37,6 +37,11 @@ struct CacheConfig {
   // false (-M): a store that finds no free memory fails (UpdateStatus::kNoMemory) instead of
   // evicting a live item. Expired, flushed, replaced and deleted items are still reclaimed.
   bool evict = true;
+  // -o hashpower: the index starts with 2^hashpower slots (0: sized from memory_limit). A hint:
+  // the index grows as items arrive either way.
+  unsigned hashpower = 0;
+  // -L: ask for transparent huge pages on the item memory (madvise; see huge_pages_error).
+  bool huge_pages = false;
 };
 
 // Storage statistics, summed over threads and stripes on demand.

@@ -67,8 +67,10 @@ namespace {
 // doubles as items arrive. A table sized for the whole of -m up front spares the first
 // doublings but spreads the same keys over many more cache lines, which makes every lookup
 // slower; doubling is cheap (a bounded BFS, see CuckooIndex), so the table starts small.
-size_t initial_buckets(size_t memory_limit) noexcept {
-  const size_t slots = memory_limit / 8192;
+// -o hashpower=N asks for 2^N slots instead, as memcached's initial 2^N hash buckets.
+size_t initial_buckets(const CacheConfig& config) noexcept {
+  const size_t slots =
+      config.hashpower != 0 ? size_t{1} << config.hashpower : config.memory_limit / 8192;
   return std::max<size_t>(slots / CuckooIndex::kSlotsPerBucket, CuckooIndex::kStripes);
 }
 
@@ -77,8 +79,9 @@ size_t initial_buckets(size_t memory_limit) noexcept {
 CuckooCache::CuckooCache(const CacheConfig& config)
     : Cache(config),
       index_([this](std::string_view key) { return hash(key).hash; }, epoch_,
-             initial_buckets(config.memory_limit)),
-      store_(config.memory_limit, config.max_item_size, index_, epoch_, config.evict),
+             initial_buckets(config)),
+      store_(config.memory_limit, config.max_item_size, index_, epoch_, config.evict,
+             config.huge_pages),
       retired_(std::make_unique<WorkerCounters>()),
       reclaimer_participant_(epoch_.register_participant()),
       reclaimer_([this] { reclaimer_loop(); }) {}

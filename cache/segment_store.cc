@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
 #include <new>
 
@@ -26,7 +27,7 @@ size_t choose_segment_size(size_t memory_limit, size_t max_item_size) noexcept {
 }  // namespace
 
 SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
-                           EpochDomain& epoch, bool evict)
+                           EpochDomain& epoch, bool evict, bool huge_pages)
     : index_(index),
       epoch_(epoch),
       evict_(evict),
@@ -41,6 +42,9 @@ SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooInde
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (memory == MAP_FAILED) throw std::bad_alloc();
   base_ = static_cast<char*>(memory);
+  if (huge_pages && madvise(memory, segment_count_ * segment_size_, MADV_HUGEPAGE) != 0) {
+    huge_pages_error_ = errno;
+  }
   free_.reserve(segment_count_);
 }
 

@@ -110,13 +110,17 @@ class SegmentStore {
   static constexpr size_t kSurvivorReserve = 1;
 
   // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
+  // `huge_pages` asks the kernel for transparent huge pages on the whole reservation
+  // (MADV_HUGEPAGE).
   SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch,
-               bool evict = true);
+               bool evict = true, bool huge_pages = false);
   ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
 
   size_t segment_size() const noexcept { return segment_size_; }
+  // 0, or the errno of a refused request for huge pages.
+  int huge_pages_error() const noexcept { return huge_pages_error_; }
   size_t segment_count() const noexcept { return segment_count_; }
   // The largest item footprint an allocation can satisfy.
   size_t max_footprint() const noexcept { return segment_size_; }
@@ -234,6 +238,7 @@ class SegmentStore {
   unsigned segment_shift_;
   size_t segment_count_;
   char* base_;
+  int huge_pages_error_ = 0;
   // Read by every get, so on their own array; 8 bytes per segment.
   struct Head {
     std::atomic<uint32_t> generation{0};

@@ -3,6 +3,7 @@
 #include "net/connection.h"
 
 #include <atomic>
+#include <cstdint>
 
 #include "net/log.h"
 
@@ -19,6 +20,7 @@ constexpr size_t kProcessSlice = 16 * 1024;
 
 void Connection::receive(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
+  refill_budget();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
@@ -46,7 +48,27 @@ void Connection::consume_direct(std::string_view data) noexcept {
   const size_t consumed = session_.process(data, output_, request_log());
   if (consumed < data.size() && !session_.should_close()) {
     input_.append(data.substr(consumed), session_.bytes_wanted());
+    if (session_.request_budget() == 0) yield();
   }
+}
+
+// A new event: a fresh budget of -R requests, and whatever yielded before is decoded under it.
+void Connection::refill_budget() noexcept {
+  const int per_event = worker_.settings.reqs_per_event;
+  session_.set_request_budget(per_event > 0 ? static_cast<size_t>(per_event) : SIZE_MAX);
+  yielded_ = false;
+}
+
+void Connection::yield() noexcept {
+  yielded_ = true;
+  worker_.stats.conn_yields.add();
+}
+
+void Connection::resume() noexcept {
+  if (!yielded_ || session_.should_close() || broken_) return;
+  refill_budget();
+  process_pending();
+  update_pause();
 }
 
 // Held input is parsed a slice at a time, re-checking the backlog in between: input held while
@@ -54,6 +76,10 @@ void Connection::consume_direct(std::string_view data) noexcept {
 // output when the connection resumes.
 void Connection::process_pending() noexcept {
   while (!input_.empty() && !paused_ && !session_.should_close()) {
+    if (session_.request_budget() == 0) {
+      yield();
+      return;
+    }
     const size_t wanted = session_.bytes_wanted();
     if (wanted != 0 && input_.size() < wanted) return;
     size_t slice = wanted > kProcessSlice ? wanted : kProcessSlice;
@@ -141,6 +167,7 @@ void Connection::sent(size_t n) noexcept {
   }
   if (paused_ && backlog() <= kLowWater) {
     paused_ = false;
+    refill_budget();
     process_pending();
     update_pause();
   }

@@ -5,7 +5,10 @@
 // kMaxIovecs per call. A slice is unpinned as soon as its last byte is sent; whatever is still
 // pinned is released when the connection is destroyed (closed, reset, aborted, shut down), so
 // the Connection must be destroyed on its worker's thread while the cache context exists.
-// Also the backpressure rule (slice bytes count): when
+// Fairness (-R): each event (bytes received, a resume, output drained) lets the session
+// decode at most reqs_per_event requests; with more complete input left the connection
+// *yields* (counted in conn_yields) and the engine resumes it next loop turn, after the other
+// connections' events. Also the backpressure rule (slice bytes count): when
 // the unsent output passes kHighWater, input is held (and the engine stops reading) until it
 // drains below kLowWater. No socket calls here: the engine owns the fd and its I/O.
 //
@@ -41,8 +44,14 @@ class Connection {
 
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
   // are taken from it and given back to it.
-  Connection(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : fd_(fd), worker_(worker), pool_(pool), session_(worker), input_(&pool), trace_(fd) {
+  Connection(int fd, proto::Worker& worker, BufferPool& pool,
+             proto::BindingProtocol protocol = proto::BindingProtocol::kAuto) noexcept
+      : fd_(fd),
+        worker_(worker),
+        pool_(pool),
+        session_(worker, protocol),
+        input_(&pool),
+        trace_(fd) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
   }
@@ -60,8 +69,16 @@ class Connection {
   // `data` is only used during the call.
   void receive(std::string_view data) noexcept;
 
-  // The peer will send nothing more (EOF). The connection finishes once its output is sent.
+  // The peer will send nothing more (EOF). The connection finishes once the requests it sent
+  // are answered and the output is sent.
   void peer_closed() noexcept { peer_closed_ = true; }
+
+  // Requests were left undecoded for fairness (-R); resume() decodes the next batch.
+  bool yielded() const noexcept { return yielded_; }
+  void resume() noexcept;
+
+  // Waiting for a request (-o idle_timeout may close it): nothing to send, nothing held back.
+  bool idle() const noexcept { return !has_unsent() && !paused_ && !yielded_; }
 
   // Whether the engine should be reading: not paused by backlog, not closing, peer open.
   bool wants_input() const noexcept {
@@ -81,7 +98,8 @@ class Connection {
 
   // Nothing more will happen on this connection: close it now.
   bool finished() const noexcept {
-    return broken_ || ((peer_closed_ || session_.should_close()) && !paused_ && !has_unsent());
+    return broken_ ||
+           (((peer_closed_ && !yielded_) || session_.should_close()) && !paused_ && !has_unsent());
   }
 
   size_t backlog() const noexcept { return sending_.size() - sent_ + output_.size(); }
@@ -96,6 +114,8 @@ class Connection {
   void consume_direct(std::string_view data) noexcept;
   void prepare_output() noexcept;
   void update_pause() noexcept;
+  void refill_budget() noexcept;
+  void yield() noexcept;
   void check_boundary() noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
@@ -129,6 +149,7 @@ class Connection {
   bool paused_ = false;
   bool peer_closed_ = false;
   bool broken_ = false;  // input without a request boundary beyond any legal size
+  bool yielded_ = false;
   TraceLog trace_;
 };
 

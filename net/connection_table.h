@@ -17,12 +17,21 @@
 // sent (done()); the loop ends when none is left or kDrainTimeout has passed, and the table's
 // destructor closes whatever remains.
 //
+// Yields (-R): a connection that stopped decoding for fairness is noted when serviced and
+// resumed by resume_yielded(), which the engine calls after handling the next wait's events;
+// meanwhile the wait does not block.
+//
+// Idle clients (-o idle_timeout): each connection's last event time is kept (a clock read per
+// event, only when the option is on); about once a second the table closes connections idle
+// longer than the timeout that are waiting for a request (memcached's idle_kicks).
+//
 // Threading: used by its worker's thread only, and destroyed on it while its WorkerState (the
 // cache context that pins belong to) exists.
 #pragma once
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,11 +50,13 @@ inline constexpr std::chrono::milliseconds kDrainPoll{20};
 // The part of an engine's connection record the table uses; an engine derives its record
 // (Entry below) from it and adds the state of its own I/O.
 struct ConnectionEntry {
-  ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool) noexcept
-      : conn(fd, worker, pool) {}
+  ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool,
+                  proto::BindingProtocol protocol) noexcept
+      : conn(fd, worker, pool, protocol) {}
   Connection conn;
   bool queued = false;   // in the end-of-turn list
-  bool aborted = false;  // reset or I/O error: close without sending
+  bool aborted = false;  // reset or I/O error, or idle too long: close without sending
+  std::chrono::steady_clock::time_point last_event;  // only kept with -o idle_timeout
 };
 
 template <class Entry>
@@ -53,15 +64,17 @@ class ConnectionTable {
  public:
   static constexpr uint32_t kNoSlot = UINT32_MAX;
 
-  explicit ConnectionTable(WorkerState& state) noexcept : state_(state) {}
+  explicit ConnectionTable(WorkerState& state) noexcept
+      : state_(state), idle_timeout_(std::chrono::seconds(state.env().settings.idle_timeout)) {}
   // Closes every connection still open (see Stop above).
   ~ConnectionTable();
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
-  // A freshly accepted `fd`: admitted against -c (WorkerState::admit) and given a slot, which
-  // is returned; or refused and closed, kNoSlot.
-  uint32_t admit(int fd) noexcept;
+  // A freshly accepted `fd`, from a listener whose connections speak `protocol`: admitted
+  // against -c (WorkerState::admit) and given a slot, which is returned; or refused and
+  // closed, kNoSlot.
+  uint32_t admit(int fd, proto::BindingProtocol protocol) noexcept;
 
   // The record in an open slot.
   Entry& operator[](uint32_t slot) noexcept { return *entries_[slot]; }
@@ -69,10 +82,14 @@ class ConnectionTable {
   // Queues an open slot for the end of the turn, once however often it is called.
   void schedule(uint32_t slot) noexcept;
 
-  // Calls service(slot) once for each slot queued since the last call, in the order queued.
-  // `service` may close its slot; it must not schedule.
+  // Calls service(slot) once for each slot queued since the last call, in the order queued
+  // (first closing idle clients, see above). `service` may close its slot; it must not
+  // schedule.
   template <class Service>
   void service_scheduled(Service&& service) noexcept;
+
+  // Resumes the connections that yielded when last serviced (see above) and schedules them.
+  void resume_yielded() noexcept;
 
   // Whether a connection has nothing more to do as far as its bytes go: aborted, finished,
   // or, once stopping, everything sent. (The engine may still have to wait for its I/O.)
@@ -93,8 +110,10 @@ class ConnectionTable {
     return stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_);
   }
 
-  // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll.
+  // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll, and not at
+  // all while a yielded connection waits to be resumed.
   std::chrono::milliseconds wait_timeout() const noexcept {
+    if (!yielded_.empty()) return std::chrono::milliseconds(0);
     return stopping_ ? kDrainPoll : kIdleTick;
   }
 
@@ -103,8 +122,12 @@ class ConnectionTable {
     state_.release(e.conn.fd());
     ::close(e.conn.fd());
   }
+  void close_idle() noexcept;
 
   WorkerState& state_;
+  const std::chrono::steady_clock::duration idle_timeout_;  // zero: off
+  std::chrono::steady_clock::time_point next_idle_sweep_{};
+  std::vector<uint32_t> yielded_;
   BufferPool pool_;  // declared before the records, which give their buffers back to it
   std::vector<std::unique_ptr<Entry>> entries_;  // by slot; empty when free
   std::vector<uint32_t> free_slots_;
@@ -124,8 +147,8 @@ ConnectionTable<Entry>::~ConnectionTable() {
 }
 
 template <class Entry>
-uint32_t ConnectionTable<Entry>::admit(int fd) noexcept {
-  if (!state_.admit(fd)) return kNoSlot;
+uint32_t ConnectionTable<Entry>::admit(int fd, proto::BindingProtocol protocol) noexcept {
+  if (!state_.admit(fd, protocol)) return kNoSlot;
   uint32_t slot;
   if (free_slots_.empty()) {
     slot = static_cast<uint32_t>(entries_.size());
@@ -134,7 +157,8 @@ uint32_t ConnectionTable<Entry>::admit(int fd) noexcept {
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
-  entries_[slot] = std::make_unique<Entry>(fd, state_.worker(), pool_);
+  entries_[slot] = std::make_unique<Entry>(fd, state_.worker(), pool_, protocol);
+  if (idle_timeout_.count() != 0) entries_[slot]->last_event = std::chrono::steady_clock::now();
   ++open_;
   return slot;
 }
@@ -142,6 +166,7 @@ uint32_t ConnectionTable<Entry>::admit(int fd) noexcept {
 template <class Entry>
 void ConnectionTable<Entry>::schedule(uint32_t slot) noexcept {
   Entry& e = *entries_[slot];
+  if (idle_timeout_.count() != 0) e.last_event = std::chrono::steady_clock::now();
   if (e.queued) return;
   e.queued = true;
   scheduled_.push_back(slot);
@@ -150,11 +175,42 @@ void ConnectionTable<Entry>::schedule(uint32_t slot) noexcept {
 template <class Entry>
 template <class Service>
 void ConnectionTable<Entry>::service_scheduled(Service&& service) noexcept {
+  if (idle_timeout_.count() != 0 && !stopping_) close_idle();
   for (const uint32_t slot : scheduled_) {
     entries_[slot]->queued = false;
     service(slot);
+    if (entries_[slot] && entries_[slot]->conn.yielded() && !stopping_) yielded_.push_back(slot);
   }
   scheduled_.clear();
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::resume_yielded() noexcept {
+  for (const uint32_t slot : yielded_) {
+    // Closing happens only in service(), so the slot still holds the connection that yielded.
+    Entry& e = *entries_[slot];
+    if (done(e)) continue;
+    e.conn.resume();
+    schedule(slot);
+  }
+  yielded_.clear();
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::close_idle() noexcept {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_idle_sweep_) return;
+  next_idle_sweep_ =
+      now + std::min<std::chrono::steady_clock::duration>(idle_timeout_, std::chrono::seconds(1));
+  for (uint32_t slot = 0; slot < entries_.size(); ++slot) {
+    Entry* e = entries_[slot].get();
+    if (e == nullptr || done(*e) || now - e->last_event <= idle_timeout_ || !e->conn.idle()) {
+      continue;
+    }
+    state_.idle_kicked(e->conn.fd());
+    e->aborted = true;
+    schedule(slot);
+  }
 }
 
 template <class Entry>

@@ -9,8 +9,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "net/unique_fd.h"
+#include "net/listener.h"
 #include "net/worker_state.h"
 
 namespace cuckood::net {
@@ -34,8 +35,9 @@ class EventLoop {
 
 // Both construct on the worker thread that will run the loop (an io_uring with
 // SINGLE_ISSUER belongs to the thread that created it). Throw std::system_error.
-std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, UniqueFd listener);
-std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, UniqueFd listener);
+// `listeners` are this worker's (net/listener.h); none is allowed (nothing to accept).
+std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners);
+std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners);
 
 // Empty if this process can run the io_uring engine (ring set-up, multishot recv into a
 // provided buffer ring, tried on a socketpair); otherwise why not, for the fallback log line.

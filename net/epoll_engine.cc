@@ -29,9 +29,9 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr int kMaxEvents = 256;
 constexpr int kMaxAcceptsPerTurn = 64;  // others wait one turn; served connections keep pace
 
-// epoll_event.data: a connection's slot, or one of these.
-constexpr uint64_t kListenerTag = UINT64_MAX;
-constexpr uint64_t kStopTag = UINT64_MAX - 1;
+// epoll_event.data: a connection's slot (< 2^32), kListenerTag + a listener's index, or the stop.
+constexpr uint64_t kListenerTag = uint64_t{1} << 40;
+constexpr uint64_t kStopTag = UINT64_MAX;
 
 struct EpollConnection : ConnectionEntry {
   using ConnectionEntry::ConnectionEntry;
@@ -40,14 +40,16 @@ struct EpollConnection : ConnectionEntry {
 
 class EpollLoop final : public EventLoop {
  public:
-  EpollLoop(WorkerState& state, UniqueFd listener)
+  EpollLoop(WorkerState& state, std::vector<Listener> listeners)
       : state_(state),
-        listener_(std::move(listener)),
+        listeners_(std::move(listeners)),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         read_buffer_(kReadBufferSize),
         connections_(state) {
     if (!epoll_.valid()) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    watch(listener_.get(), EPOLLIN, kListenerTag);
+    for (size_t i = 0; i < listeners_.size(); ++i) {
+      watch(listeners_[i].fd.get(), EPOLLIN, kListenerTag + i);
+    }
     watch(state_.env().stop.fd(), EPOLLIN, kStopTag);
   }
 
@@ -62,18 +64,18 @@ class EpollLoop final : public EventLoop {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
     }
   }
-  void accept_some() noexcept;
+  void accept_some(const Listener& listener) noexcept;
   void set_accept_backoff(bool on) noexcept;
   void on_ready(uint32_t slot, uint32_t events) noexcept;
   void begin_stop() noexcept;
   void service(uint32_t slot) noexcept;
 
   WorkerState& state_;
-  UniqueFd listener_;
+  std::vector<Listener> listeners_;
   UniqueFd epoll_;
   std::vector<char> read_buffer_;
-  ConnectionTable<EpollConnection> connections_;  // closed before epoll_ and listener_
-  // Out of descriptors or memory (WorkerState::accept_failed): the listener leaves the epoll
+  ConnectionTable<EpollConnection> connections_;  // closed before epoll_ and the listeners
+  // Out of descriptors or memory (WorkerState::accept_failed): the listeners leave the epoll
   // set, else level-triggered readiness spins.
   bool accept_backoff_ = false;
 };
@@ -93,27 +95,28 @@ void EpollLoop::run() noexcept {
     if (n == 0) set_accept_backoff(false);
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = events[i].data.u64;
-      if (tag == kListenerTag) {
-        accept_some();
-      } else if (tag == kStopTag) {
+      if (tag == kStopTag) {
         begin_stop();
+      } else if (tag >= kListenerTag) {
+        accept_some(listeners_[tag - kListenerTag]);
       } else {
         on_ready(static_cast<uint32_t>(tag), events[i].events);
       }
     }
+    connections_.resume_yielded();
     state_.end_turn();
   }
 }
 
-void EpollLoop::accept_some() noexcept {
-  for (int i = 0; i < kMaxAcceptsPerTurn && !connections_.stopping(); ++i) {
-    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+void EpollLoop::accept_some(const Listener& listener) noexcept {
+  for (int i = 0; i < kMaxAcceptsPerTurn && !connections_.stopping() && !accept_backoff_; ++i) {
+    const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       const int err = errno;
       if (err != EAGAIN && err != EINTR && state_.accept_failed(err)) set_accept_backoff(true);
       return;
     }
-    const uint32_t slot = connections_.admit(fd);
+    const uint32_t slot = connections_.admit(fd, listener.protocol);
     if (slot == connections_.kNoSlot) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -125,10 +128,12 @@ void EpollLoop::accept_some() noexcept {
 void EpollLoop::set_accept_backoff(bool on) noexcept {
   if (on == accept_backoff_ || connections_.stopping()) return;
   accept_backoff_ = on;
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kListenerTag;
-  ::epoll_ctl(epoll_.get(), on ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, listener_.get(), &ev);
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerTag + i;
+    ::epoll_ctl(epoll_.get(), on ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, listeners_[i].fd.get(), &ev);
+  }
 }
 
 void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
@@ -152,7 +157,11 @@ void EpollLoop::on_ready(uint32_t slot, uint32_t events) noexcept {
 
 void EpollLoop::begin_stop() noexcept {
   connections_.begin_stop();
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  // Closed at once: the kernel stops completing connections for them.
+  for (Listener& listener : listeners_) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener.fd.get(), nullptr);
+    listener.fd.reset();
+  }
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state_.env().stop.fd(), nullptr);
 }
 
@@ -191,8 +200,8 @@ void EpollLoop::service(uint32_t slot) noexcept {
 
 }  // namespace
 
-std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, UniqueFd listener) {
-  return std::make_unique<EpollLoop>(state, std::move(listener));
+std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners) {
+  return std::make_unique<EpollLoop>(state, std::move(listeners));
 }
 
 }  // namespace cuckood::net

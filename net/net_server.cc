@@ -34,11 +34,9 @@ void raise_fd_limit(const proto::Settings& settings) noexcept {
 }  // namespace
 
 NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
-                     proto::ServerState& server, StopSignal& stop)
+                     proto::ServerState& server, StopSignal& stop, ListenerSet listeners)
     : stop_(stop), env_{cache, settings, server, stop} {
   raise_fd_limit(settings);
-  std::vector<UniqueFd> listeners =
-      open_listeners(settings.listen_address, settings.port, settings.threads);
   if (settings.io_engine == "epoll") {
     use_uring_ = false;
   } else if (const std::string reason = probe_uring(); !reason.empty()) {
@@ -48,18 +46,18 @@ NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
 
   std::vector<std::future<void>> ready;
   try {
-    for (UniqueFd& listener : listeners) {
+    for (std::vector<Listener>& mine : listeners.per_worker) {
       proto::CommandStats& stats = server.add_worker();
       std::promise<void> started;
       ready.push_back(started.get_future());
       threads_.emplace_back(
-          [this, &stats, fd = std::move(listener), started = std::move(started)]() mutable {
+          [this, &stats, fds = std::move(mine), started = std::move(started)]() mutable {
             std::unique_ptr<WorkerState> state;
             std::unique_ptr<EventLoop> loop;
             try {
               state = std::make_unique<WorkerState>(env_, stats);
-              loop = use_uring_ ? make_uring_loop(*state, std::move(fd))
-                                : make_epoll_loop(*state, std::move(fd));
+              loop = use_uring_ ? make_uring_loop(*state, std::move(fds))
+                                : make_epoll_loop(*state, std::move(fds));
             } catch (...) {
               started.set_exception(std::current_exception());
               return;

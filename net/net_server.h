@@ -1,6 +1,7 @@
-// The network front end as main sees it: listeners, the choice of I/O engine and the worker
-// threads. Construction does everything that can fail (so main can report it before logging
-// that it listens); run() serves until SIGINT/SIGTERM or `shutdown`.
+// The network front end as main sees it: the choice of I/O engine and the worker threads over
+// listeners main opened beforehand (net/listener.h: binding comes before daemonizing and
+// dropping privileges). Construction does everything else that can fail (so main can report
+// it before logging that it listens); run() serves until a stop signal or `shutdown`.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "cache/cache.h"
+#include "net/listener.h"
 #include "net/stop_signal.h"
 #include "net/worker_state.h"
 #include "proto/settings.h"
@@ -18,13 +20,13 @@ namespace cuckood::net {
 
 class NetServer {
  public:
-  // Opens the listeners (ListenError), picks the engine — io_uring unless settings say epoll;
-  // epoll when io_uring is unusable, logged once on stderr — and starts settings.threads
-  // workers, returning once each is serving. Throws ListenError or std::system_error; then no
-  // thread is left running. `stop` must have been created before any thread of the process
-  // (the cache's included), so that no thread takes SIGTERM's default action.
+  // Picks the engine — io_uring unless settings say epoll; epoll when io_uring is unusable,
+  // logged once on stderr — and starts settings.threads workers over `listeners` (one list
+  // per worker), returning once each is serving. Throws std::system_error; then no thread is
+  // left running. `stop` must have been created before any thread of the process (the
+  // cache's included), so that no thread takes SIGTERM's default action.
   NetServer(cache::Cache& cache, const proto::Settings& settings, proto::ServerState& server,
-            StopSignal& stop);
+            StopSignal& stop, ListenerSet listeners);
   ~NetServer();
   NetServer(const NetServer&) = delete;
   NetServer& operator=(const NetServer&) = delete;
@@ -32,9 +34,9 @@ class NetServer {
   // "io_uring" or "epoll".
   std::string_view engine_name() const noexcept { return use_uring_ ? "io_uring" : "epoll"; }
 
-  // Serves until SIGINT/SIGTERM or a `shutdown` command, then stops the workers (each sends
-  // what it has already produced, see kDrainTimeout) and joins them. Returns the signal
-  // number, or 0 for `shutdown`.
+  // Serves until a stop signal (StopSignal::wait) or a `shutdown` command, then stops the
+  // workers (each sends what it has already produced, see kDrainTimeout) and joins them.
+  // Returns the signal number, or 0 for `shutdown`.
   int run();
 
  private:

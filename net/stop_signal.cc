@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "net/log.h"
+
 namespace cuckood::net {
 
 namespace {
@@ -18,6 +20,8 @@ sigset_t stop_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 }  // namespace
@@ -53,8 +57,14 @@ int StopSignal::wait() noexcept {
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
       if (::read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
+        const int signo = static_cast<int>(info.ssi_signo);
+        if (signo == SIGHUP) {
+          log_line("SIGHUP received: ignored (cuckood has nothing to reload)");
+          continue;
+        }
+        if (signo == SIGUSR1) log_line("Gracefully stopping");  // memcached's words
         request();
-        return static_cast<int>(info.ssi_signo);
+        return signo;
       }
     }
     if (fds[1].revents & POLLIN) return 0;

@@ -1,7 +1,9 @@
-// The server's stop switch. SIGINT and SIGTERM are blocked and read through a signalfd by the
-// thread that waits (no signal handler at all); any thread may also request a stop (the
-// `shutdown` command). Either way an eventfd becomes readable, and every worker watches it
-// with its own poll (io_uring poll or epoll), so one write wakes them all.
+// The server's stop switch and signals, as memcached 1.6 treats them: SIGINT and SIGTERM stop
+// the server, SIGUSR1 stops it gracefully (logged as memcached logs it; both drain what was
+// already answered), SIGHUP is logged and otherwise ignored. The four are blocked and read
+// through a signalfd by the thread that waits (no signal handler at all); any thread may also
+// request a stop (the `shutdown` command). Either way an eventfd becomes readable, and every
+// worker watches it with its own poll (io_uring poll or epoll), so one write wakes them all.
 // Kernel: signalfd (2.6.22), eventfd (2.6.22).
 #pragma once
 
@@ -13,8 +15,8 @@ namespace cuckood::net {
 
 class StopSignal {
  public:
-  // Blocks SIGINT/SIGTERM in the calling thread; create it before starting worker threads so
-  // that they inherit the mask. Throws std::system_error.
+  // Blocks SIGINT/SIGTERM/SIGUSR1/SIGHUP in the calling thread; create it before starting
+  // worker threads so that they inherit the mask. Throws std::system_error.
   StopSignal();
   ~StopSignal();
   StopSignal(const StopSignal&) = delete;
@@ -26,7 +28,8 @@ class StopSignal {
   // Thread-safe, idempotent.
   void request() noexcept;
 
-  // Blocks until SIGINT/SIGTERM or request(); returns the signal number, or 0 for a request.
+  // Blocks until SIGINT, SIGTERM, SIGUSR1 or request(); returns the signal number, or 0 for a
+  // request. A SIGHUP meanwhile is logged and waited past.
   int wait() noexcept;
 
  private:

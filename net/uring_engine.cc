@@ -1,4 +1,4 @@
-// The io_uring engine: per worker one ring, one SO_REUSEPORT listener with a multishot accept,
+// The io_uring engine: per worker one ring, a multishot accept per listener (net/listener.h),
 // one provided-buffer ring shared by the worker's connections, and per connection a multishot
 // recv. A loop turn: queue this turn's sends, re-arms and cancels; one
 // io_uring_submit_and_wait; handle every completion, recycling each receive buffer as soon as
@@ -22,6 +22,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -43,11 +44,13 @@ namespace cuckood::net {
 namespace {
 
 constexpr unsigned kRingEntries = 1024;
+constexpr int kMaxCancelTurns = 50;  // of kDrainPoll each: a second at most
 constexpr uint16_t kBufferGroup = 0;
 constexpr unsigned kBufferCount = 256;     // 256 x 16 KiB: 4 MiB of address space per worker,
 constexpr size_t kBufferSize = 16 * 1024;  // resident only as far as traffic touches it
 
-// user_data: the operation in the low byte, the connection slot above it.
+// user_data: the operation in the low byte, the connection slot (the listener's index for an
+// accept) above it.
 enum class Op : uint8_t { kAccept, kStop, kRecv, kSend, kCancel, kIgnore };
 constexpr uint64_t pack(Op op, uint32_t slot = 0) noexcept {
   return (uint64_t{slot} << 8) | static_cast<uint8_t>(op);
@@ -75,8 +78,11 @@ struct UringConnection : ConnectionEntry {
 
 class UringLoop final : public EventLoop {
  public:
-  UringLoop(WorkerState& state, UniqueFd listener)
-      : state_(state), listener_(std::move(listener)), connections_(state) {
+  UringLoop(WorkerState& state, std::vector<Listener> listeners)
+      : state_(state),
+        listeners_(std::move(listeners)),
+        accept_armed_(listeners_.size(), false),
+        connections_(state) {
     if (const int rc = init_worker_ring(ring_, kRingEntries); rc < 0) {
       throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init");
     }
@@ -99,7 +105,10 @@ class UringLoop final : public EventLoop {
 
  private:
   io_uring_sqe* sqe() noexcept;
-  void arm_accept() noexcept;
+  void arm_accept(uint32_t listener) noexcept;
+  bool any_accept_armed() const noexcept {
+    return std::find(accept_armed_.begin(), accept_armed_.end(), true) != accept_armed_.end();
+  }
   void handle(const io_uring_cqe& cqe) noexcept;
   void on_accept(const io_uring_cqe& cqe) noexcept;
   void on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept;
@@ -109,11 +118,12 @@ class UringLoop final : public EventLoop {
   void service(uint32_t slot) noexcept;
 
   WorkerState& state_;
-  UniqueFd listener_;
+  std::vector<Listener> listeners_;
+  std::vector<bool> accept_armed_;  // by listener
+  int stop_turns_ = 0;              // turns waited for accept cancellations after the drain
   io_uring ring_{};
   std::optional<BufferRing> buffers_;
   ConnectionTable<UringConnection> connections_;
-  bool accept_armed_ = false;
   // Out of descriptors or memory: accepting again at once would only fail again, in a busy
   // loop (WorkerState::accept_failed).
   bool accept_backoff_ = false;
@@ -128,24 +138,25 @@ io_uring_sqe* UringLoop::sqe() noexcept {
   return s;
 }
 
-void UringLoop::arm_accept() noexcept {
+void UringLoop::arm_accept(uint32_t listener) noexcept {
   // Blocking accepted sockets: io_uring waits for readiness itself; O_NONBLOCK would only
   // turn its internal retries into -EAGAIN completions.
   io_uring_sqe* s = sqe();
-  io_uring_prep_multishot_accept(s, listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-  io_uring_sqe_set_data64(s, pack(Op::kAccept));
-  accept_armed_ = true;
+  io_uring_prep_multishot_accept(s, listeners_[listener].fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(s, pack(Op::kAccept, listener));
+  accept_armed_[listener] = true;
 }
 
 void UringLoop::run() noexcept {
-  arm_accept();
   io_uring_sqe* s = sqe();
   io_uring_prep_poll_add(s, state_.env().stop.fd(), POLLIN);
   io_uring_sqe_set_data64(s, pack(Op::kStop));
 
   for (;;) {
     end_of_turn_io();
-    if (connections_.drained()) break;
+    // Once stopping, the accepts' cancellations are awaited too: until then the ring holds the
+    // listening sockets open (and the kernel would keep accepting into their backlog).
+    if (connections_.drained() && (!any_accept_armed() || ++stop_turns_ > kMaxCancelTurns)) break;
     __kernel_timespec timeout = to_timespec(connections_.wait_timeout());
     io_uring_cqe* first = nullptr;
     const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
@@ -166,6 +177,7 @@ void UringLoop::run() noexcept {
     }
     io_uring_cq_advance(&ring_, count);
     buffers_->publish();
+    connections_.resume_yielded();
     state_.end_turn();
   }
 }
@@ -199,7 +211,8 @@ void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
 }
 
 void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
-  if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_ = false;  // re-armed at end of turn
+  const uint32_t listener = slot_of(cqe.user_data);
+  if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_[listener] = false;  // re-armed later
   if (cqe.res < 0) {
     if (cqe.res != -ECANCELED && state_.accept_failed(-cqe.res)) accept_backoff_ = true;
     return;
@@ -209,7 +222,7 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
     ::close(fd);
     return;
   }
-  const uint32_t slot = connections_.admit(fd);
+  const uint32_t slot = connections_.admit(fd, listeners_[listener].protocol);
   if (slot != connections_.kNoSlot) connections_.schedule(slot);  // arms its recv
 }
 
@@ -243,15 +256,18 @@ void UringLoop::on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept {
 
 void UringLoop::begin_stop() noexcept {
   connections_.begin_stop();
-  if (accept_armed_) {
+  for (uint32_t i = 0; i < listeners_.size(); ++i) {
+    if (!accept_armed_[i]) continue;
     io_uring_sqe* s = sqe();
-    io_uring_prep_cancel64(s, pack(Op::kAccept), 0);
+    io_uring_prep_cancel64(s, pack(Op::kAccept, i), 0);
     io_uring_sqe_set_data64(s, pack(Op::kIgnore));
   }
 }
 
 void UringLoop::end_of_turn_io() noexcept {
-  if (!accept_armed_ && !connections_.stopping() && !accept_backoff_) arm_accept();
+  for (uint32_t i = 0; i < listeners_.size(); ++i) {
+    if (!accept_armed_[i] && !connections_.stopping() && !accept_backoff_) arm_accept(i);
+  }
   connections_.service_scheduled([this](uint32_t slot) { service(slot); });
 }
 
@@ -308,8 +324,8 @@ void UringLoop::service(uint32_t slot) noexcept {
 
 }  // namespace
 
-std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, UniqueFd listener) {
-  return std::make_unique<UringLoop>(state, std::move(listener));
+std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners) {
+  return std::make_unique<UringLoop>(state, std::move(listeners));
 }
 
 }  // namespace cuckood::net

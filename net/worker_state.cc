@@ -24,7 +24,7 @@ WorkerState::WorkerState(ServerEnv& env, proto::CommandStats& stats)
       ctx_(env.cache.register_worker()),
       worker_{env.cache, *ctx_, env.settings, env.server, stats} {}
 
-bool WorkerState::admit(int fd) noexcept {
+bool WorkerState::admit(int fd, proto::BindingProtocol protocol) noexcept {
   proto::ServerState& s = env_.server;
   const uint64_t limit = static_cast<uint64_t>(env_.settings.max_connections);
   if (s.curr_connections.fetch_add(1, std::memory_order_relaxed) >= limit) {
@@ -39,8 +39,20 @@ bool WorkerState::admit(int fd) noexcept {
   }
   s.total_connections.fetch_add(1, std::memory_order_relaxed);
   const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (verbosity() > 0) log_line("<%d new auto-negotiating client connection", fd);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // fails on a unix socket
+  if (verbosity() > 0) {
+    switch (protocol) {  // memcached's words
+      case proto::BindingProtocol::kAuto:
+        log_line("<%d new auto-negotiating client connection", fd);
+        break;
+      case proto::BindingProtocol::kAscii:
+        log_line("<%d new ascii client connection.", fd);
+        break;
+      case proto::BindingProtocol::kBinary:
+        log_line("<%d new binary client connection.", fd);
+        break;
+    }
+  }
   return true;
 }
 
@@ -52,6 +64,11 @@ bool WorkerState::accept_failed(int err) noexcept {
 void WorkerState::release(int fd) noexcept {
   env_.server.curr_connections.fetch_sub(1, std::memory_order_relaxed);
   if (verbosity() > 0) log_line("<%d connection closed.", fd);
+}
+
+void WorkerState::idle_kicked(int fd) noexcept {
+  worker_.stats.idle_kicks.add();
+  if (verbosity() > 1) log_line("Closing idle fd %d", fd);
 }
 
 void WorkerState::end_turn() noexcept {

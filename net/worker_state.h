@@ -34,9 +34,10 @@ class WorkerState {
   ServerEnv& env() noexcept { return env_; }
   int verbosity() const noexcept { return env_.server.verbosity.load(std::memory_order_relaxed); }
 
-  // A connection was accepted. Within -c: counts it, sets TCP_NODELAY and returns true (the
-  // caller owns `fd`). Beyond -c: sends memcached's refusal, closes `fd`, returns false.
-  bool admit(int fd) noexcept;
+  // A connection was accepted from a listener whose connections speak `protocol`. Within -c:
+  // counts it, sets TCP_NODELAY (TCP only) and returns true (the caller owns `fd`). Beyond -c:
+  // sends memcached's refusal, closes `fd`, returns false.
+  bool admit(int fd, proto::BindingProtocol protocol) noexcept;
 
   // An accept failed with errno `err` (other than the engine's expected ones: a cancel,
   // EAGAIN). Logs it at -v. True when accepting again at once would only fail again (out of
@@ -46,6 +47,9 @@ class WorkerState {
 
   // An admitted connection was closed.
   void release(int fd) noexcept;
+
+  // -o idle_timeout is closing connection `fd`: counts idle_kicks, logs it at -vv.
+  void idle_kicked(int fd) noexcept;
 
   // Once per event-loop turn, outside any request: lets cache reclamation progress, refreshes
   // the cache clock, and turns a `shutdown` command into a stop request.

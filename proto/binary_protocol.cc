@@ -354,7 +354,7 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
                                SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
-  while (!control.close && pos < input.size()) {
+  while (!control.close && pos < input.size() && control.requests_left != 0) {
     if (swallow_ != 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, input.size() - pos));
       swallow_ -= n;
@@ -370,6 +370,7 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
       log_binary_request(*log, header, input.substr(pos, consumed), output, reply_from);
     }
     pos += consumed;
+    --control.requests_left;
   }
   return pos;
 }

@@ -1,6 +1,7 @@
 // One client connection's protocol state, independent of sockets: net/ hands it the bytes
-// received and sends the bytes it appends. The first byte of a connection picks the protocol,
-// as in memcached: 0x80 is the binary protocol's request magic, anything else is text.
+// received and sends the bytes it appends. Unless -B (or the listener) fixes the protocol, the
+// first byte of a connection picks it, as in memcached: 0x80 is the binary protocol's request
+// magic, anything else is text.
 //
 // Threading: a Session is used by its worker's thread only.
 #pragma once
@@ -19,7 +20,11 @@ namespace cuckood::proto {
 
 class Session {
  public:
-  explicit Session(Worker& worker) noexcept : worker_(worker) {}
+  explicit Session(Worker& worker, BindingProtocol protocol = BindingProtocol::kAuto) noexcept
+      : worker_(worker),
+        protocol_(protocol == BindingProtocol::kAscii    ? Protocol::kText
+                  : protocol == BindingProtocol::kBinary ? Protocol::kBinary
+                                                         : Protocol::kUndecided) {}
 
   // Consumes every complete request at the front of `input` (pipelining), appending each
   // response to `output` in request order. Returns the bytes consumed; the caller keeps the
@@ -42,11 +47,16 @@ class Session {
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }
 
+  // -R: process() decodes at most this many more requests (each complete request takes one),
+  // then returns with the rest unconsumed until the budget is set again. Unlimited by default.
+  void set_request_budget(size_t requests) noexcept { control_.requests_left = requests; }
+  size_t request_budget() const noexcept { return control_.requests_left; }
+
  private:
   enum class Protocol { kUndecided, kText, kBinary };
 
   Worker& worker_;
-  Protocol protocol_ = Protocol::kUndecided;
+  Protocol protocol_;
   SessionControl control_;
   TextProtocol text_;
   BinaryProtocol binary_;

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace cuckood::proto {
 
 struct SessionControl {
   size_t bytes_wanted = 0;  // see Session::bytes_wanted
   bool close = false;       // close after sending the output
+  // Requests a codec may still decode before it returns (-R); each complete request takes one.
+  size_t requests_left = SIZE_MAX;
 };
 
 }  // namespace cuckood::proto

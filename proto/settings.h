@@ -1,19 +1,49 @@
-// Server settings that protocol handlers need to answer (stats settings, limits, shutdown).
-// Filled once at start-up by server/; read-only afterwards.
+// Server settings that protocol handlers need to answer (stats settings, limits, shutdown) and
+// that net/ needs to listen and serve. Filled once at start-up by server/; read-only afterwards.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cuckood::proto {
 
 inline constexpr std::string_view kVersion = "1.6.18-cuckood-0.1";
 
+// -B: which protocol a connection speaks. kAuto lets its first byte decide (0x80 binary, else
+// text); kAscii and kBinary fix it, so a request of the other protocol is read as garbage of
+// this one, as memcached does (binary bytes get text's ERROR; text closes a binary connection).
+enum class BindingProtocol { kAuto, kAscii, kBinary };
+
+// memcached's names in `stats settings`.
+constexpr std::string_view binding_protocol_name(BindingProtocol protocol) noexcept {
+  switch (protocol) {
+    case BindingProtocol::kAscii:
+      return "ascii";
+    case BindingProtocol::kBinary:
+      return "binary";
+    case BindingProtocol::kAuto:
+      break;
+  }
+  return "auto-negotiate";
+}
+
 struct Settings {
+  // -l as given (repeated -l joined with ','), memcached's `inter`; net/listener.h parses it.
   std::string listen_address = "127.0.0.1";
-  uint16_t port = 11211;
-  uint16_t udp_port = 0;
+  int port = 11211;         // 0: no TCP listener; -1: a port the kernel picks (as memcached)
+  int udp_port = 0;         // accepted, not served
+  std::string unix_socket;  // -s: listen here instead of TCP
+  int unix_mask = 0700;     // -a: permissions of the socket file
+  int backlog = 1024;       // -b: listen(2) backlog
+  int reqs_per_event = 20;  // -R: requests per connection per event before yielding; 0: no
+                            // limit (tests; -R itself takes 1 and up)
+  BindingProtocol binding_protocol = BindingProtocol::kAuto;  // -B
+  int idle_timeout = 0;         // -o idle_timeout: seconds before an idle client is closed; 0 off
+  int hashpower_init = 0;       // -o hashpower: initial index size 2^n slots; 0 = from -m
+  char detail_delimiter = ':';  // -D: `stats detail` key prefix delimiter
+  bool detail_enabled = false;  // -D turns `stats detail` collection on
   int threads = 4;
   size_t memory_limit = size_t{64} << 20;
   size_t max_item_size = size_t{1} << 20;

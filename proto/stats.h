@@ -37,12 +37,17 @@ class Counter {
   X(decr_misses) X(decr_hits) X(cas_misses) X(cas_hits) X(cas_badval)       \
   X(touch_hits) X(touch_misses) X(store_too_large) X(store_no_memory)       \
   X(auth_cmds) X(auth_errors) X(bytes_read) X(bytes_written)
+// Counters of net/'s connection handling, summed and reset with the others but printed where
+// memcached prints them: idle_kicks (-o idle_timeout closed an idle client) before bytes_read,
+// conn_yields (-R: a connection stopped for others with requests left) after threads.
+#define CUCKOOD_CONNECTION_COUNTERS(X) X(idle_kicks) X(conn_yields)
 // clang-format on
 
 // One per worker, cache-line aligned so that two workers never share a line.
 struct alignas(64) CommandStats {
 #define CUCKOOD_DECLARE_COUNTER(name) Counter name;
   CUCKOOD_COMMAND_COUNTERS(CUCKOOD_DECLARE_COUNTER)
+  CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_DECLARE_COUNTER)
 #undef CUCKOOD_DECLARE_COUNTER
 };
 

@@ -69,15 +69,18 @@ void general_stats(Worker& w, StatWriter& out) {
   w.server.for_each_worker([&](const CommandStats& s) {
 #define CUCKOOD_SUM_COUNTER(name) sum.name.add(s.name.load());
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_SUM_COUNTER)
+    CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_SUM_COUNTER)
 #undef CUCKOOD_SUM_COUNTER
   });
 #define CUCKOOD_EMIT_COUNTER(name) out(#name, sum.name.load());
   CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
 #undef CUCKOOD_EMIT_COUNTER
+  if (w.settings.idle_timeout > 0) out("idle_kicks", sum.idle_kicks.load());
 
   const cache::CacheStats cs = cache_stats(w);
   out("limit_maxbytes", cs.limit_maxbytes);
   out("threads", static_cast<uint64_t>(w.settings.threads));
+  out("conn_yields", sum.conn_yields.load());
   out("bytes", cs.bytes);
   out("curr_items", cs.curr_items);
   out("total_items", cs.total_items);
@@ -87,22 +90,34 @@ void general_stats(Worker& w, StatWriter& out) {
   out("reclaimed", cs.reclaimed);
 }
 
+// The settings of issue 11's command line, under memcached's names.
 void settings_stats(Worker& w, StatWriter& out) {
   const Settings& s = w.settings;
   // memcached's names and order for the settings cuckood has; its own (io_engine) last.
   out("maxbytes", static_cast<uint64_t>(s.memory_limit));
   out("maxconns", static_cast<uint64_t>(s.max_connections));
-  out("tcpport", uint64_t{s.port});
-  out("udpport", uint64_t{s.udp_port});
+  out("tcpport", std::to_string(s.port));
+  out("udpport", std::to_string(s.udp_port));
   out("inter", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
   out("evictions", s.evictions ? "on" : "off");
+  out("domain_socket", s.unix_socket.empty() ? std::string_view("NULL") : s.unix_socket);
+  char mask[8];
+  const int n = std::snprintf(mask, sizeof(mask), "%o", static_cast<unsigned>(s.unix_mask));
+  out("umask", std::string_view(mask, static_cast<size_t>(n)));
   out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("num_threads", static_cast<uint64_t>(s.threads));
+  out("stat_key_prefix", std::string_view(&s.detail_delimiter, 1));
+  out("detail_enabled", s.detail_enabled ? "yes" : "no");
+  out("reqs_per_event", static_cast<uint64_t>(s.reqs_per_event));
   out("cas_enabled", s.cas_enabled ? "yes" : "no");
+  out("tcp_backlog", static_cast<uint64_t>(s.backlog));
+  out("binding_protocol", binding_protocol_name(s.binding_protocol));
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
+  out("hashpower_init", static_cast<uint64_t>(s.hashpower_init));
   out("flush_enabled", s.flush_enabled ? "yes" : "no");
   out("dump_enabled", s.dump_enabled ? "yes" : "no");
+  out("idle_timeout", static_cast<uint64_t>(s.idle_timeout));
   out("io_engine", s.io_engine);
 }
 
@@ -155,6 +170,7 @@ void reset_stats(Worker& w) noexcept {
   w.server.for_each_worker([](CommandStats& s) {
 #define CUCKOOD_RESET_COUNTER(name) s.name.reset();
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
+    CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_RESET_COUNTER)
 #undef CUCKOOD_RESET_COUNTER
   });
   w.server.total_connections.store(0, std::memory_order_relaxed);

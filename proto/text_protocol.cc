@@ -113,7 +113,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
-  while (pos < input.size() && !control.close) {
+  while (pos < input.size() && !control.close && control.requests_left != 0) {
     const std::string_view available = input.substr(pos);
     if (swallow_ > 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, available.size()));
@@ -157,6 +157,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
     if (log != nullptr) log_text_request(*log, line, output, reply_from, request.held_back);
     pos += line_size + request.value_consumed;
     swallow_ = request.swallow;
+    --control.requests_left;
   }
   return pos;
 }

@@ -81,8 +81,15 @@ TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
   EXPECT_FALSE(c.has_unsent());
 }
 
+// Settings without -R's limit, for tests about something else that feed many requests at once.
+proto::Settings unlimited_requests() {
+  proto::Settings settings;
+  settings.reqs_per_event = 0;
+  return settings;
+}
+
 TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
-  Env env;
+  Env env(unlimited_requests());
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   const std::string value(1000, 'x');
@@ -129,6 +136,48 @@ TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
   EXPECT_EQ(out.size(), expected.size());
   EXPECT_TRUE(out == expected) << "responses out of order";
   EXPECT_TRUE(c.wants_input());
+}
+
+// -R: an event decodes at most reqs_per_event requests; the rest waits for resume(), which the
+// engine calls on a later loop turn, and each yield is counted in conn_yields.
+TEST(ConnectionTest, YieldsAfterReqsPerEventAndResumes) {
+  proto::Settings settings;
+  settings.reqs_per_event = 3;
+  Env env(settings);
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
+  c.receive("version\r\nversion\r\nversion\r\nversion\r\nversion\r\nversion\r\nversion\r\n");
+  const std::string one = "VERSION " + std::string(proto::kVersion) + "\r\n";
+  EXPECT_TRUE(c.yielded());
+  EXPECT_FALSE(c.idle());
+  EXPECT_EQ(drain(c), one + one + one);
+  c.peer_closed();
+  EXPECT_FALSE(c.finished()) << "requests left to answer";
+  c.resume();
+  EXPECT_TRUE(c.yielded());
+  EXPECT_EQ(drain(c), one + one + one);
+  c.resume();
+  EXPECT_FALSE(c.yielded());
+  EXPECT_EQ(drain(c), one);
+  EXPECT_TRUE(c.finished());
+  EXPECT_EQ(env.worker().stats.conn_yields.load(), 2u);
+}
+
+TEST(ConnectionTest, NewInputIsANewEvent) {
+  proto::Settings settings;
+  settings.reqs_per_event = 2;
+  Env env(settings);
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
+  c.receive("mn\r\nmn\r\nmn\r\n");
+  EXPECT_TRUE(c.yielded());
+  c.receive("mn\r\nmn\r\n");  // a new event: two more, the held one first
+  EXPECT_TRUE(c.yielded());
+  EXPECT_EQ(drain(c), "MN\r\nMN\r\nMN\r\nMN\r\n");
+  c.resume();
+  EXPECT_FALSE(c.yielded());
+  EXPECT_EQ(drain(c), "MN\r\n");
+  EXPECT_TRUE(c.idle());
 }
 
 TEST(ConnectionTest, PeerClosedFinishesAfterOutput) {

@@ -1,10 +1,14 @@
-// server/flags: every flag in its short, clustered and long spellings, size suffixes, and the
-// errors (unknown flag → usage, bad value → one line).
+// server/flags: every flag of memcached 1.6.18 in its short, clustered and long spellings,
+// every -o sub-option, the notices of flags without effect, size suffixes, and the errors
+// (unknown flag → usage, bad value → one line, bad sub-option → memcached's words).
 #include "server/flags.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
+#include <string>
 #include <vector>
 
 namespace cuckood::server {
@@ -86,7 +90,7 @@ TEST(FlagsTest, HelpAndVersion) {
   EXPECT_EQ(parse({"--version"}).action, Options::Action::kVersion);
   const std::string text = usage("cuckood");
   for (const char* flag : {"-p,", "-l,", "-t,", "-m,", "-c,", "-I,", "-U,", "-A,", "-v,", "-h,",
-                           "-V,", "--io=uring|epoll"}) {
+                           "-V,", "-o,", "-i,", "--io=uring|epoll"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -115,7 +119,6 @@ TEST(FlagsTest, UnknownFlagsShowUsage) {
 
 TEST(FlagsTest, BadValuesAreOneLineErrors) {
   for (const auto& args : std::vector<std::vector<const char*>>{
-           {"-p", "0"},
            {"-p", "65536"},
            {"-p", "http"},
            {"-p"},
@@ -127,7 +130,7 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
            {"-I", "512"},
            {"-I", "2g"},
            {"-I", "1z"},
-           {"-U", "11211"},
+           {"-U", "70000"},
            {"-U", "x"},
            {"-l", ""},
            {"--io=kqueue"},
@@ -137,6 +140,21 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
            {"--enable-shutdown=1"},
            {"--debug-time=1"},
            {"-m", "2", "-I", "2m"},  // -I above half of -m, as memcached refuses
+           {"-m", "x"},              // atoi's 0
+           {"-R", "0"},
+           {"-B", "http"},
+           {"-D", ""},
+           {"-a", "9"},
+           {"-b", "0"},
+           {"-f", "1"},
+           {"-n", "0"},
+           {"-N", "0"},
+           {"-s", ""},
+           {"-u", ""},
+           {"-P", ""},
+           {"-l", "127.0.0.1:x"},
+           {"-l", "[::1"},
+           {"--verbose=2", "--io"},
        }) {
     try {
       parse_flags(args);
@@ -148,13 +166,249 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
   }
 }
 
-TEST(FlagsTest, UdpErrorIsClear) {
-  try {
-    parse({"-U", "11211"});
-    FAIL();
-  } catch (const FlagError& e) {
-    EXPECT_NE(std::string(e.what()).find("UDP is not supported"), std::string::npos);
+TEST(FlagsTest, UdpPortIsAcceptedWithANotice) {
+  const Options o = parse({"-U", "11211", "-p", "5"});
+  EXPECT_EQ(o.settings.udp_port, 11211);
+  EXPECT_EQ(o.settings.port, 5);
+  ASSERT_EQ(o.notices.size(), 1u);
+  EXPECT_NE(o.notices[0].find("-U: accepted, no effect in cuckood: UDP"), std::string::npos);
+  EXPECT_TRUE(parse({"-U", "0"}).notices.empty());
+  // As memcached: a UDP port without -p moves the TCP port there too.
+  EXPECT_EQ(parse({"-U", "4000"}).settings.port, 4000);
+  EXPECT_EQ(parse({"-U", "-1"}).settings.port, -1);
+}
+
+TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
+  EXPECT_EQ(parse({"-p", "0"}).settings.port, 0);
+  EXPECT_EQ(parse({"-p", "-1"}).settings.port, -1);
+  EXPECT_THROW(parse({"-p", "-2"}), FlagError);
+}
+
+// Every flag of `memcached -h` (1.6.18), short and long, with a value memcached takes.
+TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
+  const std::vector<std::vector<const char*>> lines = {
+      {"-p", "1",        "-U",        "0",  "-s",     "/tmp/s", "-a",     "755",
+       "-A", "-l",       "127.0.0.1", "-d", "-r",     "-u",     "nobody", "-m",
+       "64", "-M",       "-c",        "10", "-k",     "-v",     "-P",     "/tmp/p",
+       "-f", "1.25",     "-n",        "48", "-L",     "-D",     ":",      "-t",
+       "2",  "-R",       "5",         "-C", "-b",     "10",     "-B",     "auto",
+       "-I", "1m",       "-S",        "-F", "-X",     "-W",     "-Y",     "/tmp/auth",
+       "-e", "/tmp/mem", "-Z",        "-o", "modern", "-N",     "1"},
+      {"--port=1",
+       "--udp-port=0",
+       "--unix-socket=/tmp/s",
+       "--unix-mask=755",
+       "--enable-shutdown",
+       "--listen=127.0.0.1",
+       "--daemon",
+       "--enable-coredumps",
+       "--user=nobody",
+       "--memory-limit=64",
+       "--disable-evictions",
+       "--conn-limit=10",
+       "--lock-memory",
+       "--verbose",
+       "--pidfile=/tmp/p",
+       "--slab-growth-factor=1.25",
+       "--slab-min-size=48",
+       "--enable-largepages",
+       "--threads=2",
+       "--max-reqs-per-event=5",
+       "--disable-cas",
+       "--listen-backlog=10",
+       "--protocol=ascii",
+       "--max-item-size=1m",
+       "--enable-sasl",
+       "--disable-flush-all",
+       "--disable-dumping",
+       "--disable-watch",
+       "--auth-file=/tmp/auth",
+       "--memory-file=/tmp/mem",
+       "--enable-ssl",
+       "--extended=modern",
+       "--napi-ids=1"},
+  };
+  for (const auto& line : lines) {
+    const Options o = parse_flags(line);
+    const proto::Settings& s = o.settings;
+    EXPECT_EQ(s.port, 1);
+    EXPECT_EQ(s.unix_socket, "/tmp/s");
+    EXPECT_EQ(s.unix_mask, 0755);
+    EXPECT_TRUE(s.allow_shutdown);
+    EXPECT_TRUE(o.daemonize);
+    EXPECT_TRUE(o.raise_core_limit);
+    EXPECT_EQ(o.user, "nobody");
+    EXPECT_FALSE(s.evictions);
+    EXPECT_EQ(s.max_connections, 10);
+    EXPECT_TRUE(o.lock_memory);
+    EXPECT_EQ(o.verbosity, 1);
+    EXPECT_EQ(o.pid_file, "/tmp/p");
+    EXPECT_TRUE(o.large_pages);
+    EXPECT_EQ(s.threads, 2);
+    EXPECT_EQ(s.reqs_per_event, 5);
+    EXPECT_FALSE(s.cas_enabled);
+    EXPECT_EQ(s.backlog, 10);
+    EXPECT_FALSE(s.flush_enabled);
+    EXPECT_FALSE(s.dump_enabled);
+    // -f -n -S -W -Y -e -Z -o modern -N: one notice each.
+    EXPECT_EQ(o.notices.size(), 9u);
   }
+}
+
+TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
+  const Options o = parse({"-S", "-S", "-Z", "-o", "lru_crawler,lru_crawler"});
+  ASSERT_EQ(o.notices.size(), 3u);
+  EXPECT_EQ(o.notices[0],
+            "-S: accepted, no effect in cuckood: SASL is not implemented yet: "
+            "connections are NOT authenticated");
+  EXPECT_NE(o.notices[1].find("-Z: accepted, no effect in cuckood: TLS"), std::string::npos);
+  EXPECT_NE(o.notices[2].find("-o lru_crawler: accepted, no effect"), std::string::npos);
+}
+
+TEST(FlagsTest, ImplementedFlagsLeaveNoNotice) {
+  const Options o = parse({"-d",
+                           "-u",
+                           "nobody",
+                           "-m",
+                           "64",
+                           "-p",
+                           "11211",
+                           "-U",
+                           "0",
+                           "-l",
+                           "127.0.0.1,::1",
+                           "-c",
+                           "1024",
+                           "-P",
+                           "/run/cuckood.pid",
+                           "-k",
+                           "-r",
+                           "-L",
+                           "-D",
+                           "#",
+                           "-R",
+                           "3",
+                           "-b",
+                           "5",
+                           "-B",
+                           "binary",
+                           "-a",
+                           "600",
+                           "-o",
+                           "idle_timeout=5,hashpower=16",
+                           "-M",
+                           "-C",
+                           "-F",
+                           "-X"});
+  EXPECT_TRUE(o.notices.empty());
+  EXPECT_EQ(o.settings.listen_address, "127.0.0.1,::1");
+  EXPECT_EQ(o.settings.detail_delimiter, '#');
+  EXPECT_TRUE(o.settings.detail_enabled);
+  EXPECT_EQ(o.settings.binding_protocol, proto::BindingProtocol::kBinary);
+  EXPECT_EQ(o.settings.unix_mask, 0600);
+  EXPECT_EQ(o.settings.idle_timeout, 5);
+  EXPECT_EQ(o.settings.hashpower_init, 16);
+}
+
+TEST(FlagsTest, RepeatedListenJoinsLikeMemcached) {
+  EXPECT_EQ(parse({"-l", "127.0.0.1", "-l", "::1", "-l", "127.0.0.1"}).settings.listen_address,
+            "127.0.0.1,::1");
+  EXPECT_EQ(parse({"-l", "10.0.0.1:5;10.0.0.2"}).settings.listen_address, "10.0.0.1:5;10.0.0.2");
+  EXPECT_EQ(parse({}).settings.listen_address, "127.0.0.1");
+}
+
+TEST(FlagsTest, MemoryLimitReadAsAtoi) {
+  EXPECT_EQ(parse({"-m", "64m"}).settings.memory_limit, size_t{64} << 20);
+  EXPECT_EQ(parse({"-m", " 128"}).settings.memory_limit, size_t{128} << 20);
+  EXPECT_EQ(parse({"-m", "2048"}).settings.memory_limit, size_t{2048} << 20);
+}
+
+TEST(FlagsTest, ProtocolAndVerbosity) {
+  EXPECT_EQ(parse({"-B", "ascii"}).settings.binding_protocol, proto::BindingProtocol::kAscii);
+  EXPECT_EQ(parse({"-B", "auto"}).settings.binding_protocol, proto::BindingProtocol::kAuto);
+  EXPECT_EQ(parse({"--protocol=binary"}).settings.binding_protocol,
+            proto::BindingProtocol::kBinary);
+  EXPECT_EQ(parse({"-vvv"}).verbosity, 3);
+  EXPECT_EQ(parse({"--verbose=2"}).verbosity, 1);  // memcached ignores the argument
+  EXPECT_EQ(parse({"-i"}).action, Options::Action::kLicense);
+  EXPECT_EQ(parse({"--license"}).action, Options::Action::kLicense);
+}
+
+// A bad -o sub-option: memcached's words, verbatim, and its exit status 1.
+void expect_sub_option_error(const char* value, const std::string& message) {
+  try {
+    parse({"-o", value});
+    ADD_FAILURE() << "accepted -o " << value;
+  } catch (const FlagError& e) {
+    EXPECT_TRUE(e.memcached_style()) << value;
+    EXPECT_EQ(e.exit_status(), 1) << value;
+    EXPECT_EQ(std::string(e.what()), message) << value;
+  }
+}
+
+TEST(FlagsTest, SubOptionsAsMemcached) {
+  expect_sub_option_error("foo", "Illegal suboption \"foo\"");
+  expect_sub_option_error("modern,foo=1", "Illegal suboption \"foo=1\"");
+  expect_sub_option_error("proxy_config=x", "Illegal suboption \"proxy_config=x\"");
+  expect_sub_option_error("hashpower", "Missing numeric argument for hashpower");
+  expect_sub_option_error("hashpower=11", "Initial hashtable multiplier of 11 is too low");
+  expect_sub_option_error("idle_timeout", "Missing numeric argument for idle_timeout");
+  expect_sub_option_error("idle_timeout=x", "could not parse argument to idle_timeout");
+  expect_sub_option_error("hash_algorithm=md5",
+                          "Unknown hash_algorithm option (jenkins, murmur3, xxh3)");
+  expect_sub_option_error("ssl_chain_cert", "Missing ssl_chain_cert argument");
+  expect_sub_option_error("slab_automove=3", "slab_automove must be between 0 and 2");
+  try {
+    parse({"-o", "hashpower=33"});
+    ADD_FAILURE();
+  } catch (const FlagError& e) {
+    EXPECT_TRUE(
+        std::string(e.what()).starts_with("Initial hashtable multiplier of 33 is too high"));
+  }
+  const Options o = parse({"-o", "hashpower=12,idle_timeout=3", "-o", "hashpower=20"});
+  EXPECT_EQ(o.settings.hashpower_init, 20);
+  EXPECT_EQ(o.settings.idle_timeout, 3);
+  EXPECT_TRUE(o.notices.empty());
+  // What memcached's own test suite passes, and every sub-option memcached lists.
+  const Options suite = parse(
+      {"-o", "relaxed_privileges", "-o",
+       "ext_page_size=8,ext_wbuf_size=2,ext_threads=1,ext_io_depth=2,ext_item_size=512,"
+       "ext_item_age=2,ext_recache_rate=10000,ext_max_frag=0,ext_path=/tmp/x:64m,"
+       "slab_automove=0,ext_compact_under=1,no_lru_crawler,slab_chunk_max=16384,"
+       "watcher_logbuf_size=8,slab_reassign,slab_automove,lru_crawler,lru_maintainer,"
+       "slab_automove_window=3,temporary_ttl=61,read_buf_mem_limit=1,no_modern,"
+       "ssl_min_version=3,ssl_verify_mode=2,ssl_ca_cert=/x,ssl_wbuf_size=64,ssl_session_cache,"
+       "maxconns_fast,no_hashexpand,tail_repair_time=30,hash_algorithm=xxh3,"
+       "lru_crawler_sleep=100,lru_crawler_tocrawl=0,hot_lru_pct=20,warm_lru_pct=40,"
+       "hot_max_factor=0.2,warm_max_factor=2.0,worker_logbuf_size=64,track_sizes,"
+       "no_inline_ascii_resp,inline_ascii_resp,modern,no_chunked_items,no_slab_reassign,"
+       "no_slab_automove,no_maxconns_fast,no_lru_maintainer,no_drop_privileges,"
+       "drop_privileges,resp_obj_mem_limit,sock_cookie_id=1,ssl_key=/k,ssl_keyformat=0,"
+       "ssl_ciphers=x,ssl_kernel_tls,slab_sizes=100-200,ext_low_ttl=60,ext_drop_under=1,"
+       "ext_max_sleep=100000,ext_drop_unread,slab_automove_ratio=0.5,"
+       "slab_automove_freeratio=0.01"});
+  EXPECT_GT(suite.notices.size(), 50u);
+  EXPECT_TRUE(parse({"-o", ""}).notices.empty());
+}
+
+TEST(FlagsTest, UsageAndReadmeTableComeFromTheSameRows) {
+  const std::string text = usage("cuckood");
+  const std::string table = flag_tables_markdown();
+  for (const char* flag : {"-p, --port", "-D <char>", "-Z, --enable-ssl", "- idle_timeout",
+                           "- ext_path", "--io=uring|epoll"}) {
+    EXPECT_NE(text.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_NE(table.find("| `-p <num>` | `--port=<num>` | implemented |"), std::string::npos);
+  EXPECT_NE(table.find("| `-Z` | `--enable-ssl` | accepted, no effect | TLS"), std::string::npos);
+  EXPECT_NE(table.find("| `idle_timeout` | implemented |"), std::string::npos);
+#ifdef CUCKOOD_SOURCE_DIR
+  std::ifstream readme(std::string(CUCKOOD_SOURCE_DIR) + "/README.md");
+  const std::string text_of_readme((std::istreambuf_iterator<char>(readme)),
+                                   std::istreambuf_iterator<char>());
+  EXPECT_NE(text_of_readme.find(table), std::string::npos)
+      << "README.md's flag tables differ from server/flag_table.cc; paste this:\n"
+      << table;
+#endif
 }
 
 TEST(FlagsTest, HelpDoesNotValidateItemSize) {
