@@ -48,7 +48,12 @@ run=$dir/run-$server
 logs=$dir/logs-$server
 rm -rf "$run" "$logs"
 mkdir -p "$run" "$logs"
+# The run directory stands for upstream's build directory: its own copy of t/ (some files write
+# there), the rest of the source tree linked (line-lengths.t reads doc/protocol.txt).
 cp -a "$src/t" "$run/t"
+for entry in "$src"/*; do
+  case "$(basename "$entry")" in t|memcached-debug|timedrun) ;; *) ln -s "$entry" "$run/" ;; esac
+done
 cc -O2 -o "$run/timedrun" "$src/timedrun.c"
 
 case "$server" in
