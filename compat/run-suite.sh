@@ -17,7 +17,10 @@
 #                       [--timeout SECONDS] [--check] [NAME.t ...]
 #     --server cuckood          BIN (default build/cuckood) behind the wrapper (the default)
 #     --server memcached-debug  memcached-debug built from the same source (the reference)
-#     --server memcached        /usr/bin/memcached (Debian's release build) behind a wrapper
+#     --server memcached        /usr/bin/memcached (Debian's release build) behind a wrapper; it
+#                               refuses the `-o relaxed_privileges` MemcachedTest.pm always adds
+#                               (a memcached-debug sub-option), so no server starts: the suite
+#                               needs the debug build, hence the reference above
 #     --check                   exit 1 unless every file compat/scope.txt puts in scope passes
 set -euo pipefail
 
