@@ -3,24 +3,38 @@
 #   scripts/install-deps.sh build   — compiler, cmake, ninja and the libraries cuckood links
 #   scripts/install-deps.sh test    — the above plus what the tests drive (memcached, clients, tools)
 #   scripts/install-deps.sh bench   — the above plus what `make bench` draws with
+#   scripts/install-deps.sh compat  — build, plus what `make compat` needs to fetch memcached's
+#                                     source package and run its t/ suite (perl's prove; a C
+#                                     compiler and libevent for the suite's timedrun helper and
+#                                     the reference memcached-debug build)
+#   scripts/install-deps.sh package — build, plus what `make deb` needs (help2man, dpkg-dev)
+# Several levels may be given at once (`install-deps.sh test package`).
 # Debian's memcached package starts a service on 11211 when installed; a temporary
 # policy-rc.d denies that start so that no stray server holds the port tests and users want.
 set -euo pipefail
 
-level=${1:-build}
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
             libgtest-dev libgmock-dev libbenchmark-dev clang-format)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
            libclang-rt-14-dev procps nutcracker)
 bench_pkgs=(gnuplot-nox util-linux time)
+# The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,
+# File::Temp) are all core perl; IO::Socket::SSL is loaded only under SSL_TEST, which
+# `make compat` does not set (TLS files are out of scope), so libio-socket-ssl-perl is not needed.
+compat_pkgs=(perl gcc make libevent-dev dpkg-dev xz-utils debian-archive-keyring coreutils)
+package_pkgs=(help2man dpkg-dev)
 
 wanted=("${build_pkgs[@]}")
-case "$level" in
-  build) ;;
-  test) wanted+=("${test_pkgs[@]}") ;;
-  bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
-esac
+for level in "${@:-build}"; do
+  case "$level" in
+    build) ;;
+    test) wanted+=("${test_pkgs[@]}") ;;
+    bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    compat) wanted+=("${compat_pkgs[@]}") ;;
+    package) wanted+=("${package_pkgs[@]}") ;;
+    *) echo "usage: $0 build|test|bench|compat|package ..." >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${wanted[@]}"; do
