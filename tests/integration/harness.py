@@ -2,8 +2,11 @@
 memcached) on a free loopback port, talk to it over raw sockets, stop it cleanly.
 
 Environment (set by ctest, see CMakeLists.txt here):
-  CUCKOOD_BIN  path of the built server (scripts/sanitize.sh: an instrumented one)
-  CUCKOOD_IO   io engine to test: uring or epoll
+  CUCKOOD_BIN        path of the built server
+  CUCKOOD_IO         io engine to test: uring or epoll
+  CUCKOOD_SANITIZER  set by scripts/sanitize.sh when CUCKOOD_BIN is instrumented (asan, tsan):
+                     checks of the server's RSS skip themselves (SANITIZED), since shadow
+                     memory and ASan's quarantine count in it
 
 Ports: free_port() binds port 0 and closes the socket, so until the server binds it another
 process may take the port (a parallel test's server, or any client's ephemeral port). A
@@ -30,6 +33,7 @@ import unittest
 CUCKOOD_BIN = os.environ.get("CUCKOOD_BIN", os.path.join(os.path.dirname(__file__), "../../build/cuckood"))
 CUCKOOD_IO = os.environ.get("CUCKOOD_IO", "uring")
 MEMCACHED_BIN = "/usr/bin/memcached"
+SANITIZED = bool(os.environ.get("CUCKOOD_SANITIZER"))
 
 PORT_ATTEMPTS = 5
 # Both servers' words for a port somebody else holds (cuckood exits 1, memcached 71).
