@@ -35,12 +35,12 @@ test:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# Unit and stress tests under ASan+UBSan, then under TSan (separate build trees), then both
-# fuzz targets side by side over FUZZ_RUNS inputs each from a fixed seed (a bounded, repeatable
-# CI step).
+# Unit tests, and the integration tests against an instrumented cuckood, under ASan+UBSan and
+# under TSan (separate build trees, scripts/sanitize.sh), then both fuzz targets side by side
+# over FUZZ_RUNS inputs each from a fixed seed (a bounded, repeatable CI step).
 test-sanitize:
 	@bash scripts/install-deps.sh test
-	@bash scripts/sanitize.sh
+	@BUILD_DIR=$(BUILD_DIR) CMAKE_FLAGS="$(CMAKE_FLAGS)" bash scripts/sanitize.sh
 	@RUNS=$(FUZZ_RUNS) bash scripts/fuzz.sh
 
 # The fuzz targets under libFuzzer + ASan + UBSan (scripts/fuzz.sh), side by side, each

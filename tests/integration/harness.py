@@ -2,14 +2,30 @@
 memcached) on a free loopback port, talk to it over raw sockets, stop it cleanly.
 
 Environment (set by ctest, see CMakeLists.txt here):
-  CUCKOOD_BIN  path of the built server
-  CUCKOOD_IO   io engine to test: uring or epoll
+  CUCKOOD_BIN        path of the built server
+  CUCKOOD_IO         io engine to test: uring or epoll
+  CUCKOOD_SANITIZER  set by scripts/sanitize.sh when CUCKOOD_BIN is instrumented (asan, tsan):
+                     checks of the server's RSS skip themselves (SANITIZED), since shadow
+                     memory and ASan's quarantine count in it
+
+Ports: free_port() binds port 0 and closes the socket, so until the server binds it another
+process may take the port (a parallel test's server, or any client's ephemeral port). A
+server counts as started only once its own process holds a listening socket on the port (a
+connect could reach somebody else's; one probe connection follows), and one that lost its
+port is restarted on a new one.
+
+Sanitizers: reports go to the server's log. stop() raises SanitizerReport when the log holds
+one, whatever the exit status; servers a test never stopped are stopped and checked when the
+test process exits, and a report among them fails the process.
 """
 
+import atexit
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -17,6 +33,19 @@ import unittest
 CUCKOOD_BIN = os.environ.get("CUCKOOD_BIN", os.path.join(os.path.dirname(__file__), "../../build/cuckood"))
 CUCKOOD_IO = os.environ.get("CUCKOOD_IO", "uring")
 MEMCACHED_BIN = "/usr/bin/memcached"
+SANITIZED = bool(os.environ.get("CUCKOOD_SANITIZER"))
+
+PORT_ATTEMPTS = 5
+# Both servers' words for a port somebody else holds (cuckood exits 1, memcached 71).
+PORT_IN_USE = "Address already in use"
+# The first line of an ASan, LSan, TSan or UBSan report.
+SANITIZER_REPORT = re.compile(r"(?:ERROR|WARNING|FATAL): \w*Sanitizer|: runtime error: ")
+
+_running = set()  # started and not yet stopped, for the check at exit
+
+
+class SanitizerReport(AssertionError):
+    pass
 
 
 def free_port():
@@ -25,10 +54,72 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(predicate, timeout=10.0, interval=0.02):
+    """Polls `predicate` until it is true or `timeout` seconds have passed; returns its last
+    value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def _listening_inodes(port):
+    """Inodes of the TCP sockets listening on `port`, on any address."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)  # the header
+                for line in f:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+        except FileNotFoundError:
+            pass
+    return inodes
+
+
+def _socket_inodes(pid):
+    inodes = set()
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    return inodes
+
+
+def wait_listening(proc, port, timeout=10.0):
+    """Waits until process `proc` listens on TCP `port`. Returns None once it does and no
+    other process does, else why not: "exited", "shared" (another process listens there too,
+    e.g. a SO_REUSEPORT group of the same user) or "timeout"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            return "exited"
+        listening = _listening_inodes(port)
+        ours = listening & _socket_inodes(proc.pid)
+        if ours:
+            return None if ours == listening else "shared"
+        if time.monotonic() >= deadline:
+            return "timeout"
+        time.sleep(0.02)
+
+
 class Server:
     """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop()."""
 
     def __init__(self, args=(), binary=None, io=None, port=None):
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.binary = binary or CUCKOOD_BIN
         self.io = io or CUCKOOD_IO
@@ -45,31 +136,62 @@ class Server:
             cmd += ["--io=" + self.io]
         return cmd + self.args
 
-    def start(self, timeout=10.0):
-        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited early (%s): %s" % (self.proc.returncode, self.output()))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+    def start(self, timeout=10.0, preexec_fn=None):
+        """Starts the server and waits until it listens. A port picked here (none was given)
+        that another process took first is replaced, up to PORT_ATTEMPTS times. `preexec_fn`
+        runs in the child before the exec (rlimits, seccomp)."""
+        for attempt in range(1 if self.fixed_port else PORT_ATTEMPTS):
+            if attempt:
+                self.port = free_port()
+                self.log.close()
+                self.log = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+                                         preexec_fn=preexec_fn)
+            _running.add(self)
+            failure = wait_listening(self.proc, self.port, timeout)
+            if failure is None:
+                # And one connection, opened and closed: tests that count connections
+                # (total_connections, -v logs) count this probe.
+                socket.create_connection(("127.0.0.1", self.port), timeout=timeout).close()
                 return self
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
+            self.stop()
+            if self.fixed_port:
+                break
+            if failure == "shared" or (failure == "exited" and PORT_IN_USE in self.output()):
+                continue
+            break
+        if failure == "exited":
+            raise RuntimeError("server exited early (%s): %s" % (self.proc.returncode, self.output()))
+        if failure == "shared":
+            raise RuntimeError("another process listens on port %d too" % self.port)
         raise RuntimeError("server did not listen on port %d: %s" % (self.port, self.output()))
 
     def stop(self, timeout=10.0):
-        """SIGTERM, wait; returns the exit code (kills after `timeout`)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise
+        """SIGTERM, wait; returns the exit code (kills after `timeout`). Raises SanitizerReport
+        if the server's log holds a sanitizer report."""
+        if self.proc is None:
+            return None
+        _running.discard(self)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.check_log()
+                raise
+        self.check_log()
+        return self.proc.returncode
+
+    def check_log(self):
+        """Raises SanitizerReport if the log holds a sanitizer report."""
+        out = self.output()
+        found = SANITIZER_REPORT.search(out)
+        if found:
+            start = out.rfind("\n", 0, found.start()) + 1
+            raise SanitizerReport("%s (exit status %s) reported:\n%s"
+                                  % (self.binary, self.proc.returncode, out[start:start + 20000]))
 
     def output(self):
         # pread, not seek + read: the server writes through the same open file, so its offset
@@ -166,3 +288,21 @@ class ServerTestCase(unittest.TestCase):
     def flush(self):
         c = self.conn()
         self.assertEqual(c.request(b"flush_all\r\n"), b"OK\r\n")
+
+
+@atexit.register
+def _stop_leftovers():
+    """Stops what a test left running and checks the logs of servers whose test waited for
+    the process itself: a sanitizer report there fails the test process."""
+    reports = []
+    for server in list(_running):
+        try:
+            server.stop()
+        except SanitizerReport as e:
+            reports.append(str(e))
+        except Exception:  # a hung server was killed; its test has failed already
+            pass
+    if reports:
+        sys.stderr.write("\n".join(reports) + "\n")
+        sys.stderr.flush()
+        os._exit(1)

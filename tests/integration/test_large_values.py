@@ -112,7 +112,7 @@ class SlowReaderWhileKeysChurn(unittest.TestCase):
     KEYS = [b"churn%d" % i for i in range(6)]
 
     def test_values_arrive_intact_and_in_order(self):
-        with Server(["-m", "8", "-t", "1"]) as server:
+        with Server(["-m", "8", "-t", "2"]) as server:
             setup = server.connect()
             for k in self.KEYS:
                 setup.request(b"set %s 0 0 %d\r\n%s\r\n" % (k, self.SIZE, value_for(k, 0, self.SIZE)))

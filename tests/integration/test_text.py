@@ -43,6 +43,12 @@ class TextTestCase(unittest.TestCase):
     def ask(self, data, terminator=b"\r\n"):
         return self.c.request(data, terminator)
 
+    def gone(self, key, timeout=5.0):
+        """Waits until `key` misses (it expires or is flushed); False if it still hits after
+        `timeout` seconds."""
+        return harness.wait_for(
+            lambda: self.ask(b"get %s\r\n" % key, b"END\r\n") == b"END\r\n", timeout, 0.05)
+
     def assertStillOpen(self, c=None):
         c = c or self.c
         self.assertEqual(c.request(b"version\r\n")[:14], b"VERSION 1.6.18")
@@ -147,21 +153,24 @@ class Retrieval(TextTestCase):
         self.assertNotEqual(first, second)
 
     def test_gat_gats_touch_expiry(self):
-        self.ask(b"set a 3 1 1\r\nA\r\n")
-        self.ask(b"set b 0 1 1\r\nB\r\n")
-        self.ask(b"set c 0 1 1\r\nC\r\n")
+        # Relative exptimes count whole seconds of a clock that ticks between commands, so an
+        # item set with exptime n is gone n - 1 to n seconds later. a and b get 2 s, so that
+        # gat and gats reach them before they expire; c, set last with the same 2 s, is gone
+        # no earlier than a and b would be: past that, a and b live only by gat and gats.
+        self.ask(b"set a 3 2 1\r\nA\r\n")
+        self.ask(b"set b 0 2 1\r\nB\r\n")
+        self.ask(b"set c 0 2 1\r\nC\r\n")
         self.assertEqual(self.ask(b"gat 100 a nokey\r\n", b"END\r\n"),
                          b"VALUE a 3 1\r\nA\r\nEND\r\n")
         self.assertTrue(self.ask(b"gats 100 b\r\n", b"END\r\n").startswith(b"VALUE b 0 1 "))
         self.assertEqual(self.ask(b"touch nokey 10\r\n"), b"NOT_FOUND\r\n")
         self.assertEqual(self.ask(b"gat x a\r\n"), b"CLIENT_ERROR invalid exptime argument\r\n")
         self.assertEqual(self.ask(b"touch a x\r\n"), b"CLIENT_ERROR invalid exptime argument\r\n")
-        time.sleep(2.2)
+        self.assertTrue(self.gone(b"c"))
         self.assertEqual(self.ask(b"get a b c\r\n", b"END\r\n"),
                          b"VALUE a 3 1\r\nA\r\nVALUE b 0 1\r\nB\r\nEND\r\n")
         self.assertEqual(self.ask(b"touch a 1\r\n"), b"TOUCHED\r\n")
-        time.sleep(2.2)
-        self.assertEqual(self.ask(b"get a\r\n"), b"END\r\n")
+        self.assertTrue(self.gone(b"a"))
 
     def test_negative_exptime(self):
         self.assertEqual(self.ask(b"set a 0 -1 1\r\nA\r\n"), b"STORED\r\n")
@@ -196,11 +205,12 @@ class Updates(TextTestCase):
 
 class Admin(TextTestCase):
     def test_flush_all_delay(self):
+        # flush_all n takes effect n - 1 clock ticks later, 1 to 2 s for n = 3 (see
+        # test_gat_gats_touch_expiry): long enough to see k still there.
         self.ask(b"set k 0 0 1\r\nx\r\n")
-        self.assertEqual(self.ask(b"flush_all 2\r\n"), b"OK\r\n")
+        self.assertEqual(self.ask(b"flush_all 3\r\n"), b"OK\r\n")
         self.assertEqual(self.ask(b"get k\r\n", b"END\r\n"), b"VALUE k 0 1\r\nx\r\nEND\r\n")
-        time.sleep(3.1)
-        self.assertEqual(self.ask(b"get k\r\n"), b"END\r\n")
+        self.assertTrue(self.gone(b"k"))
         self.assertEqual(self.ask(b"flush_all x\r\n"), b"CLIENT_ERROR invalid exptime argument\r\n")
 
     def test_version_verbosity(self):

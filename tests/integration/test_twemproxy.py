@@ -5,15 +5,14 @@ memcached would (twemproxy parses every response and drops a connection on anyth
 Set CUCKOOD_REFERENCE=memcached to run the same checks with two /usr/bin/memcached backends."""
 
 import os
-import socket
 import subprocess
 import tempfile
-import time
 import unittest
 
 from pymemcache.client.base import Client
 
-from harness import CUCKOOD_BIN, MEMCACHED_BIN, Server, free_port
+from harness import (CUCKOOD_BIN, MEMCACHED_BIN, PORT_ATTEMPTS, PORT_IN_USE, Server,
+                     free_port, wait_listening)
 
 NUTCRACKER = "/usr/sbin/nutcracker"
 BACKEND = MEMCACHED_BIN if os.environ.get("CUCKOOD_REFERENCE") == "memcached" else CUCKOOD_BIN
@@ -33,34 +32,43 @@ pool:
 """
 
 
-def wait_for_port(port, proc, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("nutcracker exited early with %s" % proc.returncode)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("nutcracker did not listen on port %d" % port)
-
-
 class TwemproxyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.backends = [Server(binary=BACKEND).start() for _ in range(2)]
         cls.workdir = tempfile.TemporaryDirectory()
-        cls.port = free_port()
+        cls.start_proxy()
+
+    @classmethod
+    def start_proxy(cls):
+        """nutcracker on free ports, on new ones if another process took one first (see
+        harness.py on ports)."""
         servers = "\n".join("    - %s:1" % b.address() for b in cls.backends)
         config = os.path.join(cls.workdir.name, "nutcracker.yml")
-        with open(config, "w") as f:
-            f.write(CONFIG.format(port=cls.port, servers=servers))
-        cls.proxy = subprocess.Popen(
-            [NUTCRACKER, "-c", config, "-s", str(free_port()), "-a", "127.0.0.1",
-             "-p", os.path.join(cls.workdir.name, "pid"), "-o", os.path.join(cls.workdir.name, "log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        wait_for_port(cls.port, cls.proxy)
+        log = os.path.join(cls.workdir.name, "log")
+        for _ in range(PORT_ATTEMPTS):
+            cls.port = free_port()
+            with open(config, "w") as f:
+                f.write(CONFIG.format(port=cls.port, servers=servers))
+            if os.path.exists(log):
+                os.remove(log)
+            cls.proxy = subprocess.Popen(
+                [NUTCRACKER, "-c", config, "-s", str(free_port()), "-a", "127.0.0.1",
+                 "-p", os.path.join(cls.workdir.name, "pid"), "-o", log],
+                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            failure = wait_listening(cls.proxy, cls.port)
+            if failure is None:
+                return
+            cls.proxy.kill()
+            cls.proxy.wait()
+            output = ""
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    output = f.read()
+            if failure not in ("exited", "shared") or \
+                    (failure == "exited" and PORT_IN_USE not in output):
+                raise RuntimeError("nutcracker did not start (%s): %s" % (failure, output))
+        raise RuntimeError("nutcracker found no free port in %d attempts" % PORT_ATTEMPTS)
 
     @classmethod
     def tearDownClass(cls):
