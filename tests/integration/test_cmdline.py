@@ -19,7 +19,7 @@ import time
 import unittest
 
 import harness
-from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, Conn, Server, free_port
+from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, Conn, Server, free_port, wait_for
 
 IS_ROOT = os.geteuid() == 0
 
@@ -34,15 +34,6 @@ def has_ipv6_loopback():
 
 
 HAS_IPV6 = has_ipv6_loopback()
-
-
-def wait_for(predicate, timeout=10.0, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def connect(address, timeout=5.0):

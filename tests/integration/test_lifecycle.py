@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, free_port
+from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, free_port, wait_for
 
 ENGINE_NAME = {"uring": "io_uring", "epoll": "epoll"}[CUCKOOD_IO]
 
@@ -62,15 +62,6 @@ def read_exactly(conn, n):
 
 def run_binary(args, timeout=10):
     return subprocess.run([CUCKOOD_BIN] + list(args), capture_output=True, timeout=timeout)
-
-
-def wait_for(predicate, timeout=10.0, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 class CommandLineTest(unittest.TestCase):
