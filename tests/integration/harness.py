@@ -158,6 +158,8 @@ class Server:
             if self.fixed_port:
                 break
             if failure == "shared" or (failure == "exited" and PORT_IN_USE in self.output()):
+                sys.stderr.write("harness: port %d taken by another process (%s), trying another\n"
+                                 % (self.port, failure))
                 continue
             break
         if failure == "exited":
