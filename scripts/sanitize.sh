@@ -9,7 +9,8 @@
 # A report fails the run: unit tests abort or halt on the first one; an instrumented server
 # halts too, and tests/integration/harness.py fails any test whose server's log holds a report
 # (whatever the exit status). CUCKOOD_SANITIZER tells the integration tests that the server
-# is instrumented: shadow memory counts in its RSS, so checks of RSS skip themselves.
+# is instrumented: checks of its RSS (shadow memory counts in it) and of mlockall (a no-op
+# under a sanitizer) skip themselves.
 # The integration tests drive the server with the release build's cuckood-load (`make test`
 # builds it) when it is there; the sanitized trees do not build bench/.
 # Why clang for TSan: GCC does not instrument std::atomic_thread_fence at all (it warns);

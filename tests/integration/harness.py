@@ -5,8 +5,8 @@ Environment (set by ctest, see CMakeLists.txt here):
   CUCKOOD_BIN        path of the built server
   CUCKOOD_IO         io engine to test: uring or epoll
   CUCKOOD_SANITIZER  set by scripts/sanitize.sh when CUCKOOD_BIN is instrumented (asan, tsan):
-                     checks of the server's RSS skip themselves (SANITIZED), since shadow
-                     memory and ASan's quarantine count in it
+                     checks of what instrumentation changes skip themselves (SANITIZED):
+                     the server's RSS (shadow memory, ASan's quarantine), mlockall (a no-op)
 
 Ports: free_port() binds port 0 and closes the socket, so until the server binds it another
 process may take the port (a parallel test's server, or any client's ephemeral port). A
@@ -158,6 +158,8 @@ class Server:
             if self.fixed_port:
                 break
             if failure == "shared" or (failure == "exited" and PORT_IN_USE in self.output()):
+                sys.stderr.write("harness: port %d taken by another process (%s), trying another\n"
+                                 % (self.port, failure))
                 continue
             break
         if failure == "exited":
