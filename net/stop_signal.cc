@@ -59,7 +59,11 @@ int StopSignal::wait() noexcept {
       if (::read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
         const int signo = static_cast<int>(info.ssi_signo);
         if (signo == SIGHUP) {
-          log_line("SIGHUP received: ignored (cuckood has nothing to reload)");
+          if (hangup_) {
+            hangup_();
+          } else {
+            log_line("SIGHUP received: ignored (cuckood has nothing to reload)");
+          }
           continue;
         }
         if (signo == SIGUSR1) log_line("Gracefully stopping");  // memcached's words

@@ -1,6 +1,7 @@
 // The server's stop switch and signals, as memcached 1.6 treats them: SIGINT and SIGTERM stop
 // the server, SIGUSR1 stops it gracefully (logged as memcached logs it; both drain what was
-// already answered), SIGHUP is logged and otherwise ignored. The four are blocked and read
+// already answered), SIGHUP runs the hang-up handler if one is set (memcached reloads its -Y
+// file then) and is otherwise logged and ignored. The four are blocked and read
 // through a signalfd by the thread that waits (no signal handler at all); any thread may also
 // request a stop (the `shutdown` command). Either way an eventfd becomes readable, and every
 // worker watches it with its own poll (io_uring poll or epoll), so one write wakes them all.
@@ -8,6 +9,8 @@
 #pragma once
 
 #include <signal.h>
+
+#include <functional>
 
 #include "net/unique_fd.h"
 
@@ -28,14 +31,18 @@ class StopSignal {
   // Thread-safe, idempotent.
   void request() noexcept;
 
+  // What a SIGHUP does, on the thread in wait(); set before wait() runs.
+  void on_hangup(std::function<void()> handler) { hangup_ = std::move(handler); }
+
   // Blocks until SIGINT, SIGTERM, SIGUSR1 or request(); returns the signal number, or 0 for a
-  // request. A SIGHUP meanwhile is logged and waited past.
+  // request. A SIGHUP meanwhile runs the hang-up handler and is waited past.
   int wait() noexcept;
 
  private:
   sigset_t old_mask_;
   UniqueFd event_fd_;
   UniqueFd signal_fd_;
+  std::function<void()> hangup_;
 };
 
 }  // namespace cuckood::net

@@ -1,7 +1,8 @@
 // One client connection's protocol state, independent of sockets: net/ hands it the bytes
 // received and sends the bytes it appends. Unless -B (or the listener) fixes the protocol, the
 // first byte of a connection picks it, as in memcached: 0x80 is the binary protocol's request
-// magic, anything else is text.
+// magic, anything else is text. Under -Y a text connection must authenticate first
+// (proto/text_auth.h).
 //
 // Threading: a Session is used by its worker's thread only.
 #pragma once
@@ -13,6 +14,7 @@
 #include "proto/binary_protocol.h"
 #include "proto/output.h"
 #include "proto/request_log.h"
+#include "proto/text_auth.h"
 #include "proto/text_protocol.h"
 #include "proto/worker.h"
 
@@ -24,7 +26,8 @@ class Session {
       : worker_(worker),
         protocol_(protocol == BindingProtocol::kAscii    ? Protocol::kText
                   : protocol == BindingProtocol::kBinary ? Protocol::kBinary
-                                                         : Protocol::kUndecided) {}
+                                                         : Protocol::kUndecided),
+        authenticated_(worker.settings.auth_file.empty()) {}
 
   // Consumes every complete request at the front of `input` (pipelining), appending each
   // response to `output` in request order. Returns the bytes consumed; the caller keeps the
@@ -60,6 +63,9 @@ class Session {
   SessionControl control_;
   TextProtocol text_;
   BinaryProtocol binary_;
+  // -Y: a text connection is gated by TextAuth until it authenticates.
+  TextAuth auth_;
+  bool authenticated_;
 };
 
 }  // namespace cuckood::proto

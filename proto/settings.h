@@ -54,6 +54,7 @@ struct Settings {
   bool cas_enabled = true;      // -C turns it off: no cas uniques
   bool flush_enabled = true;    // -F turns it off: flush_all is refused
   bool dump_enabled = true;     // -X turns it off: cachedump/metadump are refused
+  std::string auth_file;        // -Y: text connections authenticate against it; empty = off
   std::string io_engine = "uring";
 };
 

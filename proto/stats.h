@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 
+#include "proto/auth_file.h"
 #include "proto/server_clock.h"
 
 namespace cuckood::proto {
@@ -27,8 +28,8 @@ class Counter {
 
 // X-macro: one list drives the struct, the sum and the `stats` output in the same order
 // (memcached's). One group of counters per line (clang-format would run them together).
-// cmd_meta counts `me` only, as memcached 1.6.18 does; auth_cmds/auth_errors stay 0 (no
-// authentication), as in a memcached started without -S.
+// cmd_meta counts `me` only, as memcached 1.6.18 does; auth_cmds/auth_errors count -Y
+// authentication attempts and failures (proto/text_auth.h).
 // clang-format off
 #define CUCKOOD_COMMAND_COUNTERS(X)                                         \
   X(cmd_get) X(cmd_set) X(cmd_flush) X(cmd_touch) X(cmd_meta)               \
@@ -90,7 +91,8 @@ class ServerState {
   } cache_at_reset;
   std::atomic<int> verbosity{0};
   std::atomic<bool> shutdown_requested{false};
-  ServerClock clock;  // the cache's clock (CacheConfig::clock), moved by `debugtime`
+  ServerClock clock;   // the cache's clock (CacheConfig::clock), moved by `debugtime`
+  AuthFile auth_file;  // -Y's credentials, reloaded on SIGHUP
 
  private:
   mutable std::mutex mutex_;

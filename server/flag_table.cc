@@ -17,7 +17,7 @@ constexpr std::string_view kSlabs = "items live in log-structured segments, not 
 constexpr std::string_view kLru = "eviction is CLOCK over whole segments, not a segmented LRU";
 constexpr std::string_view kCrawler =
     "no LRU crawler: expired items are reclaimed with their segment";
-constexpr std::string_view kTls = "TLS is not implemented yet: connections are NOT encrypted";
+constexpr std::string_view kTls = "for -Z, which cuckood refuses: no TLS yet";
 constexpr std::string_view kExtstore = "no external storage (extstore): items live in memory";
 constexpr std::string_view kSandbox = "no seccomp sandbox; privileges are dropped by -u only";
 constexpr std::string_view kLogger = "no watch command, so no log buffers";
@@ -69,17 +69,19 @@ constexpr FlagRow kFlags[] = {
     {'B', "protocol", "<name>",
      "protocol - one of ascii, binary, or auto (default: auto-negotiate)", ""},
     {'I', "max-item-size", "<num>", "adjusts max item size (default: 1m, min: 1k, max: 1024m)", ""},
-    {'S', "enable-sasl", "", "turn on Sasl authentication",
-     "SASL is not implemented yet: connections are NOT authenticated"},
+    {'S', "enable-sasl", "", "turn on Sasl authentication", "",
+     "This server is not built with SASL support."},
     {'F', "disable-flush-all", "", "disable flush_all command", ""},
     {'X', "disable-dumping", "", "disable stats cachedump and lru_crawler metadump", ""},
     {'W', "disable-watch", "", "disable watch commands (live logging)",
      "cuckood has no watch command, so there is nothing to disable"},
-    {'Y', "auth-file", "<file>", "enable ASCII protocol authentication (user:pass lines)",
-     "ASCII authentication is not implemented yet: connections are NOT authenticated"},
+    {'Y', "auth-file", "<file>",
+     "require text-protocol clients to authenticate with a user:password line of <file> "
+     "(reloaded on SIGHUP)",
+     ""},
     {'e', "memory-file", "<file>", "mmap a file for item memory (restartable cache)",
      "no restartable cache: item memory is anonymous and lost at exit"},
-    {'Z', "enable-ssl", "", "enable TLS/SSL", kTls},
+    {'Z', "enable-ssl", "", "enable TLS/SSL", "", "This server is not built with TLS support."},
     {'o', "extended", "<opts>", "comma separated list of extended options (below)", ""},
     {'N', "napi-ids", "<num>", "number of napi ids",
      "connections are spread over workers by SO_REUSEPORT, not by NAPI ID"},

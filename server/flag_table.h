@@ -17,6 +17,11 @@ struct FlagRow {
   std::string_view value_name;  // empty = takes no value
   std::string_view help;
   std::string_view no_effect;  // empty = implemented; else why cuckood does not act on it
+  // Non-empty: the flag is refused with this message and memcached's usage status, as a
+  // memcached built without the feature refuses it, and -h leaves it out (memcached's test
+  // suite reads -h to learn whether the feature is there). A security feature cuckood lacks is
+  // refused, never accepted without effect.
+  std::string_view refused = {};
 };
 
 // What a sub-option's value must be; memcached's checks, with its messages where it has one.

@@ -24,6 +24,7 @@ constexpr int kMaxThreads = 256;
 constexpr int kMaxConnections = 1 << 20;
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 constexpr int kSubOptionExitStatus = 1;  // memcached's `return 1` from main
+constexpr int kUsageExitStatus = 64;     // memcached's EX_USAGE
 constexpr size_t kUsageColumn = 28;
 constexpr size_t kUsageWidth = 100;
 
@@ -109,6 +110,7 @@ class Parser {
   Options options_;
   bool listen_given_ = false;
   bool port_given_ = false;
+  bool protocol_given_ = false;
 };
 
 void Parser::notice(const std::string& what, std::string_view why) {
@@ -120,6 +122,7 @@ void Parser::notice(const std::string& what, std::string_view why) {
 }
 
 void Parser::apply(const FlagRow& f, std::string_view value) {
+  if (!f.refused.empty()) throw FlagError(std::string(f.refused), kUsageExitStatus);
   if (!f.no_effect.empty()) {
     apply_no_effect(f, value);
     return;
@@ -228,6 +231,7 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
       } else {
         bad_value(f, value, "should be one of auto, binary, or ascii");
       }
+      protocol_given_ = true;
       return;
     case 'I':
       s.max_item_size = parse_size(display_name(f), value);
@@ -240,6 +244,10 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
       return;
     case 'X':
       s.dump_enabled = false;
+      return;
+    case 'Y':
+      if (value.empty()) bad_value(f, value, "empty path");
+      s.auth_file = std::string(value);
       return;
     case 'o':
       apply_sub_options(value);
@@ -277,7 +285,6 @@ void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
     case 'N':
       parse_integer(f, value, 1, kIntMax);
       break;
-    case 'Y':
     case 'e':
       if (value.empty()) bad_value(f, value, "empty path");
       break;
@@ -386,6 +393,21 @@ void Parser::finish() {
     throw FlagError("-I: the item size limit cannot exceed half of -m (" +
                         std::to_string(s.memory_limit >> 20) + " MB)",
                     false);
+  }
+  // memcached: -Y authenticates text connections only, so it fixes the protocol to ascii and
+  // cannot be combined with binary or UDP (which has no connection to authenticate).
+  if (!s.auth_file.empty()) {
+    if (!protocol_given_) {
+      s.binding_protocol = proto::BindingProtocol::kAscii;
+    } else if (s.binding_protocol != proto::BindingProtocol::kAscii) {
+      throw FlagError(
+          "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.",
+          kUsageExitStatus);
+    }
+    if (s.udp_port != 0) {
+      throw FlagError("Cannot use UDP with ascii authentication enabled (-U 0 to disable)",
+                      kUsageExitStatus);
+    }
   }
   // memcached: a UDP port given without a TCP port moves the TCP port there too.
   if (s.udp_port != 0 && !port_given_) s.port = s.udp_port;
@@ -526,6 +548,7 @@ std::string usage(std::string_view program) {
   out += "memcached-compatible cache server, version " + std::string(proto::kVersion) + "\n";
   out += "Flags marked * are accepted for memcached's sake and have no effect in cuckood.\n";
   for (const FlagRow& f : flag_rows()) {
+    if (!f.refused.empty()) continue;
     std::string left = (f.no_effect.empty() ? "  " : "* ") + flag_spelling(f);
     left += left.size() < kUsageColumn ? std::string(kUsageColumn - left.size(), ' ') : " ";
     out += left;
@@ -565,9 +588,14 @@ std::string flag_tables_markdown() {
       if (!f.value_name.empty()) long_form.append("=").append(f.value_name);
       long_form += "`";
     }
-    out += "| " + cell(short_form) + " | " + cell(long_form) + " | " +
-           (f.no_effect.empty() ? "implemented" : "accepted, no effect") + " | " +
-           cell(f.no_effect.empty() ? f.help : f.no_effect) + " |\n";
+    const std::string_view status = !f.refused.empty()    ? "refused"
+                                    : f.no_effect.empty() ? "implemented"
+                                                          : "accepted, no effect";
+    const std::string_view text = !f.refused.empty()    ? f.refused
+                                  : f.no_effect.empty() ? f.help
+                                                        : f.no_effect;
+    out += "| " + cell(short_form) + " | " + cell(long_form) + " | " + std::string(status) + " | " +
+           cell(text) + " |\n";
   }
   out += "\n| `-o` sub-option | Status | In cuckood |\n|---|---|---|\n";
   for (const SubOptionRow& o : sub_option_rows()) {

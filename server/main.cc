@@ -91,6 +91,23 @@ void write_port_file(const std::vector<cuckood::net::ListenAddress>& addresses) 
   std::rename(temporary.c_str(), path);
 }
 
+// -Y: memcached's messages and exit status when the file cannot be used.
+bool load_auth_file(cuckood::proto::AuthFile& auth, const std::string& path) {
+  switch (auth.load(path)) {
+    case cuckood::proto::AuthFileStatus::kOk:
+      return true;
+    case cuckood::proto::AuthFileStatus::kOpenFailed:
+      std::fprintf(stderr, "Could not open authfile [%s] for reading, error %s\n", path.c_str(),
+                   std::strerror(errno));
+      return false;
+    case cuckood::proto::AuthFileStatus::kMalformed:
+      std::fprintf(stderr, "Authfile [%s] has a malformed entry. Should be 'user:password'\n",
+                   path.c_str());
+      return false;
+  }
+  return false;
+}
+
 int serve(const Options& options) {
   const cuckood::proto::Settings& settings = options.settings;
   // First: blocks the stop signals before any listener exists (a client may connect, and then
@@ -124,6 +141,15 @@ int serve(const Options& options) {
   }
 
   cuckood::proto::ServerState state;
+  if (!settings.auth_file.empty()) {
+    if (!load_auth_file(state.auth_file, settings.auth_file)) return EXIT_FAILURE;
+    // As memcached: a file that no longer loads keeps the credentials loaded before.
+    stop.on_hangup([&state, &settings] {
+      if (load_auth_file(state.auth_file, settings.auth_file)) {
+        std::fprintf(stderr, "SIGHUP received: reloaded %s\n", settings.auth_file.c_str());
+      }
+    });
+  }
   const std::unique_ptr<cuckood::cache::CuckooCache> cache = make_cache(options, state.clock);
   if (options.large_pages) report_huge_pages(*cache);
   state.verbosity.store(options.verbosity);

@@ -443,8 +443,8 @@ class SignalTest(unittest.TestCase):
 # Every flag and -o sub-option cuckood accepts without acting on it, with a value memcached
 # takes (server/flag_table.cc's no-effect rows).
 NO_EFFECT_FLAGS = [
-    ["-U", "0"], ["-U", "11311"], ["-f", "1.5"], ["-n", "64"], ["-S"], ["-W"],
-    ["-Y", "/nonexistent/auth"], ["-e", "/nonexistent/mem"], ["-Z"], ["-N", "1"],
+    ["-U", "0"], ["-U", "11311"], ["-f", "1.5"], ["-n", "64"], ["-W"],
+    ["-e", "/nonexistent/mem"], ["-N", "1"],
 ]
 NO_EFFECT_SUB_OPTIONS = [
     "maxconns_fast", "no_maxconns_fast", "no_hashexpand", "slab_reassign", "no_slab_reassign",

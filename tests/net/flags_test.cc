@@ -184,16 +184,16 @@ TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
   EXPECT_THROW(parse({"-p", "-2"}), FlagError);
 }
 
-// Every flag of `memcached -h` (1.6.18), short and long, with a value memcached takes.
+// Every flag of `memcached -h` (1.6.18), short and long, with a value memcached takes, except
+// -S and -Z, which cuckood refuses as a memcached built without SASL and TLS does (below).
 TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
   const std::vector<std::vector<const char*>> lines = {
-      {"-p", "1",        "-U",        "0",  "-s",     "/tmp/s", "-a",     "755",
-       "-A", "-l",       "127.0.0.1", "-d", "-r",     "-u",     "nobody", "-m",
-       "64", "-M",       "-c",        "10", "-k",     "-v",     "-P",     "/tmp/p",
-       "-f", "1.25",     "-n",        "48", "-L",     "-D",     ":",      "-t",
-       "2",  "-R",       "5",         "-C", "-b",     "10",     "-B",     "auto",
-       "-I", "1m",       "-S",        "-F", "-X",     "-W",     "-Y",     "/tmp/auth",
-       "-e", "/tmp/mem", "-Z",        "-o", "modern", "-N",     "1"},
+      {"-p", "1",         "-U", "0",        "-s", "/tmp/s", "-a", "755",  "-A",
+       "-l", "127.0.0.1", "-d", "-r",       "-u", "nobody", "-m", "64",   "-M",
+       "-c", "10",        "-k", "-v",       "-P", "/tmp/p", "-f", "1.25", "-n",
+       "48", "-L",        "-D", ":",        "-t", "2",      "-R", "5",    "-C",
+       "-b", "10",        "-B", "ascii",    "-I", "1m",     "-F", "-X",   "-W",
+       "-Y", "/tmp/auth", "-e", "/tmp/mem", "-o", "modern", "-N", "1"},
       {"--port=1",
        "--udp-port=0",
        "--unix-socket=/tmp/s",
@@ -218,13 +218,11 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
        "--listen-backlog=10",
        "--protocol=ascii",
        "--max-item-size=1m",
-       "--enable-sasl",
        "--disable-flush-all",
        "--disable-dumping",
        "--disable-watch",
        "--auth-file=/tmp/auth",
        "--memory-file=/tmp/mem",
-       "--enable-ssl",
        "--extended=modern",
        "--napi-ids=1"},
   };
@@ -250,19 +248,70 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
     EXPECT_EQ(s.backlog, 10);
     EXPECT_FALSE(s.flush_enabled);
     EXPECT_FALSE(s.dump_enabled);
-    // -f -n -S -W -Y -e -Z -o modern -N: one notice each.
-    EXPECT_EQ(o.notices.size(), 9u);
+    EXPECT_EQ(s.auth_file, "/tmp/auth");
+    EXPECT_EQ(s.binding_protocol, proto::BindingProtocol::kAscii);
+    // -f -n -W -e -o modern -N: one notice each.
+    EXPECT_EQ(o.notices.size(), 6u);
   }
 }
 
 TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
-  const Options o = parse({"-S", "-S", "-Z", "-o", "lru_crawler,lru_crawler"});
-  ASSERT_EQ(o.notices.size(), 3u);
-  EXPECT_EQ(o.notices[0],
-            "-S: accepted, no effect in cuckood: SASL is not implemented yet: "
-            "connections are NOT authenticated");
-  EXPECT_NE(o.notices[1].find("-Z: accepted, no effect in cuckood: TLS"), std::string::npos);
-  EXPECT_NE(o.notices[2].find("-o lru_crawler: accepted, no effect"), std::string::npos);
+  const Options o = parse({"-W", "-W", "-o", "lru_crawler,lru_crawler"});
+  ASSERT_EQ(o.notices.size(), 2u);
+  EXPECT_NE(o.notices[0].find("-W: accepted, no effect in cuckood"), std::string::npos);
+  EXPECT_NE(o.notices[1].find("-o lru_crawler: accepted, no effect"), std::string::npos);
+}
+
+// A security feature cuckood lacks is refused in memcached's words (a memcached built without
+// it), never accepted without effect; -h does not offer it.
+TEST(FlagsTest, SaslAndTlsAreRefused) {
+  for (const char* flag : {"-S", "--enable-sasl"}) {
+    try {
+      parse({flag});
+      ADD_FAILURE() << flag << " accepted";
+    } catch (const FlagError& e) {
+      EXPECT_STREQ(e.what(), "This server is not built with SASL support.");
+      EXPECT_TRUE(e.memcached_style());
+      EXPECT_EQ(e.exit_status(), 64);
+    }
+  }
+  for (const char* flag : {"-Z", "--enable-ssl"}) {
+    try {
+      parse({flag});
+      ADD_FAILURE() << flag << " accepted";
+    } catch (const FlagError& e) {
+      EXPECT_STREQ(e.what(), "This server is not built with TLS support.");
+      EXPECT_EQ(e.exit_status(), 64);
+    }
+  }
+  const std::string help = usage("cuckood");
+  EXPECT_EQ(help.find("sasl"), std::string::npos);
+  EXPECT_EQ(help.find("Sasl"), std::string::npos);
+  EXPECT_EQ(help.find("enable-ssl"), std::string::npos);
+}
+
+// -Y fixes the protocol to ascii and refuses binary and UDP, as memcached does.
+TEST(FlagsTest, AuthFileIsTextOnly) {
+  EXPECT_EQ(parse({"-Y", "/tmp/auth"}).settings.binding_protocol, proto::BindingProtocol::kAscii);
+  EXPECT_EQ(parse({"-Y", "/tmp/auth", "-B", "ascii"}).settings.auth_file, "/tmp/auth");
+  for (const char* protocol : {"binary", "auto"}) {
+    try {
+      parse({"-Y", "/tmp/auth", "-B", protocol});
+      ADD_FAILURE() << protocol << " accepted";
+    } catch (const FlagError& e) {
+      EXPECT_STREQ(e.what(),
+                   "ERROR: You cannot allow the BINARY protocol while using ascii "
+                   "authentication tokens.");
+      EXPECT_EQ(e.exit_status(), 64);
+    }
+  }
+  try {
+    parse({"-Y", "/tmp/auth", "-U", "11211"});
+    ADD_FAILURE() << "-U accepted";
+  } catch (const FlagError& e) {
+    EXPECT_STREQ(e.what(), "Cannot use UDP with ascii authentication enabled (-U 0 to disable)");
+  }
+  EXPECT_EQ(parse({"-Y", "/tmp/auth", "-U", "0"}).settings.udp_port, 0);
 }
 
 TEST(FlagsTest, ImplementedFlagsLeaveNoNotice) {
@@ -394,12 +443,13 @@ TEST(FlagsTest, SubOptionsAsMemcached) {
 TEST(FlagsTest, UsageAndReadmeTableComeFromTheSameRows) {
   const std::string text = usage("cuckood");
   const std::string table = flag_tables_markdown();
-  for (const char* flag : {"-p, --port", "-D <char>", "-Z, --enable-ssl", "- idle_timeout",
+  for (const char* flag : {"-p, --port", "-D <char>", "-Y, --auth-file", "- idle_timeout",
                            "- ext_path", "--io=uring|epoll"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
   EXPECT_NE(table.find("| `-p <num>` | `--port=<num>` | implemented |"), std::string::npos);
-  EXPECT_NE(table.find("| `-Z` | `--enable-ssl` | accepted, no effect | TLS"), std::string::npos);
+  EXPECT_NE(table.find("| `-Z` | `--enable-ssl` | refused | This server is not built with TLS"),
+            std::string::npos);
   EXPECT_NE(table.find("| `idle_timeout` | implemented |"), std::string::npos);
 #ifdef CUCKOOD_SOURCE_DIR
   std::ifstream readme(std::string(CUCKOOD_SOURCE_DIR) + "/README.md");
