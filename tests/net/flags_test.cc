@@ -250,8 +250,9 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
     EXPECT_EQ(s.backlog, 10);
     EXPECT_FALSE(s.flush_enabled);
     EXPECT_FALSE(s.dump_enabled);
-    // -f -n -S -W -Y -e -Z -o modern -N: one notice each.
-    EXPECT_EQ(o.notices.size(), 9u);
+    EXPECT_FALSE(s.watch_enabled);
+    // -f -n -S -Y -e -Z -o modern -N: one notice each.
+    EXPECT_EQ(o.notices.size(), 8u);
   }
 }
 
@@ -409,6 +410,12 @@ TEST(FlagsTest, UsageAndReadmeTableComeFromTheSameRows) {
       << "README.md's flag tables differ from server/flag_table.cc; paste this:\n"
       << table;
 #endif
+}
+
+TEST(FlagsTest, WatcherBufferInKilobytes) {
+  EXPECT_EQ(parse({}).settings.watcher_logbuf_size, size_t{256} << 10);
+  EXPECT_EQ(parse({"-o", "watcher_logbuf_size=8"}).settings.watcher_logbuf_size, size_t{8} << 10);
+  EXPECT_TRUE(parse({}).settings.watch_enabled);
 }
 
 TEST(FlagsTest, HelpDoesNotValidateItemSize) {
