@@ -29,6 +29,18 @@ namespace cuckood::cache {
 // Wall-clock seconds; the default clock of a Cache.
 Time wall_clock_now() noexcept;
 
+// Told of each live item evicted to make room (memcached's `watch evictions`). Called on the
+// thread whose store evicts, while the evicted item is still readable; must not call back into
+// the Cache. watching() is asked first, per item: it should cost a load.
+class EvictionObserver {
+ public:
+  virtual bool watching() const noexcept = 0;
+  virtual void evicted(const ItemView& item, Time now) noexcept = 0;
+
+ protected:
+  ~EvictionObserver() = default;
+};
+
 struct CacheConfig {
   size_t memory_limit = size_t{64} << 20;        // -m: bytes for items (key + value + header)
   size_t max_item_size = size_t{1} << 20;        // -I: largest item, header included
@@ -42,6 +54,8 @@ struct CacheConfig {
   unsigned hashpower = 0;
   // -L: ask for transparent huge pages on the item memory (madvise; see huge_pages_error).
   bool huge_pages = false;
+  // Told of evictions (see EvictionObserver); must outlive the Cache. Null: nobody is.
+  EvictionObserver* eviction_observer = nullptr;
 };
 
 // Storage statistics, summed over threads and stripes on demand.

@@ -81,7 +81,7 @@ CuckooCache::CuckooCache(const CacheConfig& config)
       index_([this](std::string_view key) { return hash(key).hash; }, epoch_,
              initial_buckets(config)),
       store_(config.memory_limit, config.max_item_size, index_, epoch_, config.evict,
-             config.huge_pages),
+             config.huge_pages, config.eviction_observer),
       retired_(std::make_unique<WorkerCounters>()),
       reclaimer_participant_(epoch_.register_participant()),
       reclaimer_([this] { reclaimer_loop(); }) {}

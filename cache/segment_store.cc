@@ -27,10 +27,12 @@ size_t choose_segment_size(size_t memory_limit, size_t max_item_size) noexcept {
 }  // namespace
 
 SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
-                           EpochDomain& epoch, bool evict, bool huge_pages)
+                           EpochDomain& epoch, bool evict, bool huge_pages,
+                           EvictionObserver* observer)
     : index_(index),
       epoch_(epoch),
       evict_(evict),
+      observer_(observer),
       segment_size_(choose_segment_size(memory_limit, max_item_size)),
       segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
       segment_count_(std::max<size_t>(1, memory_limit / segment_size_)),
@@ -380,6 +382,17 @@ size_t SegmentStore::parked_segments() const noexcept {
   return parked_;
 }
 
+void SegmentStore::report_eviction(const Item* item, Time now) noexcept {
+  observer_->evicted(ItemView{.key = item->key(),
+                              .value = item->value(),
+                              .flags = item->flags(),
+                              .exptime = item->exptime(),
+                              .cas = item->cas(),
+                              .last_access = last_access(item),
+                              .fetched = item->fetched()},
+                     now);
+}
+
 bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
   uint64_t evictions = 0, evicted_unfetched = 0, expired_unfetched = 0, reclaimed = 0;
   uint64_t unlinked_items = 0, unlinked_bytes = 0, compacted = 0;
@@ -431,6 +444,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
       if (unlinked) {
         ++evictions;
         if (!item->fetched()) ++evicted_unfetched;
+        if (observer_ != nullptr && observer_->watching()) report_eviction(item, era.now);
       }
     } else {
       const Time deadline = item->exptime();

@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "cache/access_stamp.h"
+#include "cache/cache.h"
 #include "cache/cuckoo_index.h"
 #include "cache/epoch.h"
 #include "cache/item.h"
@@ -111,9 +112,9 @@ class SegmentStore {
 
   // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
   // `huge_pages` asks the kernel for transparent huge pages on the whole reservation
-  // (MADV_HUGEPAGE).
+  // (MADV_HUGEPAGE). `observer`, when given, is told of each eviction (cache/cache.h).
   SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch,
-               bool evict = true, bool huge_pages = false);
+               bool evict = true, bool huge_pages = false, EvictionObserver* observer = nullptr);
   ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
@@ -216,6 +217,8 @@ class SegmentStore {
   enum class SweepMode : uint8_t { kReclaim, kEvict, kCompact };
   // True if no live item of `segment` is left linked.
   bool sweep(uint32_t segment, Era era, SweepMode mode) noexcept;
+  // Tells observer_ of an evicted item, still readable.
+  void report_eviction(const Item* item, Time now) noexcept;
   // A copy of `item` in the survivor segment, or nullptr (no room, or another thread holds the
   // survivor writer). The _locked variant: the caller holds survivor_mutex_.
   Item* copy_survivor(const Item* item, Era era) noexcept;
@@ -234,6 +237,7 @@ class SegmentStore {
   CuckooIndex& index_;
   EpochDomain& epoch_;
   const bool evict_;
+  EvictionObserver* const observer_;
   size_t segment_size_;
   unsigned segment_shift_;
   size_t segment_count_;

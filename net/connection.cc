@@ -19,7 +19,9 @@ constexpr size_t kProcessSlice = 16 * 1024;
 }  // namespace
 
 void Connection::receive(std::string_view data) noexcept {
+  worker_.stats.bytes_read.add(data.size());
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
+  begin_event();
   refill_budget();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
@@ -28,6 +30,37 @@ void Connection::receive(std::string_view data) noexcept {
     consume_direct(data);
   }
   update_pause();
+  publish_state();
+}
+
+void Connection::begin_event() noexcept {
+  info_.set_state(ConnState::kParseCmd);
+  info_.set_last_cmd(worker_.ctx.now());
+}
+
+void Connection::publish_state() noexcept {
+  ConnState state = ConnState::kRead;
+  if (session_.watching()) {
+    state = ConnState::kWatch;
+  } else if (session_.should_close() || broken_) {
+    state = ConnState::kClosing;
+  } else if (paused_) {
+    state = ConnState::kMwrite;
+  } else if (session_.bytes_wanted() != 0) {
+    state = ConnState::kNread;
+  }
+  info_.set_state(state);
+}
+
+bool Connection::pump_log() noexcept {
+  if (!session_.watching() || has_unsent()) return false;
+  return session_.drain_watch(output_, kLogChunk) != 0;
+}
+
+proto::CloseReason Connection::close_reason() const noexcept {
+  if (broken_) return proto::CloseReason::kError;
+  if (session_.should_close() && !session_.closed_by_quit()) return proto::CloseReason::kError;
+  return proto::CloseReason::kNormal;  // quit, or the client ended its side
 }
 
 // An empty output string about to receive responses takes a spare large buffer when the worker
@@ -66,9 +99,11 @@ void Connection::yield() noexcept {
 
 void Connection::resume() noexcept {
   if (!yielded_ || session_.should_close() || broken_) return;
+  begin_event();
   refill_budget();
   process_pending();
   update_pause();
+  publish_state();
 }
 
 // Held input is parsed a slice at a time, re-checking the backlog in between: input held while
@@ -144,6 +179,7 @@ std::span<const iovec> Connection::unsent() noexcept {
 }
 
 void Connection::sent(size_t n) noexcept {
+  worker_.stats.bytes_written.add(n);
   sent_ += n;
   // Advance over whole pieces (releasing each slice once its last byte is out), then into the
   // piece the send stopped in.
@@ -167,9 +203,11 @@ void Connection::sent(size_t n) noexcept {
   }
   if (paused_ && backlog() <= kLowWater) {
     paused_ = false;
+    begin_event();
     refill_budget();
     process_pending();
     update_pause();
+    publish_state();
   }
 }
 

@@ -12,6 +12,11 @@
 // the unsent output passes kHighWater, input is held (and the engine stops reading) until it
 // drains below kLowWater. No socket calls here: the engine owns the fd and its I/O.
 //
+// Also counted and published here: bytes_read and bytes_written as they cross the socket
+// (memcached counts them where it reads and writes), and the connection's state and last
+// command time for `stats conns` (ConnectionInfo, once per event). A `watch` connection takes
+// log lines (pump_log) whenever its earlier output has gone out.
+//
 // Threading: used by its worker's thread only.
 #pragma once
 
@@ -24,7 +29,9 @@
 #include <vector>
 
 #include "net/buffer_pool.h"
+#include "net/connection_directory.h"
 #include "net/input_buffer.h"
+#include "proto/log_entries.h"
 #include "proto/output.h"
 #include "proto/request_log.h"
 #include "proto/session.h"
@@ -41,16 +48,20 @@ class Connection {
   static constexpr size_t kKeepOutputCapacity = 64 * 1024;
   // iovecs per send (well under IOV_MAX); the rest goes next turn.
   static constexpr size_t kMaxIovecs = 64;
+  // Log lines a watcher takes per pump.
+  static constexpr size_t kLogChunk = 64 * 1024;
 
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
-  // are taken from it and given back to it.
+  // are taken from it and given back to it. `unix_socket`: accepted from the -s socket.
   Connection(int fd, proto::Worker& worker, BufferPool& pool,
-             proto::BindingProtocol protocol = proto::BindingProtocol::kAuto) noexcept
+             proto::BindingProtocol protocol = proto::BindingProtocol::kAuto,
+             bool unix_socket = false) noexcept
       : fd_(fd),
         worker_(worker),
         pool_(pool),
-        session_(worker, protocol),
+        session_(worker, protocol, fd),
         input_(&pool),
+        info_(fd, unix_socket, worker.ctx.now()),
         trace_(fd) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
@@ -64,6 +75,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   int fd() const noexcept { return fd_; }
+  const ConnectionInfo& info() const noexcept { return info_; }
 
   // Bytes arrived: parsed now, or held while the output backlog is over the high-water mark.
   // `data` is only used during the call.
@@ -77,8 +89,21 @@ class Connection {
   bool yielded() const noexcept { return yielded_; }
   void resume() noexcept;
 
-  // Waiting for a request (-o idle_timeout may close it): nothing to send, nothing held back.
-  bool idle() const noexcept { return !has_unsent() && !paused_ && !yielded_; }
+  // Waiting for a request (-o idle_timeout may close it): nothing to send, nothing held back,
+  // not watching (memcached hands watchers to its logger thread, out of the idle check).
+  bool idle() const noexcept {
+    return !has_unsent() && !paused_ && !yielded_ && !session_.watching();
+  }
+
+  // `watch`: the engine pumps log lines into this connection (below) until it closes.
+  bool watching() const noexcept { return session_.watching(); }
+  // A watcher with nothing unsent takes the log lines waiting for it (up to kLogChunk); true
+  // when it has something to send now. A watcher whose client does not read takes nothing,
+  // and the log drops its lines (memcached's "skipped").
+  bool pump_log() noexcept;
+
+  // Why it closes, in `watch connevents` words (at close time).
+  proto::CloseReason close_reason() const noexcept;
 
   // Whether the engine should be reading: not paused by backlog, not closing, peer open.
   bool wants_input() const noexcept {
@@ -117,6 +142,9 @@ class Connection {
   void refill_budget() noexcept;
   void yield() noexcept;
   void check_boundary() noexcept;
+  // `stats conns`: an event's requests are being answered; then, what it waits for.
+  void begin_event() noexcept;
+  void publish_state() noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
@@ -150,6 +178,7 @@ class Connection {
   bool peer_closed_ = false;
   bool broken_ = false;  // input without a request boundary beyond any legal size
   bool yielded_ = false;
+  ConnectionInfo info_;
   TraceLog trace_;
 };
 

@@ -25,6 +25,14 @@
 // event, only when the option is on); about once a second the table closes connections idle
 // longer than the timeout that are waiting for a request (memcached's idle_kicks).
 //
+// Watchers (`watch`): a connection that became one is listed; at the start of each turn the
+// table pumps log lines into those with nothing unsent (Connection::pump_log) and schedules
+// them, and while any is listed the wait lasts at most kWatchPoll. Log lines thus reach a
+// watcher within a poll period, without any wake-up on the producers' side.
+//
+// The table also keeps its worker's ConnectionBook (`stats conns`) and raises `watch
+// connevents` entries as connections are admitted and closed.
+//
 // Threading: used by its worker's thread only, and destroyed on it while its WorkerState (the
 // cache context that pins belong to) exists.
 #pragma once
@@ -38,24 +46,31 @@
 #include <vector>
 
 #include "net/buffer_pool.h"
+#include "net/conn_events.h"
 #include "net/connection.h"
 #include "net/engine.h"
+#include "net/listener.h"
 #include "net/worker_state.h"
 
 namespace cuckood::net {
 
 // While draining, how often the loop wakes to check the deadline.
 inline constexpr std::chrono::milliseconds kDrainPoll{20};
+// While a connection watches the log, how often the loop looks for new lines.
+inline constexpr std::chrono::milliseconds kWatchPoll{10};
 
 // The part of an engine's connection record the table uses; an engine derives its record
 // (Entry below) from it and adds the state of its own I/O.
 struct ConnectionEntry {
   ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool,
-                  proto::BindingProtocol protocol) noexcept
-      : conn(fd, worker, pool, protocol) {}
+                  const Listener& listener) noexcept
+      : conn(fd, worker, pool, listener.protocol, listener.unix_socket) {}
   Connection conn;
-  bool queued = false;   // in the end-of-turn list
-  bool aborted = false;  // reset or I/O error, or idle too long: close without sending
+  bool queued = false;          // in the end-of-turn list
+  bool aborted = false;         // reset or I/O error, or idle too long: close without sending
+  bool idle_kicked = false;     // closed by -o idle_timeout
+  bool watcher_listed = false;  // in the table's list of watchers
+  PeerName peer;                // for `watch connevents`: known once an entry needed it
   std::chrono::steady_clock::time_point last_event;  // only kept with -o idle_timeout
 };
 
@@ -71,10 +86,9 @@ class ConnectionTable {
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
-  // A freshly accepted `fd`, from a listener whose connections speak `protocol`: admitted
-  // against -c (WorkerState::admit) and given a slot, which is returned; or refused and
-  // closed, kNoSlot.
-  uint32_t admit(int fd, proto::BindingProtocol protocol) noexcept;
+  // A freshly accepted `fd`, from `listener`: admitted against -c (WorkerState::admit) and
+  // given a slot, which is returned; or refused and closed, kNoSlot.
+  uint32_t admit(int fd, const Listener& listener) noexcept;
 
   // The record in an open slot.
   Entry& operator[](uint32_t slot) noexcept { return *entries_[slot]; }
@@ -110,24 +124,37 @@ class ConnectionTable {
     return stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_);
   }
 
-  // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll, and not at
-  // all while a yielded connection waits to be resumed.
+  // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll, while
+  // someone watches kWatchPoll, and not at all while a yielded connection waits to be resumed.
   std::chrono::milliseconds wait_timeout() const noexcept {
     if (!yielded_.empty()) return std::chrono::milliseconds(0);
-    return stopping_ ? kDrainPoll : kIdleTick;
+    if (stopping_) return kDrainPoll;
+    return watchers_.empty() ? kIdleTick : kWatchPoll;
   }
 
  private:
+  // Leaves the book first (see net/connection_directory.h), then releases and closes the fd.
   void close_fd(Entry& e) noexcept {
+    if (state_.worker().log.wants(proto::kLogConnEvents)) {
+      log_conn_event(state_.worker().log, e.conn, e.peer, /*opened=*/false, close_reason(e));
+    }
+    state_.connections().remove(e.conn.info());
     state_.release(e.conn.fd());
     ::close(e.conn.fd());
   }
+  proto::CloseReason close_reason(const Entry& e) const noexcept {
+    if (e.idle_kicked) return proto::CloseReason::kIdleTimeout;
+    if (stopping_) return proto::CloseReason::kShutdown;
+    return e.aborted ? proto::CloseReason::kError : e.conn.close_reason();
+  }
   void close_idle() noexcept;
+  void pump_watchers() noexcept;
 
   WorkerState& state_;
   const std::chrono::steady_clock::duration idle_timeout_;  // zero: off
   std::chrono::steady_clock::time_point next_idle_sweep_{};
   std::vector<uint32_t> yielded_;
+  std::vector<uint32_t> watchers_;
   BufferPool pool_;  // declared before the records, which give their buffers back to it
   std::vector<std::unique_ptr<Entry>> entries_;  // by slot; empty when free
   std::vector<uint32_t> free_slots_;
@@ -147,8 +174,8 @@ ConnectionTable<Entry>::~ConnectionTable() {
 }
 
 template <class Entry>
-uint32_t ConnectionTable<Entry>::admit(int fd, proto::BindingProtocol protocol) noexcept {
-  if (!state_.admit(fd, protocol)) return kNoSlot;
+uint32_t ConnectionTable<Entry>::admit(int fd, const Listener& listener) noexcept {
+  if (!state_.admit(fd, listener.protocol)) return kNoSlot;
   uint32_t slot;
   if (free_slots_.empty()) {
     slot = static_cast<uint32_t>(entries_.size());
@@ -157,8 +184,13 @@ uint32_t ConnectionTable<Entry>::admit(int fd, proto::BindingProtocol protocol) 
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
-  entries_[slot] = std::make_unique<Entry>(fd, state_.worker(), pool_, protocol);
-  if (idle_timeout_.count() != 0) entries_[slot]->last_event = std::chrono::steady_clock::now();
+  entries_[slot] = std::make_unique<Entry>(fd, state_.worker(), pool_, listener);
+  Entry& e = *entries_[slot];
+  if (idle_timeout_.count() != 0) e.last_event = std::chrono::steady_clock::now();
+  state_.connections().add(e.conn.info());
+  if (state_.worker().log.wants(proto::kLogConnEvents)) {
+    log_conn_event(state_.worker().log, e.conn, e.peer, /*opened=*/true, {});
+  }
   ++open_;
   return slot;
 }
@@ -176,12 +208,30 @@ template <class Entry>
 template <class Service>
 void ConnectionTable<Entry>::service_scheduled(Service&& service) noexcept {
   if (idle_timeout_.count() != 0 && !stopping_) close_idle();
+  if (!watchers_.empty()) pump_watchers();
   for (const uint32_t slot : scheduled_) {
     entries_[slot]->queued = false;
     service(slot);
-    if (entries_[slot] && entries_[slot]->conn.yielded() && !stopping_) yielded_.push_back(slot);
+    Entry* e = entries_[slot].get();
+    if (e == nullptr) continue;
+    if (e->conn.yielded() && !stopping_) yielded_.push_back(slot);
+    if (e->conn.watching() && !e->watcher_listed) {
+      e->watcher_listed = true;
+      watchers_.push_back(slot);
+    }
   }
   scheduled_.clear();
+}
+
+template <class Entry>
+void ConnectionTable<Entry>::pump_watchers() noexcept {
+  // A listed slot whose entry is gone (or is a new connection in a reused slot) is dropped.
+  std::erase_if(watchers_, [this](uint32_t slot) {
+    Entry* e = entries_[slot].get();
+    if (e == nullptr || !e->watcher_listed) return true;
+    if (!done(*e) && e->conn.pump_log()) schedule(slot);
+    return false;
+  });
 }
 
 template <class Entry>
@@ -209,6 +259,7 @@ void ConnectionTable<Entry>::close_idle() noexcept {
     }
     state_.idle_kicked(e->conn.fd());
     e->aborted = true;
+    e->idle_kicked = true;
     schedule(slot);
   }
 }

@@ -116,7 +116,7 @@ void EpollLoop::accept_some(const Listener& listener) noexcept {
       if (err != EAGAIN && err != EINTR && state_.accept_failed(err)) set_accept_backoff(true);
       return;
     }
-    const uint32_t slot = connections_.admit(fd, listener.protocol);
+    const uint32_t slot = connections_.admit(fd, listener);
     if (slot == connections_.kNoSlot) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -128,6 +128,7 @@ void EpollLoop::accept_some(const Listener& listener) noexcept {
 void EpollLoop::set_accept_backoff(bool on) noexcept {
   if (on == accept_backoff_ || connections_.stopping()) return;
   accept_backoff_ = on;
+  state_.set_accepting(!on);
   for (size_t i = 0; i < listeners_.size(); ++i) {
     epoll_event ev{};
     ev.events = EPOLLIN;

@@ -187,7 +187,7 @@ void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerS
       UniqueFd fd = bound_socket(*ai, reinterpret_cast<sockaddr*>(&addr), true, name);
       if (::listen(fd.get(), settings.backlog) != 0) fail(name, errno);
       if (port == 0) port = bound_port(fd.get());
-      set.per_worker[w].push_back({std::move(fd), spec.protocol});
+      set.per_worker[w].push_back({std::move(fd), spec.protocol, false});
     }
     bound.push_back(name);
     set.addresses.push_back(
@@ -220,7 +220,7 @@ void open_unix(const proto::Settings& settings, ListenerSet& set) {
     UniqueFd copy(w == 0 ? fd.release()
                          : ::fcntl(set.per_worker[0][0].fd.get(), F_DUPFD_CLOEXEC, 0));
     if (!copy.valid()) fail(path, errno);
-    set.per_worker[w].push_back({std::move(copy), settings.binding_protocol});
+    set.per_worker[w].push_back({std::move(copy), settings.binding_protocol, true});
   }
   set.addresses.push_back({path, AF_UNIX, 0});
 }

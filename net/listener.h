@@ -42,6 +42,7 @@ std::vector<ListenSpec> parse_listen_list(std::string_view list, uint16_t port,
 struct Listener {
   UniqueFd fd;
   proto::BindingProtocol protocol;
+  bool unix_socket = false;  // -s: its clients have no peer address
 };
 
 // Where a ListenerSet listens.

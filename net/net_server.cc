@@ -4,6 +4,7 @@
 #include "net/net_server.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <exception>
 #include <future>
@@ -31,12 +32,31 @@ void raise_fd_limit(const proto::Settings& settings) noexcept {
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// `stats conns`' rows for the listening sockets: one per address, as memcached has (each
+// worker's SO_REUSEPORT twin is the same address; the first worker's fd stands for them).
+std::vector<NetDirectory::ListenerRow> listener_rows(const ListenerSet& listeners) {
+  std::vector<NetDirectory::ListenerRow> rows;
+  if (listeners.per_worker.empty()) return rows;
+  for (const Listener& listener : listeners.per_worker.front()) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      continue;
+    }
+    rows.push_back({listener.fd.get(), socket_address_text(&address, length)});
+  }
+  return rows;
+}
+
 }  // namespace
 
 NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
                      proto::ServerState& server, StopSignal& stop, ListenerSet listeners)
-    : stop_(stop), env_{cache, settings, server, stop} {
+    : stop_(stop),
+      directory_(listener_rows(listeners), server.clock.now()),
+      env_{cache, settings, server, stop, directory_} {
   raise_fd_limit(settings);
+  server.connections.store(&directory_, std::memory_order_release);
   if (settings.io_engine == "epoll") {
     use_uring_ = false;
   } else if (const std::string reason = probe_uring(); !reason.empty()) {
@@ -88,6 +108,7 @@ void NetServer::stop_and_join() noexcept {
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
+  env_.server.connections.store(nullptr, std::memory_order_release);
 }
 
 }  // namespace cuckood::net

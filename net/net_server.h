@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cache/cache.h"
+#include "net/connection_directory.h"
 #include "net/listener.h"
 #include "net/stop_signal.h"
 #include "net/worker_state.h"
@@ -43,6 +44,7 @@ class NetServer {
   void stop_and_join() noexcept;
 
   StopSignal& stop_;
+  NetDirectory directory_;  // before env_, which refers to it
   ServerEnv env_;
   bool use_uring_ = true;
   std::vector<std::thread> threads_;

@@ -114,6 +114,7 @@ class UringLoop final : public EventLoop {
   void on_recv(UringConnection& c, const io_uring_cqe& cqe) noexcept;
   void on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept;
   void begin_stop() noexcept;
+  void set_accept_backoff(bool on) noexcept;
   void end_of_turn_io() noexcept;
   void service(uint32_t slot) noexcept;
 
@@ -167,7 +168,7 @@ void UringLoop::run() noexcept {
       state_.env().stop.request();
       break;
     }
-    if (rc == -ETIME) accept_backoff_ = false;
+    if (rc == -ETIME) set_accept_backoff(false);
     unsigned head;
     unsigned count = 0;
     io_uring_cqe* cqe;
@@ -214,7 +215,7 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
   const uint32_t listener = slot_of(cqe.user_data);
   if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_[listener] = false;  // re-armed later
   if (cqe.res < 0) {
-    if (cqe.res != -ECANCELED && state_.accept_failed(-cqe.res)) accept_backoff_ = true;
+    if (cqe.res != -ECANCELED && state_.accept_failed(-cqe.res)) set_accept_backoff(true);
     return;
   }
   const int fd = cqe.res;
@@ -222,7 +223,7 @@ void UringLoop::on_accept(const io_uring_cqe& cqe) noexcept {
     ::close(fd);
     return;
   }
-  const uint32_t slot = connections_.admit(fd, listeners_[listener].protocol);
+  const uint32_t slot = connections_.admit(fd, listeners_[listener]);
   if (slot != connections_.kNoSlot) connections_.schedule(slot);  // arms its recv
 }
 
@@ -254,6 +255,12 @@ void UringLoop::on_send(UringConnection& c, const io_uring_cqe& cqe) noexcept {
   c.conn.sent(static_cast<size_t>(cqe.res));
 }
 
+void UringLoop::set_accept_backoff(bool on) noexcept {
+  if (on == accept_backoff_) return;
+  accept_backoff_ = on;
+  state_.set_accepting(!on);
+}
+
 void UringLoop::begin_stop() noexcept {
   connections_.begin_stop();
   for (uint32_t i = 0; i < listeners_.size(); ++i) {
@@ -280,7 +287,7 @@ void UringLoop::service(uint32_t slot) noexcept {
   if (c.closing) {
     if (c.inflight == 0) {
       connections_.close(slot);
-      accept_backoff_ = false;
+      set_accept_backoff(false);
     } else if (c.recv_armed && !c.recv_cancelling) {
       io_uring_sqe* s = sqe();
       io_uring_prep_cancel64(s, pack(Op::kRecv, slot), 0);

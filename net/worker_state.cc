@@ -22,7 +22,9 @@ constexpr std::string_view kTooManyConnections = "ERROR Too many open connection
 WorkerState::WorkerState(ServerEnv& env, proto::CommandStats& stats)
     : env_(env),
       ctx_(env.cache.register_worker()),
-      worker_{env.cache, *ctx_, env.settings, env.server, stats} {}
+      worker_{env.cache,  *ctx_, env.settings,
+              env.server, stats, env.server.watch_log.add_producer()},
+      connections_(env.directory.add_worker()) {}
 
 bool WorkerState::admit(int fd, proto::BindingProtocol protocol) noexcept {
   proto::ServerState& s = env_.server;
@@ -59,6 +61,22 @@ bool WorkerState::admit(int fd, proto::BindingProtocol protocol) noexcept {
 bool WorkerState::accept_failed(int err) noexcept {
   if (verbosity() > 0) log_line("accept: %s", std::strerror(err));
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+void WorkerState::set_accepting(bool accepting) noexcept {
+  proto::ServerState& s = env_.server;
+  const auto now = std::chrono::steady_clock::now();
+  if (accepting) {
+    const auto paused =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - not_accepting_since_);
+    s.time_in_listen_disabled_us.fetch_add(static_cast<uint64_t>(paused.count()),
+                                           std::memory_order_relaxed);
+    s.workers_not_accepting.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    not_accepting_since_ = now;
+    s.listen_disabled_num.fetch_add(1, std::memory_order_relaxed);
+    s.workers_not_accepting.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void WorkerState::release(int fd) noexcept {

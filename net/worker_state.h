@@ -6,9 +6,11 @@
 // because the cache registers the calling thread. ServerEnv is shared and read-only.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "cache/cache.h"
+#include "net/connection_directory.h"
 #include "net/stop_signal.h"
 #include "proto/settings.h"
 #include "proto/stats.h"
@@ -22,6 +24,7 @@ struct ServerEnv {
   const proto::Settings& settings;
   proto::ServerState& server;
   StopSignal& stop;
+  NetDirectory& directory;  // `stats conns`
 };
 
 class WorkerState {
@@ -32,6 +35,8 @@ class WorkerState {
 
   proto::Worker& worker() noexcept { return worker_; }
   ServerEnv& env() noexcept { return env_; }
+  // This worker's book of connections (`stats conns`).
+  ConnectionBook& connections() noexcept { return connections_; }
   int verbosity() const noexcept { return env_.server.verbosity.load(std::memory_order_relaxed); }
 
   // A connection was accepted from a listener whose connections speak `protocol`. Within -c:
@@ -44,6 +49,10 @@ class WorkerState {
   // descriptors or memory): the engine then pauses accepting until a connection closes or an
   // idle tick passes, as memcached does.
   bool accept_failed(int err) noexcept;
+
+  // The engine stops accepting (accept_failed said so) or starts again: memcached's
+  // accepting_conns, listen_disabled_num and time_in_listen_disabled_us. Call on changes only.
+  void set_accepting(bool accepting) noexcept;
 
   // An admitted connection was closed.
   void release(int fd) noexcept;
@@ -59,6 +68,8 @@ class WorkerState {
   ServerEnv& env_;
   std::unique_ptr<cache::WorkerContext> ctx_;
   proto::Worker worker_;
+  ConnectionBook& connections_;
+  std::chrono::steady_clock::time_point not_accepting_since_{};
 };
 
 }  // namespace cuckood::net

@@ -199,6 +199,7 @@ void handle_decrement(Context& c, const Request& r, const Command& cmd) {
 void handle_quit(Context& c, const Request& r, const Command& cmd) {
   if (!cmd.quiet) append_success(c.out, r.reply());
   c.control.close = true;
+  c.control.quit = true;
 }
 
 // Under -F memcached answers "auth error", quiet or not.

@@ -7,6 +7,7 @@
 #include "cache/copy_bytes.h"
 #include "cache/expiry.h"
 #include "proto/counter.h"
+#include "proto/log_entries.h"
 
 namespace cuckood::proto {
 
@@ -80,11 +81,22 @@ class StoreRule final : public cache::Mutation {
     cache::copy_bytes(value + first.size(), second);
   }
 
-  void done(const ItemView& item) noexcept override { stored_cas_ = item.cas; }
+  void done(const ItemView& item) noexcept override {
+    stored_cas_ = item.cas;
+    stored_size_ = item.value.size();
+    stored_exptime_ = item.exptime;
+  }
   bool blind() const noexcept override { return mode_ == StoreMode::kSet && !cas_required_; }
 
   StoreResult result() const noexcept {
     return {status_, status_ == StoreStatus::kStored ? stored_cas_ : 0};
+  }
+  // The item as stored (a joined value's whole size and kept deadline), else as requested.
+  size_t value_size() const noexcept {
+    return status_ == StoreStatus::kStored ? stored_size_ : value_.size();
+  }
+  cache::Time exptime() const noexcept {
+    return status_ == StoreStatus::kStored ? stored_exptime_ : exptime_;
   }
 
  private:
@@ -108,6 +120,8 @@ class StoreRule final : public cache::Mutation {
   const bool joins_;
   StoreStatus status_ = StoreStatus::kNotStored;
   uint64_t stored_cas_ = 0;
+  size_t stored_size_ = 0;
+  cache::Time stored_exptime_ = 0;
 };
 
 // incr/decr: memcached's do_add_delta (cas check, then parse, then the new decimal), plus the
@@ -252,12 +266,39 @@ bool touch_item(Worker& w, std::string_view key, int64_t exptime,
   return rule.hit();
 }
 
+// Runs `call` (a lookup through the visitor it is given) and, while someone watches fetchers,
+// logs what it found as memcached's item_get.
+template <class Call>
+bool logged_lookup(Worker& w, std::string_view key, cache::ItemVisitor visit, Call call) noexcept {
+  if (!w.log.wants(kLogFetchers)) return call(visit);
+  size_t size = 0;
+  auto seen = [&size, visit](const ItemView& item) {
+    size = item.value.size();
+    visit(item);
+  };
+  const bool hit = call(cache::ItemVisitor(seen));
+  write_item_get(w.log, key, hit, size, w.client_fd);
+  return hit;
+}
+
+// memcached looks a key up before it stores, deletes, increments or touches it, and logs that
+// lookup: while someone watches fetchers, so do we.
+void log_lookup(Worker& w, std::string_view key) noexcept {
+  if (!w.log.wants(kLogFetchers)) return;
+  size_t size = 0;
+  const bool hit = w.cache.peek(w.ctx, w.cache.hash(key),
+                                [&size](const ItemView& item) { size = item.value.size(); });
+  write_item_get(w.log, key, hit, size, w.client_fd);
+}
+
 }  // namespace
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_get.add();
   const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
-    return w.cache.read(w.ctx, w.cache.hash(key), shown);
+    return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
+      return w.cache.read(w.ctx, w.cache.hash(key), logged);
+    });
   });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
   return hit;
@@ -266,14 +307,19 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_meta.add();
   return with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
-    return w.cache.peek(w.ctx, w.cache.hash(key), shown);
+    return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
+      return w.cache.peek(w.ctx, w.cache.hash(key), logged);
+    });
   });
 }
 
 bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
                    TouchMiss miss) noexcept {
-  const bool hit = with_shown_cas(
-      w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
+  const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
+    return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
+      return touch_item(w, key, exptime, &logged);
+    });
+  });
   if (hit || miss == TouchMiss::kAsTouch) {
     w.stats.cmd_touch.add();
     (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
@@ -316,15 +362,21 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();
+  log_lookup(w, key);
   // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
   StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value);
   StoreResult result;
   switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
-    case cache::UpdateStatus::kDone:
+    case cache::UpdateStatus::kDone: {
       result = rule.result();
       result.cas = shown_cas(w.settings.cas_enabled, result.cas);
+      const cache::Time ends = rule.exptime();
+      log_item_store(w.log, key, result.status, mode,
+                     ends != 0 ? static_cast<int64_t>(ends) - w.ctx.now() : 0, rule.value_size(),
+                     w.client_fd);
       break;
+    }
     case cache::UpdateStatus::kTooLarge:
       result = {StoreStatus::kTooLarge, 0};
       break;
@@ -354,6 +406,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 }
 
 DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
+  log_lookup(w, key);
   DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
   (rule.status() == DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
@@ -361,6 +414,7 @@ DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
 }
 
 ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
+  log_lookup(w, args.key);
   std::optional<cache::Time> new_exptime;
   if (args.new_exptime) new_exptime = deadline(w, *args.new_exptime);
   ArithRule rule(args, new_exptime, deadline(w, args.exptime), w.settings.cas_enabled);
@@ -390,6 +444,7 @@ ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
 
 bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept {
   w.stats.cmd_touch.add();
+  log_lookup(w, key);
   const bool hit = touch_item(w, key, exptime, nullptr);
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
@@ -397,8 +452,11 @@ bool touch(Worker& w, std::string_view key, int64_t exptime) noexcept {
 
 bool touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_touch.add();
-  const bool hit = with_shown_cas(
-      w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
+  const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
+    return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
+      return touch_item(w, key, exptime, &logged);
+    });
+  });
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
 }

@@ -108,12 +108,17 @@ bool dump_allowed(const Worker& w) noexcept;
 
 void set_verbosity(Worker& w, int level) noexcept;
 
-// Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "conns") as
+// Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "sizes") as
 // name/value pairs in memcached's order. Returns false for an unknown group.
 // `stats reset` is reset_stats().
 using StatSink = FunctionRef<void(std::string_view name, std::string_view value)>;
 bool collect_stats(Worker& w, std::string_view group, StatSink sink);
 void reset_stats(Worker& w) noexcept;
+
+// `stats conns` (text only: memcached's binary Stat does not know the group): per connection
+// and listening socket, by fd, "<fd>:addr", "<fd>:listen_addr" (connections), "<fd>:state"
+// and "<fd>:secs_since_last_cmd", from ServerState::connections.
+void collect_connection_stats(Worker& w, StatSink sink);
 
 // `debugtime <seconds>|p|r` (memcached-debug's test aid): shifts the server clock, pauses or
 // resumes it. false (and nothing changes) unless --debug-time was given. This worker sees the

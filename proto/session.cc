@@ -4,6 +4,15 @@
 
 namespace cuckood::proto {
 
+Session::~Session() {
+  if (watching()) worker_.server.watch_log.detach(static_cast<size_t>(control_.watcher));
+}
+
+size_t Session::drain_watch(Output& output, size_t max_bytes) {
+  return worker_.server.watch_log.drain(static_cast<size_t>(control_.watcher), output.bytes,
+                                        max_bytes);
+}
+
 size_t Session::process(std::string_view input, std::string& output, RequestLog* log) noexcept {
   Output plain;
   plain.bytes.swap(output);
@@ -14,6 +23,8 @@ size_t Session::process(std::string_view input, std::string& output, RequestLog*
 
 size_t Session::process(std::string_view input, Output& output, RequestLog* log) noexcept {
   if (input.empty() || control_.close) return 0;
+  if (watching()) return input.size();  // a watcher's input is read and dropped
+  worker_.client_fd = client_fd_;
   if (protocol_ == Protocol::kUndecided) {
     protocol_ = static_cast<unsigned char>(input.front()) == binary::kRequestMagic
                     ? Protocol::kBinary
@@ -21,23 +32,17 @@ size_t Session::process(std::string_view input, Output& output, RequestLog* log)
   }
   // The log reads the replies in output.bytes: values are copied there while it listens.
   output.log_values(log != nullptr);
-  const size_t before = output.size();
+  if (protocol_ == Protocol::kBinary) return binary_.process(worker_, input, output, control_, log);
   size_t consumed = 0;
-  if (protocol_ == Protocol::kBinary) {
-    consumed = binary_.process(worker_, input, output, control_, log);
-  } else {
-    while (!authenticated_ && consumed < input.size() && !control_.close) {
-      const size_t n =
-          auth_.process(worker_, input.substr(consumed), output, control_, authenticated_);
-      if (n == 0) break;
-      consumed += n;
-    }
-    if (authenticated_ && consumed < input.size()) {
-      consumed += text_.process(worker_, input.substr(consumed), output, control_, log);
-    }
+  while (!authenticated_ && consumed < input.size() && !control_.close) {
+    const size_t n =
+        auth_.process(worker_, input.substr(consumed), output, control_, authenticated_);
+    if (n == 0) break;
+    consumed += n;
   }
-  worker_.stats.bytes_read.add(consumed);
-  worker_.stats.bytes_written.add(output.size() - before);
+  if (authenticated_ && consumed < input.size()) {
+    consumed += text_.process(worker_, input.substr(consumed), output, control_, log);
+  }
   return consumed;
 }
 

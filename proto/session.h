@@ -4,6 +4,9 @@
 // magic, anything else is text. Under -Y a text connection must authenticate first
 // (proto/text_auth.h).
 //
+// After `watch` a session only streams log lines (drain_watch) and discards its input, as
+// memcached's conn_watch.
+//
 // Threading: a Session is used by its worker's thread only.
 #pragma once
 
@@ -22,12 +25,19 @@ namespace cuckood::proto {
 
 class Session {
  public:
-  explicit Session(Worker& worker, BindingProtocol protocol = BindingProtocol::kAuto) noexcept
+  // `client_fd` identifies the connection in log entries (memcached's cfd).
+  explicit Session(Worker& worker, BindingProtocol protocol = BindingProtocol::kAuto,
+                   int client_fd = -1) noexcept
       : worker_(worker),
         protocol_(protocol == BindingProtocol::kAscii    ? Protocol::kText
                   : protocol == BindingProtocol::kBinary ? Protocol::kBinary
                                                          : Protocol::kUndecided),
+        client_fd_(client_fd),
         authenticated_(worker.settings.auth_file.empty()) {}
+  // A watching session stops watching.
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   // Consumes every complete request at the front of `input` (pipelining), appending each
   // response to `output` in request order. Returns the bytes consumed; the caller keeps the
@@ -49,6 +59,14 @@ class Session {
   // The connection is to be closed once `output` has been sent (quit, or an error after
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }
+  // The close was asked for by the client (quit), not forced by an error.
+  bool closed_by_quit() const noexcept { return control_.quit; }
+
+  // `watch` made this session a watcher: it only receives log lines.
+  bool watching() const noexcept { return control_.watcher >= 0; }
+  // Appends the log lines waiting for this watcher to `output`, about `max_bytes` at most;
+  // returns the bytes appended.
+  size_t drain_watch(Output& output, size_t max_bytes);
 
   // -R: process() decodes at most this many more requests (each complete request takes one),
   // then returns with the rest unconsumed until the budget is set again. Unlimited by default.
@@ -60,6 +78,7 @@ class Session {
 
   Worker& worker_;
   Protocol protocol_;
+  const int client_fd_;
   SessionControl control_;
   TextProtocol text_;
   BinaryProtocol binary_;

@@ -9,6 +9,10 @@ namespace cuckood::proto {
 struct SessionControl {
   size_t bytes_wanted = 0;  // see Session::bytes_wanted
   bool close = false;       // close after sending the output
+  bool quit = false;        // ...because the client asked (quit): a normal close, not an error
+  // `watch` attached this connection to the log as this watcher (WatchLog): from now on it only
+  // receives log lines, and its input is discarded. -1: not watching.
+  int watcher = -1;
   // Requests a codec may still decode before it returns (-R); each complete request takes one.
   size_t requests_left = SIZE_MAX;
 };

@@ -9,22 +9,12 @@
 #include <mutex>
 
 #include "proto/auth_file.h"
+#include "proto/connection_directory.h"
 #include "proto/server_clock.h"
+#include "proto/stat_counter.h"
+#include "proto/watch_log.h"
 
 namespace cuckood::proto {
-
-// A counter with one writer thread and any number of readers.
-class Counter {
- public:
-  void add(uint64_t n = 1) noexcept {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t load() const noexcept { return value_.load(std::memory_order_relaxed); }
-  void reset() noexcept { value_.store(0, std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
 
 // X-macro: one list drives the struct, the sum and the `stats` output in the same order
 // (memcached's). One group of counters per line (clang-format would run them together).
@@ -80,6 +70,14 @@ class ServerState {
   std::atomic<uint64_t> curr_connections{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
+  // Accepting paused for want of descriptors or memory (memcached's listen_disabled): how
+  // often, for how long in all (added when it resumes), and how many workers are paused now.
+  std::atomic<uint64_t> listen_disabled_num{0};
+  std::atomic<uint64_t> time_in_listen_disabled_us{0};
+  std::atomic<uint32_t> workers_not_accepting{0};
+  // `stats conns`' source, set by net/ while it serves; null before and after.
+  std::atomic<const ConnectionDirectory*> connections{nullptr};
+  WatchLog watch_log;  // `watch`
   // The cache's cumulative counters (they only grow) as they stood at the last `stats reset`,
   // which memcached zeroes: `stats` reports what was counted since.
   struct CacheCountersAtReset {

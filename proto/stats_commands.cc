@@ -79,8 +79,19 @@ void general_stats(Worker& w, StatWriter& out) {
 
   const cache::CacheStats cs = cache_stats(w);
   out("limit_maxbytes", cs.limit_maxbytes);
+  out("accepting_conns",
+      uint64_t{w.server.workers_not_accepting.load(std::memory_order_relaxed) == 0 ? 1u : 0u});
+  out("listen_disabled_num", w.server.listen_disabled_num.load(std::memory_order_relaxed));
+  out("time_in_listen_disabled_us",
+      w.server.time_in_listen_disabled_us.load(std::memory_order_relaxed));
   out("threads", static_cast<uint64_t>(w.settings.threads));
   out("conn_yields", sum.conn_yields.load());
+  const LogStats log = w.server.watch_log.stats();
+  out("log_worker_dropped", uint64_t{0});  // entries go straight to the watchers' buffers
+  out("log_worker_written", log.worker_written);
+  out("log_watcher_skipped", log.watcher_skipped);
+  out("log_watcher_sent", log.watcher_sent);
+  out("log_watchers", log.watchers);
   out("bytes", cs.bytes);
   out("curr_items", cs.curr_items);
   out("total_items", cs.total_items);
@@ -160,9 +171,6 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
     slabs_stats(w, out);
   } else if (group == "sizes") {
     out("sizes_status", "disabled");  // memcached without -o track_sizes; cuckood has none
-  } else if (group == "conns") {
-    // Per-connection state lives in net/, which proto cannot see; memcached prints one block
-    // per connection. We print none, which clients treat as "no detail".
   } else {
     return false;
   }
@@ -180,6 +188,8 @@ void reset_stats(Worker& w) noexcept {
   });
   w.server.total_connections.store(0, std::memory_order_relaxed);
   w.server.rejected_connections.store(0, std::memory_order_relaxed);
+  w.server.listen_disabled_num.store(0, std::memory_order_relaxed);
+  w.server.time_in_listen_disabled_us.store(0, std::memory_order_relaxed);
   const cache::CacheStats cs = w.cache.stats();
   auto& base = w.server.cache_at_reset;
   base.total_items.store(cs.total_items, std::memory_order_relaxed);

@@ -1,7 +1,8 @@
-// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats, debugtime.
+// Server-wide commands: flush_all, version, verbosity, quit, watch, shutdown, stats, debugtime.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "proto/commands.h"
@@ -9,6 +10,7 @@
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
+#include "proto/watch_log.h"
 
 namespace cuckood::proto::text {
 
@@ -103,6 +105,35 @@ void handle_debugtime(TextRequest& r, const Tokens& t) noexcept {
 // Closes the connection once pending replies are sent; nothing after it is read.
 void handle_quit(TextRequest& r, const Tokens&) noexcept {
   r.control.close = true;
+  r.control.quit = true;
+}
+
+// watch [kind...]: memcached's live log. OK, then this connection only receives log lines
+// (proto/watch_log.h); the rest of its input is dropped.
+void handle_watch(TextRequest& r, const Tokens& t) noexcept {
+  if (!r.w.settings.watch_enabled) {
+    r.out.append(kWatchDisabled);
+    return;
+  }
+  // memcached refuses when replies of earlier pipelined requests are still unsent.
+  if (r.output.size() != 0) {
+    r.out.append(kWatchAfterPipeline);
+    return;
+  }
+  const std::optional<LogFlags> flags =
+      parse_watch_flags(std::span<const std::string_view>(t.token.data() + 1, t.count - 1));
+  if (!flags) {
+    r.out.append(kError);
+    return;
+  }
+  const std::optional<size_t> watcher =
+      r.w.server.watch_log.attach(*flags, r.w.settings.watcher_logbuf_size);
+  if (!watcher) {
+    r.out.append(kWatcherTooMany);
+    return;
+  }
+  r.out.append(kOk);
+  r.control.watcher = static_cast<int>(*watcher);
 }
 
 // shutdown [graceful]: honoured only with -A; the connection closes without a reply.
@@ -147,15 +178,19 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
     }
   }
   std::string& out = r.out;
-  const bool known =
-      collect_stats(r.w, group, [&out](std::string_view name, std::string_view value) {
-        out.append(kStatPrefix);
-        out.append(name);
-        out.push_back(' ');
-        out.append(value);
-        out.append(kCrlf);
-      });
-  out.append(known ? kEnd : kError);
+  const auto line = [&out](std::string_view name, std::string_view value) {
+    out.append(kStatPrefix);
+    out.append(name);
+    out.push_back(' ');
+    out.append(value);
+    out.append(kCrlf);
+  };
+  if (group == "conns") {
+    collect_connection_stats(r.w, line);
+    out.append(kEnd);
+    return;
+  }
+  out.append(collect_stats(r.w, group, line) ? kEnd : kError);
 }
 
 }  // namespace cuckood::proto::text

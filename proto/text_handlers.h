@@ -86,6 +86,7 @@ void handle_flush_all(TextRequest& r, const Tokens& t) noexcept;
 void handle_version(TextRequest& r, const Tokens& t) noexcept;
 void handle_verbosity(TextRequest& r, const Tokens& t) noexcept;
 void handle_quit(TextRequest& r, const Tokens& t) noexcept;
+void handle_watch(TextRequest& r, const Tokens& t) noexcept;
 void handle_shutdown(TextRequest& r, const Tokens& t) noexcept;
 void handle_debugtime(TextRequest& r, const Tokens& t) noexcept;
 void handle_stats(TextRequest& r, const Tokens& t) noexcept;

@@ -41,6 +41,7 @@ constexpr Command kCommands[] = {
     {"version", 1, kAny, handle_version},
     {"verbosity", 2, 3, handle_verbosity},
     {"quit", 1, kAny, handle_quit},
+    {"watch", 1, kAny, handle_watch},
     {"shutdown", 1, kAny, handle_shutdown},
     {"debugtime", 2, kAny, handle_debugtime},
     {"stats", 1, kAny, handle_stats},
@@ -113,7 +114,8 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
-  while (pos < input.size() && !control.close && control.requests_left != 0) {
+  while (pos < input.size() && !control.close && control.watcher < 0 &&
+         control.requests_left != 0) {
     const std::string_view available = input.substr(pos);
     if (swallow_ > 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, available.size()));

@@ -41,6 +41,11 @@ inline constexpr std::string_view kStatsDetailUsage =
     "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
 inline constexpr std::string_view kShutdownDisabled = "ERROR: shutdown not enabled\r\n";
 inline constexpr std::string_view kInvalidShutdownMode = "CLIENT_ERROR invalid shutdown mode\r\n";
+inline constexpr std::string_view kWatchDisabled = "CLIENT_ERROR watch commands not allowed\r\n";
+inline constexpr std::string_view kWatchAfterPipeline =
+    "ERROR cannot pipeline other commands before watch\r\n";
+inline constexpr std::string_view kWatcherTooMany =
+    "WATCHER_TOO_MANY log watcher limit reached\r\n";
 inline constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache\r\n";
 inline constexpr std::string_view kStoreNoMemory = "SERVER_ERROR out of memory storing object\r\n";
 inline constexpr std::string_view kArithNoMemory = "SERVER_ERROR out of memory\r\n";

@@ -4,6 +4,7 @@
 #include "cache/cache.h"
 #include "proto/settings.h"
 #include "proto/stats.h"
+#include "proto/watch_log.h"
 
 namespace cuckood::proto {
 
@@ -13,6 +14,10 @@ struct Worker {
   const Settings& settings;
   ServerState& server;
   CommandStats& stats;  // this thread's counters
+  LogProducer& log;     // this thread's entries for `watch` (proto/log_entries.h)
+  // The connection being served (its fd, memcached's connection id): the `cfd` of its log
+  // entries. Set by its Session for each call.
+  int client_fd = -1;
 };
 
 }  // namespace cuckood::proto

@@ -20,7 +20,6 @@ constexpr std::string_view kCrawler =
 constexpr std::string_view kTls = "for -Z, which cuckood refuses: no TLS yet";
 constexpr std::string_view kExtstore = "no external storage (extstore): items live in memory";
 constexpr std::string_view kSandbox = "no seccomp sandbox; privileges are dropped by -u only";
-constexpr std::string_view kLogger = "no watch command, so no log buffers";
 
 constexpr FlagRow kFlags[] = {
     {'p', "port", "<num>",
@@ -73,8 +72,7 @@ constexpr FlagRow kFlags[] = {
      "This server is not built with SASL support."},
     {'F', "disable-flush-all", "", "disable flush_all command", ""},
     {'X', "disable-dumping", "", "disable stats cachedump and lru_crawler metadump", ""},
-    {'W', "disable-watch", "", "disable watch commands (live logging)",
-     "cuckood has no watch command, so there is nothing to disable"},
+    {'W', "disable-watch", "", "disable watch commands (live logging)", ""},
     {'Y', "auth-file", "<file>",
      "require text-protocol clients to authenticate with a user:password line of <file> "
      "(reloaded on SIGHUP)",
@@ -124,8 +122,10 @@ constexpr SubOptionRow kSubOptions[] = {
     {"temporary_ttl", SubValue::kInt, "", kLru, -kIntMax, kIntMax},
     {"idle_timeout", SubValue::kInt, "close connections idle this many seconds (default: 0, off)",
      "", 0, kIntMax},
-    {"watcher_logbuf_size", SubValue::kInt, "", kLogger, 0, kUint32Max},
-    {"worker_logbuf_size", SubValue::kInt, "", kLogger, 0, kUint32Max},
+    {"watcher_logbuf_size", SubValue::kInt,
+     "size in kilobytes of each watcher's buffer per worker (default: 256)", "", 0, kUint32Max},
+    {"worker_logbuf_size", SubValue::kInt, "",
+     "log entries go straight to each watcher's buffer: there is no per-worker one", 0, kUint32Max},
     {"track_sizes", SubValue::kNone, "", "no `stats sizes` histogram"},
     {"no_inline_ascii_resp", SubValue::kNone, "", "a dead setting in memcached 1.6 as well"},
     {"inline_ascii_resp", SubValue::kNone, "", "a dead setting in memcached 1.6 as well"},

@@ -249,6 +249,9 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
       if (value.empty()) bad_value(f, value, "empty path");
       s.auth_file = std::string(value);
       return;
+    case 'W':
+      s.watch_enabled = false;
+      return;
     case 'o':
       apply_sub_options(value);
       return;
@@ -381,6 +384,8 @@ void Parser::apply_sub_option(std::string_view token) {
     s.hashpower_init = static_cast<int>(number);
   } else if (n == "idle_timeout") {
     s.idle_timeout = static_cast<int>(number);
+  } else if (n == "watcher_logbuf_size") {
+    s.watcher_logbuf_size = static_cast<size_t>(number) << 10;
   } else {
     notice("-o " + n, row->no_effect);
   }

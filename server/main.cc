@@ -24,6 +24,7 @@
 #include "net/listener.h"
 #include "net/net_server.h"
 #include "net/stop_signal.h"
+#include "proto/log_entries.h"
 #include "proto/settings.h"
 #include "proto/stats.h"
 #include "server/flags.h"
@@ -34,8 +35,9 @@ namespace {
 using cuckood::server::Options;
 
 // The one place that decides which Cache implementation serves.
-std::unique_ptr<cuckood::cache::CuckooCache> make_cache(const Options& options,
-                                                        const cuckood::proto::ServerClock& clock) {
+std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
+    const Options& options, const cuckood::proto::ServerClock& clock,
+    cuckood::cache::EvictionObserver& evictions) {
   cuckood::cache::CacheConfig config;
   config.memory_limit = options.settings.memory_limit;
   config.max_item_size = options.settings.max_item_size;
@@ -43,6 +45,7 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(const Options& options,
   config.hashpower = static_cast<unsigned>(options.settings.hashpower_init);
   config.huge_pages = options.large_pages;
   config.clock = [&clock] { return clock.now(); };
+  config.eviction_observer = &evictions;
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 
@@ -150,7 +153,9 @@ int serve(const Options& options) {
       }
     });
   }
-  const std::unique_ptr<cuckood::cache::CuckooCache> cache = make_cache(options, state.clock);
+  cuckood::proto::EvictionLog evictions(state.watch_log);
+  const std::unique_ptr<cuckood::cache::CuckooCache> cache =
+      make_cache(options, state.clock, evictions);
   if (options.large_pages) report_huge_pages(*cache);
   state.verbosity.store(options.verbosity);
   const std::string where = joined(listeners.addresses);

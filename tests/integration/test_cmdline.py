@@ -443,7 +443,7 @@ class SignalTest(unittest.TestCase):
 # Every flag and -o sub-option cuckood accepts without acting on it, with a value memcached
 # takes (server/flag_table.cc's no-effect rows).
 NO_EFFECT_FLAGS = [
-    ["-U", "0"], ["-U", "11311"], ["-f", "1.5"], ["-n", "64"], ["-W"],
+    ["-U", "0"], ["-U", "11311"], ["-f", "1.5"], ["-n", "64"],
     ["-e", "/nonexistent/mem"], ["-N", "1"],
 ]
 NO_EFFECT_SUB_OPTIONS = [
@@ -453,7 +453,7 @@ NO_EFFECT_SUB_OPTIONS = [
     "slab_chunk_max=16384", "no_chunked_items", "tail_repair_time=60", "hash_algorithm=jenkins",
     "lru_crawler", "no_lru_crawler", "lru_crawler_sleep=100", "lru_crawler_tocrawl=10",
     "lru_maintainer", "no_lru_maintainer", "hot_lru_pct=20", "warm_lru_pct=40",
-    "hot_max_factor=0.2", "warm_max_factor=2.0", "temporary_ttl=61", "watcher_logbuf_size=8",
+    "hot_max_factor=0.2", "warm_max_factor=2.0", "temporary_ttl=61",
     "worker_logbuf_size=64", "track_sizes", "no_inline_ascii_resp", "inline_ascii_resp",
     "modern", "no_modern", "drop_privileges", "no_drop_privileges", "relaxed_privileges",
     "resp_obj_mem_limit", "read_buf_mem_limit=1", "sock_cookie_id=1", "ssl_chain_cert=/x",

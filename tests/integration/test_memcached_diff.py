@@ -56,6 +56,12 @@ MASKS = {
     "stat curr_connections": "in a case of several connections only: a server counts a closed "
                              "connection until its close completes, which races with the client "
                              "seeing EOF and opening the next one",
+    "stats conns fd": "`stats conns` names each connection by its fd, which each process numbers "
+                      "its own way: renumbered #1, #2, ... by first appearance on each side",
+    "stats conns port": "in `stats conns` addresses, the server's own port becomes <port> and a "
+                        "client's (ephemeral) port <client port>",
+    "stats conns secs": "secs_since_last_cmd counts whole seconds of each server's clock since "
+                        "the connection's last command: <secs>",
 }
 
 STAT_MASKS = {name[5:] for name in MASKS if name.startswith("stat ")}
@@ -65,6 +71,8 @@ VALUE_RE = re.compile(rb"VALUE (\S+) (\d+) (\d+)( (\d+))?")
 VA_RE = re.compile(rb"VA (\d+)(?: .*)?")
 ME_CAS_RE = re.compile(rb"(ME \S+ exp=-?\d+ la=\d+ cas=)(\d+)( .*)")
 STAT_RE = re.compile(rb"STAT (\S+) (.*)")
+CONNS_STAT_RE = re.compile(rb"(\d+):(addr|listen_addr|state|secs_since_last_cmd)")
+ADDRESS_PORT_RE = re.compile(rb"(tcp6?:.*):(\d+)")
 DATA_SHOWN = 64  # data blocks longer than this appear in transcripts as length + digest
 
 
@@ -76,6 +84,7 @@ class Masker:
         self.connections = connections
         self.cas_values = []
         self.cas_ids = {}
+        self.fds = {}
         self.fired = set()
 
     def cas(self, value):
@@ -103,6 +112,20 @@ class Masker:
             return b"<" + name + b">"
         return value
 
+    def conns_stat(self, fd, field, value):
+        """A `stats conns` line's name and value with the "stats conns" masks applied."""
+        self.fired.add("stats conns fd")
+        fd_id = self.fds.setdefault(fd, len(self.fds) + 1)
+        if field == b"secs_since_last_cmd":
+            self.fired.add("stats conns secs")
+            value = b"<secs>"
+        m = ADDRESS_PORT_RE.fullmatch(value)
+        if m and field in (b"addr", b"listen_addr"):
+            self.fired.add("stats conns port")
+            own = int(m.group(2)) == self.port
+            value = m.group(1) + (b":<port>" if own else b":<client port>")
+        return b"#%d:%s" % (fd_id, field), value
+
     def text_line(self, line):
         m = VALUE_RE.fullmatch(line)
         if m and m.group(5):
@@ -119,6 +142,9 @@ class Masker:
             return b"VERSION " + self.version(line[8:])
         m = STAT_RE.fullmatch(line)
         if m:
+            conns = CONNS_STAT_RE.fullmatch(m.group(1))
+            if conns:
+                return b"STAT %s %s" % self.conns_stat(conns.group(1), conns.group(2), m.group(2))
             return b"STAT " + m.group(1) + b" " + self.stat(m.group(1), m.group(2))
         return line
 

@@ -250,15 +250,16 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
     EXPECT_FALSE(s.dump_enabled);
     EXPECT_EQ(s.auth_file, "/tmp/auth");
     EXPECT_EQ(s.binding_protocol, proto::BindingProtocol::kAscii);
-    // -f -n -W -e -o modern -N: one notice each.
-    EXPECT_EQ(o.notices.size(), 6u);
+    EXPECT_FALSE(s.watch_enabled);
+    // -f -n -e -o modern -N: one notice each.
+    EXPECT_EQ(o.notices.size(), 5u);
   }
 }
 
 TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
-  const Options o = parse({"-W", "-W", "-o", "lru_crawler,lru_crawler"});
+  const Options o = parse({"-N", "1", "-N", "2", "-o", "lru_crawler,lru_crawler"});
   ASSERT_EQ(o.notices.size(), 2u);
-  EXPECT_NE(o.notices[0].find("-W: accepted, no effect in cuckood"), std::string::npos);
+  EXPECT_NE(o.notices[0].find("-N: accepted, no effect in cuckood"), std::string::npos);
   EXPECT_NE(o.notices[1].find("-o lru_crawler: accepted, no effect"), std::string::npos);
 }
 
@@ -459,6 +460,12 @@ TEST(FlagsTest, UsageAndReadmeTableComeFromTheSameRows) {
       << "README.md's flag tables differ from server/flag_table.cc; paste this:\n"
       << table;
 #endif
+}
+
+TEST(FlagsTest, WatcherBufferInKilobytes) {
+  EXPECT_EQ(parse({}).settings.watcher_logbuf_size, size_t{256} << 10);
+  EXPECT_EQ(parse({"-o", "watcher_logbuf_size=8"}).settings.watcher_logbuf_size, size_t{8} << 10);
+  EXPECT_TRUE(parse({}).settings.watch_enabled);
 }
 
 TEST(FlagsTest, HelpDoesNotValidateItemSize) {

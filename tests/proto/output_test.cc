@@ -41,7 +41,8 @@ class OutputTest : public ::testing::Test {
     }
     ctx_ = cache_->register_worker();
     worker_ =
-        std::make_unique<Worker>(Worker{*cache_, *ctx_, settings_, server_, server_.add_worker()});
+        std::make_unique<Worker>(Worker{*cache_, *ctx_, settings_, server_, server_.add_worker(),
+                                        server_.watch_log.add_producer()});
   }
   void tear_down_cache() {
     worker_.reset();

@@ -32,7 +32,12 @@ class ThreadWorker {
       : cache_(cache),
         settings_(std::move(settings)),
         ctx_(cache.register_worker()),
-        worker_{cache, *ctx_, settings_, server_, server_.add_worker()} {}
+        worker_{cache,
+                *ctx_,
+                settings_,
+                server_,
+                server_.add_worker(),
+                server_.watch_log.add_producer()} {}
   ThreadWorker(const ThreadWorker&) = delete;
   ThreadWorker& operator=(const ThreadWorker&) = delete;
 
