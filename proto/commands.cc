@@ -417,17 +417,12 @@ bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   });
 }
 
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
-                   TouchMiss miss) noexcept {
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
+                   cache::ItemVisitor visit) noexcept {
   const bool hit = with_shown_cas(
       w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
-  if (hit || miss == TouchMiss::kAsTouch) {
-    w.stats.cmd_touch.add();
-    (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
-  } else {
-    w.stats.cmd_get.add();
-    w.stats.get_misses.add();
-  }
+  w.stats.cmd_touch.add();
+  (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
 }
 

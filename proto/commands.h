@@ -48,14 +48,10 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 // DONT_UPDATE lookup; counts only cmd_meta (memcached 1.6.18 counts nothing else there).
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
-// Where get_and_touch counts a miss. memcached 1.6 counts gat/gats and binary GAT as touches
-// only (cmd_touch, touch_hits/touch_misses), but `mg` with a T flag counts a miss as a get
-// (cmd_get, get_misses) and a hit as a touch.
-enum class TouchMiss { kAsTouch, kAsGet };
-
-// gat/gats/GAT, and mg with T: a hit counts cmd_touch and touch_hits; a miss as `miss` says.
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
-                   TouchMiss miss = TouchMiss::kAsTouch) noexcept;
+// gat/gats/GAT: counted as touches only (cmd_touch, touch_hits/touch_misses), as memcached 1.6
+// counts them (mg with T counts otherwise: see meta_get).
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
+                   cache::ItemVisitor visit) noexcept;
 
 // mg: memcached's meta get with its item-changing flags. T (new deadline), N (vivify on miss:
 // an empty item whose creator wins, W) and R (win when the remaining lifetime is below R) are
