@@ -208,19 +208,23 @@ ItemView CuckooCache::view_of(const Item* item, bool fetched) const noexcept {
                   .exptime = item->exptime(),
                   .cas = item->cas(),
                   .last_access = store_.last_access(item),
-                  .fetched = fetched};
+                  .fetched = fetched,
+                  .marks = item->marks()};
 }
 
-namespace {
+// What an update decided against: the item it saw (nullptr: none), that item's cas and marks.
+struct CuckooCache::Seen {
+  Item* item = nullptr;
+  uint64_t cas = 0;
+  Marks marks = 0;
 
-// Whether `live` is the very version an update decided against. Items are reused after
-// reclamation, so the pointer alone could name a newer item: the cas tells (uniques never
-// repeat). `live` is protected; `expected` may not be any more, so only `live` is read.
-bool same_version(const Item* live, const Item* expected, uint64_t expected_cas) noexcept {
-  return live == expected && (live == nullptr || live->cas() == expected_cas);
-}
-
-}  // namespace
+  // Whether `live` is still that: the very version (items are reused after reclamation, so
+  // the pointer alone could name a newer item: the cas tells, uniques never repeat) with the
+  // marks seen. `live` is protected; `item` may not be any more, so only `live` is read.
+  bool still(const Item* live) const noexcept {
+    return live == item && (live == nullptr || (live->cas() == cas && live->marks() == marks));
+  }
+};
 
 bool CuckooCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
   auto& c = static_cast<Context&>(ctx);
@@ -251,15 +255,15 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
   auto& c = static_cast<Context&>(ctx);
   if (key.key.size() > kMaxKeySize) return UpdateStatus::kTooLarge;
   for (;;) {
-    Item* expected = nullptr;
-    uint64_t expected_cas = 0;
+    Seen seen;
     Change change;
     {
       EpochGuard guard(epoch_, *c.participant);
-      if (!mutation.blind()) expected = find_live(c, key, era(c.now()));
-      if (expected != nullptr) {
-        expected_cas = expected->cas();
-        const ItemView live = view_of(expected, expected->fetched());
+      if (!mutation.blind()) seen.item = find_live(c, key, era(c.now()));
+      if (seen.item != nullptr) {
+        const ItemView live = view_of(seen.item, seen.item->fetched());
+        seen.cas = live.cas;
+        seen.marks = live.marks;
         change = mutation.decide(&live);
       } else {
         change = mutation.decide(nullptr);
@@ -271,10 +275,10 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
         return UpdateStatus::kDone;
       case Change::Kind::kRemove:
       case Change::Kind::kTouch:
-        status = modify(c, key, mutation, change, expected, expected_cas);
+        status = modify(c, key, mutation, change, seen);
         break;
       case Change::Kind::kStore:
-        status = publish(c, key, mutation, change, expected, expected_cas);
+        status = publish(c, key, mutation, change, seen);
         break;
     }
     if (status) return *status;
@@ -283,30 +287,37 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
 
 // kRemove and kTouch change the linked item itself, under the key's stripe locks: a touch
 // there means a concurrent append/incr copying the deadline either sees the new one or fails
-// its version check.
+// its version check, and marks set there are a test-and-set (every mark is written under
+// those locks).
 std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key,
                                                 Mutation& mutation, const Change& change,
-                                                Item* expected, uint64_t expected_cas) noexcept {
-  if (expected == nullptr) return UpdateStatus::kDone;  // nothing live to remove or touch
+                                                const Seen& seen) noexcept {
+  Item* const item = seen.item;
+  if (item == nullptr) return UpdateStatus::kDone;  // nothing live to remove or touch
   EpochGuard guard(epoch_, *c.participant);
   const Era now = era(c.now());
   bool raced = false;
   auto decide = [&](Item* linked) {
     const bool live = linked != nullptr && store_.is_live(linked, now);
-    raced = !same_version(live ? linked : nullptr, expected, expected_cas);
+    raced = !seen.still(live ? linked : nullptr);
     if (raced) return live ? CuckooIndex::Decision::keep() : CuckooIndex::Decision::erase();
     if (change.kind == Change::Kind::kRemove) return CuckooIndex::Decision::erase();
-    linked->set_exptime(change.exptime);
+    if (!change.keep_exptime) linked->set_exptime(change.exptime);
+    linked->add_marks(change.marks);
     return CuckooIndex::Decision::keep();
   };
   const auto result = index_.update(key, decide);
   if (result.changed) account_unlinked(c, result.previous, now);
   if (raced) return std::nullopt;
   if (change.kind == Change::Kind::kTouch) {
-    store_.note_exptime(expected, change.exptime);
-    const bool fetched = expected->mark_read();
-    const ItemView view = view_of(expected, fetched);
-    store_.record_access(expected, c.now());
+    if (!change.keep_exptime) store_.note_exptime(item, change.exptime);
+    if (change.unread) {
+      mutation.done(view_of(item, item->fetched()));
+      return UpdateStatus::kDone;
+    }
+    const bool fetched = item->mark_read();
+    const ItemView view = view_of(item, fetched);
+    store_.record_access(item, c.now());
     mutation.done(view);
   }
   return UpdateStatus::kDone;
@@ -318,7 +329,7 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
 // in if the mutation, asked again about whatever is linked by then, still says the same.
 std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& key,
                                                  Mutation& mutation, const Change& change,
-                                                 Item* expected, uint64_t expected_cas) noexcept {
+                                                 const Seen& seen) noexcept {
   const size_t footprint = Item::footprint(key.key.size(), change.value_size);
   if (footprint > max_footprint()) return UpdateStatus::kTooLarge;
   void* memory = store_.allocate(c.writer, *c.participant, footprint, era(c.now()));
@@ -327,6 +338,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   Item* item =
       Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
   if (change.fetched) item->set_fetched();
+  item->add_marks(change.marks);
   store_.stamp_access(item, c.now());
 
   EpochGuard guard(epoch_, *c.participant);
@@ -335,11 +347,11 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
     return linked != nullptr && store_.is_live(linked, now) ? linked : nullptr;
   };
   if (change.derived) {
-    if (!same_version(live_of(index_.find(key)), expected, expected_cas)) {
+    if (!seen.still(live_of(index_.find(key)))) {
       store_.release(item);
       return std::nullopt;
     }
-    const ItemView source = view_of(expected, expected->fetched());
+    const ItemView source = view_of(seen.item, seen.item->fetched());
     mutation.write(&source, item->value_data());
   } else {
     mutation.write(nullptr, item->value_data());
@@ -349,7 +361,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   auto decide = [&](Item* linked) {
     Item* live = live_of(linked);
     raced = refused = false;
-    if (!same_version(live, expected, expected_cas) && !mutation.blind()) {
+    if (!seen.still(live) && !mutation.blind()) {
       if (change.derived) {
         raced = true;
         return CuckooIndex::Decision::keep();
@@ -360,7 +372,10 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
       raced = !refused && again != change;
       if (refused || raced) return CuckooIndex::Decision::keep();
     }
-    if (change.keep_exptime && live != nullptr) item->set_exptime(live->exptime());
+    if (live != nullptr) {
+      if (change.keep_exptime) item->set_exptime(live->exptime());
+      item->add_marks(live->marks() & change.keep_marks);
+    }
     return CuckooIndex::Decision::put(item);
   };
   const auto result = index_.update(key, decide);

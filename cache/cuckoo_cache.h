@@ -7,7 +7,7 @@
 // item in the worker's own segment without any lock, then swap it into the index under the
 // key's two stripe locks, where the mutation's decision is checked once more against what is
 // linked then; a lost race simply decides again. Items are never changed in place except for
-// their deadline (kTouch, under the stripe locks) and the reference/fetched bits.
+// their deadline and marks (kTouch, under the stripe locks) and the reference/fetched bits.
 //
 // flush_all: the cache keeps a flush generation plus an optional pending deadline; an item is
 // live only while its segment's generation is the effective one, so a flush is one atomic
@@ -67,6 +67,7 @@ class CuckooCache final : public Cache {
  private:
   class Context;
   struct WorkerCounters;
+  struct Seen;
 
   Era era(Time now) const noexcept;
   // What a mutation or visitor is shown of a protected item.
@@ -79,15 +80,13 @@ class CuckooCache final : public Cache {
   void account_unlinked(Context& c, Item* item, Era era) noexcept;
   // `new_item`: counts in total_items (not Change::in_place).
   void account_linked(Context& c, const Item* item, bool new_item) noexcept;
-  // One attempt at applying `change`, decided against `expected` (nullptr: nothing live) with
-  // cas `expected_cas`; nullopt when the key changed meanwhile and the update must decide
-  // again. modify() applies kRemove and kTouch, publish() kStore. Outside any guard.
+  // One attempt at applying `change`, decided against `seen` (cuckoo_cache.cc); nullopt when
+  // the key changed meanwhile and the update must decide again. modify() applies kRemove and
+  // kTouch, publish() kStore. Outside any guard.
   std::optional<UpdateStatus> modify(Context& c, const HashedKey& key, Mutation& mutation,
-                                     const Change& change, Item* expected,
-                                     uint64_t expected_cas) noexcept;
+                                     const Change& change, const Seen& seen) noexcept;
   std::optional<UpdateStatus> publish(Context& c, const HashedKey& key, Mutation& mutation,
-                                      const Change& change, Item* expected,
-                                      uint64_t expected_cas) noexcept;
+                                      const Change& change, const Seen& seen) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
 

@@ -303,6 +303,7 @@ bool CuckooIndex::relink(Item* item, Item* replacement) noexcept {
   auto decide = [&](Item* current) {
     if (current != item) return Decision::keep();
     replacement->set_exptime(item->exptime());
+    replacement->add_marks(item->marks());
     return Decision::put(replacement);
   };
   return update(key, decide).changed;

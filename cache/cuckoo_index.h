@@ -83,8 +83,8 @@ class CuckooIndex {
   // judged under the key's lock; true if it was unlinked. Caller inside a critical section.
   bool unlink(Item* item, FunctionRef<bool()> condition) noexcept;
   // Links `replacement` (a copy of `item`: same key) in place of `item` if `item` is still
-  // linked; true if so. The copy takes the item's deadline under the lock, so that a touch
-  // racing the copy is not lost. Caller inside a critical section.
+  // linked; true if so. The copy takes the item's deadline and marks under the lock, so
+  // that a touch racing the copy is not lost. Caller inside a critical section.
   bool relink(Item* item, Item* replacement) noexcept;
   // Whether `item` is what is linked under its key: a lock-free look, true only at that
   // instant. Caller inside a critical section.

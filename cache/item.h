@@ -3,9 +3,10 @@
 // the index; a new version of a key is a new item swapped into the index slot. The only fields
 // that change after publication are atomics: `exptime` (touch/gat, written under the key's
 // stripe lock), `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
-// when still clear, cleared by the evictor) and the last-access stamp (rewritten by a reader at
-// most once a minute). Readers therefore see a consistent item without
-// any lock, as long as the epoch (cache/epoch.h) keeps its segment from being reused.
+// when still clear, cleared by the evictor; above them the item's marks, set only under the
+// key's stripe locks) and the last-access stamp (rewritten by a reader at most once a minute).
+// Readers therefore see a consistent item without any lock, as long as the epoch (cache/epoch.h)
+// keeps its segment from being reused.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@ class Item {
   static constexpr uint8_t kReferenced = 1;  // CLOCK bit: read since the last eviction pass
   static constexpr uint8_t kFetched = 2;     // read at least once (meta `h`, evicted_unfetched)
   static constexpr size_t kAlignment = 8;    // cas is read as a uint64_t
+  static constexpr unsigned kMarkShift = 2;  // marks (cache/types.h) live above those two bits
 
   // Bytes an item with these sizes occupies in a segment, header and alignment padding included.
   static constexpr size_t footprint(size_t key_size, size_t value_size) noexcept {
@@ -67,6 +69,17 @@ class Item {
   }
   void set_fetched() noexcept { bits_.fetch_or(kFetched, std::memory_order_relaxed); }
 
+  // The item's marks (cache/types.h). Relaxed: writers change them under the key's stripe
+  // locks, and a reader's snapshot is one byte.
+  Marks marks() const noexcept {
+    return static_cast<Marks>(bits_.load(std::memory_order_relaxed) >> kMarkShift);
+  }
+  // Adds marks: under the key's stripe locks, or before the item is published.
+  void add_marks(Marks marks) const noexcept {
+    if (marks != 0)
+      bits_.fetch_or(static_cast<uint8_t>(marks << kMarkShift), std::memory_order_relaxed);
+  }
+
   // When the item was last accessed, as its segment encodes it (cache/access_stamp.h; read and
   // written through SegmentStore). Relaxed: one word, no dependent data.
   uint16_t access_stamp() const noexcept { return access_stamp_.load(std::memory_order_relaxed); }
@@ -98,6 +111,7 @@ static_assert(alignof(Item) == Item::kAlignment);
 static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free &&
               std::atomic<uint16_t>::is_always_lock_free);
 static_assert(Item::footprint(10, 32) == 72);
+static_assert(Item::kMarkShift + kMarkBits == 8, "marks fill the bits byte above the CLOCK bits");
 
 inline constexpr size_t kMaxKeySize = 250;
 

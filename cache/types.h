@@ -29,6 +29,12 @@ struct HashedKey {
   uint64_t hash = 0;
 };
 
+// A few bits a rule above the cache keeps on an item (proto/ gives them their meaning: meta's
+// stale and win-token state, how a client named the key). The cache stores them, copies them
+// where it copies an item, and changes them only as a Change says; it reads nothing into them.
+using Marks = uint8_t;
+inline constexpr unsigned kMarkBits = 6;  // marks above this many bits are not kept
+
 // A consistent snapshot of one item, handed to a visitor while the item is protected.
 // Lifetime: every view is valid only during the visitor call; copy what you need, or pin it
 // (Cache::pin) to keep the bytes beyond the call.
@@ -40,6 +46,7 @@ struct ItemView {
   uint64_t cas = 0;      // unique per stored version of the item
   Time last_access = 0;  // time of the previous access (meta `l`), 0 if unknown
   bool fetched = false;  // was the item read before this access (meta `h`)
+  Marks marks = 0;
 };
 
 // Keeps the bytes of an item valid after its visitor returned, until Cache::unpin (see there).
@@ -54,7 +61,9 @@ struct Change {
   enum class Kind : uint8_t {
     kKeep,    // leave the key as it is
     kRemove,  // unlink the live item
-    kTouch,   // set the live item's deadline to `exptime`; the item counts as read
+    kTouch,   // amend the live item in place: its deadline becomes `exptime` (unless
+              // keep_exptime), `marks` are added to its marks; it counts as read (unless
+              // `unread`)
     kStore,   // link a new item of `value_size` bytes (Mutation::write fills them)
   };
   Kind kind = Kind::kKeep;
@@ -67,8 +76,17 @@ struct Change {
   // taken again against whatever is linked at that moment.
   bool derived = false;
   // kStore: the new item takes the deadline of the item it replaces as of the swap, so that a
-  // touch racing the update is not lost (append/prepend keep the old deadline).
+  // touch racing the update is not lost (append/prepend keep the old deadline). kTouch: the
+  // deadline stays as it is.
   bool keep_exptime = false;
+  // kStore: the new item's marks. kTouch: marks added to the live item's. Either way the
+  // change applies only while the live item's marks are still those decide() saw (a
+  // test-and-set: of two updates setting the same mark, the second decides again).
+  Marks marks = 0;
+  // kStore: marks the new item takes from the item it replaces as of the swap.
+  Marks keep_marks = 0;
+  // kTouch: the access is not recorded (the item's fetched and last-access state stay).
+  bool unread = false;
   // kStore: the new item counts as already read (memcached marks an incremented item fetched).
   bool fetched = false;
   // kStore: memcached would have rewritten the item in place (an incr/decr result no longer

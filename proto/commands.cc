@@ -16,6 +16,8 @@ using cache::ItemView;
 
 namespace {
 
+constexpr cache::Marks kAllMarks = static_cast<cache::Marks>(~cache::Marks{0});
+
 cache::Time deadline(const Worker& w, int64_t exptime) noexcept {
   return cache::expiry_deadline(exptime, w.ctx.now());
 }
@@ -41,10 +43,11 @@ bool with_shown_cas(const Worker& w, cache::ItemVisitor visit, Call call) noexce
 // set/add/replace/cas/append/prepend: memcached's do_store_item. With a non-zero cas every mode
 // but add demands a live item with that cas (the binary protocol's rule; text passes 0 except
 // for `cas`).
+// Meta's I turns a kCas with an older cas into a stale store (do_store_item's CAS_STALE).
 class StoreRule final : public cache::Mutation {
  public:
   StoreRule(StoreMode mode, uint32_t flags, cache::Time exptime, std::string_view value,
-            uint64_t cas, size_t max_value) noexcept
+            uint64_t cas, size_t max_value, MetaStoreOptions meta) noexcept
       : mode_(mode),
         flags_(flags),
         exptime_(exptime),
@@ -52,12 +55,23 @@ class StoreRule final : public cache::Mutation {
         cas_(cas),
         max_value_(max_value),
         cas_required_(mode == StoreMode::kCas || (mode != StoreMode::kAdd && cas != 0)),
-        joins_(mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {}
+        joins_(mode == StoreMode::kAppend || mode == StoreMode::kPrepend),
+        meta_(meta) {}
 
   Change decide(const ItemView* live) noexcept override {
+    stale_ = false;  // decide may run again when the item changed under it
     status_ = verdict(live);
     if (status_ != StoreStatus::kStored) return Change::keep();
-    if (!joins_) return Change::store(value_.size(), flags_, exptime_);
+    if (!joins_) {
+      Change change = Change::store(value_.size(), flags_, exptime_);
+      if (meta_.binary_key) change.marks = item_marks::kBinaryKey;
+      if (stale_) {
+        change.keep_exptime = true;
+        change.marks |= item_marks::kStale;
+        change.keep_marks = item_marks::kWinSent;
+      }
+      return change;
+    }
     const size_t size = live->value.size() + value_.size();
     // memcached answers NOT_STORED when the joined item cannot be allocated.
     if (size > max_value_) {
@@ -100,13 +114,17 @@ class StoreRule final : public cache::Mutation {
   }
 
  private:
-  StoreStatus verdict(const ItemView* live) const noexcept {
+  // Sets stale_ when the store is a stale one.
+  StoreStatus verdict(const ItemView* live) noexcept {
     if (mode_ == StoreMode::kAdd) return live ? StoreStatus::kNotStored : StoreStatus::kStored;
     if (live == nullptr) {
       if (cas_required_) return StoreStatus::kNotFound;
       return mode_ == StoreMode::kSet ? StoreStatus::kStored : StoreStatus::kNotStored;
     }
-    if (cas_required_ && live->cas != cas_) return StoreStatus::kExists;
+    if (cas_required_ && live->cas != cas_) {
+      stale_ = meta_.invalidate && mode_ == StoreMode::kCas && cas_ != 0 && cas_ < live->cas;
+      return stale_ ? StoreStatus::kStored : StoreStatus::kExists;
+    }
     return StoreStatus::kStored;
   }
 
@@ -118,6 +136,8 @@ class StoreRule final : public cache::Mutation {
   const size_t max_value_;
   const bool cas_required_;
   const bool joins_;
+  const MetaStoreOptions meta_;
+  bool stale_ = false;
   StoreStatus status_ = StoreStatus::kNotStored;
   uint64_t stored_cas_ = 0;
   size_t stored_size_ = 0;
@@ -171,6 +191,7 @@ class ArithRule final : public cache::Mutation {
     if (live != nullptr && digits_length_ <= live->value.size()) {
       change.value_size = live->value.size();
       change.in_place = true;
+      change.keep_marks = kAllMarks;  // memcached's item itself, its flags included
     }
     return change;
   }
@@ -202,10 +223,19 @@ class ArithRule final : public cache::Mutation {
   bool created_ = false;
 };
 
-// delete (with binary/meta's optional cas, compared with the cas a client is shown).
+// What md I does instead of deleting: the item becomes stale, optionally with a new deadline.
+struct StaleMark {
+  std::optional<cache::Time> exptime;
+};
+
+// delete (with binary/meta's optional cas, compared with the cas a client is shown), or md I:
+// the live item becomes stale, with a new cas, the win token free again and optionally a new
+// deadline. memcached changes that item in place; here it is a copy (items are immutable once
+// linked), which keeps the item's fetched state and base64-key mark and counts as no new item.
 class DeleteRule final : public cache::Mutation {
  public:
-  DeleteRule(uint64_t cas, bool cas_enabled) noexcept : cas_(cas), cas_enabled_(cas_enabled) {}
+  DeleteRule(uint64_t cas, bool cas_enabled, std::optional<StaleMark> stale = {}) noexcept
+      : cas_(cas), cas_enabled_(cas_enabled), stale_(stale) {}
 
   Change decide(const ItemView* live) noexcept override {
     if (live == nullptr) {
@@ -217,7 +247,17 @@ class DeleteRule final : public cache::Mutation {
       return Change::keep();
     }
     status_ = DeleteStatus::kDeleted;
-    return Change::remove();
+    if (!stale_) return Change::remove();
+    Change change = Change::store(live->value.size(), live->flags, stale_->exptime.value_or(0));
+    change.derived = true;
+    change.keep_exptime = !stale_->exptime.has_value();
+    change.fetched = live->fetched;
+    change.in_place = true;
+    change.marks = item_marks::kStale | (live->marks & item_marks::kBinaryKey);
+    return change;
+  }
+  void write(const ItemView* live, char* value) noexcept override {
+    cache::copy_bytes(value, live->value);  // a stale copy
   }
 
   DeleteStatus status() const noexcept { return status_; }
@@ -225,6 +265,7 @@ class DeleteRule final : public cache::Mutation {
  private:
   const uint64_t cas_;
   const bool cas_enabled_;
+  const std::optional<StaleMark> stale_;
   DeleteStatus status_ = DeleteStatus::kNotFound;
 };
 
@@ -249,6 +290,112 @@ class TouchRule final : public cache::Mutation {
   const cache::Time exptime_;
   const cache::ItemVisitor* const visit_;
   bool hit_ = false;
+};
+
+// What mg's T, N and R make of `live` (nullptr: the item N is creating), taken in request
+// order as memcached's token loop takes them.
+struct MetaGetJudgement {
+  cache::Time exptime = 0;  // the deadline once T or N applied
+  bool touched = false;     // T applied
+  bool won = false;
+  bool win_sent = false;
+  bool stale = false;
+};
+
+MetaGetJudgement judge(const Worker& w, const MetaGetArgs& args, const ItemView* live) noexcept {
+  MetaGetJudgement j;
+  const bool created = live == nullptr;
+  if (!created) {
+    j.exptime = live->exptime;
+    j.win_sent = (live->marks & item_marks::kWinSent) != 0;
+    j.stale = (live->marks & item_marks::kStale) != 0;
+  }
+  for (size_t i = 0; i < args.step_count; ++i) {
+    switch (args.steps[i]) {
+      case MetaGetStep::kTouch:
+        j.exptime = deadline(w, args.touch_exptime);
+        j.touched = true;
+        break;
+      case MetaGetStep::kVivify:
+        if (created) {
+          j.exptime = deadline(w, args.vivify_exptime);
+          j.won = true;
+        }
+        break;
+      case MetaGetStep::kRecache:
+        // A deadline of 0 (never) is never close; neither is any once a win went out.
+        if (!created && !j.win_sent && j.exptime != 0 &&
+            j.exptime < deadline(w, args.recache_below)) {
+          j.won = true;
+        }
+        break;
+    }
+  }
+  // The first reader of a stale item since it became stale recaches it.
+  if (j.stale && !j.win_sent) j.won = true;
+  return j;
+}
+
+// An item's fetched and last-access state as a read saw them before it recorded its access.
+struct AccessSeen {
+  bool fetched = false;
+  cache::Time last_access = 0;
+};
+
+// mg with T, N or a win to hand out: judged and applied in one update, so that exactly one
+// client wins per item version (the cache applies a mark only while the item's marks are those
+// judged). The item is shown from done(), after the change.
+class MetaGetRule final : public cache::Mutation {
+ public:
+  MetaGetRule(const Worker& w, const MetaGetArgs& args, bool vivifies,
+              std::optional<AccessSeen> seen, MetaGetVisitor visit) noexcept
+      : w_(w), args_(args), vivifies_(vivifies), seen_(seen), visit_(visit) {}
+
+  Change decide(const ItemView* live) noexcept override {
+    created_ = live == nullptr;
+    if (created_ && !vivifies_) return Change::keep();
+    judgement_ = judge(w_, args_, live);
+    exptime_before_ = created_ ? 0 : live->exptime;
+    if (created_) {
+      Change change = Change::store(0, 0, judgement_.exptime);
+      change.marks = item_marks::kWinSent;
+      change.fetched = args_.record_access;
+      return change;
+    }
+    Change change = Change::touch(judgement_.exptime);
+    change.keep_exptime = !judgement_.touched;
+    change.marks = judgement_.won ? item_marks::kWinSent : 0;
+    change.unread = !args_.record_access;
+    return change;
+  }
+
+  void done(const ItemView& item) noexcept override {
+    ItemView shown = item;
+    shown.cas = shown_cas(w_.settings.cas_enabled, item.cas);
+    if (created_) {
+      shown.fetched = false;  // nothing read it before this request
+    } else if (seen_) {
+      shown.fetched = seen_->fetched;
+      shown.last_access = seen_->last_access;
+    }
+    shown_ = true;
+    visit_(MetaGetHit{shown, exptime_before_, created_, judgement_.won, judgement_.win_sent,
+                      judgement_.stale});
+  }
+
+  bool shown() const noexcept { return shown_; }
+  bool touched() const noexcept { return judgement_.touched; }
+
+ private:
+  const Worker& w_;
+  const MetaGetArgs& args_;
+  const bool vivifies_;
+  const std::optional<AccessSeen> seen_;
+  const MetaGetVisitor visit_;
+  MetaGetJudgement judgement_;
+  cache::Time exptime_before_ = 0;
+  bool created_ = false;
+  bool shown_ = false;
 };
 
 // Removes the item under `key`, if any; counts nothing (memcached's unlink after a failed
@@ -313,21 +460,79 @@ bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   });
 }
 
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
-                   TouchMiss miss) noexcept {
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
+                   cache::ItemVisitor visit) noexcept {
   const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
     return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
       return touch_item(w, key, exptime, &logged);
     });
   });
-  if (hit || miss == TouchMiss::kAsTouch) {
-    w.stats.cmd_touch.add();
-    (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
-  } else {
+  w.stats.cmd_touch.add();
+  (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
+  return hit;
+}
+
+namespace {
+
+bool meta_get_unlogged(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept {
+  bool touches = false;
+  bool vivifies = false;
+  for (size_t i = 0; i < args.step_count; ++i) {
+    touches |= args.steps[i] == MetaGetStep::kTouch;
+    vivifies |= args.steps[i] == MetaGetStep::kVivify;
+  }
+  const cache::HashedKey key = w.cache.hash(args.key);
+  bool hit = false;
+  bool needs_update = touches || vivifies;
+  std::optional<AccessSeen> seen;
+  if (!needs_update) {
+    // The plain read: lock-free and write-free unless this client is about to win, which only
+    // an update may decide.
+    auto look = [&](const ItemView& item) {
+      const MetaGetJudgement j = judge(w, args, &item);
+      if (j.won) {
+        needs_update = true;
+        seen = AccessSeen{item.fetched, item.last_access};
+        return;
+      }
+      ItemView shown = item;
+      shown.cas = shown_cas(w.settings.cas_enabled, item.cas);
+      visit(MetaGetHit{shown, item.exptime, false, false, j.win_sent, j.stale});
+    };
+    hit = args.record_access ? w.cache.read(w.ctx, key, look) : w.cache.peek(w.ctx, key, look);
+  }
+  if (needs_update) {
+    MetaGetRule rule(w, args, vivifies, seen, visit);
+    w.cache.update(w.ctx, key, rule);  // a vivify without room is a miss, as in memcached
+    hit = rule.shown();
+  }
+  if (!hit) {
     w.stats.cmd_get.add();
     w.stats.get_misses.add();
+  } else if (touches) {
+    w.stats.cmd_touch.add();
+    w.stats.touch_hits.add();
+  } else {
+    w.stats.cmd_get.add();
+    w.stats.get_hits.add();
   }
   return hit;
+}
+
+}  // namespace
+
+bool meta_get(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept {
+  if (w.log.wants(kLogFetchers)) {
+    size_t size = 0;
+    auto seen = [&size, visit](const MetaGetHit& hit) {
+      size = hit.item.value.size();
+      visit(hit);
+    };
+    const bool hit = meta_get_unlogged(w, args, MetaGetVisitor(seen));
+    write_item_get(w.log, args.key, hit, size, w.client_fd);
+    return hit;
+  }
+  return meta_get_unlogged(w, args, visit);
 }
 
 bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept {
@@ -355,7 +560,7 @@ StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexce
 }
 
 StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                  std::string_view value, uint64_t cas) noexcept {
+                  std::string_view value, uint64_t cas, MetaStoreOptions meta) noexcept {
   const size_t max_value = w.cache.max_value_size(key.size());
   if (value.size() > max_value) {
     refuse_too_large(w, mode, key, TooLargeRemoves::kForSetOnly);
@@ -365,7 +570,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
   log_lookup(w, key);
   // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
-  StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value);
+  StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value, meta);
   StoreResult result;
   switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
     case cache::UpdateStatus::kDone: {
@@ -405,12 +610,50 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
   return result;
 }
 
-DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
+DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
+                    MismatchCount mismatch) noexcept {
   log_lookup(w, key);
   DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
-  (rule.status() == DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
+  switch (rule.status()) {
+    case DeleteStatus::kDeleted:
+      w.stats.delete_hits.add();
+      break;
+    case DeleteStatus::kNotFound:
+      w.stats.delete_misses.add();
+      break;
+    case DeleteStatus::kExists:
+      if (mismatch == MismatchCount::kAsMiss) w.stats.delete_misses.add();
+      break;
+  }
   return rule.status();
+}
+
+StoreStatus invalidate(Worker& w, std::string_view key, uint64_t cas,
+                       std::optional<int64_t> exptime) noexcept {
+  log_lookup(w, key);
+  std::optional<cache::Time> new_deadline;
+  if (exptime) new_deadline = deadline(w, *exptime);
+  DeleteRule rule(cas, w.settings.cas_enabled, StaleMark{new_deadline});
+  switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
+    case cache::UpdateStatus::kDone:
+      break;
+    case cache::UpdateStatus::kTooLarge:
+    case cache::UpdateStatus::kNoMemory:
+      w.stats.store_no_memory.add();
+      return StoreStatus::kNoMemory;
+  }
+  switch (rule.status()) {
+    case DeleteStatus::kDeleted:
+      return StoreStatus::kStored;
+    case DeleteStatus::kNotFound:
+      w.stats.delete_misses.add();
+      return StoreStatus::kNotFound;
+    case DeleteStatus::kExists:
+      w.stats.delete_misses.add();
+      return StoreStatus::kExists;
+  }
+  return StoreStatus::kNotFound;
 }
 
 ArithResult arith(Worker& w, const ArithArgs& args) noexcept {

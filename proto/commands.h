@@ -18,6 +18,7 @@
 // - -F (flush_enabled false): flush_all is refused. -X (dump_enabled false): see dump_allowed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -29,6 +30,17 @@
 
 namespace cuckood::proto {
 
+// Marks the meta commands keep on an item (cache::ItemView::marks), as memcached's item flags.
+namespace item_marks {
+// md I, or ms I with an older cas: the value is stale; mg shows X, and the first client to
+// see it since it became stale wins the right to recache it (W).
+inline constexpr cache::Marks kStale = 1;
+// A client was told to recache the item (mg W); others see Z until a new version replaces it.
+inline constexpr cache::Marks kWinSent = 2;
+// Stored by ms with a base64 key (b): mg's k and me show the key base64-encoded.
+inline constexpr cache::Marks kBinaryKey = 4;
+}  // namespace item_marks
+
 // get/gets/getk (counts cmd_get, get_hits/get_misses).
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
@@ -36,14 +48,42 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 // DONT_UPDATE lookup; counts only cmd_meta (memcached 1.6.18 counts nothing else there).
 bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;
 
-// Where get_and_touch counts a miss. memcached 1.6 counts gat/gats and binary GAT as touches
-// only (cmd_touch, touch_hits/touch_misses), but `mg` with a T flag counts a miss as a get
-// (cmd_get, get_misses) and a hit as a touch.
-enum class TouchMiss { kAsTouch, kAsGet };
+// gat/gats/GAT: counted as touches only (cmd_touch, touch_hits/touch_misses), as memcached 1.6
+// counts them (mg with T counts otherwise: see meta_get).
+bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
+                   cache::ItemVisitor visit) noexcept;
 
-// gat/gats/GAT, and mg with T: a hit counts cmd_touch and touch_hits; a miss as `miss` says.
-bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::ItemVisitor visit,
-                   TouchMiss miss = TouchMiss::kAsTouch) noexcept;
+// mg: memcached's meta get with its item-changing flags. T (new deadline), N (vivify on miss:
+// an empty item whose creator wins, W) and R (win when the remaining lifetime is below R) are
+// applied in the order the request names them, as memcached does: an R after a T judges the
+// new deadline. A stale item hands a win to the first client that sees it; a win is handed out
+// once per item version (later clients see Z), decided atomically. A read of a fresh item
+// without T or N writes nothing shared; the win, T and N go through one atomic cache update.
+// Counts as memcached: a hit as a touch with T (cmd_touch, touch_hits), else as a get hit (a
+// vivified item too); a miss as a get miss.
+enum class MetaGetStep : uint8_t { kTouch, kVivify, kRecache };
+struct MetaGetArgs {
+  std::string_view key;
+  std::array<MetaGetStep, 3> steps{};  // the first step_count, in request order
+  size_t step_count = 0;
+  int64_t touch_exptime = 0;   // T
+  int64_t vivify_exptime = 0;  // N
+  int64_t recache_below = 0;   // R, an exptime: wins while the item's deadline is before it
+  bool record_access = true;   // false (meta u): the item's fetched and last access stay
+};
+// What mg shows of a hit. `item` is the item after this request's changes, except that its
+// fetched and last-access state are as before it (meta h and l); `exptime_before` is its
+// deadline before T or N applied (a t named before them shows that one).
+struct MetaGetHit {
+  const cache::ItemView& item;
+  cache::Time exptime_before = 0;
+  bool created = false;   // N created it
+  bool won = false;       // W: this client is to recache it
+  bool win_sent = false;  // Z: another client already won
+  bool stale = false;     // X
+};
+using MetaGetVisitor = FunctionRef<void(const MetaGetHit&)>;
+bool meta_get(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept;
 
 // What a store that carries a cas does with it, as memcached: set and replace compare it like
 // `cas` (and count as cas); append and prepend compare it themselves; add ignores it in text
@@ -56,8 +96,17 @@ StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexce
 // set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
 // kTooLarge and, as memcached does, any existing item under the key is removed; so is it when
 // a kSet finds no memory (kNoMemory: a full cache under -M).
+//
+// Meta's ms adds two options. `invalidate` (I): a kCas whose cas is non-zero and older than the
+// item's stores anyway, as a stale value that keeps the item's deadline and win state (counted
+// as a cas hit). `binary_key` (b): the item remembers that its key came base64-encoded (not for
+// append/prepend, whose joined item memcached builds afresh).
+struct MetaStoreOptions {
+  bool invalidate = false;
+  bool binary_key = false;
+};
 StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                  std::string_view value, uint64_t cas) noexcept;
+                  std::string_view value, uint64_t cas, MetaStoreOptions meta = {}) noexcept;
 
 // Whether a value of `value_size` bytes could ever be stored under a key of `key_size` bytes.
 // Codecs use it to refuse a too-large value before its bytes arrive, then call refuse_too_large.
@@ -70,7 +119,19 @@ enum class TooLargeRemoves { kForSetOnly, kAlways };
 void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
                       TooLargeRemoves removes) noexcept;
 
-DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept;
+// delete; a non-zero cas must match. A cas mismatch counts as memcached counts it: nothing in
+// the binary protocol, a delete miss in meta's md.
+enum class MismatchCount { kNone, kAsMiss };
+DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
+                    MismatchCount mismatch = MismatchCount::kNone) noexcept;
+
+// md I: marks the item stale instead of removing it (a new cas, the win token free again),
+// with a new deadline if `exptime` is given; a non-zero cas must match. kStored when marked,
+// kNotFound, kExists, or kNoMemory when no room could be made for the stale copy (memcached
+// marks in place; only a full cache under -M refuses). Counts a miss or a cas mismatch as a
+// delete miss, and a success as nothing, as memcached does.
+StoreStatus invalidate(Worker& w, std::string_view key, uint64_t cas,
+                       std::optional<int64_t> exptime) noexcept;
 
 struct ArithArgs {
   std::string_view key;

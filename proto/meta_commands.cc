@@ -1,14 +1,11 @@
 // Meta commands (mg, ms, md, ma, me, mn) as memcached 1.6.18 answers them: a two-letter code
 // ("VA <size>", "HD", "EN", "NS", "EX", "NF", "MN", "ME"), then the flags the request asked to
 // see, in request order. `q` hides the nominal reply only (mg: EN; ms/md/ma: HD); errors are
-// always sent.
-//
-// Not supported (the Cache interface keeps no such item state; refused as invalid flags by
-// meta_flags.cc): R (recache win), I (invalidate / stale, hence X), and the Z flag that marks
-// an item whose win token was already handed out: N answers W to the request that created
-// the item, but later requests do not see Z.
+// always sent. Stale-while-revalidate (mg N/R/T with W/X/Z, md I, ms I) is the command
+// layer's (proto/commands.h: meta_get, invalidate, MetaStoreOptions); this file only words it.
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "cache/copy_bytes.h"
@@ -106,15 +103,30 @@ void handle_mn(TextRequest& r, const Tokens&) noexcept {
 void handle_mg(TextRequest& r, const Tokens& t) noexcept {
   MetaFlags f;
   if (!parse_key_and_flags(r, t, /*is_get=*/true, f) || !check_opaque(r, t)) return;
-  const cache::Time now = r.w.ctx.now();
-  bool won = false;
-  // memcached applies N to a created item when it reaches the N flag, so a `t` before it
-  // still shows the new item's "no deadline".
-  size_t vivify_at = 0;
+  MetaGetArgs args;
+  args.key = f.key;
+  args.touch_exptime = f.ttl;
+  args.vivify_exptime = f.vivify_ttl;
+  args.recache_below = f.recache_ttl;
+  args.record_access = !f.no_update;
   for (size_t i = kFirstFlag; i < t.count; ++i) {
-    if (t[i][0] == 'N') vivify_at = i;
+    switch (t[i][0]) {
+      case 'T':
+        args.steps[args.step_count++] = MetaGetStep::kTouch;
+        break;
+      case 'N':
+        args.steps[args.step_count++] = MetaGetStep::kVivify;
+        break;
+      case 'R':
+        args.steps[args.step_count++] = MetaGetStep::kRecache;
+        break;
+      default:
+        break;
+    }
   }
-  auto render = [&](const cache::ItemView& item) {
+  const cache::Time now = r.w.ctx.now();
+  auto render = [&](const MetaGetHit& hit) {
+    const cache::ItemView& item = hit.item;
     std::string& out = r.out;
     if (f.value) {
       out.append("VA ");
@@ -122,15 +134,24 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
     } else {
       out.append("HD");
     }
+    // memcached applies T and N (to a created item) as it meets them: a `t` before them shows
+    // the deadline the item had.
+    cache::Time exptime = hit.exptime_before;
     for (size_t i = kFirstFlag; i < t.count; ++i) {
       switch (t[i][0]) {
+        case 'T':
+          exptime = cache::expiry_deadline(f.ttl, now);
+          break;
+        case 'N':
+          if (hit.created) exptime = cache::expiry_deadline(f.vivify_ttl, now);
+          break;
         case 's':
           out.append(" s");
           append_number(out, item.value.size());
           break;
         case 't':
           out.append(" t");
-          append_signed(out, won && vivify_at > i ? -1 : ttl_of(item.exptime, now));
+          append_signed(out, ttl_of(exptime, now));
           break;
         case 'c':
           out.append(" c");
@@ -147,27 +168,25 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
         case 'h':
           out.append(item.fetched ? " h1" : " h0");
           break;
+        case 'k':
+          // The key as the item was stored: base64 if it came so (memcached's item flag).
+          meta::append_key_flag(out, item.key, (item.marks & item_marks::kBinaryKey) != 0);
+          break;
         default:
           append_echo_flag(out, t[i], f);
           break;
       }
     }
-    if (won) out.append(" W");
+    if (hit.win_sent) out.append(" Z");
+    if (hit.stale) out.append(" X");
+    if (hit.won) out.append(" W");
     out.append(kCrlf);
     if (f.value) {
       r.output.append_value(item.value);
       out.append(kCrlf);
     }
   };
-  bool hit = f.has_ttl ? get_and_touch(r.w, f.key, f.ttl, render, TouchMiss::kAsGet)
-                       : get(r.w, f.key, render);
-  if (!hit && f.vivify) {
-    // Vivify on miss: an empty item; whoever creates it wins the right to recache (W).
-    const StoreResult created = store(r.w, StoreMode::kAdd, f.key, 0, f.vivify_ttl, {}, 0);
-    won = created.status == StoreStatus::kStored;
-    hit = get(r.w, f.key, render);
-  }
-  if (!hit && !f.quiet) append_status(r.out, "EN", t, kFirstFlag, f);
+  if (!meta_get(r.w, args, render) && !f.quiet) append_status(r.out, "EN", t, kFirstFlag, f);
 }
 
 void handle_ms(TextRequest& r, const Tokens& t) noexcept {
@@ -216,7 +235,8 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
   std::string_view value;
   if (!take_data_block(r, block, mode, f.key, TooLargeRemoves::kAlways, value)) return;
-  const StoreResult result = store(r.w, mode, f.key, f.client_flags, f.ttl, value, f.cas);
+  const StoreResult result = store(r.w, mode, f.key, f.client_flags, f.ttl, value, f.cas,
+                                   {.invalidate = f.invalidate, .binary_key = f.base64});
   std::string_view code;
   switch (result.status) {
     case StoreStatus::kStored:
@@ -255,17 +275,23 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
 void handle_md(TextRequest& r, const Tokens& t) noexcept {
   MetaFlags f;
   if (!parse_key_and_flags(r, t, /*is_get=*/false, f) || !check_opaque(r, t)) return;
-  switch (remove(r.w, f.key, f.has_cas ? f.cas : 0)) {
-    case DeleteStatus::kDeleted:
-      if (!f.quiet) append_status(r.out, "HD", t, kFirstFlag, f);
+  const uint64_t cas = f.has_cas ? f.cas : 0;
+  std::string_view code;
+  if (f.invalidate) {  // marked stale instead of removed
+    std::optional<int64_t> exptime;
+    if (f.has_ttl) exptime = f.ttl;
+    const StoreStatus status = invalidate(r.w, f.key, cas, exptime);
+    if (status == StoreStatus::kNoMemory) {
+      r.out.append(kStoreNoMemory);
       return;
-    case DeleteStatus::kNotFound:
-      append_status(r.out, "NF", t, kFirstFlag, f);
-      return;
-    case DeleteStatus::kExists:
-      append_status(r.out, "EX", t, kFirstFlag, f);
-      return;
+    }
+    code = status == StoreStatus::kStored ? "HD" : status == StoreStatus::kExists ? "EX" : "NF";
+  } else {
+    const DeleteStatus status = remove(r.w, f.key, cas, MismatchCount::kAsMiss);
+    code = status == DeleteStatus::kDeleted ? "HD" : status == DeleteStatus::kExists ? "EX" : "NF";
   }
+  if (code == "HD" && f.quiet) return;
+  append_status(r.out, code, t, kFirstFlag, f);
 }
 
 void handle_ma(TextRequest& r, const Tokens& t) noexcept {
@@ -381,10 +407,11 @@ void handle_me(TextRequest& r, const Tokens& t) noexcept {
   std::string& out = r.out;
   const bool hit = peek(r.w, key, [&](const cache::ItemView& item) {
     out.append("ME ");
-    if (binary) {
-      meta::base64_encode(key, out);
+    // The key as the item was stored (memcached's item flag), whatever the request's b.
+    if ((item.marks & item_marks::kBinaryKey) != 0) {
+      meta::base64_encode(item.key, out);
     } else {
-      out.append(key);
+      out.append(item.key);
     }
     out.append(" exp=");
     append_signed(out, item.exptime == 0 ? -1 : static_cast<int64_t>(now) - item.exptime);

@@ -50,6 +50,16 @@ bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& f,
         f.has_ttl = true;
         if (!text::parse_strtol32(arg, f.ttl)) fail(kBadToken);
         break;
+      case 'R':
+        f.recache = true;
+        if (!text::parse_strtol32(arg, f.recache_ttl)) fail(kBadToken);
+        break;
+      case 'I':
+        f.invalidate = true;
+        break;
+      case 'u':
+        f.no_update = true;
+        break;
       case 'v':
         f.value = true;
         break;
@@ -77,8 +87,7 @@ bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& f,
       case 'D':
         if (!text::parse_strtoull(arg, f.delta)) fail(kBadDelta);
         break;
-      // Known to memcached and harmless here: output-only flags and options we honour by
-      // doing nothing (u: our reads do not reorder an LRU; P, L: proxy hints).
+      // Known to memcached and harmless here: output-only flags and proxy hints (P, L).
       case 'O':
       case 'P':
       case 'L':
@@ -89,9 +98,8 @@ bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& f,
       case 'f':
       case 'h':
       case 'l':
-      case 'u':
         break;
-      default:  // unknown, or R / I which need item state we do not keep
+      default:
         error = kInvalidFlag;
         return false;
     }
@@ -100,12 +108,16 @@ bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& f,
 }
 
 void append_key_flag(std::string& out, const MetaFlags& f) {
+  append_key_flag(out, f.key, f.base64);
+}
+
+void append_key_flag(std::string& out, std::string_view key, bool binary) {
   out.append(" k");
-  if (!f.base64) {
-    out.append(f.key);
+  if (!binary) {
+    out.append(key);
     return;
   }
-  base64_encode(f.key, out);
+  base64_encode(key, out);
   out.append(" b");
 }
 

@@ -3,9 +3,8 @@
 // may appear once; an unknown flag stops parsing at once, a bad token is remembered and
 // parsing continues (so a later unknown or repeated flag decides the error).
 //
-// Flags that need item state the Cache interface does not keep are refused as unknown:
-// R (recache win), I (invalidate / stale items). See meta_commands.cc for which command
-// answers which flag.
+// Every flag memcached knows is accepted by every meta command, as memcached does; see
+// meta_commands.cc for which command answers which flag.
 //
 // Lifetime: `key` points into the request line or into `key_buffer`.
 #pragma once
@@ -34,8 +33,12 @@ struct MetaFlags {
   bool has_ttl = false;
   bool has_cas = false;
   bool vivify = false;
+  bool recache = false;       // R
+  bool invalidate = false;    // I
+  bool no_update = false;     // u
   int32_t ttl = 0;            // T
   int32_t vivify_ttl = 0;     // N
+  int32_t recache_ttl = 0;    // R
   uint32_t client_flags = 0;  // F
   uint64_t cas = 0;           // C
   uint64_t delta = 1;         // D
@@ -51,7 +54,9 @@ struct MetaFlags {
 bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& flags,
                       std::string_view& error) noexcept;
 
-// Appends " k<key>" (" k<base64> b" for a binary key), as flag k echoes a key.
+// Appends " k<key>" (" k<base64> b" for a binary key), as flag k echoes a key: the request's
+// key, or a stored item's `key` (binary if it was stored with b).
 void append_key_flag(std::string& out, const MetaFlags& flags);
+void append_key_flag(std::string& out, std::string_view key, bool binary);
 
 }  // namespace cuckood::proto::meta

@@ -560,9 +560,17 @@ std::string usage(std::string_view program) {
     append_wrapped(out, f.help, left.size());
   }
   out += "-o sub-options (name or name=value, comma separated):\n";
+  // memcached's extstore sub-options are one line, `ext_*`: cuckood has no extstore, and
+  // naming ext_path in -h is how memcached's t/ suite (MemcachedTest.pm, supports_extstore)
+  // tells a build with extstore, whose statistics it then checks.
+  constexpr std::string_view kExtstorePrefix = "ext_";
+  bool extstore_listed = false;
   for (const SubOptionRow& o : sub_option_rows()) {
-    std::string left =
-        (o.no_effect.empty() ? "  " : "* ") + std::string("   - ") + std::string(o.name);
+    const bool extstore = o.name.starts_with(kExtstorePrefix);
+    if (extstore && extstore_listed) continue;
+    extstore_listed |= extstore;
+    const std::string name = extstore ? std::string(kExtstorePrefix) + "*" : std::string(o.name);
+    std::string left = (o.no_effect.empty() ? "  " : "* ") + std::string("   - ") + name;
     left += left.size() < kUsageColumn ? std::string(kUsageColumn - left.size(), ' ') : " ";
     out += left;
     append_wrapped(out, o.help.empty() ? o.no_effect : o.help, left.size());

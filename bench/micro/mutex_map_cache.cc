@@ -25,8 +25,8 @@ namespace {
 template <class Entry>
 ItemView view_of(const Entry& it) noexcept {
   const auto& item = it->second;
-  return ItemView{it->first.key, item.value,       item.flags,  item.exptime,
-                  item.cas,      item.last_access, item.fetched};
+  return ItemView{it->first.key, item.value,       item.flags,   item.exptime,
+                  item.cas,      item.last_access, item.fetched, item.marks};
 }
 
 }  // namespace
@@ -62,7 +62,7 @@ MutexMapCache::Map::iterator MutexMapCache::put_locked(Stripe& stripe, const Has
   if (!inserted) stripe.bytes -= item_size(key.key.size(), item.value.size());
   stripe.bytes += item_size(key.key.size(), value.size());
   const uint64_t cas = (++stripe.cas_counter * kStripes) | stripe_index(key);
-  item = Item{std::move(value), cas, flags, exptime, now, now, false};
+  item = Item{std::move(value), cas, flags, exptime, now, now, false, 0};
   return it;
 }
 
@@ -115,10 +115,13 @@ UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
       return UpdateStatus::kDone;
     case Change::Kind::kTouch:
       if (!present) return UpdateStatus::kDone;
-      it->second.exptime = change.exptime;
+      if (!change.keep_exptime) it->second.exptime = change.exptime;
+      it->second.marks |= change.marks;
       mutation.done(view_of(it));
-      it->second.fetched = true;
-      cache::record_access(it->second.last_access, ctx.now());
+      if (!change.unread) {
+        it->second.fetched = true;
+        cache::record_access(it->second.last_access, ctx.now());
+      }
       return UpdateStatus::kDone;
     case Change::Kind::kStore:
       break;
@@ -130,9 +133,11 @@ UpdateStatus MutexMapCache::update(WorkerContext& ctx, const HashedKey& key,
   std::string value(change.value_size, '\0');
   mutation.write(change.derived && present ? &live : nullptr, value.data());
   const Time exptime = change.keep_exptime && present ? it->second.exptime : change.exptime;
+  const cache::Marks kept = present ? it->second.marks & change.keep_marks : 0;
   it = put_locked(stripe, key, std::move(value), change.flags, exptime, ctx.now());
   if (!change.in_place) ++stripe.total_items;
   it->second.fetched = change.fetched;
+  it->second.marks = static_cast<cache::Marks>(change.marks | kept);
   mutation.done(view_of(it));
   return UpdateStatus::kDone;
 }

@@ -74,6 +74,7 @@ class MutexMapCache final : public cache::Cache {
     cache::Time stored = 0;       // when this version was stored: a delayed flush compares it
     cache::Time last_access = 0;  // previous access, for ItemView::last_access
     bool fetched = false;
+    cache::Marks marks = 0;
   };
   using Map = std::unordered_map<StoredKey, Item, KeyHash, KeyEqual>;
 

@@ -111,8 +111,8 @@ uint64_t LibcuckooCache::next_cas(Context& c) noexcept {
 namespace {
 
 ItemView view_of(const HashedKey& key, const libcuckoo_detail::Item& item) noexcept {
-  return ItemView{key.key,  item.value,       item.flags,  item.exptime,
-                  item.cas, item.last_access, item.fetched};
+  return ItemView{key.key,  item.value,       item.flags,   item.exptime,
+                  item.cas, item.last_access, item.fetched, item.marks};
 }
 
 }  // namespace
@@ -168,10 +168,13 @@ class LibcuckooCache::Apply {
         WorkerCounters::drop(c_.counters.items);
         return true;
       case Change::Kind::kTouch:
-        item.exptime = change.exptime;
+        if (!change.keep_exptime) item.exptime = change.exptime;
+        item.marks |= change.marks;
         mutation_.done(view_of(key_, item));
-        item.fetched = true;
-        record_access(item.last_access, now_);
+        if (!change.unread) {
+          item.fetched = true;
+          record_access(item.last_access, now_);
+        }
         return false;
       case Change::Kind::kStore:
         store(item, change, &live);
@@ -234,6 +237,8 @@ class LibcuckooCache::Apply {
     item.time = now_;
     item.last_access = now_;
     item.fetched = change.fetched;
+    item.marks =
+        static_cast<Marks>(change.marks | (live != nullptr ? item.marks & change.keep_marks : 0));
     item.vacant = false;
     if (!change.in_place) WorkerCounters::bump(c_.counters.total_items);
     mutation_.done(view_of(key_, item));

@@ -61,6 +61,7 @@ struct Item {
   Time time = 0;         // when this version was stored: flush_all compares it
   Time last_access = 0;  // previous access, for ItemView::last_access
   bool fetched = false;
+  Marks marks = 0;
   // No item: an entry an update created for an absent key and did not store into (erased
   // right after). Treated as absent.
   bool vacant = false;

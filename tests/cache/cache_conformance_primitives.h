@@ -236,7 +236,69 @@ TYPED_TEST_P(CachePrimitivesConformance, LastAccessIsTheStoreTimeThenEveryMinute
   EXPECT_EQ(this->put("k", "w").last_access, kStartTime + 265);
 }
 
+// Marks: a store sets the new item's, taking keep_marks from the item it replaces; a touch
+// adds to them in place; a plain store starts afresh; reads and peeks show them.
+TYPED_TEST_P(CachePrimitivesConformance, StoresSetMarksAndInheritOnlyKeepMarks) {
+  ScriptedMutation first([](const ItemView*) {
+    Change change = Change::store(1, 0, 0);
+    change.marks = 0b101;
+    return change;
+  });
+  this->update("k", first);
+  EXPECT_EQ(this->peek("k")->marks, 0b101);
+  EXPECT_EQ(this->read("k")->marks, 0b101);
+  ScriptedMutation inherit([](const ItemView*) {
+    Change change = Change::store(1, 0, 0);
+    change.marks = 0b010;
+    change.keep_marks = 0b001;
+    return change;
+  });
+  this->update("k", inherit);
+  EXPECT_EQ(inherit.result->marks, 0b011);
+  EXPECT_EQ(this->peek("k")->marks, 0b011);
+  ScriptedMutation on_absent([](const ItemView*) {
+    Change change = Change::store(1, 0, 0);
+    change.keep_marks = 0b111;
+    return change;
+  });
+  this->update("absent", on_absent);
+  EXPECT_EQ(this->peek("absent")->marks, 0);
+  EXPECT_EQ(this->put("k", "v").marks, 0);  // a plain store: a fresh item
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, TouchAddsMarksInPlace) {
+  const Got old = this->put("k", "v", 0, kStartTime + 10);
+  ScriptedMutation mark([](const ItemView*) {
+    Change change = Change::touch(0);
+    change.keep_exptime = true;
+    change.marks = 0b010;
+    change.unread = true;
+    return change;
+  });
+  EXPECT_EQ(this->update("k", mark), UpdateStatus::kDone);
+  EXPECT_EQ(mark.result->marks, 0b010);
+  EXPECT_EQ(mark.result->exptime, kStartTime + 10);  // keep_exptime
+  EXPECT_EQ(mark.result->cas, old.cas);              // the same version
+  const auto got = this->peek("k");
+  EXPECT_EQ(got->marks, 0b010);
+  EXPECT_EQ(got->exptime, kStartTime + 10);
+  EXPECT_FALSE(got->fetched);  // unread: the access is not recorded
+  ScriptedMutation more([](const ItemView*) {
+    Change change = Change::touch(kStartTime + 99);
+    change.marks = 0b001;
+    return change;
+  });
+  this->update("k", more);
+  EXPECT_EQ(this->peek("k")->marks, 0b011);
+  EXPECT_EQ(this->peek("k")->exptime, kStartTime + 99);
+  EXPECT_TRUE(this->peek("k")->fetched);
+  ScriptedMutation plain_touch([](const ItemView*) { return Change::touch(0); });
+  this->update("k", plain_touch);
+  EXPECT_EQ(this->peek("k")->marks, 0b011);  // a touch without marks keeps them
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem,
+                            StoresSetMarksAndInheritOnlyKeepMarks, TouchAddsMarksInPlace,
                             DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
                             DerivedStoreBuildsFromTheLiveItem, FetchedChangeMarksTheNewItemRead,
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,

@@ -27,6 +27,12 @@ void run_threads(Body body) {
   for (std::thread& thread : threads) thread.join();
 }
 
+// Waits until every one of kStressThreads threads has called it with the same counter.
+inline void start_together(std::atomic<int>& ready) {
+  ready.fetch_add(1);
+  while (ready.load() < kStressThreads) std::this_thread::yield();
+}
+
 // One thread's random operations on its own keys, each answer checked against a model.
 // Returns the number of keys the model holds at the end.
 inline size_t run_disjoint_model(Cache& cache, int thread, int ops) {
@@ -333,7 +339,102 @@ TYPED_TEST_P(CacheStressConformance, StatsWhileWriting) {
   EXPECT_EQ(stats.total_items, uint64_t{kKeys} * (kStressThreads - 1));
 }
 
+// A mark set by a kTouch is a test-and-set: of the claims racing on one item, one applies; a
+// store that keeps the mark, racing them, neither loses it nor lets a second claim through.
+class ClaimMutation final : public Mutation {
+ public:
+  static constexpr Marks kClaimed = 0b100;
+  Change decide(const ItemView* live) noexcept override {
+    if (live == nullptr || (live->marks & kClaimed) != 0) return Change::keep();
+    Change change = Change::touch(0);
+    change.keep_exptime = true;
+    change.marks = kClaimed;
+    return change;
+  }
+  void done(const ItemView&) noexcept override { won = true; }
+  bool won = false;
+};
+
+class KeepClaimStore final : public Mutation {
+ public:
+  Change decide(const ItemView*) noexcept override {
+    Change change = Change::store(1, 0, 0);
+    change.keep_marks = ClaimMutation::kClaimed;
+    return change;
+  }
+  void write(const ItemView*, char* value) noexcept override { *value = 'r'; }
+};
+
+TYPED_TEST_P(CacheStressConformance, ConcurrentMarkClaimsHaveOneWinner) {
+  constexpr int kKeys = 20000;  // enough for the threads to overlap
+  for (int i = 0; i < kKeys; ++i) this->must_set("claim:" + std::to_string(i), "v");
+  std::vector<std::atomic<int>> wins(kKeys);
+  std::atomic<int> ready{0};
+  run_threads([&](int t) {
+    auto worker = this->new_thread();
+    start_together(ready);  // so that the threads contend on the same keys
+    for (int i = 0; i < kKeys; ++i) {
+      const HashedKey key = this->cache().hash("claim:" + std::to_string(i));
+      if (t == 0) {
+        for (int n = 0; n < 3; ++n) {
+          KeepClaimStore store;
+          this->cache().update(worker->ctx(), key, store);
+        }
+      } else {
+        ClaimMutation claim;
+        this->cache().update(worker->ctx(), key, claim);
+        if (claim.won) ++wins[i];
+      }
+      if (i % 64 == 0) worker->quiescent();
+    }
+  });
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(wins[i].load(), 1) << "key " << i;
+    const auto got = this->get("claim:" + std::to_string(i));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->marks & ClaimMutation::kClaimed, ClaimMutation::kClaimed) << i;
+  }
+}
+
+// meta's stale-while-revalidate over it: of the clients reading a stale item, one wins (W).
+TYPED_TEST_P(CacheStressConformance, ConcurrentMetaGetsOfAStaleItemHaveOneWinner) {
+  constexpr int kKeys = 10000;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "stale:" + std::to_string(i);
+    this->must_set(key, "v");
+    ASSERT_EQ(proto::invalidate(this->main_thread().worker(), key, 0, std::nullopt),
+              StoreStatus::kStored);
+  }
+  std::vector<std::atomic<int>> wins(kKeys);
+  std::atomic<int> hits{0};
+  std::atomic<int> ready{0};
+  run_threads([&](int t) {
+    auto worker = this->new_thread();
+    start_together(ready);
+    for (int i = 0; i < kKeys; ++i) {
+      proto::MetaGetArgs args;
+      const std::string key = "stale:" + std::to_string(i);
+      args.key = key;
+      if (t % 2 == 1) {  // with R too: the win is the stale item's either way
+        args.steps[args.step_count++] = proto::MetaGetStep::kRecache;
+        args.recache_below = 30;
+      }
+      const bool hit = proto::meta_get(worker->worker(), args, [&](const proto::MetaGetHit& h) {
+        EXPECT_TRUE(h.stale);
+        EXPECT_NE(h.won, h.win_sent);
+        if (h.won) ++wins[i];
+      });
+      if (hit) ++hits;
+      if (i % 64 == 0) worker->quiescent();
+    }
+  });
+  EXPECT_EQ(hits.load(), kKeys * kStressThreads);
+  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(wins[i].load(), 1) << "key " << i;
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CacheStressConformance, StatsWhileWriting,
+                            ConcurrentMarkClaimsHaveOneWinner,
+                            ConcurrentMetaGetsOfAStaleItemHaveOneWinner,
                             DisjointKeysMatchAPerThreadModel, ConcurrentIncrOnOneKeySumsExactly,
                             ConcurrentAddHasOneWinnerPerKey, CasUniquesAreDistinctAcrossWorkers,
                             StoresAfterAConcurrentFlushSurvive, ReadersRacingWritersSeeWholeValues,

@@ -39,11 +39,12 @@ struct Got {
   uint64_t cas = 0;
   bool fetched = false;
   Time last_access = 0;
+  Marks marks = 0;
 };
 
 inline Got copy_of(const ItemView& item) {
   return Got{std::string(item.value), item.flags, item.exptime, item.cas, item.fetched,
-             item.last_access};
+             item.last_access,        item.marks};
 }
 
 // One worker thread as the server runs one (proto::testing::ThreadWorker), with memcached's

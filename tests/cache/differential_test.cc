@@ -37,16 +37,19 @@ struct Seen {
   Time exptime = 0;
   bool fetched = false;
   uint64_t cas = 0;
+  Marks marks = 0;
+  int meta = 0;  // meta_get: won + 2 * win_sent + 4 * stale
   bool operator==(const Seen& o) const {
     return hit == o.hit && value == o.value && flags == o.flags && exptime == o.exptime &&
-           fetched == o.fetched;
+           fetched == o.fetched && marks == o.marks && meta == o.meta;
   }
 };
 
 std::string describe(const Seen& s) {
   if (!s.hit) return "miss";
   return "hit value='" + s.value + numbered("' flags=", s.flags) +
-         numbered(" exptime=", s.exptime) + numbered(" fetched=", s.fetched);
+         numbered(" exptime=", s.exptime) + numbered(" fetched=", s.fetched) +
+         numbered(" marks=", s.marks) + numbered(" meta=", s.meta);
 }
 
 // One implementation under test, driven through the command layer by its own worker, with
@@ -60,7 +63,18 @@ struct Side {
   Seen seen(const std::string& k, const std::optional<Got>& got) {
     if (!got) return {};
     last_cas[k] = got->cas;
-    return {true, got->value, got->flags, got->exptime, got->fetched, got->cas};
+    return {true, got->value, got->flags, got->exptime, got->fetched, got->cas, got->marks};
+  }
+  Seen meta_get(const std::string& k, const proto::MetaGetArgs& args) {
+    Seen seen;
+    proto::meta_get(thread.worker(), args, [&](const proto::MetaGetHit& h) {
+      seen = {true,           std::string(h.item.value),
+              h.item.flags,   h.item.exptime,
+              h.item.fetched, h.item.cas,
+              h.item.marks,   h.won + 2 * h.win_sent + 4 * h.stale};
+    });
+    if (seen.hit) last_cas[k] = seen.cas;
+    return seen;
   }
   Seen get(const std::string& k) { return seen(k, thread.get(k)); }
   Seen gat(const std::string& k, int64_t exptime) { return seen(k, thread.gat(k, exptime)); }
@@ -68,6 +82,11 @@ struct Side {
     const auto it = last_cas.find(k);
     const uint64_t known = it == last_cas.end() ? 0 : it->second;
     return right ? known : known + 1'000'000'007;
+  }
+  // A cas older than the last one seen (meta's stale store), 0 if none is known.
+  uint64_t older_cas_for(const std::string& k) {
+    const auto it = last_cas.find(k);
+    return it == last_cas.end() || it->second < 2 ? 0 : it->second - 1;
   }
 };
 
@@ -137,7 +156,55 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
     std::string what;
     bool same = true;
     std::string detail;
-    if (choice < 25) {
+    if (choice < 5) {
+      // meta's stale-while-revalidate: mg with T/N/R in a random order, md I, ms I.
+      const uint64_t kind = pick(4);
+      if (kind <= 1) {
+        proto::MetaGetArgs args;
+        args.key = k;
+        for (const auto step : {proto::MetaGetStep::kTouch, proto::MetaGetStep::kVivify,
+                                proto::MetaGetStep::kRecache}) {
+          if (pick(2) == 0) args.steps[args.step_count++] = step;
+        }
+        if (args.step_count == 2 && pick(2) == 0) std::swap(args.steps[0], args.steps[1]);
+        args.touch_exptime = random_exptime();
+        args.vivify_exptime = random_exptime();
+        args.recache_below = static_cast<int64_t>(pick(12));
+        args.record_access = pick(4) != 0;
+        what = "meta_get";
+        const Seen a = cuckoo_->meta_get(k, args), b = oracle_->meta_get(k, args);
+        same = a == b;
+        detail = describe(a) + " vs " + describe(b);
+      } else if (kind == 2) {
+        const bool with_cas = pick(4) == 0;
+        const bool right = pick(2) == 0;
+        std::optional<int64_t> exptime;
+        if (pick(2) == 0) exptime = random_exptime();
+        what = "invalidate";
+        auto run = [&](Side& side) {
+          const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
+          return proto::invalidate(side.thread.worker(), k, cas, exptime);
+        };
+        const StoreStatus a = run(*cuckoo_), b = run(*oracle_);
+        same = a == b;
+        detail = std::to_string(static_cast<int>(a)) + numbered(" vs ", static_cast<int>(b));
+      } else {
+        const std::string value = random_value();
+        const int64_t exptime = random_exptime();
+        const bool older = pick(2) == 0;
+        what = older ? "stale store, older cas" : "stale store, current cas";
+        auto run = [&](Side& side) {
+          const uint64_t cas = older ? side.older_cas_for(k) : side.cas_for(k, true);
+          const StoreResult r = proto::store(side.thread.worker(), StoreMode::kCas, k, 0, exptime,
+                                             value, cas, {.invalidate = true});
+          if (r.status == StoreStatus::kStored) side.last_cas[k] = r.cas;
+          return r.status;
+        };
+        const StoreStatus a = run(*cuckoo_), b = run(*oracle_);
+        same = a == b;
+        detail = std::to_string(static_cast<int>(a)) + numbered(" vs ", static_cast<int>(b));
+      }
+    } else if (choice < 25) {
       what = "get";
       const Seen a = cuckoo_->get(k), b = oracle_->get(k);
       same = a == b;

@@ -91,12 +91,68 @@ class Meta(TextTestCase):
         self.assertEqual(self.c.read_until(b"MN\r\n"),
                          b"SERVER_ERROR object too large for cache\r\nMN\r\n")
 
-    @unittest.skipIf(REFERENCE, "cuckood refuses the flags it cannot honour")
-    def test_unsupported_flags_are_refused(self):
-        self.assertEqual(self.ask(b"mg k R30\r\n"), b"CLIENT_ERROR invalid flag\r\n")
-        self.assertEqual(self.ask(b"md k I\r\n"), b"CLIENT_ERROR invalid or duplicate flag\r\n")
-        self.assertEqual(self.ask(b"ms k 1 I\r\nx\r\nmn\r\n", b"MN\r\n"),
-                         b"CLIENT_ERROR invalid flag\r\nMN\r\n")
+    def test_vivify_win_then_token_sent(self):
+        self.assertEqual(self.ask(b"mg nv N30 s v\r\n", b"\r\n\r\n"), b"VA 0 s0 W\r\n\r\n")
+        self.assertEqual(self.ask(b"mg nv N30 s\r\n"), b"HD s0 Z\r\n")
+        other = self.conn()
+        self.assertEqual(other.request(b"mg nv N30 s\r\n"), b"HD s0 Z\r\n")
+        # The winner recaches; the new version is fresh: no W, X or Z.
+        self.assertEqual(self.ask(b"ms nv 2 T60\r\nok\r\n"), b"HD\r\n")
+        self.assertEqual(self.ask(b"mg nv N30 v\r\n", b"ok\r\n"), b"VA 2\r\nok\r\n")
+
+    def test_recache_when_ttl_below(self):
+        self.ask(b"ms r 1 T100\r\nx\r\n")
+        self.assertEqual(self.ask(b"mg r R30 s\r\n"), b"HD s1\r\n")  # 100 s left: no win
+        self.assertEqual(self.ask(b"mg r R200 s\r\n"), b"HD s1 W\r\n")
+        self.assertEqual(self.ask(b"mg r R200 s\r\n"), b"HD s1 Z\r\n")
+        self.assertEqual(self.ask(b"mg r s\r\n"), b"HD s1 Z\r\n")
+        self.ask(b"ms n 1 T0\r\nx\r\n")
+        self.assertEqual(self.ask(b"mg n R200 s\r\n"), b"HD s1\r\n")  # no deadline: no win
+
+    def test_invalidate_serve_stale_and_revalidate(self):
+        reply = self.ask(b"ms k 3 T0 c\r\nmoo\r\n")
+        first = int(re.match(rb"HD c(\d+)\r\n", reply).group(1))
+        self.assertEqual(self.ask(b"md k I T30\r\n"), b"HD\r\n")
+        reply = self.ask(b"mg k s c v\r\n", b"moo\r\n")
+        match = re.match(rb"VA 3 s3 c(\d+) X W\r\nmoo\r\n$", reply)
+        self.assertTrue(match, reply)
+        stale = int(match.group(1))
+        self.assertNotEqual(stale, first)  # invalidating bumps the cas
+        self.assertEqual(self.ask(b"mg k s\r\n"), b"HD s3 Z X\r\n")
+        # An older cas with I stores the value, still stale, deadline and token kept.
+        self.assertEqual(self.ask(b"ms k 1 I C%d\r\nf\r\n" % first), b"HD\r\n")
+        self.assertRegex(self.ask(b"mg k t v\r\n", b"f\r\n"), rb"^VA 1 t(30|29) Z X\r\nf\r\n$")
+        # Without I an older cas is refused; with the current one the value is fresh again.
+        self.assertEqual(self.ask(b"ms k 1 C%d\r\ng\r\n" % first), b"EX\r\n")
+        cas = int(re.search(rb" c(\d+)", self.ask(b"mg k c\r\n")).group(1))
+        self.assertEqual(self.ask(b"ms k 1 T90 C%d\r\ng\r\n" % cas), b"HD\r\n")
+        self.assertRegex(self.ask(b"mg k t v\r\n", b"g\r\n"), rb"^VA 1 t(90|89)\r\ng\r\n$")
+        self.assertEqual(self.ask(b"md missing I\r\n"), b"NF\r\n")
+        self.assertEqual(self.ask(b"md k I C1\r\n"), b"EX\r\n")
+
+    def test_binary_key_is_returned_as_stored(self):
+        self.ask(b"ms YWJj 1 b\r\nz\r\n")
+        self.assertEqual(self.ask(b"mg abc k v\r\n", b"z\r\n"), b"VA 1 kYWJj b\r\nz\r\n")
+        self.ask(b"ms plain 1\r\nz\r\n")
+        self.assertEqual(self.ask(b"mg cGxhaW4= b k\r\n"), b"HD kplain\r\n")
+
+    def test_no_update_keeps_the_hit_state(self):
+        self.ask(b"ms u 1\r\nx\r\n")
+        self.assertEqual(self.ask(b"mg u u h\r\n"), b"HD h0\r\n")
+        self.assertEqual(self.ask(b"mg u h\r\n"), b"HD h0\r\n")
+        self.assertEqual(self.ask(b"mg u u h\r\n"), b"HD h1\r\n")
+
+    def test_one_winner_among_concurrent_clients(self):
+        clients = [self.conn() for _ in range(8)]
+        for round_ in range(20):
+            key = b"race%d" % round_
+            self.ask(b"ms %s 1 T0\r\nx\r\n" % key)
+            self.assertEqual(self.ask(b"md %s I\r\n" % key), b"HD\r\n")
+            for c in clients:
+                c.send(b"mg %s R30 s\r\n" % key)
+            replies = [c.read_until(b"\r\n") for c in clients]
+            self.assertEqual(sum(r.endswith(b" W\r\n") for r in replies), 1, replies)
+            self.assertEqual(sum(r == b"HD s1 Z X\r\n" for r in replies), len(clients) - 1)
 
 
 if __name__ == "__main__":

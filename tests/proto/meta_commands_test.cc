@@ -71,9 +71,9 @@ TEST(MetaGet, VivifyWinsOnce) {
   Env env;
   const std::string first = env.feed("mg nv N30 v t s\r\n");
   EXPECT_EQ(first, "VA 0 t30 s0 W\r\n\r\n");
-  EXPECT_EQ(env.feed("mg nv N30 v t\r\n"), "VA 0 t30\r\n\r\n");
+  EXPECT_EQ(env.feed("mg nv N30 v t\r\n"), "VA 0 t30 Z\r\n\r\n");
   // As memcached: a `t` before N shows the created item before N gave it a deadline.
-  EXPECT_EQ(env.feed("mg other t N30\r\nmg other t\r\n"), "HD t-1 W\r\nHD t30\r\n");
+  EXPECT_EQ(env.feed("mg other t N30\r\nmg other t\r\n"), "HD t-1 W\r\nHD t30 Z\r\n");
 }
 
 TEST(MetaGet, Base64Keys) {
@@ -86,7 +86,7 @@ TEST(MetaGet, Errors) {
   expect_response("mg\r\n", "ERROR\r\n");
   expect_response("mx\r\n", "ERROR\r\n");
   expect_response("mg x Z\r\n", "CLIENT_ERROR invalid flag\r\n");
-  expect_response("mg x R30\r\n", "CLIENT_ERROR invalid flag\r\n");  // recache: unsupported
+  expect_response("mg x R3x\r\n", "CLIENT_ERROR bad token in command line format\r\n");
   expect_response("mg x v v\r\n", "CLIENT_ERROR duplicate flag\r\n");
   expect_response("mg x Tq\r\n", "CLIENT_ERROR bad token in command line format\r\n");
   expect_response("mg x O" + std::string(33, 'o') + "\r\n",
@@ -130,7 +130,7 @@ TEST(MetaSet, ErrorsSwallowTheDataBlockOnlyOnceTheLengthIsKnown) {
                   "CLIENT_ERROR invalid mode for ms M token\r\nMN\r\n");
   expect_response("ms mk 2 Mxy\r\nhi\r\n", "CLIENT_ERROR incorrect length for M token\r\n");
   expect_response("ms mk 2 E5\r\nhi\r\n", "CLIENT_ERROR invalid flag\r\n");
-  expect_response("ms mk 2 I\r\nhi\r\n", "CLIENT_ERROR invalid flag\r\n");  // unsupported
+  expect_response("ms mk 2 I I\r\nhi\r\n", "CLIENT_ERROR duplicate flag\r\n");
   expect_response("ms mk 2 v v\r\nhi\r\n", "CLIENT_ERROR duplicate flag\r\n");
   expect_response("ms c1 1 Fx\r\nx\r\nms c1 1 Tx\r\nx\r\n",
                   "CLIENT_ERROR bad command line format\r\n"
@@ -161,7 +161,7 @@ TEST(MetaDelete, CodesAndQuiet) {
       "HD\r\nHD\r\nHD kd O5\r\nHD\r\nEX\r\nEX\r\nCLIENT_ERROR invalid or duplicate flag\r\n"
       "HD\r\nEN\r\n");
   expect_response("md\r\n", "ERROR\r\n");
-  expect_response("md d I\r\n", "CLIENT_ERROR invalid or duplicate flag\r\n");  // unsupported
+  expect_response("md d I I\r\n", "CLIENT_ERROR invalid or duplicate flag\r\n");
 }
 
 TEST(MetaArithmetic, IncrDecrCreate) {
