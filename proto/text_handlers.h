@@ -83,6 +83,7 @@ void handle_touch(TextRequest& r, const Tokens& t) noexcept;
 
 // Server-wide commands (text_admin.cc).
 void handle_flush_all(TextRequest& r, const Tokens& t) noexcept;
+void handle_slabs(TextRequest& r, const Tokens& t) noexcept;
 void handle_version(TextRequest& r, const Tokens& t) noexcept;
 void handle_verbosity(TextRequest& r, const Tokens& t) noexcept;
 void handle_quit(TextRequest& r, const Tokens& t) noexcept;

@@ -44,6 +44,7 @@ constexpr Command kCommands[] = {
     {"shutdown", 1, kAny, handle_shutdown},
     {"debugtime", 2, kAny, handle_debugtime},
     {"stats", 1, kAny, handle_stats},
+    {"slabs", 1, kAny, handle_slabs},
     {"mg", 2, kAny, handle_mg},
     {"ms", 2, kAny, handle_ms},
     {"md", 2, kAny, handle_md},
@@ -90,6 +91,18 @@ bool is_long_multiget(std::string_view partial) noexcept {
   return command.starts_with("get ") || command.starts_with("gets ");
 }
 
+// memcached hangs up, answering nothing, on an unknown command whose last token starts with
+// "HTTP/" (an HTTP request sent to the cache port), but only past its first-letter dispatch:
+// an unknown name starting with one of these letters, or of two letters starting with 'm',
+// is answered ERROR whatever follows.
+bool is_http_request(const text::Tokens& tokens) noexcept {
+  const std::string_view name = tokens[0];
+  constexpr std::string_view kDispatchedLetters = "gsacidt";
+  if (kDispatchedLetters.find(name[0]) != std::string_view::npos) return false;
+  if (name[0] == 'm' && name.size() == 2) return false;
+  return tokens[tokens.count - 1].starts_with("HTTP/");
+}
+
 void dispatch(text::TextRequest& request, std::string_view line) noexcept {
   text::Tokens tokens;
   text::tokenize(line, tokens);
@@ -99,6 +112,10 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
     return;
   }
   const text::Command* command = text::find_command(tokens[0]);
+  if (command == nullptr && is_http_request(tokens)) {
+    request.control.close = true;
+    return;
+  }
   if (command == nullptr || tokens.count < command->min_tokens ||
       tokens.count > command->max_tokens) {
     request.out.append(text::kError);
