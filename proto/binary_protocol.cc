@@ -227,20 +227,39 @@ void handle_verbosity(Context& c, const Request& r, const Command& /*cmd*/) {
   append_success(c.out, r.reply());
 }
 
+// `stats detail on|off|dump` in the binary protocol (memcached's process_bin_stat): the
+// action follows "detail" as a prefix; on and off answer the terminator alone, dump one
+// "detailed" statistic holding the text dump. cuckood keeps no per-prefix figures, so the dump
+// is the empty one, as memcached's before `detail on`.
+bool answer_stat_detail(Context& c, const Request& r, std::string_view action) {
+  constexpr std::string_view kEmptyDetailDump = "END\r\n";
+  if (action.starts_with(" dump")) {
+    append_stat(c.out, r.reply(), "detailed", kEmptyDetailDump);
+    return true;
+  }
+  return action.starts_with(" on") || action.starts_with(" off");
+}
+
 // One packet per statistic, then an empty packet that ends the group; an unknown group is
-// "not found". "reset" answers with the terminator only.
+// "not found". As memcached, "reset", "settings" and "detail" are matched as prefixes of the
+// key, other groups exactly, and per-connection statistics (`stats conns`) are text only.
 void handle_stat(Context& c, const Request& r, const Command& /*cmd*/) {
-  if (r.key == "reset") {
+  const std::string_view key = r.key;
+  bool known = true;
+  if (key.starts_with("reset")) {
     reset_stats(c.w);
+  } else if (key.starts_with("detail")) {
+    known = answer_stat_detail(c, r, key.substr(6));
   } else {
-    const bool known =
-        collect_stats(c.w, r.key, [&](std::string_view name, std::string_view value) {
-          append_stat(c.out, r.reply(), name, value);
-        });
-    if (!known) {
-      append_error(c.out, r.reply(), Status::kKeyNotFound);
-      return;
-    }
+    const std::string_view group = key.starts_with("settings") ? "settings" : key;
+    known = group != "conns" &&
+            collect_stats(c.w, group, [&](std::string_view name, std::string_view value) {
+              append_stat(c.out, r.reply(), name, value);
+            });
+  }
+  if (!known) {
+    append_error(c.out, r.reply(), Status::kKeyNotFound);
+    return;
   }
   append_success(c.out, r.reply());
 }

@@ -709,7 +709,13 @@ FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count)
   if (!w.settings.flush_enabled) return FlushStatus::kDisabled;
   if (!delay) return FlushStatus::kBadDelay;
   if (count == FlushCount::kWhenFlushed) w.stats.cmd_flush.add();
-  w.cache.flush_all(w.ctx, *delay > 0 ? deadline(w, *delay) : 0);
+  cache::Time when = *delay > 0 ? deadline(w, *delay) : 0;
+  // The cache flushes what was stored up to the second before `when` (memcached's oldest_live
+  // with cas, whose cas threshold draws an exact line for a flush due now). Without cas
+  // (-C) memcached's oldest_live is the flush time itself: everything stored up to and
+  // including that second is flushed, a store in the very second of `flush_all 0` too.
+  if (!w.settings.cas_enabled) when = (when == 0 ? w.ctx.now() : when) + 1;
+  w.cache.flush_all(w.ctx, when);
   return FlushStatus::kFlushed;
 }
 

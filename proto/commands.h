@@ -160,7 +160,8 @@ enum class FlushCount : uint8_t { kEveryRequest, kWhenFlushed };
 
 // flush_all [delay]: the delay follows the exptime rule (0 = now); nullopt when the client's
 // was malformed (kBadDelay). Under -F every flush is refused (kDisabled), before the delay is
-// looked at.
+// looked at. Under -C a flush also takes what is stored in the rest of the second it takes
+// effect in, as memcached's does.
 FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count) noexcept;
 
 // Whether the item dump commands (`stats cachedump`, `lru_crawler metadump`) may run: not

@@ -51,6 +51,15 @@ std::string packet_head(binary::Opcode opcode, std::string_view key) {
 void log_text_request(RequestLog& log, std::string_view line, const Output& output,
                       size_t reply_from, std::string_view held_back) {
   log.request(line);
+  log_text_reply(log, output, reply_from);
+  if (!held_back.empty()) {
+    std::string text = "NOREPLY ";
+    text += without_cr(held_back.substr(0, held_back.find('\n')));
+    log.reply(text);
+  }
+}
+
+void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
   const std::string_view bytes = output.bytes;
   const std::vector<ValueSpan>& values = output.value_spans();
   // The values of this reply are the last spans, those from reply_from on.
@@ -69,11 +78,6 @@ void log_text_request(RequestLog& log, std::string_view line, const Output& outp
     // An empty line is the "\r\n" that ends a value.
     if (!text.empty()) log.reply(text);
     pos = newline < next_value ? newline + 1 : newline;
-  }
-  if (!held_back.empty()) {
-    std::string text = "NOREPLY ";
-    text += without_cr(held_back.substr(0, held_back.find('\n')));
-    log.reply(text);
   }
 }
 

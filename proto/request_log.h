@@ -35,6 +35,10 @@ class RequestLog {
 void log_text_request(RequestLog& log, std::string_view line, const Output& output,
                       size_t reply_from, std::string_view held_back);
 
+// The reply bytes alone, from output.bytes[reply_from] (the text codec answers a long
+// retrieval line in parts: its line is logged when it starts, each part's reply as it goes).
+void log_text_reply(RequestLog& log, const Output& output, size_t reply_from);
+
 // The binary codec, once a request is answered (or refused): its header, the bytes consumed
 // for it (the key when they hold it) and the response packets from output.bytes[reply_from].
 void log_binary_request(RequestLog& log, const binary::RequestHeader& header,

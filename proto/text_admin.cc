@@ -1,4 +1,5 @@
-// Server-wide commands: flush_all, version, verbosity, quit, watch, shutdown, stats, debugtime.
+// Server-wide commands: flush_all, version, verbosity, quit, watch, shutdown, stats, slabs,
+// debugtime.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -46,7 +47,64 @@ void stats_cachedump(TextRequest& r, const Tokens& t) noexcept {
   r.out.append(kEnd);
 }
 
+// slabs reassign <src> <dst>: checked as memcached checks it. cuckood's items live in
+// log-structured segments, not slab pages, so no class ever has a page to spare.
+void slabs_reassign(TextRequest& r, const Tokens& t) noexcept {
+  int32_t src = 0, dst = 0;
+  if (!parse_strtol32(t[2], src) || !parse_strtol32(t[3], dst)) {
+    r.out.append(kBadFormat);
+    return;
+  }
+  // Class ids run from memcached's global page pool (0) below its class limit. memcached's src
+  // -1 ("pick any class with a spare page") finds none, so stays invalid.
+  const auto valid = [](int32_t id) {
+    return id >= 0 && static_cast<uint32_t>(id) < kSlabClassLimit;
+  };
+  if (src == dst) {
+    r.out.append(kReassignSame);
+  } else if (!valid(src) || !valid(dst)) {
+    r.out.append(kReassignBadClass);
+  } else {
+    r.out.append(kReassignNoSpare);
+  }
+}
+
+// slabs automove <0|1|2> | slabs automove ratio <ratio> [noreply]: validated and acknowledged
+// as memcached does; with no slab pages to move, the setting has nothing to steer.
+void slabs_automove(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  if (t[2] == "ratio") {
+    double ratio = 0;
+    if (t.count < 4 || !parse_strtod(t[3], ratio)) {
+      r.reply(kError);
+      return;
+    }
+  } else {
+    uint32_t level = 0;
+    if (!parse_strtoul32(t[2], level)) {
+      r.reply(kBadFormat);
+      return;
+    }
+    if (level > 2) {
+      r.reply(kError);
+      return;
+    }
+  }
+  r.reply(kOk);
+}
+
 }  // namespace
+
+// slabs reassign|automove ...: anything else is unknown (ERROR), as in memcached.
+void handle_slabs(TextRequest& r, const Tokens& t) noexcept {
+  if (t.count == 4 && t[1] == "reassign") {
+    slabs_reassign(r, t);
+  } else if (t.count >= 3 && t[1] == "automove") {
+    slabs_automove(r, t);
+  } else {
+    r.out.append(kError);
+  }
+}
 
 // flush_all [delay] [noreply]
 void handle_flush_all(TextRequest& r, const Tokens& t) noexcept {

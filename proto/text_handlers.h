@@ -62,6 +62,10 @@ bool check_key(TextRequest& r, std::string_view key) noexcept;
 void append_number(std::string& out, uint64_t value);
 
 // Classic retrieval (text_retrieval.cc).
+// One key of a get/gets (`exptime` null) or gat/gats line: its VALUE block if it is a hit.
+// False, writing nothing, when the key is too long (the line's answer is then an error).
+bool retrieve_key(TextRequest& r, std::string_view key, bool with_cas,
+                  const int32_t* exptime) noexcept;
 void handle_get(TextRequest& r, const Tokens& t) noexcept;
 void handle_gets(TextRequest& r, const Tokens& t) noexcept;
 void handle_gat(TextRequest& r, const Tokens& t) noexcept;
@@ -83,6 +87,7 @@ void handle_touch(TextRequest& r, const Tokens& t) noexcept;
 
 // Server-wide commands (text_admin.cc).
 void handle_flush_all(TextRequest& r, const Tokens& t) noexcept;
+void handle_slabs(TextRequest& r, const Tokens& t) noexcept;
 void handle_version(TextRequest& r, const Tokens& t) noexcept;
 void handle_verbosity(TextRequest& r, const Tokens& t) noexcept;
 void handle_quit(TextRequest& r, const Tokens& t) noexcept;

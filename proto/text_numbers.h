@@ -6,7 +6,9 @@
 //   - safe_strtol parses 64 bits and truncates to 32 ("2147483648" becomes INT32_MIN);
 //   - safe_strtoul parses 64 bits and truncates to 32 ("4294967296" becomes 0), refusing a
 //     negative number only when it wraps to a huge one ("-1" fails, "-0" passes);
-//   - out of the 64-bit range fails (ERANGE).
+//   - out of the 64-bit range fails (ERANGE);
+//   - safe_strtod is C's strtod ("C" locale: "1e-1", "0x10", "inf" pass), refusing an
+//     out-of-range value.
 #pragma once
 
 #include <cstdint>
@@ -18,5 +20,6 @@ bool parse_strtol32(std::string_view token, int32_t& out) noexcept;
 bool parse_strtoll(std::string_view token, int64_t& out) noexcept;
 bool parse_strtoul32(std::string_view token, uint32_t& out) noexcept;
 bool parse_strtoull(std::string_view token, uint64_t& out) noexcept;
+bool parse_strtod(std::string_view token, double& out) noexcept;
 
 }  // namespace cuckood::proto::text

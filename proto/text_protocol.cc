@@ -7,6 +7,7 @@
 #include "proto/key.h"
 #include "proto/request_log.h"
 #include "proto/text_handlers.h"
+#include "proto/text_long_retrieval.h"
 #include "proto/text_replies.h"
 #include "proto/text_tokenizer.h"
 
@@ -45,6 +46,7 @@ constexpr Command kCommands[] = {
     {"shutdown", 1, kAny, handle_shutdown},
     {"debugtime", 2, kAny, handle_debugtime},
     {"stats", 1, kAny, handle_stats},
+    {"slabs", 1, kAny, handle_slabs},
     {"mg", 2, kAny, handle_mg},
     {"ms", 2, kAny, handle_ms},
     {"md", 2, kAny, handle_md},
@@ -80,15 +82,22 @@ namespace {
 
 using text::kMaxTokens;
 
-// memcached counts a line with more leading spaces than this as junk even if a get follows
-// (the kMaxLineWithoutNewline rule).
-constexpr size_t kMaxLeadingSpaces = 100;
+// memcached hangs up, answering nothing, on an unknown command whose last token starts with
+// "HTTP/" (an HTTP request sent to the cache port), but only past its first-letter dispatch:
+// an unknown name starting with one of these letters, or of two letters starting with 'm',
+// is answered ERROR whatever follows.
+bool is_http_request(const text::Tokens& tokens) noexcept {
+  const std::string_view name = tokens[0];
+  constexpr std::string_view kDispatchedLetters = "gsacidt";
+  if (kDispatchedLetters.find(name[0]) != std::string_view::npos) return false;
+  if (name[0] == 'm' && name.size() == 2) return false;
+  return tokens[tokens.count - 1].starts_with("HTTP/");
+}
 
-bool is_long_multiget(std::string_view partial) noexcept {
-  const size_t start = std::min(partial.find_first_not_of(' '), partial.size());
-  if (start > kMaxLeadingSpaces) return false;
-  const std::string_view command = partial.substr(start);
-  return command.starts_with("get ") || command.starts_with("gets ");
+// -vv: a long retrieval line is logged when it starts, as far as it has arrived.
+void log_long_line_start(RequestLog& log, std::string_view line) noexcept {
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  log.request(line);
 }
 
 void dispatch(text::TextRequest& request, std::string_view line) noexcept {
@@ -100,6 +109,10 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
     return;
   }
   const text::Command* command = text::find_command(tokens[0]);
+  if (command == nullptr && is_http_request(tokens)) {
+    request.control.close = true;
+    return;
+  }
   if (command == nullptr || tokens.count < command->min_tokens ||
       tokens.count > command->max_tokens) {
     request.out.append(text::kError);
@@ -129,18 +142,43 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
     }
     waiting_for_ = 0;
 
+    if (long_retrieval_.active()) {
+      text::TextRequest request{w, output.bytes, output, control, {}};
+      const size_t reply_from = output.bytes.size();
+      pos += long_retrieval_.feed(request, available);
+      if (log != nullptr) log_text_reply(*log, output, reply_from);
+      if (long_retrieval_.active()) break;  // the rest of the line is still to come
+      --control.requests_left;
+      continue;
+    }
+
     if (scanned_ > available.size()) scanned_ = 0;
     const void* newline =
         std::memchr(available.data() + scanned_, '\n', available.size() - scanned_);
+    size_t line_end =
+        newline == nullptr
+            ? available.size()
+            : static_cast<size_t>(static_cast<const char*>(newline) - available.data());
+    if (line_end > kMaxLineWithoutNewline) {
+      // A long retrieval line is recognised by where its newline is, not by how much has
+      // arrived, so it is answered alike however it is split into reads. Any other line this
+      // long is answered if it came whole, else the connection closes (memcached's rule).
+      scanned_ = 0;
+      if (text::LongRetrieval::matches(available)) {
+        long_retrieval_.start();
+        if (log != nullptr) log_long_line_start(*log, available.substr(0, line_end));
+        continue;
+      }
+      if (newline == nullptr) {
+        control.close = true;
+        break;
+      }
+    }
     if (newline == nullptr) {
       scanned_ = available.size();
-      if (available.size() > kMaxLineWithoutNewline && !is_long_multiget(available)) {
-        control.close = true;
-      }
       break;
     }
     scanned_ = 0;
-    size_t line_end = static_cast<size_t>(static_cast<const char*>(newline) - available.data());
     const size_t line_size = line_end + 1;
     // As memcached: a '\r' before the '\n' is dropped, unless it is the line's only byte.
     if (line_end > 1 && available[line_end - 1] == '\r') --line_end;

@@ -5,7 +5,8 @@
 // Resumable: a Session presents the unconsumed input again with more bytes appended, so the
 // codec remembers only what spares it rescanning — how far a partial line is known to hold no
 // newline, how many bytes a storage command waits for, how many refused bytes are still to be
-// swallowed. A value is never buffered here; it is a view into the input once complete.
+// swallowed, where a long retrieval line answered in parts stands. A value is never buffered
+// here; it is a view into the input once complete.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 
 #include "proto/output.h"
 #include "proto/session_control.h"
+#include "proto/text_long_retrieval.h"
 #include "proto/worker.h"
 
 namespace cuckood::proto {
@@ -24,7 +26,8 @@ class RequestLog;
 // memcached closes a connection whose buffered input holds more than this many bytes without a
 // newline, unless the line is a multi-get (which may legitimately be long); no reply is sent.
 // Like memcached's, the rule depends on how the bytes arrived: a longer line that comes whole
-// with its newline in one read is answered as a command.
+// with its newline in one read is answered as a command. A longer get/gets/gat/gats line is
+// answered as it arrives (proto/text_long_retrieval.h).
 inline constexpr size_t kMaxLineWithoutNewline = 2048;
 
 class TextProtocol {
@@ -41,6 +44,8 @@ class TextProtocol {
   size_t waiting_for_ = 0;
   // Bytes at the front of the unconsumed input already known to contain no '\n'.
   size_t scanned_ = 0;
+  // A long retrieval line partly answered: the input continues inside it.
+  text::LongRetrieval long_retrieval_;
 };
 
 }  // namespace cuckood::proto

@@ -31,6 +31,9 @@ inline constexpr std::string_view kFlushDisabled = "CLIENT_ERROR flush_all not a
 inline constexpr std::string_view kBadCommandLine = "CLIENT_ERROR bad command line\r\n";
 inline constexpr std::string_view kCachedumpDisabled =
     "CLIENT_ERROR stats cachedump not allowed\r\n";
+inline constexpr std::string_view kReassignSame = "SAME src and dst class are identical\r\n";
+inline constexpr std::string_view kReassignBadClass = "BADCLASS invalid src or dst class id\r\n";
+inline constexpr std::string_view kReassignNoSpare = "NOSPARE source class has no spare pages\r\n";
 inline constexpr std::string_view kIllegalSlabId = "CLIENT_ERROR Illegal slab id\r\n";
 inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
 inline constexpr std::string_view kNonNumeric =

@@ -18,38 +18,12 @@ namespace {
 void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
               const int32_t* exptime) noexcept {
   const size_t start = r.out.size();
-  std::string_view key;
-  auto visit = [&](const cache::ItemView& item) {
-    std::string& out = r.out;
-    out.append(kValuePrefix);
-    out.append(key);
-    out.push_back(' ');
-    append_number(out, item.flags);
-    out.push_back(' ');
-    append_number(out, item.value.size());
-    if (with_cas) {
-      out.push_back(' ');
-      append_number(out, item.cas);
-    }
-    out.append(kCrlf);
-    r.output.append_value(item.value);
-    out.append(kCrlf);
-  };
-  auto one = [&](std::string_view k) {
-    key = k;
-    if (!valid_key_length(key.size())) return false;
-    if (exptime != nullptr) {
-      get_and_touch(r.w, key, *exptime, visit);
-    } else {
-      get(r.w, key, visit);
-    }
-    return true;
-  };
-
   bool ok = true;
-  for (size_t i = first_key; ok && i < t.count; ++i) ok = one(t[i]);
+  for (size_t i = first_key; ok && i < t.count; ++i) ok = retrieve_key(r, t[i], with_cas, exptime);
   std::string_view rest = t.rest;
-  for (std::string_view k = next_token(rest); ok && !k.empty(); k = next_token(rest)) ok = one(k);
+  for (std::string_view k = next_token(rest); ok && !k.empty(); k = next_token(rest)) {
+    ok = retrieve_key(r, k, with_cas, exptime);
+  }
   if (!ok) {
     // As memcached: a too-long key voids the hits already written for this command.
     r.output.truncate(start);
@@ -69,6 +43,33 @@ void retrieve_and_touch(TextRequest& r, const Tokens& t, bool with_cas) noexcept
 }
 
 }  // namespace
+
+bool retrieve_key(TextRequest& r, std::string_view key, bool with_cas,
+                  const int32_t* exptime) noexcept {
+  if (!valid_key_length(key.size())) return false;
+  auto visit = [&](const cache::ItemView& item) {
+    std::string& out = r.out;
+    out.append(kValuePrefix);
+    out.append(key);
+    out.push_back(' ');
+    append_number(out, item.flags);
+    out.push_back(' ');
+    append_number(out, item.value.size());
+    if (with_cas) {
+      out.push_back(' ');
+      append_number(out, item.cas);
+    }
+    out.append(kCrlf);
+    r.output.append_value(item.value);
+    out.append(kCrlf);
+  };
+  if (exptime != nullptr) {
+    get_and_touch(r.w, key, *exptime, visit);
+  } else {
+    get(r.w, key, visit);
+  }
+  return true;
+}
 
 void handle_get(TextRequest& r, const Tokens& t) noexcept {
   retrieve(r, t, 1, false, nullptr);

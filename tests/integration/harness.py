@@ -115,6 +115,15 @@ def wait_listening(proc, port, timeout=10.0):
         time.sleep(0.02)
 
 
+def rss_kib(pid):
+    """The resident set size of process `pid`, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS for pid %d" % pid)
+
+
 class Server:
     """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop()."""
 

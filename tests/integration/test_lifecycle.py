@@ -17,7 +17,8 @@ import threading
 import time
 import unittest
 
-from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, free_port, wait_for
+from harness import (CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, free_port, rss_kib,
+                     wait_for)
 
 ENGINE_NAME = {"uring": "io_uring", "epoll": "epoll"}[CUCKOOD_IO]
 
@@ -27,14 +28,6 @@ def raise_fd_limit(wanted):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS for pid %d" % pid)
 
 
 def stat_value(conn, name):

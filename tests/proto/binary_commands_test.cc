@@ -356,5 +356,33 @@ TEST(BinaryStat, UnknownGroupIsNotFound) {
                 error_response(Opcode::kStat, Status::kKeyNotFound, 5) + noop_reply());
 }
 
+// As memcached's process_bin_stat: "detail" takes its action as a prefix (t/binary.t sends
+// "detail on"); on and off answer the terminator alone, dump one "detailed" statistic.
+TEST(BinaryStat, DetailOnOffDump) {
+  expect_binary(key_only(Opcode::kStat, "detail on", 1) + key_only(Opcode::kStat, "detail off", 2) +
+                    key_only(Opcode::kStat, "detail onwards", 3) +
+                    key_only(Opcode::kStat, "detail bogus", 4) + noop(),
+                stored(Opcode::kStat, 0, 1) + stored(Opcode::kStat, 0, 2) +
+                    stored(Opcode::kStat, 0, 3) +
+                    error_response(Opcode::kStat, Status::kKeyNotFound, 4) + noop_reply());
+  Env env;
+  const auto dump = stat_packets(env.feed(key_only(Opcode::kStat, "detail dump", 6)), 6);
+  ASSERT_EQ(dump.size(), 2u);
+  EXPECT_EQ(dump[0], std::make_pair(std::string("detailed"), std::string("END\r\n")));
+  EXPECT_EQ(dump[1], std::make_pair(std::string(), std::string()));
+}
+
+// memcached matches "reset" and "settings" as prefixes too, other groups exactly; `stats conns`
+// exists in its text protocol only.
+TEST(BinaryStat, PrefixAndExactGroups) {
+  Env env;
+  EXPECT_EQ(env.feed(key_only(Opcode::kStat, "resetting", 2)), stored(Opcode::kStat, 0, 2));
+  const auto settings = stat_packets(env.feed(key_only(Opcode::kStat, "settingsx", 1)), 1);
+  EXPECT_EQ(settings.front(), std::make_pair(std::string("maxbytes"), std::string("67108864")));
+  expect_binary(key_only(Opcode::kStat, "itemsx", 5) + key_only(Opcode::kStat, "conns", 6),
+                error_response(Opcode::kStat, Status::kKeyNotFound, 5) +
+                    error_response(Opcode::kStat, Status::kKeyNotFound, 6));
+}
+
 }  // namespace
 }  // namespace cuckood::proto::testing

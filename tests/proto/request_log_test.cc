@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/text_protocol.h"
 #include "tests/proto/binary_packets.h"
 #include "tests/proto/session_fixture.h"
 
@@ -53,6 +54,26 @@ TEST(RequestLog, TextRequestThenItsReplyInOrder) {
       {"<set a 0 0 5", ">STORED", "<get nokey", ">END", "<delete a noreply", ">NOREPLY DELETED",
        "<bogus", ">ERROR", "<set b 0 0 zz", ">CLIENT_ERROR bad command line format", "<incr x 1",
        ">NOT_FOUND", "<mn", ">MN"});
+}
+
+// A long retrieval line is answered as it arrives: logged once, as far as it had arrived when
+// it started, then its replies.
+TEST(RequestLog, LongRetrievalLineOnceThenItsReplies) {
+  std::string line = "get k0";
+  while (line.size() <= kMaxLineWithoutNewline) line += " miss";
+  for (size_t split : kSplitSizes) {
+    Env env;
+    RecordingLog log;
+    env.feed("set k0 0 0 1\r\nv\r\n");
+    EXPECT_EQ(env.feed(line + " k0\r\nmn\r\n", split, &log),
+              "VALUE k0 0 1\r\nv\r\nVALUE k0 0 1\r\nv\r\nEND\r\nMN\r\n");
+    ASSERT_EQ(log.lines.size(), 6u) << split;
+    EXPECT_TRUE(log.lines[0].starts_with("<get k0 miss")) << split;
+    EXPECT_GT(log.lines[0].size(), kMaxLineWithoutNewline) << split;
+    EXPECT_EQ(Lines(log.lines.begin() + 1, log.lines.end()),
+              (Lines{">VALUE k0 0 1", ">VALUE k0 0 1", ">END", "<mn", ">MN"}))
+        << split;
+  }
 }
 
 TEST(RequestLog, ValuesAreLeftOut) {

@@ -230,6 +230,37 @@ TEST(NoCas, BinaryDropsTheRequestsCasAndShowsNone) {
   expect_binary(input, expected, no_cas());
 }
 
+// memcached -C: oldest_live is the flush's own second, so what is stored in the rest of that
+// second is flushed as well (t/flush-all.t), and a delayed flush takes effect a second later
+// than with cas.
+TEST(NoCas, FlushTakesTheRestOfItsSecond) {
+  Env env(no_cas());
+  EXPECT_EQ(env.feed("set a 0 0 1\r\nx\r\nflush_all 0\r\nset b 0 0 1\r\ny\r\nget a b\r\n"),
+            "STORED\r\nOK\r\nSTORED\r\nEND\r\n");
+  env.advance(1);
+  EXPECT_EQ(env.feed("set b 0 0 1\r\ny\r\nget b\r\n"), "STORED\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
+}
+
+TEST(NoCas, DelayedFlushTakesItsWholeSecond) {
+  Env env(no_cas());
+  EXPECT_EQ(env.feed("set a 0 0 1\r\nx\r\nflush_all 2\r\n"), "STORED\r\nOK\r\n");
+  env.advance(1);
+  EXPECT_EQ(env.feed("get a\r\n"), "VALUE a 0 1\r\nx\r\nEND\r\n");
+  env.advance(1);
+  EXPECT_EQ(env.feed("set b 0 0 1\r\ny\r\nget a b\r\n"), "STORED\r\nEND\r\n");
+  env.advance(1);
+  EXPECT_EQ(env.feed("set b 0 0 1\r\ny\r\nget b\r\n"), "STORED\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
+}
+
+TEST(WithCas, FlushSparesWhatIsStoredAfterIt) {
+  Env env{Settings{}};
+  EXPECT_EQ(env.feed("set a 0 0 1\r\nx\r\nflush_all 0\r\nset b 0 0 1\r\ny\r\nget a b\r\n"),
+            "STORED\r\nOK\r\nSTORED\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
+  EXPECT_EQ(env.feed("flush_all 2\r\n"), "OK\r\n");
+  env.advance(1);
+  EXPECT_EQ(env.feed("set c 0 0 1\r\nz\r\nget b c\r\n"), "STORED\r\nEND\r\n");
+}
+
 // ---- -F ---------------------------------------------------------------------------------
 
 Settings no_flush() {

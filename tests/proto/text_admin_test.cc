@@ -32,6 +32,28 @@ TEST(TextFlushAll, Delayed) {
   EXPECT_EQ(env.feed("get a\r\n"), "END\r\n");
 }
 
+// Captured from memcached 1.6.18 (-m 64): t/strtol-testing.t and memcached's process_slabs_command.
+TEST(TextSlabs, AutomoveValidatesItsLevel) {
+  expect_response(
+      "slabs automove invalid\r\nslabs automove 0\r\nslabs automove 1\r\nslabs automove 2\r\n"
+      "slabs automove 3\r\nslabs automove -1\r\nslabs automove ratio\r\n"
+      "slabs automove ratio x\r\nslabs automove ratio 0.5\r\nslabs automove 1 noreply\r\n"
+      "slabs automove x noreply\r\nslabs automove\r\n",
+      "CLIENT_ERROR bad command line format\r\nOK\r\nOK\r\nOK\r\nERROR\r\n"
+      "CLIENT_ERROR bad command line format\r\nERROR\r\nERROR\r\nOK\r\nERROR\r\n");
+}
+
+TEST(TextSlabs, ReassignChecksItsClasses) {
+  expect_response(
+      "slabs\r\nslabs foo\r\nslabs reassign\r\nslabs reassign 1 2\r\nslabs reassign 1 1\r\n"
+      "slabs reassign -1 1\r\nslabs reassign 0 1\r\nslabs reassign 1 99\r\n"
+      "slabs reassign x 1\r\nslabs reassign 1 2 3\r\n",
+      "ERROR\r\nERROR\r\nERROR\r\nNOSPARE source class has no spare pages\r\n"
+      "SAME src and dst class are identical\r\nBADCLASS invalid src or dst class id\r\n"
+      "NOSPARE source class has no spare pages\r\nBADCLASS invalid src or dst class id\r\n"
+      "CLIENT_ERROR bad command line format\r\nERROR\r\n");
+}
+
 TEST(TextVersion, AnswersAndIgnoresArguments) {
   expect_response("version\r\nversion x y\r\n",
                   "VERSION 1.6.18-cuckood-0.1\r\nVERSION 1.6.18-cuckood-0.1\r\n");

@@ -76,6 +76,33 @@ TEST(TextFraming, LongPartialLineIsScannedOnce) {
   EXPECT_EQ(env.feed("\r\n"), "END\r\n");
 }
 
+// memcached hangs up on an HTTP request line: an unknown command whose last token starts with
+// "HTTP/", unless its name starts with a letter memcached dispatches on (then ERROR).
+TEST(TextFraming, HttpRequestClosesSilently) {
+  for (std::string_view line : {"GET / HTTP/1.0\r\n", "PUT /asdf/asd/fasdfasdf/sadf HTTP/1.1\r\n",
+                                "DELETE HTTP/1.1\r\n", "POST /x HTTP/1.1\r\nversion\r\n",
+                                "HEAD / HTTP/2\r\n", "mxy HTTP/1.0\r\n", "zz HTTP/\r\n"}) {
+    for (size_t split : kSplitSizes) {
+      Env env;
+      EXPECT_EQ(env.feed(line, split), "") << line << " split " << split;
+      EXPECT_TRUE(env.session().should_close()) << line << " split " << split;
+    }
+  }
+}
+
+TEST(TextFraming, HttpLookalikesAreAnswered) {
+  expect_response("get / HTTP/1.0\r\n", "END\r\n");
+  expect_response("delete HTTP/1.1\r\n", "NOT_FOUND\r\n");
+  expect_response("gxx HTTP/1.0\r\n", "ERROR\r\n");  // first letters memcached dispatches on
+  expect_response("sxx HTTP/1.0\r\n", "ERROR\r\n");
+  expect_response("mx HTTP/1.0\r\n", "ERROR\r\n");  // two letters from 'm': a meta name
+  expect_response("z HTTP/1.0\r\n", "ERROR\r\n");   // too short to be a command
+  expect_response("GET /\r\n", "ERROR\r\n");
+  expect_response("FOO http/1.0\r\n", "ERROR\r\n");
+  expect_response("replace HTTP/1.0\r\n", "ERROR\r\n");  // a known name: its token count
+  expect_response("mn HTTP/1.0\r\n", "MN\r\n");
+}
+
 TEST(TextFraming, NothingIsReadAfterClose) {
   Env env;
   env.feed(std::string(3000, 'x'), 1000);

@@ -85,6 +85,24 @@ TEST(TextNumbers, Strtol32RefusesJunkAndOverflow) {
   EXPECT_FALSE(parse_strtol32("-9223372036854775809", v));
 }
 
+TEST(TextNumbers, StrtodIsCsStrtod) {
+  double v = 0;
+  EXPECT_TRUE(parse_strtod("0.5", v));
+  EXPECT_EQ(v, 0.5);
+  EXPECT_TRUE(parse_strtod("1e-1", v));
+  EXPECT_EQ(v, 0.1);
+  EXPECT_TRUE(parse_strtod("-2", v));
+  EXPECT_EQ(v, -2);
+  EXPECT_TRUE(parse_strtod("0x10", v));
+  EXPECT_EQ(v, 16);
+  EXPECT_TRUE(parse_strtod("3\tjunk", v));
+  EXPECT_EQ(v, 3);
+  EXPECT_FALSE(parse_strtod("", v));
+  EXPECT_FALSE(parse_strtod("x", v));
+  EXPECT_FALSE(parse_strtod("1x", v));
+  EXPECT_FALSE(parse_strtod("1e999", v));  // ERANGE
+}
+
 TEST(TextNumbers, Strtoul32TruncatesAndRefusesWrappedNegatives) {
   uint32_t v = 0;
   EXPECT_TRUE(parse_strtoul32("4294967295", v));
