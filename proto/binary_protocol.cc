@@ -228,9 +228,28 @@ void handle_verbosity(Context& c, const Request& r, const Command& /*cmd*/) {
 
 // One packet per statistic, then an empty packet that ends the group; an unknown group is
 // "not found". "reset" answers with the terminator only.
+// Stat "detail dump|on|off", as memcached's process_bin_stat: the dump is one stat, "detailed",
+// holding the text protocol's dump.
+bool stat_detail(Context& c, const Request& r) {
+  const std::string_view action = r.key.substr(std::string_view("detail").size());
+  if (action.starts_with(" dump")) {
+    append_stat(c.out, r.reply(), "detailed", detail_dump(c.w));
+  } else if (action.starts_with(" on") || action.starts_with(" off")) {
+    set_detail(c.w, action.starts_with(" on"));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void handle_stat(Context& c, const Request& r, const Command& /*cmd*/) {
   if (r.key == "reset") {
     reset_stats(c.w);
+  } else if (r.key.starts_with("detail")) {
+    if (!stat_detail(c, r)) {
+      append_error(c.out, r.reply(), Status::kKeyNotFound);
+      return;
+    }
   } else {
     const bool known =
         collect_stats(c.w, r.key, [&](std::string_view name, std::string_view value) {

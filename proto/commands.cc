@@ -252,6 +252,11 @@ bool touch_item(Worker& w, std::string_view key, int64_t exptime,
   return rule.hit();
 }
 
+// `stats detail on`: a relaxed load of a line written only by `stats detail on|off`.
+bool detail_on(const Worker& w) noexcept {
+  return w.server.runtime.detail_enabled.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
@@ -260,6 +265,7 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
     return w.cache.read(w.ctx, w.cache.hash(key), shown);
   });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
+  if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   return hit;
 }
 
@@ -274,6 +280,7 @@ bool get_and_touch(Worker& w, std::string_view key, int64_t exptime, cache::Item
                    TouchMiss miss) noexcept {
   const bool hit = with_shown_cas(
       w, visit, [&](cache::ItemVisitor shown) { return touch_item(w, key, exptime, &shown); });
+  if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   if (hit || miss == TouchMiss::kAsTouch) {
     w.stats.cmd_touch.add();
     (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
@@ -292,6 +299,7 @@ void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
                       TooLargeRemoves removes) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
+  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
   if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) drop(w, key);
 }
 
@@ -316,6 +324,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();
+  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
   // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
   StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value);
@@ -354,6 +363,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 }
 
 DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas) noexcept {
+  if (detail_on(w)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
   DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
   (rule.status() == DeleteStatus::kNotFound ? w.stats.delete_misses : w.stats.delete_hits).add();
@@ -408,8 +418,23 @@ FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count)
   if (!w.settings.flush_enabled) return FlushStatus::kDisabled;
   if (!delay) return FlushStatus::kBadDelay;
   if (count == FlushCount::kWhenFlushed) w.stats.cmd_flush.add();
-  w.cache.flush_all(w.ctx, *delay > 0 ? deadline(w, *delay) : 0);
+  if (flush_cancels(w, *delay)) {
+    w.cache.cancel_flush(w.ctx);
+    w.server.runtime.oldest_live.store(0, std::memory_order_relaxed);
+    return FlushStatus::kFlushed;
+  }
+  const cache::Time when = *delay > 0 ? deadline(w, *delay) : 0;
+  w.cache.flush_all(w.ctx, when);
+  // memcached's oldest_live: the flush time, less the second whose items it also kills (with
+  // cas; without, its cas threshold cannot tell that second's earlier items from later ones).
+  const int64_t cutoff = (when != 0 ? when : w.ctx.now()) - (w.settings.cas_enabled ? 1 : 0);
+  w.server.runtime.oldest_live.store(cutoff, std::memory_order_relaxed);
   return FlushStatus::kFlushed;
+}
+
+bool flush_cancels(const Worker& w, int64_t delay) noexcept {
+  return delay > cache::kMaxRelativeExptime &&
+         delay <= static_cast<int64_t>(w.server.memcached_process_started());
 }
 
 bool dump_allowed(const Worker& w) noexcept {

@@ -1,4 +1,5 @@
-// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats, debugtime.
+// Server-wide commands: flush_all, version, verbosity, quit, shutdown, stats, debugtime,
+// cache_memlimit, slabs.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -16,33 +17,6 @@ namespace {
 
 // memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
 constexpr uint32_t kMaxVerbosity = 2;
-
-// memcached's MAX_NUMBER_OF_SLAB_CLASSES: `stats cachedump` refuses a class id from here on.
-constexpr uint32_t kSlabClassLimit = 64;
-
-// stats cachedump <class> <limit>: memcached lists up to <limit> keys of one slab class's cold
-// LRU. Under -X it is refused whatever its arguments. cuckood's one reported class (stats
-// items/slabs) cannot be listed yet, so every valid request answers an empty dump (END).
-void stats_cachedump(TextRequest& r, const Tokens& t) noexcept {
-  if (!dump_allowed(r.w)) {
-    r.out.append(kCachedumpDisabled);
-    return;
-  }
-  if (t.count < 4) {
-    r.out.append(kBadCommandLine);
-    return;
-  }
-  uint32_t id = 0, limit = 0;
-  if (!parse_strtoul32(t[2], id) || !parse_strtoul32(t[3], limit)) {
-    r.out.append(kBadFormat);
-    return;
-  }
-  if (id >= kSlabClassLimit) {
-    r.out.append(kIllegalSlabId);
-    return;
-  }
-  r.out.append(kEnd);
-}
 
 }  // namespace
 
@@ -119,8 +93,20 @@ void handle_shutdown(TextRequest& r, const Tokens& t) noexcept {
   r.out.append(kInvalidShutdownMode);
 }
 
-// stats [group]: "STAT <name> <value>\r\n" lines and END. `stats detail` answers as memcached
-// does with per-prefix detail off: on/off are accepted, a dump is empty.
+// stats detail on|off|dump
+void stats_detail(TextRequest& r, const Tokens& t) noexcept {
+  const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
+  if (action == "on" || action == "off") {
+    set_detail(r.w, action == "on");
+    r.out.append(kOk);
+  } else if (action == "dump") {
+    r.out.append(detail_dump(r.w));
+  } else {
+    r.out.append(kStatsDetailUsage);
+  }
+}
+
+// stats [group]: "STAT <name> <value>\r\n" lines and END.
 void handle_stats(TextRequest& r, const Tokens& t) noexcept {
   std::string_view group;
   if (t.count > 1) {
@@ -135,14 +121,7 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
       return;
     }
     if (group == "detail") {
-      const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
-      if (action == "on" || action == "off") {
-        r.out.append(kOk);
-      } else if (action == "dump") {
-        r.out.append(kEnd);
-      } else {
-        r.out.append(kStatsDetailUsage);
-      }
+      stats_detail(r, t);
       return;
     }
   }
@@ -156,6 +135,60 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
         out.append(kCrlf);
       });
   out.append(known ? kEnd : kError);
+}
+
+// cache_memlimit <megabytes> [noreply]
+void handle_cache_memlimit(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  uint32_t megabytes = 0;
+  if (!parse_strtoul32(t[1], megabytes)) {
+    r.reply(kError);
+    return;
+  }
+  switch (set_memory_limit(r.w, megabytes)) {
+    case MemlimitStatus::kOk:
+      r.reply(kOk);
+      break;
+    case MemlimitStatus::kTooSmall:
+      r.reply(kMemlimitTooSmall);
+      break;
+    case MemlimitStatus::kNotMegabytes:
+      r.reply(kMemlimitNotMegabytes);
+      break;
+    case MemlimitStatus::kFailed:
+      r.reply(kMemlimitFailed);
+      break;
+  }
+}
+
+// slabs reassign <src> <dst> | slabs automove <0|1|2> | slabs automove ratio <r>: cuckood has
+// no slab pages to move between classes, so it answers as a memcached without slab_reassign
+// (reassign refused) and accepts automove's settings with their checks, which change nothing.
+void handle_slabs(TextRequest& r, const Tokens& t) noexcept {
+  if (t.count == 4 && t[1] == "reassign") {
+    r.out.append(kSlabReassignDisabled);
+    return;
+  }
+  if (t.count < 3 || t[1] != "automove") {
+    r.out.append(kError);
+    return;
+  }
+  r.noreply = t.noreply();
+  if (t[2] == "ratio") {
+    double ratio = 0;
+    if (t.count < 4 || !parse_strtod(t[3], ratio)) {
+      r.reply(kError);
+      return;
+    }
+    r.reply(kOk);
+    return;
+  }
+  uint32_t level = 0;
+  if (!parse_strtoul32(t[2], level)) {
+    r.reply(kBadFormat);
+    return;
+  }
+  r.reply(level <= 2 ? kOk : kError);
 }
 
 }  // namespace cuckood::proto::text

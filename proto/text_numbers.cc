@@ -1,5 +1,9 @@
 #include "proto/text_numbers.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
 namespace cuckood::proto::text {
 
 namespace {
@@ -72,6 +76,17 @@ bool parse_strtoul32(std::string_view token, uint32_t& out) noexcept {
 
 bool parse_strtoull(std::string_view token, uint64_t& out) noexcept {
   return unsigned_value(token, out);
+}
+
+bool parse_strtod(std::string_view token, double& out) noexcept {
+  const std::string text(token);  // strtod needs a terminated string
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (errno == ERANGE || end == text.c_str()) return false;
+  if (*end != '\0' && !is_space(*end)) return false;
+  out = value;
+  return true;
 }
 
 }  // namespace cuckood::proto::text

@@ -25,6 +25,7 @@
 #include "net/net_server.h"
 #include "net/stop_signal.h"
 #include "proto/settings.h"
+#include "proto/slab_classes.h"
 #include "proto/stats.h"
 #include "server/flags.h"
 #include "server/process.h"
@@ -42,6 +43,10 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(const Options& options,
   config.evict = options.settings.evictions;  // -M
   config.hashpower = static_cast<unsigned>(options.settings.hashpower_init);
   config.huge_pages = options.large_pages;
+  config.size_classes = cuckood::proto::slab_classes(options.settings);
+  // -k locks every mapped page: no address space beyond -m is reserved then, so cache_memlimit
+  // cannot raise the limit above it.
+  if (options.lock_memory) config.memory_reserve = options.settings.memory_limit;
   config.clock = [&clock] { return clock.now(); };
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
@@ -124,6 +129,7 @@ int serve(const Options& options) {
   }
 
   cuckood::proto::ServerState state;
+  state.runtime.apply(options.settings);
   const std::unique_ptr<cuckood::cache::CuckooCache> cache = make_cache(options, state.clock);
   if (options.large_pages) report_huge_pages(*cache);
   state.verbosity.store(options.verbosity);

@@ -53,6 +53,8 @@ MASKS = {
     "stat rusage_user": "CPU time used by the process",
     "stat rusage_system": "CPU time used by the process",
     "stat tcpport": "each server listens on its own free port: masked when it is that port",
+    "stat items:1:age": "seconds since class 1's oldest item was accessed, on each server's "
+                        "own one-second clock",
     "stat curr_connections": "in a case of several connections only: a server counts a closed "
                              "connection until its close completes, which races with the client "
                              "seeing EOF and opening the next one",

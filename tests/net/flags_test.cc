@@ -250,19 +250,41 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
     EXPECT_EQ(s.backlog, 10);
     EXPECT_FALSE(s.flush_enabled);
     EXPECT_FALSE(s.dump_enabled);
-    // -f -n -S -W -Y -e -Z -o modern -N: one notice each.
-    EXPECT_EQ(o.notices.size(), 9u);
+    EXPECT_EQ(s.growth_factor, 1.25);
+    EXPECT_EQ(s.chunk_size, 48);
+    // -S -W -Y -e -Z -N: one notice each (-f, -n and -o modern have effect).
+    EXPECT_EQ(o.notices.size(), 6u);
   }
 }
 
 TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
-  const Options o = parse({"-S", "-S", "-Z", "-o", "lru_crawler,lru_crawler"});
+  const Options o = parse({"-S", "-S", "-Z", "-o", "lru_crawler_sleep=5,lru_crawler_sleep=5"});
   ASSERT_EQ(o.notices.size(), 3u);
   EXPECT_EQ(o.notices[0],
             "-S: accepted, no effect in cuckood: SASL is not implemented yet: "
             "connections are NOT authenticated");
   EXPECT_NE(o.notices[1].find("-Z: accepted, no effect in cuckood: TLS"), std::string::npos);
-  EXPECT_NE(o.notices[2].find("-o lru_crawler: accepted, no effect"), std::string::npos);
+  EXPECT_NE(o.notices[2].find("-o lru_crawler_sleep: accepted, no effect"), std::string::npos);
+}
+
+TEST(FlagsTest, SizeClassAndCrawlerOptions) {
+  Options o = parse({"-f", "2", "-n", "100", "-o", "slab_chunk_max=4096,no_lru_crawler"});
+  EXPECT_EQ(o.settings.growth_factor, 2.0);
+  EXPECT_EQ(o.settings.chunk_size, 100);
+  EXPECT_EQ(o.settings.slab_chunk_max, 4096);
+  EXPECT_FALSE(o.settings.lru_crawler);
+  EXPECT_TRUE(o.notices.empty());
+  // no_modern: crawler off and a whole page for the largest class, unless given before.
+  o = parse({"-o", "no_modern,lru_crawler"});
+  EXPECT_TRUE(o.settings.lru_crawler);
+  EXPECT_EQ(o.settings.slab_chunk_max, 1 << 20);
+  o = parse({"-o", "slab_chunk_max=2048,no_modern"});
+  EXPECT_FALSE(o.settings.lru_crawler);
+  EXPECT_EQ(o.settings.slab_chunk_max, 2048);
+  o = parse({"-o", "lru_crawler_sleep=7,lru_crawler_tocrawl=9,no_chunked_items"});
+  EXPECT_EQ(o.settings.lru_crawler_sleep, 7u);
+  EXPECT_EQ(o.settings.lru_crawler_tocrawl, 9u);
+  EXPECT_EQ(o.settings.slab_chunk_max, 1 << 20);
 }
 
 TEST(FlagsTest, ImplementedFlagsLeaveNoNotice) {
