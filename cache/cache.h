@@ -86,9 +86,11 @@ struct CacheStats {
   // counts a look-up by any command, stores included).
   uint64_t found_flushed = 0;
   uint64_t found_expired = 0;
-  uint64_t index_slots = 0;         // slots of the key index
-  uint64_t index_bytes = 0;         // bytes of its table
-  uint64_t malloced = 0;            // bytes of item memory resident
+  uint64_t index_slots = 0;  // slots of the key index
+  uint64_t index_bytes = 0;  // bytes of its table
+  // Bytes of item memory in use: written since their unit (segment) was last taken, dead
+  // items included, until the unit is freed.
+  uint64_t malloced = 0;
   uint64_t unit_size = 0;           // bytes of one unit of item memory (a segment); 0: none
   std::vector<ClassStats> classes;  // per size class; the totals above are their sums
 };

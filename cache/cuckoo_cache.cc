@@ -23,6 +23,7 @@ struct alignas(64) CuckooCache::WorkerCounters {
   std::atomic<uint64_t> total_items{0};
   std::atomic<uint64_t> found_flushed{0};
   std::atomic<uint64_t> found_expired{0};
+  std::atomic<uint64_t> appended{0};  // bytes this worker wrote into segments
   PerClass classes[SizeClasses::kMaxClasses];
 
   template <class T>
@@ -52,6 +53,7 @@ class CuckooCache::Context final : public WorkerContext {
     fold(cache_.retired_->total_items, counters.total_items);
     fold(cache_.retired_->found_flushed, counters.found_flushed);
     fold(cache_.retired_->found_expired, counters.found_expired);
+    fold(cache_.retired_->appended, counters.appended);
     for (size_t i = 0; i < SizeClasses::kMaxClasses; ++i) {
       WorkerCounters::PerClass& into = cache_.retired_->classes[i];
       const WorkerCounters::PerClass& from = counters.classes[i];
@@ -349,6 +351,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
     WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
     return UpdateStatus::kNoMemory;
   }
+  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
   // A header first, whatever happens next: sweeps walk a segment item by item.
   Item* item =
       Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
@@ -490,12 +493,12 @@ bool CuckooCache::set_memory_limit(WorkerContext& ctx, size_t bytes) noexcept {
 CacheStats CuckooCache::stats() const noexcept {
   CacheStats stats;
   stats.limit_maxbytes = store_.memory_limit();
-  stats.malloced = store_.resident_bytes();
   stats.unit_size = store_.segment_size();
   stats.index_slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
   stats.index_bytes = stats.index_slots * sizeof(uint64_t);
   const size_t classes = store_.classes().count();
   std::vector<int64_t> items(classes), bytes(classes);
+  int64_t written = store_.written_less_freed();
   stats.classes.resize(classes);
   {
     std::lock_guard lock(workers_mutex_);
@@ -503,6 +506,7 @@ CacheStats CuckooCache::stats() const noexcept {
       stats.total_items += c.total_items.load(std::memory_order_relaxed);
       stats.found_flushed += c.found_flushed.load(std::memory_order_relaxed);
       stats.found_expired += c.found_expired.load(std::memory_order_relaxed);
+      written += static_cast<int64_t>(c.appended.load(std::memory_order_relaxed));
       for (size_t i = 0; i < classes; ++i) {
         const WorkerCounters::PerClass& from = c.classes[i];
         ClassStats& into = stats.classes[i];
@@ -516,6 +520,7 @@ CacheStats CuckooCache::stats() const noexcept {
     sum(*retired_);
     for (const WorkerCounters* c : workers_) sum(*c);
   }
+  stats.malloced = static_cast<uint64_t>(std::max<int64_t>(written, 0));
   const std::vector<ClassPresence> presence = store_.class_presence();
   for (size_t i = 0; i < classes; ++i) {
     const ClassCounters& store = store_.counters().classes[i];

@@ -87,11 +87,6 @@ size_t SegmentStore::used_segments() const noexcept {
   return held_locked() - retiring_;
 }
 
-size_t SegmentStore::resident_bytes() const noexcept {
-  std::lock_guard lock(mutex_);
-  return resident_locked() * segment_size_;
-}
-
 size_t SegmentStore::available_locked() const noexcept {
   const size_t limit = limit_.load(std::memory_order_relaxed);
   const size_t held = held_locked();
@@ -487,6 +482,7 @@ void SegmentStore::free_or_park_locked(uint32_t segment) noexcept {
   if (meta.state == State::kParked) --parked_;
   meta.parked.store(false, std::memory_order_relaxed);
   meta.state = State::kFree;
+  freed_written_.fetch_add(meta.used.load(std::memory_order_relaxed), std::memory_order_relaxed);
   // More resident than the limit allows (it was lowered): back to the kernel.
   if (resident_locked() > limit_.load(std::memory_order_relaxed)) {
     release_pages_locked(segment);
@@ -695,6 +691,7 @@ Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
   }
   void* memory = segment_base(survivor_.segment) + survivor_.offset;
   survivor_.offset += static_cast<uint32_t>(footprint);  // accounted when sealed, as above
+  survivor_written_.fetch_add(footprint, std::memory_order_relaxed);
   Item* copy = Item::create(memory, item->key(), item->value().size(), item->flags(),
                             item->exptime(), item->cas());
   note_exptime(copy, copy->exptime());

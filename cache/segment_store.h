@@ -49,8 +49,12 @@
 // A writer takes a segment only while the segments held (active, sealed, retiring, parked)
 // stay below the limit. Lowering it evicts the oldest sealed segments down to it; a segment
 // freed while more are resident than the limit allows is given back to the kernel
-// (MADV_DONTNEED) instead of joining the free pool. Resident segments (held or free) are what
-// memcached calls total_malloced.
+// (MADV_DONTNEED) instead of joining the free pool.
+//
+// Memory in use (memcached's total_malloced, at byte grain): the bytes written into segments
+// since each was last taken, dead items included, until the segment is freed. Writers count
+// what they append themselves (CuckooCache, per worker); the store counts survivor copies and
+// the bytes of each segment it frees.
 //
 // Reuse before growth: a writer that needs a segment reuses, in this order, a free one, a sealed
 // one with nothing live left (every item replaced or deleted), a sealed one whose items have all
@@ -227,8 +231,12 @@ class SegmentStore {
   // until the segments held fit. Outside a critical section of `participant`.
   bool set_memory_limit(EpochParticipant& participant, Era era, size_t bytes) noexcept;
   size_t memory_limit() const noexcept { return limit_bytes_.load(std::memory_order_relaxed); }
-  // Bytes of segments resident (held or free): memcached's total_malloced.
-  size_t resident_bytes() const noexcept;
+  // Bytes written by the store itself (survivor copies) less the bytes of the segments it freed:
+  // with what writers appended, the memory in use (see above). Lock-free.
+  int64_t written_less_freed() const noexcept {
+    return static_cast<int64_t>(survivor_written_.load(std::memory_order_relaxed)) -
+           static_cast<int64_t>(freed_written_.load(std::memory_order_relaxed));
+  }
   // Per size class: how many segments hold items of it, and the oldest's opening. Locks the
   // pools for one pass over the segments.
   std::vector<ClassPresence> class_presence() const;
@@ -337,9 +345,11 @@ class SegmentStore {
   size_t retiring_ = 0;             // segments waiting for a grace period
   size_t parked_ = 0;               // retired segments waiting for their last unpin
   std::vector<PinTable*> pin_tables_;
-  std::atomic<uint32_t> pin_cap_{0};  // per worker; read by pin(), written on (un)register
-  std::mutex survivor_mutex_;         // the survivor writer below
-  SegmentWriter survivor_;            // where second-chance and compaction copies go
+  std::atomic<uint32_t> pin_cap_{0};           // per worker; read by pin(), written on (un)register
+  std::atomic<uint64_t> survivor_written_{0};  // bytes copied into survivor segments
+  std::atomic<uint64_t> freed_written_{0};     // bytes written into segments since freed
+  std::mutex survivor_mutex_;                  // the survivor writer below
+  SegmentWriter survivor_;                     // where second-chance and compaction copies go
 };
 
 }  // namespace cuckood::cache

@@ -81,7 +81,8 @@ struct RuntimeSettings {
 // not per request), the registry of per-worker counters, and requests that stop the server.
 class ServerState {
  public:
-  ServerState() : started_(std::time(nullptr)) {}
+  // `started`: when the server started, on the clock the cache reads (tests give a fake one).
+  explicit ServerState(std::time_t started = std::time(nullptr)) : started_(started) {}
 
   // Adds a worker's counters; called at start-up, before requests flow. The reference stays
   // valid for the life of the ServerState.

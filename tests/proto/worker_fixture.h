@@ -32,6 +32,7 @@ class ThreadWorker {
   explicit ThreadWorker(cache::Cache& cache, Settings settings = {})
       : cache_(cache),
         settings_(std::move(settings)),
+        server_(cache.config().clock()),
         ctx_(cache.register_worker()),
         worker_{cache, *ctx_, settings_, server_, server_.add_worker()} {
     server_.runtime.apply(settings_);
