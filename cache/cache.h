@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "cache/function_ref.h"
 #include "cache/key_hasher.h"
@@ -56,6 +57,31 @@ struct CacheConfig {
   bool huge_pages = false;
   // Told of evictions (see EvictionObserver); must outlive the Cache. Null: nobody is.
   EvictionObserver* eviction_observer = nullptr;
+  // The largest item size of each size class statistics are kept by, ascending
+  // (cache/size_classes.h); empty: one class.
+  std::vector<uint32_t> size_classes;
+  // Address space reserved (never touched) so that set_memory_limit can raise the limit; 0: as
+  // much as the machine has memory. memory_limit at least.
+  size_t memory_reserve = 0;
+};
+
+// Statistics of one size class (CacheConfig::size_classes).
+struct ClassStats {
+  uint64_t items = 0;  // linked, live or not yet found dead
+  uint64_t bytes = 0;  // their sizes in the store (key + value + header)
+  uint64_t evicted = 0;
+  uint64_t evicted_nonzero = 0;  // evicted items that had a deadline
+  uint64_t evicted_unfetched = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t reclaimed = 0;  // dead items whose memory was taken back
+  uint64_t crawler_reclaimed = 0;
+  uint64_t crawler_items_checked = 0;
+  uint64_t outofmemory = 0;  // stores refused for want of memory
+  Time evicted_time = 0;     // seconds the last evicted item had gone unaccessed
+  uint64_t units = 0;        // units of item memory (segments) holding items of the class
+  // When the oldest of those units was opened: no item of the class was accessed before
+  // (0: none).
+  Time oldest = 0;
 };
 
 // Storage statistics, summed over threads and stripes on demand.
@@ -68,7 +94,34 @@ struct CacheStats {
   uint64_t evicted_unfetched = 0;
   uint64_t expired_unfetched = 0;
   uint64_t reclaimed = 0;  // expired items whose memory was taken back
+  uint64_t crawler_reclaimed = 0;
+  uint64_t crawler_items_checked = 0;
+  // Operations that found their key's item dead, by flush_all or by its deadline (memcached
+  // counts a look-up by any command, stores included).
+  uint64_t found_flushed = 0;
+  uint64_t found_expired = 0;
+  uint64_t index_slots = 0;  // slots of the key index
+  uint64_t index_bytes = 0;  // bytes of its table
+  // Bytes of item memory in use: written since their unit (segment) was last taken, dead
+  // items included, until the unit is freed.
+  uint64_t malloced = 0;
+  uint64_t unit_size = 0;           // bytes of one unit of item memory (a segment); 0: none
+  std::vector<ClassStats> classes;  // per size class; the totals above are their sums
 };
+
+// Where a walk of the index (Cache::walk) stands. A default-constructed cursor starts one.
+struct WalkCursor {
+  size_t position = 0;  // next bucket, counted in buckets of the table as it was at the start
+  size_t span = 0;      // bucket count of that table (0: not started)
+  bool done = false;
+};
+
+// What a walk shows of an item besides its view.
+struct WalkedItem {
+  uint32_t size_class = 0;  // 0-based index into CacheConfig::size_classes
+  uint32_t size = 0;        // bytes the item takes in the store
+};
+using WalkVisitor = FunctionRef<void(const ItemView&, const WalkedItem&)>;
 
 // Per-worker state: the current time and whatever an implementation keeps per thread
 // (statistics, cas ranges, reclamation epoch). Owned and used by one thread only.
@@ -148,6 +201,35 @@ class Cache {
   // Invalidates every item stored before `when` (absolute; 0 or <= now = immediately), once
   // that time has come. Items stored after the call are unaffected by an immediate flush.
   virtual void flush_all(WorkerContext& ctx, Time when) noexcept = 0;
+  // Withdraws a flush_all whose time has not come yet; one in force stays in force.
+  virtual void cancel_flush(WorkerContext& ctx) noexcept = 0;
+
+  // Visits the live items linked under about `budget` more index buckets from `cursor`, and
+  // advances it (cursor.done once all were visited). Each call is one short critical section
+  // and takes no lock, so a walk in many calls never holds a writer back for long; an item
+  // that writers move, add or remove meanwhile may be missed or seen twice. Records no access.
+  virtual void walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
+                    WalkVisitor visit) noexcept = 0;
+
+  // The crawler: a background walk that unlinks the dead (expired, flushed) items of the size
+  // classes in `class_mask` (bit i: class i), counting each item it looks at
+  // (crawler_items_checked) and unlinks (crawler_reclaimed). False when one is running, or the
+  // implementation has none. Thread-safe.
+  virtual bool start_crawl(uint64_t class_mask) noexcept {
+    (void)class_mask;
+    return false;
+  }
+  // Whether a crawl is running. Thread-safe.
+  virtual bool crawling() const noexcept { return false; }
+
+  // Moves the memory limit (cache_memlimit): lowering it evicts down to it. False, and nothing
+  // changes, when the implementation cannot hold that much or that little (the default: it
+  // cannot move its limit).
+  virtual bool set_memory_limit(WorkerContext& ctx, size_t bytes) noexcept {
+    (void)ctx;
+    (void)bytes;
+    return false;
+  }
 
   // Keeps `bytes` (a view handed to the current visitor: call only from inside a visitor, with
   // the same ctx) valid after the visitor returns, until unpin(ctx, token): net/ points a

@@ -13,11 +13,18 @@ namespace cuckood::cache {
 // Single-writer statistics of one worker: relaxed load + store, no RMW, on the worker's own
 // line; stats() reads them from any thread.
 struct alignas(64) CuckooCache::WorkerCounters {
+  struct PerClass {
+    std::atomic<int64_t> items{0};  // linked minus unlinked by this worker (may go negative)
+    std::atomic<int64_t> bytes{0};
+    std::atomic<uint64_t> reclaimed{0};
+    std::atomic<uint64_t> expired_unfetched{0};
+    std::atomic<uint64_t> outofmemory{0};
+  };
   std::atomic<uint64_t> total_items{0};
-  std::atomic<uint64_t> reclaimed{0};
-  std::atomic<uint64_t> expired_unfetched{0};
-  std::atomic<int64_t> items{0};  // linked minus unlinked by this worker (may go negative)
-  std::atomic<int64_t> bytes{0};
+  std::atomic<uint64_t> found_flushed{0};
+  std::atomic<uint64_t> found_expired{0};
+  std::atomic<uint64_t> appended{0};  // bytes this worker wrote into segments
+  PerClass classes[SizeClasses::kMaxClasses];
 
   template <class T>
   static void add(std::atomic<T>& counter, T n) noexcept {
@@ -44,10 +51,18 @@ class CuckooCache::Context final : public WorkerContext {
       WorkerCounters::add(into, from.load(std::memory_order_relaxed));
     };
     fold(cache_.retired_->total_items, counters.total_items);
-    fold(cache_.retired_->reclaimed, counters.reclaimed);
-    fold(cache_.retired_->expired_unfetched, counters.expired_unfetched);
-    fold(cache_.retired_->items, counters.items);
-    fold(cache_.retired_->bytes, counters.bytes);
+    fold(cache_.retired_->found_flushed, counters.found_flushed);
+    fold(cache_.retired_->found_expired, counters.found_expired);
+    fold(cache_.retired_->appended, counters.appended);
+    for (size_t i = 0; i < SizeClasses::kMaxClasses; ++i) {
+      WorkerCounters::PerClass& into = cache_.retired_->classes[i];
+      const WorkerCounters::PerClass& from = counters.classes[i];
+      fold(into.items, from.items);
+      fold(into.bytes, from.bytes);
+      fold(into.reclaimed, from.reclaimed);
+      fold(into.expired_unfetched, from.expired_unfetched);
+      fold(into.outofmemory, from.outofmemory);
+    }
   }
 
   EpochParticipant* const participant;
@@ -80,8 +95,9 @@ CuckooCache::CuckooCache(const CacheConfig& config)
     : Cache(config),
       index_([this](std::string_view key) { return hash(key).hash; }, epoch_,
              initial_buckets(config)),
-      store_(config.memory_limit, config.max_item_size, index_, epoch_, config.evict,
-             config.huge_pages, config.eviction_observer),
+      store_(config.memory_limit, config.max_item_size, index_, epoch_,
+             SizeClasses(config.size_classes), config.evict, config.huge_pages,
+             config.memory_reserve, config.eviction_observer),
       retired_(std::make_unique<WorkerCounters>()),
       reclaimer_participant_(epoch_.register_participant()),
       reclaimer_([this] { reclaimer_loop(); }) {}
@@ -163,19 +179,26 @@ size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
   return limit > overhead ? limit - overhead : 0;
 }
 
-void CuckooCache::account_linked(Context& c, const Item* item, bool new_item) noexcept {
-  WorkerCounters::add(c.counters.items, int64_t{1});
-  WorkerCounters::add(c.counters.bytes, static_cast<int64_t>(item->footprint()));
+void CuckooCache::account_linked(Context& c, const Item* item, uint32_t size_class,
+                                 bool new_item) noexcept {
+  WorkerCounters::PerClass& counters = c.counters.classes[size_class];
+  WorkerCounters::add(counters.items, int64_t{1});
+  WorkerCounters::add(counters.bytes, static_cast<int64_t>(item->footprint()));
   if (new_item) WorkerCounters::add(c.counters.total_items, uint64_t{1});
 }
 
 void CuckooCache::account_unlinked(Context& c, Item* item, Era era) noexcept {
-  WorkerCounters::add(c.counters.items, int64_t{-1});
-  WorkerCounters::add(c.counters.bytes, -static_cast<int64_t>(item->footprint()));
+  const size_t footprint = item->footprint();
+  WorkerCounters::PerClass& counters = c.counters.classes[store_.classes().of(footprint)];
+  WorkerCounters::add(counters.items, int64_t{-1});
+  WorkerCounters::add(counters.bytes, -static_cast<int64_t>(footprint));
   if (!store_.is_live(item, era)) {
-    WorkerCounters::add(c.counters.reclaimed, uint64_t{1});
+    WorkerCounters::add(store_.generation_of(item) != era.generation ? c.counters.found_flushed
+                                                                     : c.counters.found_expired,
+                        uint64_t{1});
+    WorkerCounters::add(counters.reclaimed, uint64_t{1});
     if (!item->fetched() && is_expired(item->exptime(), era.now)) {
-      WorkerCounters::add(c.counters.expired_unfetched, uint64_t{1});
+      WorkerCounters::add(counters.expired_unfetched, uint64_t{1});
     }
   }
   store_.release(item);
@@ -332,8 +355,14 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
                                                  const Seen& seen) noexcept {
   const size_t footprint = Item::footprint(key.key.size(), change.value_size);
   if (footprint > max_footprint()) return UpdateStatus::kTooLarge;
-  void* memory = store_.allocate(c.writer, *c.participant, footprint, era(c.now()));
-  if (memory == nullptr) return UpdateStatus::kNoMemory;
+  const uint32_t size_class = store_.classes().of(footprint);
+  void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class,
+                                 change.keep_exptime ? 0 : change.exptime, era(c.now()));
+  if (memory == nullptr) {
+    WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
+    return UpdateStatus::kNoMemory;
+  }
+  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
   // A header first, whatever happens next: sweeps walk a segment item by item.
   Item* item =
       Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
@@ -386,7 +415,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   }
   store_.note_exptime(item, item->exptime());
   if (result.previous != nullptr) account_unlinked(c, result.previous, now);
-  account_linked(c, item, !change.in_place);
+  account_linked(c, item, size_class, !change.in_place);
   mutation.done(view_of(item, item->fetched()));
   return UpdateStatus::kDone;
 }
@@ -408,32 +437,133 @@ void CuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
                                                std::memory_order_relaxed));
 }
 
+void CuckooCache::cancel_flush(WorkerContext& ctx) noexcept {
+  const Time now = ctx.now();
+  uint64_t state = flush_state_.load(std::memory_order_relaxed);
+  // Folds a flush already due into the generation, and drops the pending deadline.
+  while (!flush_state_.compare_exchange_weak(state, uint64_t{live_generation(state, now)} << 32,
+                                             std::memory_order_acq_rel,
+                                             std::memory_order_relaxed)) {
+  }
+}
+
+void CuckooCache::walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
+                       WalkVisitor visit) noexcept {
+  if (cursor.done) return;
+  auto& c = static_cast<Context&>(ctx);
+  EpochGuard guard(epoch_, *c.participant);
+  const Era now = era(ctx.now());
+  cursor.done = index_.walk(cursor.position, cursor.span, budget, [&](Item* item) {
+    if (!store_.is_live(item, now)) return;
+    const size_t footprint = item->footprint();
+    visit(view_of(item, item->fetched()),
+          WalkedItem{store_.classes().of(footprint), static_cast<uint32_t>(footprint)});
+  });
+}
+
+bool CuckooCache::start_crawl(uint64_t class_mask) noexcept {
+  bool idle = false;
+  if (!crawling_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
+  {
+    std::lock_guard lock(reclaimer_mutex_);
+    // Bit 63 stands for "asked" so that an empty mask still runs (and finds nothing).
+    crawl_request_ = class_mask | (uint64_t{1} << 63);
+  }
+  reclaimer_wake_.notify_all();
+  return true;
+}
+
+void CuckooCache::crawl(uint64_t class_mask) noexcept {
+  // Buckets per critical section: short enough that a writer waiting for a grace period (to
+  // reuse a segment) waits one short pass, long enough that a big table is crawled quickly.
+  constexpr size_t kBucketsPerPass = 256;
+  uint64_t checked[SizeClasses::kMaxClasses] = {};
+  size_t position = 0, span = 0;
+  for (bool done = false; !done;) {
+    std::lock_guard pass(reclaim_pass_mutex_);
+    EpochGuard guard(epoch_, *reclaimer_participant_);
+    const Era now = era(latest_now_.load(std::memory_order_relaxed));
+    done = index_.walk(position, span, kBucketsPerPass, [&](Item* item) {
+      const uint32_t size_class = store_.classes().of(item->footprint());
+      if ((class_mask & (uint64_t{1} << size_class)) == 0) return;
+      ++checked[size_class];
+      if (store_.is_live(item, now)) return;
+      // Judged again under the key's lock: a concurrent touch may have revived it.
+      if (index_.unlink(item, [&] { return !store_.is_live(item, now); })) {
+        store_.account_crawled(item, !item->fetched() && is_expired(item->exptime(), now.now));
+      }
+    });
+  }
+  for (uint32_t i = 0; i < SizeClasses::kMaxClasses; ++i) {
+    if (checked[i] != 0) store_.account_crawl(i, checked[i]);
+  }
+  epoch_.reclaim();
+}
+
+bool CuckooCache::set_memory_limit(WorkerContext& ctx, size_t bytes) noexcept {
+  auto& c = static_cast<Context&>(ctx);
+  return store_.set_memory_limit(*c.participant, era(ctx.now()), bytes);
+}
+
 CacheStats CuckooCache::stats() const noexcept {
   CacheStats stats;
-  stats.limit_maxbytes = config().memory_limit;
-  int64_t items = 0, bytes = 0;
+  stats.limit_maxbytes = store_.memory_limit();
+  stats.unit_size = store_.segment_size();
+  stats.index_slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
+  stats.index_bytes = stats.index_slots * sizeof(uint64_t);
+  const size_t classes = store_.classes().count();
+  std::vector<int64_t> items(classes), bytes(classes);
+  int64_t written = store_.written_less_freed();
+  stats.classes.resize(classes);
   {
     std::lock_guard lock(workers_mutex_);
     auto sum = [&](const WorkerCounters& c) {
       stats.total_items += c.total_items.load(std::memory_order_relaxed);
-      stats.reclaimed += c.reclaimed.load(std::memory_order_relaxed);
-      stats.expired_unfetched += c.expired_unfetched.load(std::memory_order_relaxed);
-      items += c.items.load(std::memory_order_relaxed);
-      bytes += c.bytes.load(std::memory_order_relaxed);
+      stats.found_flushed += c.found_flushed.load(std::memory_order_relaxed);
+      stats.found_expired += c.found_expired.load(std::memory_order_relaxed);
+      written += static_cast<int64_t>(c.appended.load(std::memory_order_relaxed));
+      for (size_t i = 0; i < classes; ++i) {
+        const WorkerCounters::PerClass& from = c.classes[i];
+        ClassStats& into = stats.classes[i];
+        items[i] += from.items.load(std::memory_order_relaxed);
+        bytes[i] += from.bytes.load(std::memory_order_relaxed);
+        into.reclaimed += from.reclaimed.load(std::memory_order_relaxed);
+        into.expired_unfetched += from.expired_unfetched.load(std::memory_order_relaxed);
+        into.outofmemory += from.outofmemory.load(std::memory_order_relaxed);
+      }
     };
     sum(*retired_);
     for (const WorkerCounters* c : workers_) sum(*c);
   }
-  const StoreCounters& store = store_.counters();
-  items -= static_cast<int64_t>(store.unlinked_items.load(std::memory_order_relaxed));
-  bytes -= static_cast<int64_t>(store.unlinked_bytes.load(std::memory_order_relaxed));
-  // Counters of different threads are read at different instants: clamp the transient skew.
-  stats.curr_items = static_cast<uint64_t>(std::max<int64_t>(items, 0));
-  stats.bytes = static_cast<uint64_t>(std::max<int64_t>(bytes, 0));
-  stats.evictions = store.evictions.load(std::memory_order_relaxed);
-  stats.evicted_unfetched = store.evicted_unfetched.load(std::memory_order_relaxed);
-  stats.expired_unfetched += store.expired_unfetched.load(std::memory_order_relaxed);
-  stats.reclaimed += store.reclaimed.load(std::memory_order_relaxed);
+  stats.malloced = static_cast<uint64_t>(std::max<int64_t>(written, 0));
+  const std::vector<ClassPresence> presence = store_.class_presence();
+  for (size_t i = 0; i < classes; ++i) {
+    const ClassCounters& store = store_.counters().classes[i];
+    ClassStats& into = stats.classes[i];
+    items[i] -= static_cast<int64_t>(store.unlinked_items.load(std::memory_order_relaxed));
+    bytes[i] -= static_cast<int64_t>(store.unlinked_bytes.load(std::memory_order_relaxed));
+    // Counters of different threads are read at different instants: clamp the transient skew.
+    into.items = static_cast<uint64_t>(std::max<int64_t>(items[i], 0));
+    into.bytes = static_cast<uint64_t>(std::max<int64_t>(bytes[i], 0));
+    into.evicted = store.evictions.load(std::memory_order_relaxed);
+    into.evicted_nonzero = store.evicted_nonzero.load(std::memory_order_relaxed);
+    into.evicted_unfetched = store.evicted_unfetched.load(std::memory_order_relaxed);
+    into.expired_unfetched += store.expired_unfetched.load(std::memory_order_relaxed);
+    into.reclaimed += store.reclaimed.load(std::memory_order_relaxed);
+    into.crawler_reclaimed = store.crawler_reclaimed.load(std::memory_order_relaxed);
+    into.crawler_items_checked = store.crawler_items_checked.load(std::memory_order_relaxed);
+    into.evicted_time = store.evicted_time.load(std::memory_order_relaxed);
+    into.units = presence[i].segments;
+    into.oldest = presence[i].oldest;
+    stats.curr_items += into.items;
+    stats.bytes += into.bytes;
+    stats.evictions += into.evicted;
+    stats.evicted_unfetched += into.evicted_unfetched;
+    stats.expired_unfetched += into.expired_unfetched;
+    stats.reclaimed += into.reclaimed;
+    stats.crawler_reclaimed += into.crawler_reclaimed;
+    stats.crawler_items_checked += into.crawler_items_checked;
+  }
   return stats;
 }
 
@@ -445,13 +575,22 @@ void CuckooCache::reclaim_now() noexcept {
 }
 
 void CuckooCache::reclaimer_loop() noexcept {
-  // Once a second (memcached's clock grain): expiry cannot be finer than that anyway.
+  // Once a second (memcached's clock grain): expiry cannot be finer than that anyway. A crawl
+  // asked for (start_crawl) runs at once.
   std::unique_lock lock(reclaimer_mutex_);
   while (!reclaimer_stop_) {
-    reclaimer_wake_.wait_for(lock, std::chrono::seconds(1));
+    reclaimer_wake_.wait_for(lock, std::chrono::seconds(1),
+                             [this] { return reclaimer_stop_ || crawl_request_ != 0; });
     if (reclaimer_stop_) break;
+    const uint64_t crawl_mask = crawl_request_;
+    crawl_request_ = 0;
     lock.unlock();
-    reclaim_now();
+    if (crawl_mask != 0) {
+      crawl(crawl_mask);
+      crawling_.store(false, std::memory_order_release);
+    } else {
+      reclaim_now();
+    }
     lock.lock();
   }
 }

@@ -53,6 +53,12 @@ class CuckooCache final : public Cache {
   UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
                       Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
+  void cancel_flush(WorkerContext& ctx) noexcept override;
+  void walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
+            WalkVisitor visit) noexcept override;
+  bool start_crawl(uint64_t class_mask) noexcept override;
+  bool crawling() const noexcept override { return crawling_.load(std::memory_order_acquire); }
+  bool set_memory_limit(WorkerContext& ctx, size_t bytes) noexcept override;
   PinToken pin(WorkerContext& ctx, std::string_view bytes) noexcept override;
   void unpin(WorkerContext& ctx, PinToken token) noexcept override;
   CacheStats stats() const noexcept override;
@@ -79,7 +85,7 @@ class CuckooCache final : public Cache {
   // Bookkeeping for an item the caller unlinked (replaced, deleted or found dead).
   void account_unlinked(Context& c, Item* item, Era era) noexcept;
   // `new_item`: counts in total_items (not Change::in_place).
-  void account_linked(Context& c, const Item* item, bool new_item) noexcept;
+  void account_linked(Context& c, const Item* item, uint32_t size_class, bool new_item) noexcept;
   // One attempt at applying `change`, decided against `seen` (cuckoo_cache.cc); nullopt when
   // the key changed meanwhile and the update must decide again. modify() applies kRemove and
   // kTouch, publish() kStore. Outside any guard.
@@ -89,6 +95,8 @@ class CuckooCache final : public Cache {
                                       const Change& change, const Seen& seen) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
+  // One crawl over the classes of `class_mask`, on the reclaimer's thread.
+  void crawl(uint64_t class_mask) noexcept;
 
   EpochDomain epoch_;
   CuckooIndex index_;
@@ -109,6 +117,8 @@ class CuckooCache final : public Cache {
   std::mutex reclaimer_mutex_;
   std::condition_variable reclaimer_wake_;
   bool reclaimer_stop_ = false;  // guarded by reclaimer_mutex_
+  uint64_t crawl_request_ = 0;   // class mask of a crawl asked for; guarded by reclaimer_mutex_
+  std::atomic<bool> crawling_{false};
   EpochParticipant* reclaimer_participant_;
   std::thread reclaimer_;
 };

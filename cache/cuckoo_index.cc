@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <string_view>
@@ -119,6 +120,22 @@ CuckooIndex::~CuckooIndex() {
 
 size_t CuckooIndex::bucket_count() const noexcept {
   return table_.load(std::memory_order_acquire)->mask + 1;
+}
+
+bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
+                       FunctionRef<void(Item*)> visit) const noexcept {
+  const Table* t = table_.load(std::memory_order_acquire);
+  const size_t buckets = t->mask + 1;
+  if (span == 0) span = buckets;
+  const size_t end = std::min(span, position + count);
+  for (; position < end; ++position) {
+    for (size_t b = position; b < buckets; b += span) {
+      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+        if (Item* item = item_of(t->slot(b, i).load(std::memory_order_acquire))) visit(item);
+      }
+    }
+  }
+  return position >= span;
 }
 
 size_t CuckooIndex::count_slow() const noexcept {

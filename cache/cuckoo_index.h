@@ -90,6 +90,15 @@ class CuckooIndex {
   // instant. Caller inside a critical section.
   bool linked(const Item* item) const noexcept;
 
+  // Calls `visit` with each item linked in `count` more buckets from `position` and advances
+  // it; true once the whole table was walked. `position` counts buckets of the table as it
+  // was when the walk began (`span` of them; 0 starts a walk); since doubling splits bucket b
+  // into b and b + span, a walk survives growth. Lock-free; the caller is inside a critical
+  // section. An entry that a concurrent cuckoo move carries across the position may be missed
+  // or seen twice.
+  bool walk(size_t& position, size_t& span, size_t count,
+            FunctionRef<void(Item*)> visit) const noexcept;
+
   // Number of buckets in the current table (tests, stats).
   size_t bucket_count() const noexcept;
   // Number of linked entries; walks the table, so only for tests and rare stats.

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -24,39 +25,139 @@ size_t choose_segment_size(size_t memory_limit, size_t max_item_size) noexcept {
   return size;
 }
 
+// Segments of address space to reserve: for `reserve` bytes, or the machine's memory.
+size_t reserved_segments(size_t segments, size_t segment_size, size_t reserve) noexcept {
+  if (reserve == 0) {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page_size > 0) reserve = static_cast<size_t>(pages) * page_size;
+  }
+  return std::max(segments, reserve / segment_size);
+}
+
+// Reserves `segments` segments of address space, or only `fallback` if the kernel refuses
+// that much (strict overcommit): the limit then cannot grow. Returns the base and sets
+// `segments` to what was reserved.
+char* reserve_memory(size_t& segments, size_t fallback, size_t segment_size) {
+  for (size_t want : {segments, fallback}) {
+    void* memory = mmap(nullptr, want * segment_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory != MAP_FAILED) {
+      segments = want;
+      return static_cast<char*>(memory);
+    }
+  }
+  throw std::bad_alloc();
+}
+
 }  // namespace
 
 SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
-                           EpochDomain& epoch, bool evict, bool huge_pages,
-                           EvictionObserver* observer)
+                           EpochDomain& epoch, const SizeClasses& classes, bool evict,
+                           bool huge_pages, size_t memory_reserve, EvictionObserver* observer)
     : index_(index),
       epoch_(epoch),
+      classes_(classes),
       evict_(evict),
       observer_(observer),
       segment_size_(choose_segment_size(memory_limit, max_item_size)),
       segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
-      segment_count_(std::max<size_t>(1, memory_limit / segment_size_)),
-      base_(nullptr),
-      heads_(new Head[segment_count_]),
-      meta_(new Meta[segment_count_]) {
-  // NORESERVE and untouched: pages become resident only as segments are first written.
-  void* memory = mmap(nullptr, segment_count_ * segment_size_, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (memory == MAP_FAILED) throw std::bad_alloc();
-  base_ = static_cast<char*>(memory);
-  if (huge_pages && madvise(memory, segment_count_ * segment_size_, MADV_HUGEPAGE) != 0) {
+      capacity_(reserved_segments(std::max<size_t>(1, memory_limit / segment_size_), segment_size_,
+                                  memory_reserve)),
+      min_segments_(std::min(kMinSegments, std::max<size_t>(1, memory_limit / segment_size_))),
+      limit_(std::max<size_t>(1, memory_limit / segment_size_)),
+      limit_bytes_(memory_limit),
+      // NORESERVE and untouched: pages become resident only as segments are first written.
+      base_(reserve_memory(capacity_, limit_.load(), segment_size_)),
+      heads_(capacity_),
+      meta_(capacity_) {
+  if (huge_pages && madvise(base_, capacity_ * segment_size_, MADV_HUGEPAGE) != 0) {
     huge_pages_error_ = errno;
   }
-  free_.reserve(segment_count_);
+  heads_.grow_to(limit_.load());
+  meta_.grow_to(limit_.load());
+  free_.reserve(limit_.load());
 }
 
 SegmentStore::~SegmentStore() {
-  munmap(base_, segment_count_ * segment_size_);
+  munmap(base_, capacity_ * segment_size_);
 }
 
 size_t SegmentStore::used_segments() const noexcept {
   std::lock_guard lock(mutex_);
-  return fresh_ - free_.size() - retiring_;
+  return held_locked() - retiring_;
+}
+
+size_t SegmentStore::available_locked() const noexcept {
+  const size_t limit = limit_.load(std::memory_order_relaxed);
+  const size_t held = held_locked();
+  return limit > held ? limit - held : 0;
+}
+
+void SegmentStore::release_pages_locked(uint32_t segment) noexcept {
+  madvise(segment_base(segment), segment_size_, MADV_DONTNEED);
+  released_.push_back(segment);
+}
+
+bool SegmentStore::set_memory_limit(EpochParticipant& participant, Era era, size_t bytes) noexcept {
+  const size_t segments = bytes / segment_size_;
+  if (segments < min_segments_ || segments > capacity_) return false;
+  {
+    std::lock_guard lock(mutex_);
+    heads_.grow_to(segments);
+    meta_.grow_to(segments);
+    for (PinTable* table : pin_tables_) table->counts->grow_to(segments);
+    limit_.store(segments, std::memory_order_relaxed);
+    limit_bytes_.store(bytes, std::memory_order_relaxed);
+    update_pin_cap_locked();
+    while (resident_locked() > segments && !free_.empty()) {
+      const uint32_t segment = free_.back();
+      free_.pop_back();
+      release_pages_locked(segment);
+    }
+  }
+  if (!evict_) return true;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (held_locked() <= segments) break;
+    }
+    if (!evict_one(participant, era)) break;
+  }
+  epoch_.reclaim();
+  return true;
+}
+
+std::vector<ClassPresence> SegmentStore::class_presence() const {
+  std::vector<ClassPresence> presence(classes_.count());
+  std::lock_guard lock(mutex_);
+  for (size_t s = 0; s < fresh_; ++s) {
+    const State state = meta_[s].state;
+    if (state != State::kActive && state != State::kSealed) continue;
+    uint64_t bits = meta_[s].classes.load(std::memory_order_relaxed);
+    const Time opened = heads_[s].opened.load(std::memory_order_relaxed);
+    while (bits != 0) {
+      const auto c = static_cast<size_t>(std::countr_zero(bits));
+      bits &= bits - 1;
+      if (c >= presence.size()) break;
+      ClassPresence& p = presence[c];
+      if (p.segments++ == 0 || opened < p.oldest) p.oldest = opened;
+    }
+  }
+  return presence;
+}
+
+void SegmentStore::account_crawl(uint32_t size_class, uint64_t checked) noexcept {
+  counters_.classes[size_class].crawler_items_checked.fetch_add(checked, std::memory_order_relaxed);
+}
+
+void SegmentStore::account_crawled(const Item* item, bool expired_unfetched) noexcept {
+  ClassCounters& c = counters_.classes[classes_.of(item->footprint())];
+  c.crawler_reclaimed.fetch_add(1, std::memory_order_relaxed);
+  if (expired_unfetched) c.expired_unfetched.fetch_add(1, std::memory_order_relaxed);
+  c.unlinked_items.fetch_add(1, std::memory_order_relaxed);
+  c.unlinked_bytes.fetch_add(item->footprint(), std::memory_order_relaxed);
+  release(item);
 }
 
 bool SegmentStore::is_live(const Item* item, Era era) const noexcept {
@@ -64,17 +165,23 @@ bool SegmentStore::is_live(const Item* item, Era era) const noexcept {
 }
 
 void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participant, size_t footprint,
-                             Era era) noexcept {
+                             uint32_t size_class, Time exptime, Era era) noexcept {
   if (footprint > segment_size_) return nullptr;
-  if (writer.segment != SegmentWriter::kNone &&
-      must_seal(writer.segment, writer.offset, footprint, era)) {
-    seal(writer);
-  }
+  if (writer.segment != SegmentWriter::kNone && must_seal(writer, footprint, era)) seal(writer);
   if (writer.segment == SegmentWriter::kNone) {
     const uint32_t segment = acquire(participant, era);
     if (segment == SegmentWriter::kNone) return nullptr;
     writer.segment = segment;
     writer.offset = 0;
+    writer.classes = 0;
+    writer.latest_deadline = 0;
+  }
+  writer.latest_deadline = std::max(writer.latest_deadline, exptime == 0 ? kNoDeadline : exptime);
+  const uint64_t bit = uint64_t{1} << size_class;
+  if ((writer.classes & bit) == 0) {
+    // Once per class per segment; only this writer writes the field while the segment is active.
+    writer.classes |= bit;
+    meta_[writer.segment].classes.store(writer.classes, std::memory_order_relaxed);
   }
   void* memory = segment_base(writer.segment) + writer.offset;
   // The segment's `used` and `live_bytes` learn of these bytes when it is sealed: nothing reads
@@ -84,12 +191,24 @@ void* SegmentStore::allocate(SegmentWriter& writer, EpochParticipant& participan
   return memory;
 }
 
-bool SegmentStore::must_seal(uint32_t segment, uint32_t offset, size_t footprint,
+bool SegmentStore::must_seal(const SegmentWriter& writer, size_t footprint,
                              Era era) const noexcept {
-  const Head& head = heads_[segment];
-  return offset + footprint > segment_size_ ||
+  const Head& head = heads_[writer.segment];
+  // The last test reads only the writer's own record of the deadlines it stored (a touch may
+  // have extended one since): a hint, as the sweep that reclaims the segment judges each item.
+  // It waits for a sixteenth of the segment to be written, so that a writer storing items
+  // already expired does not seal a segment per item.
+  return writer.offset + footprint > segment_size_ ||
          head.generation.load(std::memory_order_relaxed) != era.store_generation ||
-         era.now >= head.opened.load(std::memory_order_relaxed) + kExactSpan;
+         era.now >= head.opened.load(std::memory_order_relaxed) + kExactSpan ||
+         (writer.offset >= segment_size_ / 16 && writer.latest_deadline != kNoDeadline &&
+          is_expired(writer.latest_deadline, era.now));
+}
+
+bool SegmentStore::all_dead(uint32_t segment, Era era) const noexcept {
+  const Time latest = meta_[segment].max_exptime.load(std::memory_order_relaxed);
+  return heads_[segment].generation.load(std::memory_order_relaxed) != era.generation ||
+         (latest != 0 && latest != kNoDeadline && is_expired(latest, era.now));
 }
 
 void SegmentStore::stamp_access(const Item* item, Time when) const noexcept {
@@ -104,6 +223,13 @@ Time SegmentStore::last_access(const Item* item) const noexcept {
 }
 
 void SegmentStore::note_exptime(const Item* item, Time exptime) noexcept {
+  auto& max_exptime = meta_[segment_of(item)].max_exptime;
+  const Time latest = exptime == 0 ? kNoDeadline : exptime;
+  Time current_max = max_exptime.load(std::memory_order_relaxed);
+  // Written when the latest deadline moves on: about once a second per segment.
+  while (latest > current_max &&
+         !max_exptime.compare_exchange_weak(current_max, latest, std::memory_order_relaxed)) {
+  }
   if (exptime == 0) return;
   auto& min_exptime = meta_[segment_of(item)].min_exptime;
   Time current = min_exptime.load(std::memory_order_relaxed);
@@ -137,18 +263,25 @@ void SegmentStore::release(const Item* item) noexcept {
 }
 
 uint32_t SegmentStore::pop_free_locked(Era era, size_t reserve) noexcept {
-  if (free_.size() + (segment_count_ - fresh_) <= reserve) return SegmentWriter::kNone;
+  if (available_locked() <= reserve) return SegmentWriter::kNone;
   uint32_t segment;
   if (!free_.empty()) {
     segment = free_.back();
     free_.pop_back();
-  } else {
+  } else if (!released_.empty()) {
+    segment = released_.back();
+    released_.pop_back();
+  } else if (fresh_ < meta_.size()) {
     segment = static_cast<uint32_t>(fresh_++);
+  } else {
+    return SegmentWriter::kNone;
   }
   Meta& meta = meta_[segment];
   meta.state = State::kActive;
   meta.used.store(0, std::memory_order_relaxed);
   meta.min_exptime.store(0, std::memory_order_relaxed);
+  meta.max_exptime.store(0, std::memory_order_relaxed);
+  meta.classes.store(0, std::memory_order_relaxed);
   // live_bytes counts down through release() and up by the bytes appended at seal().
   meta.live_bytes.store(0, std::memory_order_relaxed);
   // Relaxed: items of this segment are published later by release stores, which carry them.
@@ -162,14 +295,24 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
   // bound only guards against compactions that keep moving items for little gain.
   size_t attempts = 0;
   for (;;) {
+    bool recycling;
     {
       std::lock_guard lock(mutex_);
-      // A recycled segment first, else one that nothing live is left in (it comes back after
-      // a grace period, below), and only then memory never touched.
-      if (!free_.empty() || !retire_dead_locked()) {
+      if (!free_.empty()) {
         const uint32_t segment = pop_free_locked(era, kSurvivorReserve);
         if (segment != SegmentWriter::kNone) return segment;
       }
+      // Nothing free: a segment with nothing live left comes back after a grace period...
+      recycling = retire_dead_locked();
+    }
+    // ...and so does one whose items have all expired or been flushed, once swept.
+    if (!recycling) recycling = reclaim_dead_segment(participant, era);
+    if (recycling && epoch_.reclaim() > 0) continue;  // it is back: take it
+    {
+      // Only then memory never touched (or given back to the kernel).
+      std::lock_guard lock(mutex_);
+      const uint32_t segment = pop_free_locked(era, kSurvivorReserve);
+      if (segment != SegmentWriter::kNone) return segment;
     }
     if (epoch_.reclaim() > 0) continue;  // earlier evictions may have come through
     bool waiting;
@@ -191,7 +334,7 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
     }
     // Without eviction the survivor reserve stays with compaction: it is what lets the bytes
     // of deleted and replaced items be used again.
-    if (attempts++ < segment_count_ && make_room_without_eviction(participant, era)) continue;
+    if (attempts++ < segment_count() && make_room_without_eviction(participant, era)) continue;
     return SegmentWriter::kNone;
   }
 }
@@ -226,6 +369,37 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
   return true;
 }
 
+bool SegmentStore::reclaim_dead_segment(EpochParticipant& participant, Era era) noexcept {
+  uint32_t victim = SegmentWriter::kNone;
+  {
+    std::lock_guard lock(mutex_);
+    for (uint32_t s : sealed_) {
+      if (all_dead(s, era)) {
+        victim = s;
+        break;
+      }
+    }
+    if (victim == SegmentWriter::kNone) return false;
+    std::erase(sealed_, victim);
+    meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
+    ++retiring_;
+  }
+  bool emptied;
+  {
+    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
+    emptied = sweep(victim, era, SweepMode::kReclaim);
+  }
+  if (emptied) {
+    retire(victim);
+    return true;
+  }
+  // A touch revived an item meanwhile: the segment stays.
+  std::lock_guard lock(mutex_);
+  --retiring_;
+  seal_locked(victim);
+  return false;
+}
+
 bool SegmentStore::make_room_without_eviction(EpochParticipant& participant, Era era) noexcept {
   return reclaim_expired(participant, era) || compact_one(participant, era);
 }
@@ -239,7 +413,7 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
     // Where the moved items can go: the survivor segment's tail and every free segment.
     const size_t survivor_room =
         survivor_.segment == SegmentWriter::kNone ? 0 : segment_size_ - survivor_.offset;
-    const size_t room = survivor_room + (free_.size() + segment_count_ - fresh_) * segment_size_;
+    const size_t room = survivor_room + available_locked() * segment_size_;
     size_t dead = 0, fewest = SIZE_MAX, pick = 0;
     for (size_t i = 0; i < sealed_.size(); ++i) {
       const Meta& meta = meta_[sealed_[i]];
@@ -309,28 +483,35 @@ void SegmentStore::free_or_park_locked(uint32_t segment) noexcept {
   if (meta.state == State::kParked) --parked_;
   meta.parked.store(false, std::memory_order_relaxed);
   meta.state = State::kFree;
-  free_.push_back(segment);
+  freed_written_.fetch_add(meta.used.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  // More resident than the limit allows (it was lowered): back to the kernel.
+  if (resident_locked() > limit_.load(std::memory_order_relaxed)) {
+    release_pages_locked(segment);
+  } else {
+    free_.push_back(segment);
+  }
 }
 
 bool SegmentStore::pinned_locked(uint32_t segment) const noexcept {
   for (const PinTable* table : pin_tables_) {
     // Acquire: the unpinner's reads of the bytes happen before a writer reuses them.
-    if (table->counts[segment].load(std::memory_order_acquire) != 0) return true;
+    if ((*table->counts)[segment].load(std::memory_order_acquire) != 0) return true;
   }
   return false;
 }
 
 void SegmentStore::update_pin_cap_locked() noexcept {
   const size_t workers = std::max<size_t>(1, pin_tables_.size());
-  const size_t cap = std::min<size_t>(kMaxPinnedSegmentsPerWorker, segment_count_ / 4 / workers);
+  const size_t cap = std::min<size_t>(kMaxPinnedSegmentsPerWorker,
+                                      limit_.load(std::memory_order_relaxed) / 4 / workers);
   pin_cap_.store(static_cast<uint32_t>(cap), std::memory_order_relaxed);
 }
 
 void SegmentStore::register_pins(PinTable& pins) {
-  pins.counts.reset(new std::atomic<uint32_t>[segment_count_]);
-  for (size_t s = 0; s < segment_count_; ++s) pins.counts[s].store(0, std::memory_order_relaxed);
+  pins.counts = std::make_unique<ReservedArray<std::atomic<uint32_t>>>(capacity_);
   pins.pinned_segments = 0;
   std::lock_guard lock(mutex_);
+  pins.counts->grow_to(meta_.size());
   pin_tables_.push_back(&pins);
   update_pin_cap_locked();
 }
@@ -340,9 +521,10 @@ void SegmentStore::unregister_pins(PinTable& pins) noexcept {
   std::lock_guard lock(mutex_);
   std::erase(pin_tables_, &pins);
   update_pin_cap_locked();
-  for (size_t s = 0; s < segment_count_; ++s) {
-    if (pins.counts[s].load(std::memory_order_relaxed) == 0) continue;
-    pins.counts[s].store(0, std::memory_order_relaxed);
+  ReservedArray<std::atomic<uint32_t>>& counts = *pins.counts;
+  for (size_t s = 0; s < counts.size(); ++s) {
+    if (counts[s].load(std::memory_order_relaxed) == 0) continue;
+    counts[s].store(0, std::memory_order_relaxed);
     if (meta_[s].state == State::kParked) free_or_park_locked(static_cast<uint32_t>(s));
   }
   pins.pinned_segments = 0;
@@ -350,9 +532,9 @@ void SegmentStore::unregister_pins(PinTable& pins) noexcept {
 
 uint32_t SegmentStore::pin(PinTable& pins, const void* bytes) noexcept {
   const auto* p = static_cast<const char*>(bytes);
-  if (!pins.counts || p < base_ || p >= base_ + segment_count_ * segment_size_) return 0;
+  if (!pins.counts || p < base_ || p >= base_ + capacity_ * segment_size_) return 0;
   const auto segment = static_cast<uint32_t>(static_cast<size_t>(p - base_) >> segment_shift_);
-  std::atomic<uint32_t>& count = pins.counts[segment];
+  std::atomic<uint32_t>& count = (*pins.counts)[segment];
   const uint32_t n = count.load(std::memory_order_relaxed);
   if (n == 0) {
     if (pins.pinned_segments >= pin_cap_.load(std::memory_order_relaxed)) return 0;
@@ -365,7 +547,7 @@ uint32_t SegmentStore::pin(PinTable& pins, const void* bytes) noexcept {
 
 void SegmentStore::unpin(PinTable& pins, uint32_t id) noexcept {
   const uint32_t segment = id - 1;
-  std::atomic<uint32_t>& count = pins.counts[segment];
+  std::atomic<uint32_t>& count = (*pins.counts)[segment];
   const uint32_t n = count.load(std::memory_order_relaxed) - 1;
   count.store(n, std::memory_order_release);
   if (n != 0) return;
@@ -392,10 +574,22 @@ void SegmentStore::report_eviction(const Item* item, Time now) noexcept {
                               .fetched = item->fetched()},
                      now);
 }
+namespace {
+
+// What one sweep took back from one size class, added to ClassCounters at its end.
+struct SweptClass {
+  uint64_t evictions = 0, evicted_nonzero = 0, evicted_unfetched = 0, expired_unfetched = 0;
+  uint64_t reclaimed = 0, unlinked_items = 0, unlinked_bytes = 0;
+  Time evicted_time = 0;
+  bool evicted_last = false;
+};
+
+}  // namespace
 
 bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
-  uint64_t evictions = 0, evicted_unfetched = 0, expired_unfetched = 0, reclaimed = 0;
-  uint64_t unlinked_items = 0, unlinked_bytes = 0, compacted = 0;
+  SweptClass swept[SizeClasses::kMaxClasses];
+  uint64_t touched_classes = 0;
+  uint64_t compacted = 0;
   bool kept_live = false;
   Time min_exptime = 0;
   char* base = segment_base(segment);
@@ -404,13 +598,15 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
     auto* item = reinterpret_cast<Item*>(base + offset);
     const size_t footprint = item->footprint();
     offset += static_cast<uint32_t>(footprint);
+    const uint32_t size_class = classes_.of(footprint);
+    SweptClass& c = swept[size_class];
     bool unlinked = false;
     if (!is_live(item, era)) {
       // Judged again under the key's lock: a concurrent touch may have revived it.
       unlinked = index_.unlink(item, [&] { return !is_live(item, era); });
       if (unlinked) {
-        ++reclaimed;
-        if (!item->fetched() && is_expired(item->exptime(), era.now)) ++expired_unfetched;
+        ++c.reclaimed;
+        if (!item->fetched() && is_expired(item->exptime(), era.now)) ++c.expired_unfetched;
       }
     } else if (mode == SweepMode::kCompact) {
       // A deleted or replaced item is judged live here (it is not expired) but is dead: it
@@ -442,8 +638,12 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
       }
       unlinked = index_.unlink(item, [] { return true; });
       if (unlinked) {
-        ++evictions;
-        if (!item->fetched()) ++evicted_unfetched;
+        ++c.evictions;
+        if (item->exptime() != 0) ++c.evicted_nonzero;
+        if (!item->fetched()) ++c.evicted_unfetched;
+        const Time accessed = last_access(item);
+        c.evicted_time = era.now > accessed ? era.now - accessed : 0;
+        c.evicted_last = true;
         if (observer_ != nullptr && observer_->watching()) report_eviction(item, era.now);
       }
     } else {
@@ -451,8 +651,9 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
       if (deadline != 0 && (min_exptime == 0 || deadline < min_exptime)) min_exptime = deadline;
     }
     if (unlinked) {
-      ++unlinked_items;
-      unlinked_bytes += footprint;
+      ++c.unlinked_items;
+      c.unlinked_bytes += footprint;
+      touched_classes |= uint64_t{1} << size_class;
       release(item);
     }
   }
@@ -462,12 +663,20 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
   auto add = [](std::atomic<uint64_t>& counter, uint64_t n) {
     if (n != 0) counter.fetch_add(n, std::memory_order_relaxed);
   };
-  add(counters_.evictions, evictions);
-  add(counters_.evicted_unfetched, evicted_unfetched);
-  add(counters_.expired_unfetched, expired_unfetched);
-  add(counters_.reclaimed, reclaimed);
-  add(counters_.unlinked_items, unlinked_items);
-  add(counters_.unlinked_bytes, unlinked_bytes);
+  while (touched_classes != 0) {
+    const auto i = static_cast<size_t>(std::countr_zero(touched_classes));
+    touched_classes &= touched_classes - 1;
+    const SweptClass& c = swept[i];
+    ClassCounters& into = counters_.classes[i];
+    add(into.evictions, c.evictions);
+    add(into.evicted_nonzero, c.evicted_nonzero);
+    add(into.evicted_unfetched, c.evicted_unfetched);
+    add(into.expired_unfetched, c.expired_unfetched);
+    add(into.reclaimed, c.reclaimed);
+    add(into.unlinked_items, c.unlinked_items);
+    add(into.unlinked_bytes, c.unlinked_bytes);
+    if (c.evicted_last) into.evicted_time.store(c.evicted_time, std::memory_order_relaxed);
+  }
   add(counters_.compacted, compacted);
   return !kept_live;
 }
@@ -481,8 +690,7 @@ Item* SegmentStore::copy_survivor(const Item* item, Era era) noexcept {
 
 Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
   const size_t footprint = item->footprint();
-  if (survivor_.segment != SegmentWriter::kNone &&
-      must_seal(survivor_.segment, survivor_.offset, footprint, era)) {
+  if (survivor_.segment != SegmentWriter::kNone && must_seal(survivor_, footprint, era)) {
     seal(survivor_);
   }
   if (survivor_.segment == SegmentWriter::kNone) {
@@ -495,6 +703,7 @@ Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
   }
   void* memory = segment_base(survivor_.segment) + survivor_.offset;
   survivor_.offset += static_cast<uint32_t>(footprint);  // accounted when sealed, as above
+  survivor_written_.fetch_add(footprint, std::memory_order_relaxed);
   Item* copy = Item::create(memory, item->key(), item->value().size(), item->flags(),
                             item->exptime(), item->cas());
   note_exptime(copy, copy->exptime());

@@ -44,8 +44,30 @@
 // value is copied. Parked and pinned segments therefore never take more than a quarter of
 // `memory_limit` from eviction.
 //
+// Run-time limit (`cache_memlimit`): the address space of CacheConfig::memory_reserve (at least
+// `memory_limit`) is reserved at start, untouched, and the limit may move anywhere within it.
+// A writer takes a segment only while the segments held (active, sealed, retiring, parked)
+// stay below the limit. Lowering it evicts the oldest sealed segments down to it; a segment
+// freed while more are resident than the limit allows is given back to the kernel
+// (MADV_DONTNEED) instead of joining the free pool.
+//
+// Memory in use (memcached's total_malloced, at byte grain): the bytes written into segments
+// since each was last taken, dead items included, until the segment is freed. Writers count
+// what they append themselves (CuckooCache, per worker); the store counts survivor copies and
+// the bytes of each segment it frees.
+//
+// Reuse before growth: a writer that needs a segment reuses, in this order, a free one, a sealed
+// one with nothing live left (every item replaced or deleted), a sealed one whose items have all
+// expired or been flushed (swept first), and only then touches memory never written. A writer's
+// active segment whose items have all expired is sealed at its next store, so that it too can be
+// reused. RSS thus follows the live data, as memcached's reuse of freed and expired chunks does.
+//
+// Size classes (cache/size_classes.h): each segment records which classes it holds items of,
+// and the store counts what it takes back per class; CuckooCache reports both per class.
+//
 // Overhead outside `memory_limit`: the segment metadata (per segment a 64-byte Meta line, an
-// 8-byte Head and a 4-byte pin count per worker) and the index (cache/cuckoo_index.h).
+// 8-byte Head and a 4-byte pin count per worker, constructed only for segments the limit has
+// reached) and the index (cache/cuckoo_index.h).
 // Inside it: the 24-byte item header, 8-byte alignment, and the unused tail of each sealed
 // segment (< one item).
 #pragma once
@@ -63,6 +85,8 @@
 #include "cache/cuckoo_index.h"
 #include "cache/epoch.h"
 #include "cache/item.h"
+#include "cache/reserved_array.h"
+#include "cache/size_classes.h"
 #include "cache/types.h"
 
 namespace cuckood::cache {
@@ -81,27 +105,47 @@ struct SegmentWriter {
   static constexpr uint32_t kNone = UINT32_MAX;
   uint32_t segment = kNone;
   uint32_t offset = 0;
+  uint64_t classes = 0;  // size classes recorded in the segment's Meta so far (a bit each)
+  // Latest deadline of the items this writer appended (kNoDeadline: one never expires; 0: none).
+  Time latest_deadline = 0;
 };
 
-// What the store took back; summed into CacheStats. Updated once per segment walk.
-struct StoreCounters {
+// What the store took back from one size class; summed into CacheStats. Updated once per
+// segment walk.
+struct ClassCounters {
   std::atomic<uint64_t> evictions{0};
+  std::atomic<uint64_t> evicted_nonzero{0};  // evicted items that had a deadline
   std::atomic<uint64_t> evicted_unfetched{0};
   std::atomic<uint64_t> expired_unfetched{0};
   std::atomic<uint64_t> reclaimed{0};
   std::atomic<uint64_t> unlinked_items{0};  // items the store unlinked from the index
   std::atomic<uint64_t> unlinked_bytes{0};
+  std::atomic<uint64_t> crawler_reclaimed{0};  // dead items the crawler unlinked
+  std::atomic<uint64_t> crawler_items_checked{0};
+  std::atomic<Time> evicted_time{0};  // seconds the last evicted item had gone unaccessed
+};
+
+struct StoreCounters {
+  ClassCounters classes[SizeClasses::kMaxClasses];
   std::atomic<uint64_t> compacted{0};  // live items moved out of a segment by compaction
 };
 
 // One worker's pin counts (see above). Owned by one thread; registered with the store.
 struct PinTable {
-  std::unique_ptr<std::atomic<uint32_t>[]> counts;  // per segment; written by the owner only
-  uint32_t pinned_segments = 0;                     // segments with a count > 0 (owner only)
+  // Per segment; written by the owner only.
+  std::unique_ptr<ReservedArray<std::atomic<uint32_t>>> counts;
+  uint32_t pinned_segments = 0;  // segments with a count > 0 (owner only)
+};
+
+// What the store holds of one size class, for CacheStats.
+struct ClassPresence {
+  uint32_t segments = 0;  // segments holding items of the class
+  Time oldest = 0;        // opening of the oldest of them (0: none)
 };
 
 class SegmentStore {
  public:
+  static constexpr Time kNoDeadline = UINT32_MAX;
   // At most this many distinct segments pinned per worker (see the bound above).
   static constexpr uint32_t kMaxPinnedSegmentsPerWorker = 8;
 
@@ -112,9 +156,12 @@ class SegmentStore {
 
   // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
   // `huge_pages` asks the kernel for transparent huge pages on the whole reservation
-  // (MADV_HUGEPAGE). `observer`, when given, is told of each eviction (cache/cache.h).
+  // (MADV_HUGEPAGE). `memory_reserve`: address space for raising the limit later (0: as much as
+  // the machine has memory; at least `memory_limit` either way). `observer`, when given, is told
+  // of each eviction (cache/cache.h).
   SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch,
-               bool evict = true, bool huge_pages = false, EvictionObserver* observer = nullptr);
+               const SizeClasses& classes, bool evict = true, bool huge_pages = false,
+               size_t memory_reserve = 0, EvictionObserver* observer = nullptr);
   ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
@@ -122,7 +169,9 @@ class SegmentStore {
   size_t segment_size() const noexcept { return segment_size_; }
   // 0, or the errno of a refused request for huge pages.
   int huge_pages_error() const noexcept { return huge_pages_error_; }
-  size_t segment_count() const noexcept { return segment_count_; }
+  // Segments the current limit allows.
+  size_t segment_count() const noexcept { return limit_.load(std::memory_order_relaxed); }
+  const SizeClasses& classes() const noexcept { return classes_; }
   // The largest item footprint an allocation can satisfy.
   size_t max_footprint() const noexcept { return segment_size_; }
 
@@ -132,8 +181,10 @@ class SegmentStore {
   // dropping a live item. The memory is accounted live until release().
   // Must be called outside any epoch critical section of `participant` (it may wait for a
   // grace period), by the thread that owns `writer`.
+  // `size_class` is the item's class (classes().of(footprint)), `exptime` its deadline (0 =
+  // never, or not known yet).
   void* allocate(SegmentWriter& writer, EpochParticipant& participant, size_t footprint,
-                 Era era) noexcept;
+                 uint32_t size_class, Time exptime, Era era) noexcept;
   // Seals the writer's active segment (a worker going away). Thread-safe per writer.
   void seal(SegmentWriter& writer) noexcept;
   // The item's bytes are dead: it was unlinked, replaced, or never linked. Thread-safe.
@@ -176,7 +227,27 @@ class SegmentStore {
   // Segments retired but held back by pins (tests).
   size_t parked_segments() const noexcept;
 
+  // Moves the memory limit to `bytes` (cache_memlimit): false, and nothing changes, when that
+  // is fewer than kMinSegments segments (or fewer than at start, if that was fewer) or beyond
+  // the reservation. Lowering it evicts (unless `evict` is off) the oldest sealed segments
+  // until the segments held fit. Outside a critical section of `participant`.
+  bool set_memory_limit(EpochParticipant& participant, Era era, size_t bytes) noexcept;
+  size_t memory_limit() const noexcept { return limit_bytes_.load(std::memory_order_relaxed); }
+  // Bytes written by the store itself (survivor copies) less the bytes of the segments it freed:
+  // with what writers appended, the memory in use (see above). Lock-free.
+  int64_t written_less_freed() const noexcept {
+    return static_cast<int64_t>(survivor_written_.load(std::memory_order_relaxed)) -
+           static_cast<int64_t>(freed_written_.load(std::memory_order_relaxed));
+  }
+  // Per size class: how many segments hold items of it, and the oldest's opening. Locks the
+  // pools for one pass over the segments.
+  std::vector<ClassPresence> class_presence() const;
+
   const StoreCounters& counters() const noexcept { return counters_; }
+  // Bookkeeping of a crawl (Cache::start_crawl) over class `size_class`: `checked` items looked
+  // at. And of an item the crawler unlinked from the index as dead: counted, bytes released.
+  void account_crawl(uint32_t size_class, uint64_t checked) noexcept;
+  void account_crawled(const Item* item, bool expired_unfetched) noexcept;
   // Segments neither free nor waiting for a grace period (tests).
   size_t used_segments() const noexcept;
 
@@ -187,8 +258,11 @@ class SegmentStore {
     std::atomic<int64_t> live_bytes{0};  // allocated (counted at seal) minus released
     std::atomic<uint32_t> used{0};       // bytes appended; set when sealed
     std::atomic<Time> min_exptime{0};    // earliest non-zero deadline appended (0 = none)
-    std::atomic<bool> parked{false};     // state == kParked, readable without the lock
-    State state = State::kFree;          // guarded by mutex_
+    // Latest deadline appended or touched (kNoDeadline once an item never expires; 0 = none).
+    std::atomic<Time> max_exptime{0};
+    std::atomic<uint64_t> classes{0};  // size classes of the items appended, a bit each
+    std::atomic<bool> parked{false};   // state == kParked, readable without the lock
+    State state = State::kFree;        // guarded by mutex_
   };
 
   size_t segment_of(const Item* item) const noexcept {
@@ -197,11 +271,22 @@ class SegmentStore {
   char* segment_base(size_t segment) const noexcept { return base_ + (segment << segment_shift_); }
   // Takes a free segment for `era.generation`, evicting and waiting as needed.
   uint32_t acquire(EpochParticipant& participant, Era era) noexcept;
-  // Takes a free segment for `era` if more than `reserve` are free.
+  // Takes a free segment for `era` if the limit leaves more than `reserve` to take.
   uint32_t pop_free_locked(Era era, size_t reserve) noexcept;
-  // Whether a writer must seal `segment` before appending `footprint` more bytes at `offset`:
-  // a full segment, one of an older flush generation, or one too old for exact access stamps.
-  bool must_seal(uint32_t segment, uint32_t offset, size_t footprint, Era era) const noexcept;
+  // Segments resident (held or free), held (neither free nor given back), and still takeable.
+  size_t resident_locked() const noexcept { return fresh_ - released_.size(); }
+  size_t held_locked() const noexcept { return resident_locked() - free_.size(); }
+  size_t available_locked() const noexcept;
+  // Gives a free segment's pages back to the kernel.
+  void release_pages_locked(uint32_t segment) noexcept;
+  // Whether every item appended to `segment` has expired or belongs to an older generation.
+  bool all_dead(uint32_t segment, Era era) const noexcept;
+  // Sweeps one sealed segment whose items are all dead and retires it; true if one was found.
+  bool reclaim_dead_segment(EpochParticipant& participant, Era era) noexcept;
+  // Whether a writer must seal its segment before appending `footprint` more bytes: a full
+  // segment, one of an older flush generation, one too old for exact access stamps, or one
+  // whose items have all expired (it is then reused rather than appended to).
+  bool must_seal(const SegmentWriter& writer, size_t footprint, Era era) const noexcept;
   void seal_locked(uint32_t segment) noexcept;
   // Empties the oldest sealed segment (preferring one with nothing live) and retires it.
   bool evict_one(EpochParticipant& participant, Era era) noexcept;
@@ -236,11 +321,15 @@ class SegmentStore {
 
   CuckooIndex& index_;
   EpochDomain& epoch_;
+  const SizeClasses classes_;
   const bool evict_;
   EvictionObserver* const observer_;
   size_t segment_size_;
   unsigned segment_shift_;
-  size_t segment_count_;
+  size_t capacity_;  // segments of address space reserved
+  size_t min_segments_;
+  std::atomic<size_t> limit_;  // segments allowed (held or free); written under mutex_
+  std::atomic<size_t> limit_bytes_;
   char* base_;
   int huge_pages_error_ = 0;
   // Read by every get, so on their own array; 8 bytes per segment.
@@ -248,20 +337,24 @@ class SegmentStore {
     std::atomic<uint32_t> generation{0};
     std::atomic<Time> opened{0};  // when the segment was opened: the base of access stamps
   };
-  std::unique_ptr<Head[]> heads_;
-  std::unique_ptr<Meta[]> meta_;
+  // Constructed up to the highest limit so far (under mutex_).
+  ReservedArray<Head> heads_;
+  ReservedArray<Meta> meta_;
   StoreCounters counters_;
 
-  mutable std::mutex mutex_;     // the pools below and Meta::state
-  std::vector<uint32_t> free_;   // recycled free segments, most recently freed last
-  size_t fresh_ = 0;             // segments [fresh_, segment_count_) were never handed out
-  std::deque<uint32_t> sealed_;  // FIFO, oldest first
-  size_t retiring_ = 0;          // segments waiting for a grace period
-  size_t parked_ = 0;            // retired segments waiting for their last unpin
+  mutable std::mutex mutex_;        // the pools below, Meta::state and the arrays' growth
+  std::vector<uint32_t> free_;      // recycled free segments, most recently freed last
+  std::vector<uint32_t> released_;  // free segments whose pages went back to the kernel
+  size_t fresh_ = 0;                // segments [fresh_, capacity_) were never handed out
+  std::deque<uint32_t> sealed_;     // FIFO, oldest first
+  size_t retiring_ = 0;             // segments waiting for a grace period
+  size_t parked_ = 0;               // retired segments waiting for their last unpin
   std::vector<PinTable*> pin_tables_;
-  std::atomic<uint32_t> pin_cap_{0};  // per worker; read by pin(), written on (un)register
-  std::mutex survivor_mutex_;         // the survivor writer below
-  SegmentWriter survivor_;            // where second-chance and compaction copies go
+  std::atomic<uint32_t> pin_cap_{0};           // per worker; read by pin(), written on (un)register
+  std::atomic<uint64_t> survivor_written_{0};  // bytes copied into survivor segments
+  std::atomic<uint64_t> freed_written_{0};     // bytes written into segments since freed
+  std::mutex survivor_mutex_;                  // the survivor writer below
+  SegmentWriter survivor_;                     // where second-chance and compaction copies go
 };
 
 }  // namespace cuckood::cache

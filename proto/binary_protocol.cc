@@ -229,15 +229,16 @@ void handle_verbosity(Context& c, const Request& r, const Command& /*cmd*/) {
 
 // `stats detail on|off|dump` in the binary protocol (memcached's process_bin_stat): the
 // action follows "detail" as a prefix; on and off answer the terminator alone, dump one
-// "detailed" statistic holding the text dump. cuckood keeps no per-prefix figures, so the dump
-// is the empty one, as memcached's before `detail on`.
+// "detailed" statistic holding the text protocol's dump.
 bool answer_stat_detail(Context& c, const Request& r, std::string_view action) {
-  constexpr std::string_view kEmptyDetailDump = "END\r\n";
   if (action.starts_with(" dump")) {
-    append_stat(c.out, r.reply(), "detailed", kEmptyDetailDump);
-    return true;
+    append_stat(c.out, r.reply(), "detailed", detail_dump(c.w));
+  } else if (action.starts_with(" on") || action.starts_with(" off")) {
+    set_detail(c.w, action.starts_with(" on"));
+  } else {
+    return false;
   }
-  return action.starts_with(" on") || action.starts_with(" off");
+  return true;
 }
 
 // One packet per statistic, then an empty packet that ends the group; an unknown group is

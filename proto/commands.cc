@@ -438,6 +438,11 @@ void log_lookup(Worker& w, std::string_view key) noexcept {
   write_item_get(w.log, key, hit, size, w.client_fd);
 }
 
+// `stats detail on`: a relaxed load of a line written only by `stats detail on|off`.
+bool detail_on(const Worker& w) noexcept {
+  return w.server.runtime.detail_enabled.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
@@ -448,6 +453,7 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
     });
   });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
+  if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   return hit;
 }
 
@@ -467,6 +473,7 @@ bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
       return touch_item(w, key, exptime, &logged);
     });
   });
+  if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   w.stats.cmd_touch.add();
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
   return hit;
@@ -543,6 +550,7 @@ void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
                       TooLargeRemoves removes) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
+  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
   if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) drop(w, key);
 }
 
@@ -568,6 +576,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
   }
   w.stats.cmd_set.add();
   log_lookup(w, key);
+  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
   // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
   StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value, meta);
@@ -613,6 +622,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
                     MismatchCount mismatch) noexcept {
   log_lookup(w, key);
+  if (detail_on(w)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
   DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, w.cache.hash(key), rule);
   switch (rule.status()) {
@@ -709,14 +719,29 @@ FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count)
   if (!w.settings.flush_enabled) return FlushStatus::kDisabled;
   if (!delay) return FlushStatus::kBadDelay;
   if (count == FlushCount::kWhenFlushed) w.stats.cmd_flush.add();
-  cache::Time when = *delay > 0 ? deadline(w, *delay) : 0;
-  // The cache flushes what was stored up to the second before `when` (memcached's oldest_live
-  // with cas, whose cas threshold draws an exact line for a flush due now). Without cas
-  // (-C) memcached's oldest_live is the flush time itself: everything stored up to and
+  if (flush_cancels(w, *delay)) {
+    w.cache.cancel_flush(w.ctx);
+    w.server.runtime.oldest_live.store(0, std::memory_order_relaxed);
+    return FlushStatus::kFlushed;
+  }
+  const cache::Time requested = *delay > 0 ? deadline(w, *delay) : 0;
+  // The cache flushes what was stored up to the second before the time it is given (memcached's
+  // oldest_live with cas, whose cas threshold draws an exact line for a flush due now). Without
+  // cas (-C) memcached's oldest_live is the flush time itself: everything stored up to and
   // including that second is flushed, a store in the very second of `flush_all 0` too.
-  if (!w.settings.cas_enabled) when = (when == 0 ? w.ctx.now() : when) + 1;
+  const cache::Time when =
+      w.settings.cas_enabled ? requested : (requested == 0 ? w.ctx.now() : requested) + 1;
   w.cache.flush_all(w.ctx, when);
+  // memcached's oldest_live, as `stats settings` shows it.
+  const int64_t cutoff =
+      (requested != 0 ? requested : w.ctx.now()) - (w.settings.cas_enabled ? 1 : 0);
+  w.server.runtime.oldest_live.store(cutoff, std::memory_order_relaxed);
   return FlushStatus::kFlushed;
+}
+
+bool flush_cancels(const Worker& w, int64_t delay) noexcept {
+  return delay > cache::kMaxRelativeExptime &&
+         delay <= static_cast<int64_t>(w.server.memcached_process_started());
 }
 
 bool dump_allowed(const Worker& w) noexcept {

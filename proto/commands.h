@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "cache/function_ref.h"
@@ -164,9 +165,33 @@ enum class FlushCount : uint8_t { kEveryRequest, kWhenFlushed };
 // effect in, as memcached's does.
 FlushStatus flush_all(Worker& w, std::optional<int64_t> delay, FlushCount count) noexcept;
 
+// flush_all with an absolute time at or before the server started (memcached's realtime()
+// maps it to its first second, so its oldest_live becomes 0): a pending delayed flush is
+// withdrawn and nothing is flushed. True if `delay` is such a time.
+bool flush_cancels(const Worker& w, int64_t delay) noexcept;
+
 // Whether the item dump commands (`stats cachedump`, `lru_crawler metadump`) may run: not
 // under -X.
 bool dump_allowed(const Worker& w) noexcept;
+
+// cache_memlimit <megabytes>, as memcached's process_memlimit_command.
+enum class MemlimitStatus { kOk, kTooSmall, kNotMegabytes, kFailed };
+MemlimitStatus set_memory_limit(Worker& w, uint64_t megabytes) noexcept;
+
+// lru_crawler crawl <"all" | class ids separated by commas>: reclaims the dead items of those
+// classes in the background (Cache::start_crawl); lru_crawler_running says when it is done.
+enum class CrawlStatus { kOk, kDisabled, kBusy, kBadClass, kError };
+CrawlStatus start_crawl(Worker& w, std::string_view classes) noexcept;
+// The size classes (bit id-1 for class id) of a crawl or metadump argument: "all" and "hash"
+// every class, else class ids 1..63 separated by commas; false on anything else (BADCLASS).
+bool parse_class_list(std::string_view spec, uint64_t& mask) noexcept;
+
+// Every live item of the classes in `class_mask`, for the dumps (metadump, cachedump): the
+// index is walked in short critical sections, so writers are never held back for long; an
+// item moved by a concurrent writer may be missed or seen twice. `visit` returns false to
+// stop. Records no access.
+using DumpVisitor = FunctionRef<bool(const cache::ItemView&, const cache::WalkedItem&)>;
+void dump_items(Worker& w, uint64_t class_mask, DumpVisitor visit) noexcept;
 
 void set_verbosity(Worker& w, int level) noexcept;
 
@@ -181,6 +206,15 @@ void reset_stats(Worker& w) noexcept;
 // and listening socket, by fd, "<fd>:addr", "<fd>:listen_addr" (connections), "<fd>:state"
 // and "<fd>:secs_since_last_cmd", from ServerState::connections.
 void collect_connection_stats(Worker& w, StatSink sink);
+
+// stats detail on|off|dump: per-prefix counts (proto/detail_stats.h) while on; the dump is
+// memcached's text ("PREFIX ..." lines and END).
+void set_detail(Worker& w, bool on) noexcept;
+std::string detail_dump(Worker& w);
+
+// `stats settings` oldest: memcached's oldest_live, seconds from its process start to the
+// last flush_all's cutoff (0: none).
+uint64_t oldest_live(const Worker& w) noexcept;
 
 // `debugtime <seconds>|p|r` (memcached-debug's test aid): shifts the server clock, pauses or
 // resumes it. false (and nothing changes) unless --debug-time was given. This worker sees the

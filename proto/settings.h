@@ -47,6 +47,16 @@ struct Settings {
   int threads = 4;
   size_t memory_limit = size_t{64} << 20;
   size_t max_item_size = size_t{1} << 20;
+  // Size classes of `stats items`/`stats slabs` (proto/slab_classes.h), as memcached's slab
+  // classes: -n, -f and -o slab_chunk_max (bytes; -o no_modern: a whole page).
+  int chunk_size = 48;
+  double growth_factor = 1.25;
+  int slab_chunk_max = 512 * 1024;
+  // -o lru_crawler / no_lru_crawler (no_modern turns it off), lru_crawler_sleep, _tocrawl: the
+  // start values of what `lru_crawler` changes at run time (RuntimeSettings).
+  bool lru_crawler = true;
+  uint32_t lru_crawler_sleep = 100;
+  uint32_t lru_crawler_tocrawl = 0;
   int max_connections = 1024;
   bool allow_shutdown = false;  // -A: the `shutdown` command is honoured
   bool debug_time = false;      // --debug-time: the `debugtime` command may move the clock

@@ -1,12 +1,16 @@
-// The statistics commands: `stats` and its groups in memcached's order, and `stats reset`.
+// The statistics commands: `stats` and its groups in memcached's order, `stats reset` and
+// `stats detail`.
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <bit>
 #include <charconv>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "proto/commands.h"
+#include "proto/slab_classes.h"
 
 namespace cuckood::proto {
 
@@ -28,24 +32,60 @@ class StatWriter {
                                 static_cast<long>(tv.tv_usec));
     sink_(name, std::string_view(buf, static_cast<size_t>(n)));
   }
+  // memcached's "%.2f" settings.
+  void fixed2(std::string_view name, double value) {
+    char buf[32];
+    const int n = std::snprintf(buf, sizeof(buf), "%.2f", value);
+    sink_(name, std::string_view(buf, static_cast<size_t>(n)));
+  }
+  // "items:<id>:<name>" and "<id>:<name>" keys of the per-class groups.
+  void of_class(std::string_view prefix, size_t id, std::string_view name, uint64_t value) {
+    char key[64];
+    const int n = std::snprintf(key, sizeof(key), "%.*s%zu:%.*s", static_cast<int>(prefix.size()),
+                                prefix.data(), id, static_cast<int>(name.size()), name.data());
+    (*this)(std::string_view(key, static_cast<size_t>(n)), value);
+  }
 
  private:
   StatSink sink_;
 };
 
-// The cache's counters since the last `stats reset` (see ServerState::cache_at_reset).
+uint64_t since(uint64_t now, uint64_t at_reset) noexcept {
+  return now > at_reset ? now - at_reset : 0;
+}
+
+// The cache's statistics, its cumulative counters counted since the last `stats reset` (see
+// ServerState::cache_at_reset); the totals are the sums of the classes.
 cache::CacheStats cache_stats(Worker& w) {
   cache::CacheStats cs = w.cache.stats();
+  std::lock_guard lock(w.server.reset_mutex);
   const auto& base = w.server.cache_at_reset;
-  const auto since = [](uint64_t now, const std::atomic<uint64_t>& at_reset) {
-    const uint64_t then = at_reset.load(std::memory_order_relaxed);
-    return now > then ? now - then : 0;
-  };
   cs.total_items = since(cs.total_items, base.total_items);
-  cs.evictions = since(cs.evictions, base.evictions);
-  cs.evicted_unfetched = since(cs.evicted_unfetched, base.evicted_unfetched);
-  cs.expired_unfetched = since(cs.expired_unfetched, base.expired_unfetched);
-  cs.reclaimed = since(cs.reclaimed, base.reclaimed);
+  cs.found_flushed = since(cs.found_flushed, base.found_flushed);
+  cs.found_expired = since(cs.found_expired, base.found_expired);
+  if (cs.classes.empty()) return cs;  // an implementation without classes: totals as they are
+  cs.evictions = cs.evicted_unfetched = cs.expired_unfetched = cs.reclaimed = 0;
+  cs.crawler_reclaimed = cs.crawler_items_checked = 0;
+  for (size_t i = 0; i < cs.classes.size(); ++i) {
+    cache::ClassStats& c = cs.classes[i];
+    if (i < base.classes.size()) {
+      const ServerState::ClassCountersAtReset& b = base.classes[i];
+      c.evicted = since(c.evicted, b.evicted);
+      c.evicted_nonzero = since(c.evicted_nonzero, b.evicted_nonzero);
+      c.evicted_unfetched = since(c.evicted_unfetched, b.evicted_unfetched);
+      c.expired_unfetched = since(c.expired_unfetched, b.expired_unfetched);
+      c.reclaimed = since(c.reclaimed, b.reclaimed);
+      c.crawler_reclaimed = since(c.crawler_reclaimed, b.crawler_reclaimed);
+      c.crawler_items_checked = since(c.crawler_items_checked, b.crawler_items_checked);
+      c.outofmemory = since(c.outofmemory, b.outofmemory);
+    }
+    cs.evictions += c.evicted;
+    cs.evicted_unfetched += c.evicted_unfetched;
+    cs.expired_unfetched += c.expired_unfetched;
+    cs.reclaimed += c.reclaimed;
+    cs.crawler_reclaimed += c.crawler_reclaimed;
+    cs.crawler_items_checked += c.crawler_items_checked;
+  }
   return cs;
 }
 
@@ -72,12 +112,15 @@ void general_stats(Worker& w, StatWriter& out) {
     CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_SUM_COUNTER)
 #undef CUCKOOD_SUM_COUNTER
   });
+  const cache::CacheStats cs = cache_stats(w);
 #define CUCKOOD_EMIT_COUNTER(name) out(#name, sum.name.load());
-  CUCKOOD_COMMAND_COUNTERS(CUCKOOD_EMIT_COUNTER)
+  CUCKOOD_GET_COUNTERS(CUCKOOD_EMIT_COUNTER)
+  out("get_expired", cs.found_expired);
+  out("get_flushed", cs.found_flushed);
+  CUCKOOD_UPDATE_COUNTERS(CUCKOOD_EMIT_COUNTER)
 #undef CUCKOOD_EMIT_COUNTER
   if (w.settings.idle_timeout > 0) out("idle_kicks", sum.idle_kicks.load());
 
-  const cache::CacheStats cs = cache_stats(w);
   out("limit_maxbytes", cs.limit_maxbytes);
   out("accepting_conns",
       uint64_t{w.server.workers_not_accepting.load(std::memory_order_relaxed) == 0 ? 1u : 0u});
@@ -86,6 +129,14 @@ void general_stats(Worker& w, StatWriter& out) {
       w.server.time_in_listen_disabled_us.load(std::memory_order_relaxed));
   out("threads", static_cast<uint64_t>(w.settings.threads));
   out("conn_yields", sum.conn_yields.load());
+  // memcached's hash power is log2 of its table's buckets; cuckood's index counts slots
+  // (Settings::hashpower_init has the same unit).
+  out("hash_power_level", static_cast<uint64_t>(std::bit_width(cs.index_slots) - 1));
+  out("hash_bytes", cs.index_bytes);
+  if (w.server.runtime.lru_crawler.load(std::memory_order_relaxed)) {
+    out("lru_crawler_running", uint64_t{w.cache.crawling() ? 1u : 0u});
+    out("lru_crawler_starts", w.server.lru_crawler_starts.load(std::memory_order_relaxed));
+  }
   const LogStats log = w.server.watch_log.stats();
   out("log_worker_dropped", uint64_t{0});  // entries go straight to the watchers' buffers
   out("log_worker_written", log.worker_written);
@@ -99,27 +150,35 @@ void general_stats(Worker& w, StatWriter& out) {
   out("evicted_unfetched", cs.evicted_unfetched);
   out("evictions", cs.evictions);
   out("reclaimed", cs.reclaimed);
+  out("crawler_reclaimed", cs.crawler_reclaimed);
+  out("crawler_items_checked", cs.crawler_items_checked);
+  // Items the evictor found referenced and skipped: readers hold no references in cuckood.
+  out("lrutail_reflocked", uint64_t{0});
 }
 
-// The settings of issue 11's command line, under memcached's names.
+// The settings of the command line (and what the text protocol changed since), under
+// memcached's names and in its order; cuckood's own (io_engine) last.
 void settings_stats(Worker& w, StatWriter& out) {
   const Settings& s = w.settings;
-  // memcached's names and order for the settings cuckood has; its own (io_engine) last.
-  out("maxbytes", static_cast<uint64_t>(s.memory_limit));
+  const RuntimeSettings& rt = w.server.runtime;
+  out("maxbytes", w.cache.stats().limit_maxbytes);
   out("maxconns", static_cast<uint64_t>(s.max_connections));
   out("tcpport", std::to_string(s.port));
   out("udpport", std::to_string(s.udp_port));
   out("inter", s.listen_address);
   out("verbosity", static_cast<uint64_t>(w.server.verbosity.load(std::memory_order_relaxed)));
+  out("oldest", oldest_live(w));
   out("evictions", s.evictions ? "on" : "off");
   out("domain_socket", s.unix_socket.empty() ? std::string_view("NULL") : s.unix_socket);
   char mask[8];
   const int n = std::snprintf(mask, sizeof(mask), "%o", static_cast<unsigned>(s.unix_mask));
   out("umask", std::string_view(mask, static_cast<size_t>(n)));
   out("shutdown_command", s.allow_shutdown ? "yes" : "no");
+  out.fixed2("growth_factor", s.growth_factor);
+  out("chunk_size", static_cast<uint64_t>(s.chunk_size));
   out("num_threads", static_cast<uint64_t>(s.threads));
   out("stat_key_prefix", std::string_view(&s.detail_delimiter, 1));
-  out("detail_enabled", s.detail_enabled ? "yes" : "no");
+  out("detail_enabled", rt.detail_enabled.load(std::memory_order_relaxed) ? "yes" : "no");
   out("reqs_per_event", static_cast<uint64_t>(s.reqs_per_event));
   out("cas_enabled", s.cas_enabled ? "yes" : "no");
   out("tcp_backlog", static_cast<uint64_t>(s.backlog));
@@ -131,30 +190,65 @@ void settings_stats(Worker& w, StatWriter& out) {
   // which is what memcached's maxconns_fast (its default) does.
   out("maxconns_fast", "yes");
   out("hashpower_init", static_cast<uint64_t>(s.hashpower_init));
+  out("slab_chunk_max", static_cast<uint64_t>(s.slab_chunk_max));
+  out("lru_crawler", rt.lru_crawler.load(std::memory_order_relaxed) ? "yes" : "no");
+  out("lru_crawler_sleep", uint64_t{rt.lru_crawler_sleep.load(std::memory_order_relaxed)});
+  out("lru_crawler_tocrawl", uint64_t{rt.lru_crawler_tocrawl.load(std::memory_order_relaxed)});
   out("flush_enabled", s.flush_enabled ? "yes" : "no");
   out("dump_enabled", s.dump_enabled ? "yes" : "no");
   out("idle_timeout", static_cast<uint64_t>(s.idle_timeout));
   out("io_engine", s.io_engine);
 }
 
-// cuckood has no slab classes; it reports its whole store as one class so that tools that
-// read these groups (memcached-tool, memcstat) find the figures they expect.
+// Per size class (memcached's slab class table, proto/slab_classes.h), the classes that hold
+// items. age: seconds since the oldest storage unit holding the class was opened, which no
+// item of the class was accessed before (memcached: since the last access of its LRU tail).
 void items_stats(Worker& w, StatWriter& out) {
   const cache::CacheStats cs = cache_stats(w);
-  if (cs.curr_items == 0) return;
-  out("items:1:number", cs.curr_items);
-  out("items:1:mem_requested", cs.bytes);
-  out("items:1:evicted", cs.evictions);
-  out("items:1:reclaimed", cs.reclaimed);
-  out("items:1:expired_unfetched", cs.expired_unfetched);
-  out("items:1:evicted_unfetched", cs.evicted_unfetched);
+  const cache::Time now = w.ctx.now();
+  for (size_t i = 0; i < cs.classes.size(); ++i) {
+    const cache::ClassStats& c = cs.classes[i];
+    if (c.items == 0) continue;
+    const size_t id = i + 1;
+    out.of_class("items:", id, "number", c.items);
+    out.of_class("items:", id, "age", c.oldest != 0 && c.oldest < now ? now - c.oldest : 0);
+    out.of_class("items:", id, "mem_requested", c.bytes);
+    out.of_class("items:", id, "evicted", c.evicted);
+    out.of_class("items:", id, "evicted_nonzero", c.evicted_nonzero);
+    out.of_class("items:", id, "evicted_time", c.evicted_time);
+    out.of_class("items:", id, "outofmemory", c.outofmemory);
+    out.of_class("items:", id, "reclaimed", c.reclaimed);
+    out.of_class("items:", id, "expired_unfetched", c.expired_unfetched);
+    out.of_class("items:", id, "evicted_unfetched", c.evicted_unfetched);
+    out.of_class("items:", id, "crawler_reclaimed", c.crawler_reclaimed);
+    out.of_class("items:", id, "crawler_items_checked", c.crawler_items_checked);
+    out.of_class("items:", id, "lrutail_reflocked", 0);
+  }
 }
 
+// Per size class that storage units (segments) hold items of, in memcached's terms: a page is
+// a segment, a chunk an item of the class's largest size; used_chunks counts the items.
 void slabs_stats(Worker& w, StatWriter& out) {
   const cache::CacheStats cs = cache_stats(w);
-  if (cs.curr_items != 0) out("1:used_chunks", cs.curr_items);
-  out("active_slabs", uint64_t{cs.curr_items != 0 ? 1u : 0u});
-  out("total_malloced", cs.limit_maxbytes);
+  const std::vector<uint32_t> bounds = slab_classes(w.settings);
+  uint64_t active = 0;
+  for (size_t i = 0; i < cs.classes.size() && i < bounds.size(); ++i) {
+    const cache::ClassStats& c = cs.classes[i];
+    if (c.units == 0 && c.items == 0) continue;
+    ++active;
+    const size_t id = i + 1;
+    const uint64_t per_page = std::max<uint64_t>(1, cs.unit_size / bounds[i]);
+    const uint64_t chunks = std::max(c.units * per_page, c.items);
+    out.of_class("", id, "chunk_size", bounds[i]);
+    out.of_class("", id, "chunks_per_page", per_page);
+    out.of_class("", id, "total_pages", c.units);
+    out.of_class("", id, "total_chunks", chunks);
+    out.of_class("", id, "used_chunks", c.items);
+    out.of_class("", id, "free_chunks", chunks - c.items);
+    out.of_class("", id, "free_chunks_end", 0);  // memcached's dead stat, printed as 0 too
+  }
+  out("active_slabs", active);
+  out("total_malloced", cs.malloced);
 }
 
 }  // namespace
@@ -177,26 +271,52 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
   return true;
 }
 
-// As memcached's stats_reset: the per-command counters, the connection totals and the cache's
-// cumulative counters; not what describes the present (curr_items, bytes, curr_connections).
+// As memcached's stats_reset: the per-command counters, the connection totals, the per-prefix
+// detail and the cache's cumulative counters; not what describes the present (curr_items,
+// bytes, curr_connections).
 void reset_stats(Worker& w) noexcept {
   w.server.for_each_worker([](CommandStats& s) {
 #define CUCKOOD_RESET_COUNTER(name) s.name.reset();
     CUCKOOD_COMMAND_COUNTERS(CUCKOOD_RESET_COUNTER)
     CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_RESET_COUNTER)
 #undef CUCKOOD_RESET_COUNTER
+    s.detail.clear();
   });
   w.server.total_connections.store(0, std::memory_order_relaxed);
   w.server.rejected_connections.store(0, std::memory_order_relaxed);
   w.server.listen_disabled_num.store(0, std::memory_order_relaxed);
   w.server.time_in_listen_disabled_us.store(0, std::memory_order_relaxed);
+  w.server.lru_crawler_starts.store(0, std::memory_order_relaxed);
   const cache::CacheStats cs = w.cache.stats();
+  std::lock_guard lock(w.server.reset_mutex);
   auto& base = w.server.cache_at_reset;
-  base.total_items.store(cs.total_items, std::memory_order_relaxed);
-  base.evictions.store(cs.evictions, std::memory_order_relaxed);
-  base.evicted_unfetched.store(cs.evicted_unfetched, std::memory_order_relaxed);
-  base.expired_unfetched.store(cs.expired_unfetched, std::memory_order_relaxed);
-  base.reclaimed.store(cs.reclaimed, std::memory_order_relaxed);
+  base.total_items = cs.total_items;
+  base.found_flushed = cs.found_flushed;
+  base.found_expired = cs.found_expired;
+  base.classes.resize(cs.classes.size());
+  for (size_t i = 0; i < cs.classes.size(); ++i) {
+    const cache::ClassStats& c = cs.classes[i];
+    base.classes[i] = {
+        c.evicted,   c.evicted_nonzero,   c.evicted_unfetched,     c.expired_unfetched,
+        c.reclaimed, c.crawler_reclaimed, c.crawler_items_checked, c.outofmemory};
+  }
+}
+
+void set_detail(Worker& w, bool on) noexcept {
+  w.server.runtime.detail_enabled.store(on, std::memory_order_relaxed);
+}
+
+std::string detail_dump(Worker& w) {
+  std::map<std::string, PrefixCounts, std::less<>> prefixes;
+  w.server.for_each_worker([&](const CommandStats& s) { s.detail.dump_into(prefixes); });
+  return format_detail_dump(prefixes);
+}
+
+uint64_t oldest_live(const Worker& w) noexcept {
+  const int64_t cutoff = w.server.runtime.oldest_live.load(std::memory_order_relaxed);
+  if (cutoff == 0) return 0;
+  const int64_t relative = cutoff - static_cast<int64_t>(w.server.memcached_process_started());
+  return relative > 0 ? static_cast<uint64_t>(relative) : 0;
 }
 
 }  // namespace cuckood::proto

@@ -1,5 +1,5 @@
 // Server-wide commands: flush_all, version, verbosity, quit, watch, shutdown, stats, slabs,
-// debugtime.
+// cache_memlimit, debugtime.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -8,6 +8,7 @@
 
 #include "proto/commands.h"
 #include "proto/settings.h"
+#include "proto/slab_classes.h"
 #include "proto/text_handlers.h"
 #include "proto/text_numbers.h"
 #include "proto/text_replies.h"
@@ -20,33 +21,6 @@ namespace {
 // memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
 constexpr uint32_t kMaxVerbosity = 2;
 
-// memcached's MAX_NUMBER_OF_SLAB_CLASSES: `stats cachedump` refuses a class id from here on.
-constexpr uint32_t kSlabClassLimit = 64;
-
-// stats cachedump <class> <limit>: memcached lists up to <limit> keys of one slab class's cold
-// LRU. Under -X it is refused whatever its arguments. cuckood's one reported class (stats
-// items/slabs) cannot be listed yet, so every valid request answers an empty dump (END).
-void stats_cachedump(TextRequest& r, const Tokens& t) noexcept {
-  if (!dump_allowed(r.w)) {
-    r.out.append(kCachedumpDisabled);
-    return;
-  }
-  if (t.count < 4) {
-    r.out.append(kBadCommandLine);
-    return;
-  }
-  uint32_t id = 0, limit = 0;
-  if (!parse_strtoul32(t[2], id) || !parse_strtoul32(t[3], limit)) {
-    r.out.append(kBadFormat);
-    return;
-  }
-  if (id >= kSlabClassLimit) {
-    r.out.append(kIllegalSlabId);
-    return;
-  }
-  r.out.append(kEnd);
-}
-
 // slabs reassign <src> <dst>: checked as memcached checks it. cuckood's items live in
 // log-structured segments, not slab pages, so no class ever has a page to spare.
 void slabs_reassign(TextRequest& r, const Tokens& t) noexcept {
@@ -55,10 +29,11 @@ void slabs_reassign(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kBadFormat);
     return;
   }
-  // Class ids run from memcached's global page pool (0) below its class limit. memcached's src
+  // Class ids run from memcached's global page pool (0) to its largest class. memcached's src
   // -1 ("pick any class with a spare page") finds none, so stays invalid.
-  const auto valid = [](int32_t id) {
-    return id >= 0 && static_cast<uint32_t>(id) < kSlabClassLimit;
+  const size_t largest = slab_classes(r.w.settings).size();
+  const auto valid = [largest](int32_t id) {
+    return id >= 0 && static_cast<size_t>(id) <= largest;
   };
   if (src == dst) {
     r.out.append(kReassignSame);
@@ -208,8 +183,20 @@ void handle_shutdown(TextRequest& r, const Tokens& t) noexcept {
   r.out.append(kInvalidShutdownMode);
 }
 
-// stats [group]: "STAT <name> <value>\r\n" lines and END. `stats detail` answers as memcached
-// does with per-prefix detail off: on/off are accepted, a dump is empty.
+// stats detail on|off|dump
+void stats_detail(TextRequest& r, const Tokens& t) noexcept {
+  const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
+  if (action == "on" || action == "off") {
+    set_detail(r.w, action == "on");
+    r.out.append(kOk);
+  } else if (action == "dump") {
+    r.out.append(detail_dump(r.w));
+  } else {
+    r.out.append(kStatsDetailUsage);
+  }
+}
+
+// stats [group]: "STAT <name> <value>\r\n" lines and END.
 void handle_stats(TextRequest& r, const Tokens& t) noexcept {
   std::string_view group;
   if (t.count > 1) {
@@ -224,14 +211,7 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
       return;
     }
     if (group == "detail") {
-      const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
-      if (action == "on" || action == "off") {
-        r.out.append(kOk);
-      } else if (action == "dump") {
-        r.out.append(kEnd);
-      } else {
-        r.out.append(kStatsDetailUsage);
-      }
+      stats_detail(r, t);
       return;
     }
   }
@@ -249,6 +229,30 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
     return;
   }
   out.append(collect_stats(r.w, group, line) ? kEnd : kError);
+}
+
+// cache_memlimit <megabytes> [noreply]
+void handle_cache_memlimit(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  uint32_t megabytes = 0;
+  if (!parse_strtoul32(t[1], megabytes)) {
+    r.reply(kError);
+    return;
+  }
+  switch (set_memory_limit(r.w, megabytes)) {
+    case MemlimitStatus::kOk:
+      r.reply(kOk);
+      break;
+    case MemlimitStatus::kTooSmall:
+      r.reply(kMemlimitTooSmall);
+      break;
+    case MemlimitStatus::kNotMegabytes:
+      r.reply(kMemlimitNotMegabytes);
+      break;
+    case MemlimitStatus::kFailed:
+      r.reply(kMemlimitFailed);
+      break;
+  }
 }
 
 }  // namespace cuckood::proto::text

@@ -95,6 +95,11 @@ void handle_watch(TextRequest& r, const Tokens& t) noexcept;
 void handle_shutdown(TextRequest& r, const Tokens& t) noexcept;
 void handle_debugtime(TextRequest& r, const Tokens& t) noexcept;
 void handle_stats(TextRequest& r, const Tokens& t) noexcept;
+void handle_cache_memlimit(TextRequest& r, const Tokens& t) noexcept;
+
+// Item dumps and the crawler (text_crawler.cc).
+void handle_lru_crawler(TextRequest& r, const Tokens& t) noexcept;
+void stats_cachedump(TextRequest& r, const Tokens& t) noexcept;
 
 // Meta commands (meta_commands.cc).
 void handle_mg(TextRequest& r, const Tokens& t) noexcept;

@@ -20,6 +20,7 @@ bool parse_strtol32(std::string_view token, int32_t& out) noexcept;
 bool parse_strtoll(std::string_view token, int64_t& out) noexcept;
 bool parse_strtoul32(std::string_view token, uint32_t& out) noexcept;
 bool parse_strtoull(std::string_view token, uint64_t& out) noexcept;
+// safe_strtod: strtod's number, followed by the end or whitespace.
 bool parse_strtod(std::string_view token, double& out) noexcept;
 
 }  // namespace cuckood::proto::text

@@ -55,4 +55,23 @@ inline constexpr std::string_view kArithNoMemory = "SERVER_ERROR out of memory\r
 inline constexpr std::string_view kNoMemoryToCreate =
     "SERVER_ERROR Out of memory allocating new item\r\n";
 
+// Operator commands (cache_memlimit, lru_crawler, slabs).
+inline constexpr std::string_view kMemlimitTooSmall =
+    "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n";
+inline constexpr std::string_view kMemlimitNotMegabytes =
+    "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n";
+inline constexpr std::string_view kMemlimitFailed =
+    "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n";
+inline constexpr std::string_view kCrawlerDisabled = "CLIENT_ERROR lru crawler disabled\r\n";
+inline constexpr std::string_view kCrawlerBusy = "BUSY currently processing crawler request\r\n";
+inline constexpr std::string_view kBadClass = "BADCLASS invalid class id\r\n";
+inline constexpr std::string_view kCrawlerError = "ERROR an unknown error happened\r\n";
+inline constexpr std::string_view kCrawlerNotStarted =
+    "ERROR failed to start lru crawler thread\r\n";
+inline constexpr std::string_view kMetadumpDisabled = "ERROR metadump not allowed\r\n";
+inline constexpr std::string_view kMetadumpPipelined =
+    "ERROR cannot pipeline other commands before metadump\r\n";
+inline constexpr std::string_view kCrawlerSleepTooLong =
+    "CLIENT_ERROR sleep must be one second or less\r\n";
+
 }  // namespace cuckood::proto::text

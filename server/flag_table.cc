@@ -16,7 +16,8 @@ constexpr double kHuge = std::numeric_limits<double>::max();
 constexpr std::string_view kSlabs = "items live in log-structured segments, not slab classes";
 constexpr std::string_view kLru = "eviction is CLOCK over whole segments, not a segmented LRU";
 constexpr std::string_view kCrawler =
-    "no LRU crawler: expired items are reclaimed with their segment";
+    "the crawler walks the index in short steps, without pauses or a per-class cap; the value "
+    "is shown by `stats settings`";
 constexpr std::string_view kTls = "for -Z, which cuckood refuses: no TLS yet";
 constexpr std::string_view kExtstore = "no external storage (extstore): items live in memory";
 constexpr std::string_view kSandbox = "no seccomp sandbox; privileges are dropped by -u only";
@@ -51,8 +52,12 @@ constexpr FlagRow kFlags[] = {
     {'i', "license", "", "print the license and exit", ""},
     {'V', "version", "", "print version and exit", ""},
     {'P', "pidfile", "<file>", "save PID in <file>, removed at a clean exit", ""},
-    {'f', "slab-growth-factor", "<num>", "chunk size growth factor (default: 1.25)", kSlabs},
-    {'n', "slab-min-size", "<bytes>", "min space used for key+value+flags (default: 48)", kSlabs},
+    {'f', "slab-growth-factor", "<num>",
+     "chunk size growth factor (default: 1.25) of the size classes `stats items` and `stats "
+     "slabs` report by (items of every size share the segments)",
+     ""},
+    {'n', "slab-min-size", "<bytes>",
+     "min space used for key+value+flags (default: 48): the first of those size classes", ""},
     {'L', "enable-largepages", "", "try to use large memory pages for item memory", ""},
     {'D', "", "<char>",
      "use <char> as the delimiter between key prefixes and IDs in per-prefix stats "
@@ -103,14 +108,17 @@ constexpr SubOptionRow kSubOptions[] = {
     {"slab_automove_window", SubValue::kInt, "", kSlabs, 3, kIntMax},
     {"slab_automove_freeratio", SubValue::kDouble, "", kSlabs, -kHuge, kHuge},
     {"slab_sizes", SubValue::kText, "", kSlabs},
-    {"slab_chunk_max", SubValue::kInt, "maximum slab size in kilobytes", kSlabs, 0, kIntMax},
-    {"no_chunked_items", SubValue::kNone, "", kSlabs},
+    {"slab_chunk_max", SubValue::kInt,
+     "largest size class of `stats items` and `stats slabs`, in bytes (default: 524288)", "", 0,
+     kIntMax},
+    {"no_chunked_items", SubValue::kNone, "slab_chunk_max becomes a whole page (1 MB)", ""},
     {"tail_repair_time", SubValue::kInt, "seconds before a stuck LRU tail item is killed",
      "no LRU tail: items carry no reference counts to repair", 10, kIntMax},
     {"hash_algorithm", SubValue::kText, "jenkins, murmur3 or xxh3",
      "the index always hashes with XXH3 and a random per-process seed"},
-    {"lru_crawler", SubValue::kNone, "", kCrawler},
-    {"no_lru_crawler", SubValue::kNone, "", kCrawler},
+    {"lru_crawler", SubValue::kNone,
+     "enable `lru_crawler crawl` and `lru_crawler metadump` (the default)", ""},
+    {"no_lru_crawler", SubValue::kNone, "disable them (`lru_crawler enable` turns them on)", ""},
     {"lru_crawler_sleep", SubValue::kInt, "", kCrawler, 0, 1000000},
     {"lru_crawler_tocrawl", SubValue::kInt, "", kCrawler, 0, kUint32Max},
     {"lru_maintainer", SubValue::kNone, "", kLru},
@@ -129,8 +137,10 @@ constexpr SubOptionRow kSubOptions[] = {
     {"track_sizes", SubValue::kNone, "", "no `stats sizes` histogram"},
     {"no_inline_ascii_resp", SubValue::kNone, "", "a dead setting in memcached 1.6 as well"},
     {"inline_ascii_resp", SubValue::kNone, "", "a dead setting in memcached 1.6 as well"},
-    {"modern", SubValue::kNone, "", "a preset of memcached's slab and LRU internals"},
-    {"no_modern", SubValue::kNone, "", "a preset of memcached's slab and LRU internals"},
+    {"modern", SubValue::kNone, "memcached's defaults (changes nothing)", ""},
+    {"no_modern", SubValue::kNone,
+     "memcached's older defaults: no_lru_crawler, and slab_chunk_max a whole page unless given",
+     ""},
     {"drop_privileges", SubValue::kNone, "", kSandbox},
     {"no_drop_privileges", SubValue::kNone, "", kSandbox},
     {"relaxed_privileges", SubValue::kNone, "(memcached-debug)", kSandbox},

@@ -111,6 +111,7 @@ class Parser {
   bool listen_given_ = false;
   bool port_given_ = false;
   bool protocol_given_ = false;
+  bool slab_chunk_max_given_ = false;  // -o slab_chunk_max (no_modern then keeps it)
 };
 
 void Parser::notice(const std::string& what, std::string_view why) {
@@ -242,6 +243,19 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     case 'F':
       s.flush_enabled = false;
       return;
+    case 'f': {
+      char* end = nullptr;
+      const std::string text(value);
+      const double factor = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(factor > 1.0)) {
+        bad_value(f, value, "must be greater than 1");
+      }
+      s.growth_factor = factor;
+      return;
+    }
+    case 'n':
+      s.chunk_size = static_cast<int>(parse_integer(f, value, 1, kIntMax));
+      return;
     case 'X':
       s.dump_enabled = false;
       return;
@@ -275,16 +289,6 @@ void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
       options_.settings.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
       if (options_.settings.udp_port == 0) return;  // off: nothing to say
       break;
-    case 'f': {
-      char* end = nullptr;
-      const std::string text(value);
-      const double factor = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !(factor > 1.0)) {
-        bad_value(f, value, "must be greater than 1");
-      }
-      break;
-    }
-    case 'n':
     case 'N':
       parse_integer(f, value, 1, kIntMax);
       break;
@@ -380,13 +384,28 @@ void Parser::apply_sub_option(std::string_view token) {
   }
 
   proto::Settings& s = options_.settings;
+  constexpr int kSlabPageSize = 1 << 20;  // memcached's slab page
   if (n == "hashpower") {
     s.hashpower_init = static_cast<int>(number);
   } else if (n == "idle_timeout") {
     s.idle_timeout = static_cast<int>(number);
   } else if (n == "watcher_logbuf_size") {
     s.watcher_logbuf_size = static_cast<size_t>(number) << 10;
+  } else if (n == "slab_chunk_max") {
+    s.slab_chunk_max = static_cast<int>(number);
+    slab_chunk_max_given_ = true;
+  } else if (n == "no_chunked_items") {
+    s.slab_chunk_max = kSlabPageSize;
+  } else if (n == "lru_crawler" || n == "no_lru_crawler") {
+    s.lru_crawler = n == "lru_crawler";
+  } else if (n == "no_modern") {
+    s.lru_crawler = false;
+    if (!slab_chunk_max_given_) s.slab_chunk_max = kSlabPageSize;
+  } else if (n == "modern") {
+    // memcached 1.6's defaults already.
   } else {
+    if (n == "lru_crawler_sleep") s.lru_crawler_sleep = static_cast<uint32_t>(number);
+    if (n == "lru_crawler_tocrawl") s.lru_crawler_tocrawl = static_cast<uint32_t>(number);
     notice("-o " + n, row->no_effect);
   }
 }

@@ -26,6 +26,7 @@
 #include "net/stop_signal.h"
 #include "proto/log_entries.h"
 #include "proto/settings.h"
+#include "proto/slab_classes.h"
 #include "proto/stats.h"
 #include "server/flags.h"
 #include "server/process.h"
@@ -44,6 +45,10 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
   config.evict = options.settings.evictions;  // -M
   config.hashpower = static_cast<unsigned>(options.settings.hashpower_init);
   config.huge_pages = options.large_pages;
+  config.size_classes = cuckood::proto::slab_classes(options.settings);
+  // -k locks every mapped page: no address space beyond -m is reserved then, so cache_memlimit
+  // cannot raise the limit above it.
+  if (options.lock_memory) config.memory_reserve = options.settings.memory_limit;
   config.clock = [&clock] { return clock.now(); };
   config.eviction_observer = &evictions;
   return std::make_unique<cuckood::cache::CuckooCache>(config);
@@ -153,6 +158,7 @@ int serve(const Options& options) {
       }
     });
   }
+  state.runtime.apply(options.settings);
   cuckood::proto::EvictionLog evictions(state.watch_log);
   const std::unique_ptr<cuckood::cache::CuckooCache> cache =
       make_cache(options, state.clock, evictions);

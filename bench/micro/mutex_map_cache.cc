@@ -155,6 +155,29 @@ void MutexMapCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   }
 }
 
+void MutexMapCache::cancel_flush(WorkerContext& ctx) noexcept {
+  const Time pending = flush_at_.load(std::memory_order_relaxed);
+  if (pending != 0 && pending - 1 >= ctx.now()) flush_at_.store(0, std::memory_order_relaxed);
+}
+
+void MutexMapCache::walk(WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
+                         cache::WalkVisitor visit) noexcept {
+  (void)budget;
+  if (cursor.done) return;
+  Stripe& stripe = stripes_[cursor.position++];
+  cursor.done = cursor.position == kStripes;
+  const Time now = ctx.now();
+  const Time flush = flush_at_.load(std::memory_order_relaxed);
+  std::lock_guard lock(stripe.mu);
+  for (auto it = stripe.map.begin(); it != stripe.map.end(); ++it) {
+    const Item& item = it->second;
+    if (cache::is_expired(item.exptime, now)) continue;
+    if (flush != 0 && flush - 1 <= now && item.stored <= flush - 1) continue;
+    const size_t size = item_size(it->first.key.size(), item.value.size());
+    visit(view_of(it), cache::WalkedItem{0, static_cast<uint32_t>(size)});
+  }
+}
+
 CacheStats MutexMapCache::stats() const noexcept {
   CacheStats stats;
   stats.limit_maxbytes = config().memory_limit;

@@ -40,6 +40,10 @@ class MutexMapCache final : public cache::Cache {
   cache::UpdateStatus update(cache::WorkerContext& ctx, const cache::HashedKey& key,
                              cache::Mutation& mutation) noexcept override;
   void flush_all(cache::WorkerContext& ctx, cache::Time when) noexcept override;
+  void cancel_flush(cache::WorkerContext& ctx) noexcept override;
+  // One stripe per call (the budget is ignored).
+  void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
+            cache::WalkVisitor visit) noexcept override;
   cache::CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
 

@@ -286,6 +286,27 @@ void LibcuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   if (immediate) cas_generation_.fetch_add(1, std::memory_order_release);
 }
 
+// As memcached, whose oldest_live is then 0: a flush in force is withdrawn as well.
+void LibcuckooCache::cancel_flush(WorkerContext& ctx) noexcept {
+  std::lock_guard lock(flush_mu_);
+  const Time when = flush_when_.load(std::memory_order_relaxed);
+  if (when != 0 && when - 1 > ctx.now()) flush_when_.store(0, std::memory_order_release);
+}
+
+void LibcuckooCache::walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
+                          WalkVisitor visit) noexcept {
+  (void)budget;
+  if (cursor.done) return;
+  cursor.done = true;
+  const Time now = ctx.now();
+  const auto table = map_.lock_table();
+  for (const auto& [key, item] : table) {
+    if (!is_live(item, now)) continue;
+    const size_t size = item_size(key.key.size(), item.value.size());
+    visit(view_of(HashedKey{key.key, key.hash}, item), WalkedItem{0, static_cast<uint32_t>(size)});
+  }
+}
+
 CacheStats LibcuckooCache::stats() const noexcept {
   std::lock_guard lock(workers_mu_);
   CacheStats stats = retired_;

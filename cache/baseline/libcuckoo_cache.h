@@ -109,6 +109,10 @@ class LibcuckooCache final : public Cache {
   UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
                       Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
+  void cancel_flush(WorkerContext& ctx) noexcept override;
+  // The whole table in one call, under libcuckoo's table lock (an oracle's walk).
+  void walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
+            WalkVisitor visit) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
 

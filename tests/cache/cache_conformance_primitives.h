@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -297,6 +298,30 @@ TYPED_TEST_P(CachePrimitivesConformance, TouchAddsMarksInPlace) {
   EXPECT_EQ(this->peek("k")->marks, 0b011);  // a touch without marks keeps them
 }
 
+TYPED_TEST_P(CachePrimitivesConformance, WalkVisitsEveryLiveItem) {
+  for (int i = 0; i < 100; ++i) this->put("k" + std::to_string(i), "v");
+  this->put("dead", "v", 0, this->now() + 5);
+  this->advance(10);
+  std::set<std::string> keys;
+  WalkCursor cursor;
+  while (!cursor.done) {
+    this->cache().walk(this->ctx(), cursor, 7, [&](const ItemView& item, const WalkedItem& info) {
+      EXPECT_GT(info.size, item.key.size() + item.value.size());
+      keys.insert(std::string(item.key));
+    });
+  }
+  EXPECT_EQ(keys.size(), 100u);
+  EXPECT_EQ(keys.count("dead"), 0u);
+}
+
+TYPED_TEST_P(CachePrimitivesConformance, CancelFlushWithdrawsAPendingFlush) {
+  this->put("a", "1");
+  this->cache().flush_all(this->ctx(), this->now() + 10);
+  this->cache().cancel_flush(this->ctx());
+  this->advance(20);
+  EXPECT_TRUE(this->get("a").has_value());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem,
                             StoresSetMarksAndInheritOnlyKeepMarks, TouchAddsMarksInPlace,
                             DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
@@ -304,6 +329,7 @@ REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANe
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
                             TooLargeStoreIsRefusedAndKeepsTheItem,
                             ReadRecordsTheAccessAndPeekDoesNot,
-                            LastAccessIsTheStoreTimeThenEveryMinuteAtMost);
+                            LastAccessIsTheStoreTimeThenEveryMinuteAtMost, WalkVisitsEveryLiveItem,
+                            CancelFlushWithdrawsAPendingFlush);
 
 }  // namespace cuckood::cache::testing

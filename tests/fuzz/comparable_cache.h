@@ -113,6 +113,15 @@ class ComparableCache final : public cache::Cache {
     flush_deadline_ = deadline;
     inner_.flush_all(ctx, when);
   }
+  void cancel_flush(cache::WorkerContext& ctx) noexcept override {
+    const auto pending = [now = ctx.now()](cache::Time d) { return d != 0 && d - 1 > now; };
+    if (pending(flush_deadline_)) flush_deadline_ = 0;
+    inner_.cancel_flush(ctx);
+  }
+  void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
+            cache::WalkVisitor visit) noexcept override {
+    inner_.walk(ctx, cursor, budget, visit);
+  }
   cache::PinToken pin(cache::WorkerContext& ctx, std::string_view bytes) noexcept override {
     return inner_.pin(ctx, bytes);
   }

@@ -443,19 +443,18 @@ class SignalTest(unittest.TestCase):
 # Every flag and -o sub-option cuckood accepts without acting on it, with a value memcached
 # takes (server/flag_table.cc's no-effect rows).
 NO_EFFECT_FLAGS = [
-    ["-U", "0"], ["-U", "11311"], ["-f", "1.5"], ["-n", "64"],
-    ["-e", "/nonexistent/mem"], ["-N", "1"],
+    ["-U", "0"], ["-U", "11311"], ["-e", "/nonexistent/mem"], ["-N", "1"],
 ]
 NO_EFFECT_SUB_OPTIONS = [
     "maxconns_fast", "no_maxconns_fast", "no_hashexpand", "slab_reassign", "no_slab_reassign",
     "slab_automove", "slab_automove=2", "no_slab_automove", "slab_automove_ratio=0.5",
     "slab_automove_window=3", "slab_automove_freeratio=0.01", "slab_sizes=100-200-300",
-    "slab_chunk_max=16384", "no_chunked_items", "tail_repair_time=60", "hash_algorithm=jenkins",
-    "lru_crawler", "no_lru_crawler", "lru_crawler_sleep=100", "lru_crawler_tocrawl=10",
+    "tail_repair_time=60", "hash_algorithm=jenkins", "lru_crawler_sleep=100",
+    "lru_crawler_tocrawl=10",
     "lru_maintainer", "no_lru_maintainer", "hot_lru_pct=20", "warm_lru_pct=40",
     "hot_max_factor=0.2", "warm_max_factor=2.0", "temporary_ttl=61",
     "worker_logbuf_size=64", "track_sizes", "no_inline_ascii_resp", "inline_ascii_resp",
-    "modern", "no_modern", "drop_privileges", "no_drop_privileges", "relaxed_privileges",
+    "drop_privileges", "no_drop_privileges", "relaxed_privileges",
     "resp_obj_mem_limit", "read_buf_mem_limit=1", "sock_cookie_id=1", "ssl_chain_cert=/x",
     "ssl_key=/x", "ssl_verify_mode=2", "ssl_keyformat=0", "ssl_ciphers=x", "ssl_ca_cert=/x",
     "ssl_wbuf_size=64", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version=3",
@@ -484,7 +483,8 @@ class AcceptedFlagsTest(unittest.TestCase):
 
     def test_implemented_flags_show_in_stats_and_limits(self):
         args = ["-k", "-r", "-L", "-D", "#", "-b", "77", "-M", "-C", "-F", "-X", "-A", "-t", "2",
-                "-c", "100", "-m", "32", "-I", "2m", "-o", "hashpower=16", "-R", "7", "-B", "ascii"]
+                "-c", "100", "-m", "32", "-I", "2m", "-o", "hashpower=16", "-R", "7", "-B", "ascii",
+                "-f", "2", "-n", "64", "-o", "slab_chunk_max=16384,no_modern"]
         with Server(args) as server:
             # The port accepts as soon as it is bound; -k locks once the workers exist, before
             # the "listening" line.
@@ -506,6 +506,10 @@ class AcceptedFlagsTest(unittest.TestCase):
         self.assertEqual(values["binding_protocol"], "ascii")
         self.assertEqual(values["maxconns"], "100")
         self.assertEqual(values["item_size_max"], str(2 << 20))
+        self.assertEqual(values["growth_factor"], "2.00")
+        self.assertEqual(values["chunk_size"], "64")
+        self.assertEqual(values["slab_chunk_max"], "16384")
+        self.assertEqual(values["lru_crawler"], "no")
         self.assertRegex(limits, r"Max core file size\s+(unlimited|[1-9])")
         # Locking 32 MB needs the privilege (or a high RLIMIT_MEMLOCK).
         if IS_ROOT:

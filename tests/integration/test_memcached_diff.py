@@ -53,6 +53,10 @@ MASKS = {
     "stat rusage_user": "CPU time used by the process",
     "stat rusage_system": "CPU time used by the process",
     "stat tcpport": "each server listens on its own free port: masked when it is that port",
+    "stat items:1:age": "seconds since class 1's oldest item was accessed, on each server's "
+                        "own one-second clock",
+    "metadump la": "an item's last access in `lru_crawler metadump`: a time on each server's "
+                   "own clock",
     "stat curr_connections": "in a case of several connections only: a server counts a closed "
                              "connection until its close completes, which races with the client "
                              "seeing EOF and opening the next one",
@@ -70,6 +74,7 @@ META_LINE_RE = re.compile(rb"(VA \d+|HD|EN|NF|NS|EX|MN)(( \S+)*)")
 VALUE_RE = re.compile(rb"VALUE (\S+) (\d+) (\d+)( (\d+))?")
 VA_RE = re.compile(rb"VA (\d+)(?: .*)?")
 ME_CAS_RE = re.compile(rb"(ME \S+ exp=-?\d+ la=\d+ cas=)(\d+)( .*)")
+METADUMP_RE = re.compile(rb"(key=\S+ exp=-?\d+ la=)(\d+)( cas=)(\d+)( .*)", re.S)
 STAT_RE = re.compile(rb"STAT (\S+) (.*)")
 CONNS_STAT_RE = re.compile(rb"(\d+):(addr|listen_addr|state|secs_since_last_cmd)")
 ADDRESS_PORT_RE = re.compile(rb"(tcp6?:.*):(\d+)")
@@ -138,6 +143,11 @@ class Masker:
         m = ME_CAS_RE.fullmatch(line)
         if m:
             return m.group(1) + b"#%d" % self.cas(int(m.group(2))) + m.group(3)
+        m = METADUMP_RE.fullmatch(line)
+        if m:
+            self.fired.add("metadump la")
+            return (m.group(1) + b"<la>" + m.group(3) + b"#%d" % self.cas(int(m.group(4))) +
+                    m.group(5))
         if line.startswith(b"VERSION "):
             return b"VERSION " + self.version(line[8:])
         m = STAT_RE.fullmatch(line)

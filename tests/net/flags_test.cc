@@ -251,16 +251,18 @@ TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
     EXPECT_EQ(s.auth_file, "/tmp/auth");
     EXPECT_EQ(s.binding_protocol, proto::BindingProtocol::kAscii);
     EXPECT_FALSE(s.watch_enabled);
-    // -f -n -e -o modern -N: one notice each.
-    EXPECT_EQ(o.notices.size(), 5u);
+    EXPECT_EQ(s.growth_factor, 1.25);
+    EXPECT_EQ(s.chunk_size, 48);
+    // -e -N: one notice each (-f, -n and -o modern have effect).
+    EXPECT_EQ(o.notices.size(), 2u);
   }
 }
 
 TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
-  const Options o = parse({"-N", "1", "-N", "2", "-o", "lru_crawler,lru_crawler"});
+  const Options o = parse({"-N", "1", "-N", "2", "-o", "lru_crawler_sleep=5,lru_crawler_sleep=5"});
   ASSERT_EQ(o.notices.size(), 2u);
   EXPECT_NE(o.notices[0].find("-N: accepted, no effect in cuckood"), std::string::npos);
-  EXPECT_NE(o.notices[1].find("-o lru_crawler: accepted, no effect"), std::string::npos);
+  EXPECT_NE(o.notices[1].find("-o lru_crawler_sleep: accepted, no effect"), std::string::npos);
 }
 
 // A security feature cuckood lacks is refused in memcached's words (a memcached built without
@@ -313,6 +315,26 @@ TEST(FlagsTest, AuthFileIsTextOnly) {
     EXPECT_STREQ(e.what(), "Cannot use UDP with ascii authentication enabled (-U 0 to disable)");
   }
   EXPECT_EQ(parse({"-Y", "/tmp/auth", "-U", "0"}).settings.udp_port, 0);
+}
+
+TEST(FlagsTest, SizeClassAndCrawlerOptions) {
+  Options o = parse({"-f", "2", "-n", "100", "-o", "slab_chunk_max=4096,no_lru_crawler"});
+  EXPECT_EQ(o.settings.growth_factor, 2.0);
+  EXPECT_EQ(o.settings.chunk_size, 100);
+  EXPECT_EQ(o.settings.slab_chunk_max, 4096);
+  EXPECT_FALSE(o.settings.lru_crawler);
+  EXPECT_TRUE(o.notices.empty());
+  // no_modern: crawler off and a whole page for the largest class, unless given before.
+  o = parse({"-o", "no_modern,lru_crawler"});
+  EXPECT_TRUE(o.settings.lru_crawler);
+  EXPECT_EQ(o.settings.slab_chunk_max, 1 << 20);
+  o = parse({"-o", "slab_chunk_max=2048,no_modern"});
+  EXPECT_FALSE(o.settings.lru_crawler);
+  EXPECT_EQ(o.settings.slab_chunk_max, 2048);
+  o = parse({"-o", "lru_crawler_sleep=7,lru_crawler_tocrawl=9,no_chunked_items"});
+  EXPECT_EQ(o.settings.lru_crawler_sleep, 7u);
+  EXPECT_EQ(o.settings.lru_crawler_tocrawl, 9u);
+  EXPECT_EQ(o.settings.slab_chunk_max, 1 << 20);
 }
 
 TEST(FlagsTest, ImplementedFlagsLeaveNoNotice) {

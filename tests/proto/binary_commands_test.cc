@@ -351,6 +351,20 @@ TEST(BinaryStat, ResetClearsCountersAndAnswersTerminatorOnly) {
   EXPECT_EQ(env.worker().stats.get_misses.load(), 0u);
 }
 
+TEST(BinaryStat, DetailOnOffAndDumpAsOneStat) {
+  Env env;
+  EXPECT_EQ(stat_packets(env.feed(key_only(Opcode::kStat, "detail on", 3)), 3),
+            (std::vector<std::pair<std::string, std::string>>{{"", ""}}));
+  env.feed(set("a:1", "v") + key_only(Opcode::kGet, "a:2"));
+  EXPECT_EQ(stat_packets(env.feed(key_only(Opcode::kStat, "detail dump", 4)), 4),
+            (std::vector<std::pair<std::string, std::string>>{
+                {"detailed", "PREFIX a get 1 hit 0 set 1 del 0\r\nEND\r\n"}, {"", ""}}));
+  env.feed(key_only(Opcode::kStat, "detail off", 5));
+  EXPECT_FALSE(env.worker().server.runtime.detail_enabled.load());
+  EXPECT_EQ(env.feed(key_only(Opcode::kStat, "detail x", 6)),
+            error_response(Opcode::kStat, Status::kKeyNotFound, 6));
+}
+
 TEST(BinaryStat, UnknownGroupIsNotFound) {
   expect_binary(key_only(Opcode::kStat, "bogus", 5) + noop(),
                 error_response(Opcode::kStat, Status::kKeyNotFound, 5) + noop_reply());

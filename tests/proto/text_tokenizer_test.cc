@@ -127,5 +127,16 @@ TEST(TextNumbers, Strtoull) {
   EXPECT_FALSE(parse_strtoull("1.5", v));
 }
 
+TEST(TextNumbers, StrtodAcceptsWhatMemcachedAccepts) {
+  double v = 0;
+  EXPECT_TRUE(parse_strtod("0.5", v));
+  EXPECT_EQ(v, 0.5);
+  EXPECT_TRUE(parse_strtod(" 2e1 x", v));  // followed by whitespace, then anything
+  EXPECT_EQ(v, 20.0);
+  EXPECT_FALSE(parse_strtod("0.5x", v));
+  EXPECT_FALSE(parse_strtod("", v));
+  EXPECT_FALSE(parse_strtod("1e999", v));  // ERANGE
+}
+
 }  // namespace
 }  // namespace cuckood::proto::text

@@ -18,6 +18,7 @@
 #include "cache/cache.h"
 #include "cache/cuckoo_cache.h"
 #include "proto/settings.h"
+#include "proto/slab_classes.h"
 #include "proto/stats.h"
 #include "proto/worker.h"
 
@@ -31,13 +32,16 @@ class ThreadWorker {
   explicit ThreadWorker(cache::Cache& cache, Settings settings = {})
       : cache_(cache),
         settings_(std::move(settings)),
+        server_(cache.config().clock()),
         ctx_(cache.register_worker()),
         worker_{cache,
                 *ctx_,
                 settings_,
                 server_,
                 server_.add_worker(),
-                server_.watch_log.add_producer()} {}
+                server_.watch_log.add_producer()} {
+    server_.runtime.apply(settings_);
+  }
   ThreadWorker(const ThreadWorker&) = delete;
   ThreadWorker& operator=(const ThreadWorker&) = delete;
 
@@ -65,13 +69,14 @@ class WorkerFixture {
   static constexpr cache::Time kStartTime = 1'700'000'000;
   static constexpr uint64_t kHashSeed = 42;
 
-  // The cache gets settings.memory_limit, max_item_size and evictions (-m, -I, -M), as in
-  // main.
+  // The cache gets settings.memory_limit, max_item_size, evictions (-m, -I, -M) and the size
+  // classes of -n/-f/slab_chunk_max, as in main.
   explicit WorkerFixture(Settings settings = {}, uint64_t hash_seed = kHashSeed) {
     cache::CacheConfig config;
     config.memory_limit = settings.memory_limit;
     config.max_item_size = settings.max_item_size;
     config.evict = settings.evictions;
+    config.size_classes = slab_classes(settings);
     config.clock = [this] { return now_; };
     config.hash_seed = hash_seed;
     cache_ = std::make_unique<CacheType>(config);
