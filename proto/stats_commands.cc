@@ -107,6 +107,8 @@ void settings_stats(Worker& w, StatWriter& out) {
   out("umask", std::string_view(mask, static_cast<size_t>(n)));
   out("shutdown_command", s.allow_shutdown ? "yes" : "no");
   out("num_threads", static_cast<uint64_t>(s.threads));
+  // Every worker serves every UDP address (its own SO_REUSEPORT socket, net/listener.h).
+  out("num_threads_per_udp", static_cast<uint64_t>(s.threads));
   out("stat_key_prefix", std::string_view(&s.detail_delimiter, 1));
   out("detail_enabled", s.detail_enabled ? "yes" : "no");
   out("reqs_per_event", static_cast<uint64_t>(s.reqs_per_event));

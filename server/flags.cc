@@ -24,6 +24,7 @@ constexpr int kMaxThreads = 256;
 constexpr int kMaxConnections = 1 << 20;
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 constexpr int kSubOptionExitStatus = 1;  // memcached's `return 1` from main
+constexpr int kUsageExitStatus = 64;     // memcached's EX_USAGE
 constexpr size_t kUsageColumn = 28;
 constexpr size_t kUsageWidth = 100;
 
@@ -109,6 +110,8 @@ class Parser {
   Options options_;
   bool listen_given_ = false;
   bool port_given_ = false;
+  bool sasl_given_ = false;       // -S (no effect, but memcached refuses it with UDP)
+  bool auth_file_given_ = false;  // -Y (likewise)
 };
 
 void Parser::notice(const std::string& what, std::string_view why) {
@@ -129,6 +132,9 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     case 'p':
       s.port = static_cast<int>(parse_integer(f, value, -1, 65535));
       port_given_ = true;
+      return;
+    case 'U':
+      s.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
       return;
     case 's':
       if (value.empty()) bad_value(f, value, "empty path");
@@ -260,9 +266,8 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
 // command line memcached refuses is refused here too.
 void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
   switch (f.short_name) {
-    case 'U':
-      options_.settings.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
-      if (options_.settings.udp_port == 0) return;  // off: nothing to say
+    case 'S':
+      sasl_given_ = true;
       break;
     case 'f': {
       char* end = nullptr;
@@ -278,6 +283,8 @@ void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
       parse_integer(f, value, 1, kIntMax);
       break;
     case 'Y':
+      auth_file_given_ = true;
+      [[fallthrough]];
     case 'e':
       if (value.empty()) bad_value(f, value, "empty path");
       break;
@@ -386,6 +393,15 @@ void Parser::finish() {
     throw FlagError("-I: the item size limit cannot exceed half of -m (" +
                         std::to_string(s.memory_limit >> 20) + " MB)",
                     false);
+  }
+  // memcached refuses UDP next to authentication (UDP cannot authenticate), with these words.
+  if (s.udp_port != 0 && sasl_given_) {
+    throw FlagError("ERROR: Cannot enable UDP while using binary SASL authentication.",
+                    kUsageExitStatus);
+  }
+  if (s.udp_port != 0 && auth_file_given_) {
+    throw FlagError("Cannot use UDP with ascii authentication enabled (-U 0 to disable)",
+                    kUsageExitStatus);
   }
   // memcached: a UDP port given without a TCP port moves the TCP port there too.
   if (s.udp_port != 0 && !port_given_) s.port = s.udp_port;

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cuckood::server {
@@ -166,16 +167,34 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
   }
 }
 
-TEST(FlagsTest, UdpPortIsAcceptedWithANotice) {
+TEST(FlagsTest, UdpPort) {
   const Options o = parse({"-U", "11211", "-p", "5"});
   EXPECT_EQ(o.settings.udp_port, 11211);
   EXPECT_EQ(o.settings.port, 5);
-  ASSERT_EQ(o.notices.size(), 1u);
-  EXPECT_NE(o.notices[0].find("-U: accepted, no effect in cuckood: UDP"), std::string::npos);
-  EXPECT_TRUE(parse({"-U", "0"}).notices.empty());
-  // As memcached: a UDP port without -p moves the TCP port there too.
+  EXPECT_TRUE(o.notices.empty());
+  EXPECT_EQ(parse({"-U", "0"}).settings.udp_port, 0);
+  EXPECT_EQ(parse({"--udp-port=-1"}).settings.udp_port, -1);
+  // As memcached: a UDP port without -p moves the TCP port there too; -U 0 does not.
   EXPECT_EQ(parse({"-U", "4000"}).settings.port, 4000);
   EXPECT_EQ(parse({"-U", "-1"}).settings.port, -1);
+  EXPECT_EQ(parse({"-U", "0"}).settings.port, 11211);
+}
+
+// memcached refuses UDP next to authentication, with its words and EX_USAGE; -U 0 is fine.
+TEST(FlagsTest, UdpWithAuthenticationIsRefusedAsMemcachedDoes) {
+  for (const auto& [args, words] : std::vector<std::pair<std::vector<const char*>, std::string>>{
+           {{"-S", "-U", "11211"}, "ERROR: Cannot enable UDP while using binary SASL"},
+           {{"-U", "1", "-Y", "/tmp/auth"}, "Cannot use UDP with ascii authentication enabled"}}) {
+    try {
+      parse_flags(args);
+      ADD_FAILURE() << "accepted: " << args[0];
+    } catch (const FlagError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(words, 0), 0u) << e.what();
+      EXPECT_TRUE(e.memcached_style());
+      EXPECT_EQ(e.exit_status(), 64);
+    }
+  }
+  EXPECT_NO_THROW(parse({"-S", "-U", "0"}));
 }
 
 TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
