@@ -4,6 +4,7 @@
 // duties (net/worker_state.h); they differ only in how bytes move.
 //   - io_uring (uring_engine.cc): Linux 6.0+ (multishot recv with provided buffers).
 //   - epoll (epoll_engine.cc): any Linux; the fallback when io_uring is unusable.
+// Each also serves the worker's UDP sockets (net/udp_endpoint.h).
 #pragma once
 
 #include <chrono>
@@ -35,9 +36,12 @@ class EventLoop {
 
 // Both construct on the worker thread that will run the loop (an io_uring with
 // SINGLE_ISSUER belongs to the thread that created it). Throw std::system_error.
-// `listeners` are this worker's (net/listener.h); none is allowed (nothing to accept).
-std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners);
-std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners);
+// `listeners` and `udp` (its UDP sockets, -U) are this worker's (net/listener.h); none is
+// allowed (nothing to accept, UDP off).
+std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners,
+                                           std::vector<UniqueFd> udp);
+std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners,
+                                           std::vector<UniqueFd> udp);
 
 // Empty if this process can run the io_uring engine (ring set-up, multishot recv into a
 // provided buffer ring, tried on a socketpair); otherwise why not, for the fallback log line.

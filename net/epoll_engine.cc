@@ -2,7 +2,7 @@
 // when io_uring is disabled or too old). Level-triggered: per turn, at most one read of up to
 // 64 KiB per readable connection (parsed in place in the worker's read buffer) and one sendmsg
 // per connection with output, then interest updated — EPOLLIN only while the connection
-// wants input (backpressure), EPOLLOUT only while output waits.
+// wants input (backpressure), EPOLLOUT only while output waits. UDP sockets (-U): net/udp_epoll.h.
 // Kernel: epoll (2.6), accept4 (2.6.28).
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "net/connection_table.h"
 #include "net/engine.h"
 #include "net/log.h"
+#include "net/udp_epoll.h"
 
 namespace cuckood::net {
 
@@ -29,8 +31,10 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr int kMaxEvents = 256;
 constexpr int kMaxAcceptsPerTurn = 64;  // others wait one turn; served connections keep pace
 
-// epoll_event.data: a connection's slot (< 2^32), kListenerTag + a listener's index, or the stop.
+// epoll_event.data: a connection's slot (< 2^32), kListenerTag + a listener's index, kUdpTag +
+// a UDP socket's index, or the stop.
 constexpr uint64_t kListenerTag = uint64_t{1} << 40;
+constexpr uint64_t kUdpTag = uint64_t{1} << 48;
 constexpr uint64_t kStopTag = UINT64_MAX;
 
 struct EpollConnection : ConnectionEntry {
@@ -40,13 +44,14 @@ struct EpollConnection : ConnectionEntry {
 
 class EpollLoop final : public EventLoop {
  public:
-  EpollLoop(WorkerState& state, std::vector<Listener> listeners)
+  EpollLoop(WorkerState& state, std::vector<Listener> listeners, std::vector<UniqueFd> udp)
       : state_(state),
         listeners_(std::move(listeners)),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         read_buffer_(kReadBufferSize),
         connections_(state) {
     if (!epoll_.valid()) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    udp_.emplace(epoll_.get(), kUdpTag, state_.worker(), std::move(udp));
     for (size_t i = 0; i < listeners_.size(); ++i) {
       watch(listeners_[i].fd.get(), EPOLLIN, kListenerTag + i);
     }
@@ -74,6 +79,7 @@ class EpollLoop final : public EventLoop {
   std::vector<Listener> listeners_;
   UniqueFd epoll_;
   std::vector<char> read_buffer_;
+  std::optional<EpollUdp> udp_;                   // after epoll_, which it registers with
   ConnectionTable<EpollConnection> connections_;  // closed before epoll_ and the listeners
   // Out of descriptors or memory (WorkerState::accept_failed): the listeners leave the epoll
   // set, else level-triggered readiness spins.
@@ -97,6 +103,8 @@ void EpollLoop::run() noexcept {
       const uint64_t tag = events[i].data.u64;
       if (tag == kStopTag) {
         begin_stop();
+      } else if (tag >= kUdpTag) {
+        udp_->on_ready(static_cast<uint32_t>(tag - kUdpTag), events[i].events);
       } else if (tag >= kListenerTag) {
         accept_some(listeners_[tag - kListenerTag]);
       } else {
@@ -163,6 +171,7 @@ void EpollLoop::begin_stop() noexcept {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener.fd.get(), nullptr);
     listener.fd.reset();
   }
+  udp_->stop();
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state_.env().stop.fd(), nullptr);
 }
 
@@ -201,8 +210,9 @@ void EpollLoop::service(uint32_t slot) noexcept {
 
 }  // namespace
 
-std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners) {
-  return std::make_unique<EpollLoop>(state, std::move(listeners));
+std::unique_ptr<EventLoop> make_epoll_loop(WorkerState& state, std::vector<Listener> listeners,
+                                           std::vector<UniqueFd> udp) {
+  return std::make_unique<EpollLoop>(state, std::move(listeners), std::move(udp));
 }
 
 }  // namespace cuckood::net

@@ -24,6 +24,8 @@ namespace cuckood::net {
 
 namespace {
 
+constexpr int kUdpSendBuffer = 64 << 20;
+
 struct AddrInfoDeleter {
   void operator()(addrinfo* ai) const noexcept { freeaddrinfo(ai); }
 };
@@ -107,15 +109,23 @@ UniqueFd bound_socket(const addrinfo& ai, const sockaddr* addr, bool reuse_port,
       ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (!fd.valid()) fail(where, errno);
   const int one = 1;
-  // SO_REUSEADDR: restart while old connections sit in TIME_WAIT. IPV6_V6ONLY: "::" and
-  // "0.0.0.0" are two listeners, as in memcached.
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+  const bool tcp = ai.ai_socktype == SOCK_STREAM;
+  // SO_REUSEADDR (TCP only): restart while old connections sit in TIME_WAIT; on UDP it would
+  // let the probe bind share a port another process holds. IPV6_V6ONLY: "::" and "0.0.0.0"
+  // are two listeners, as in memcached.
+  if ((tcp && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) ||
       (reuse_port && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
       (ai.ai_family == AF_INET6 &&
        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)) {
     fail(where, errno);
   }
   if (::bind(fd.get(), addr, ai.ai_addrlen) != 0) fail(where, errno);
+  if (!tcp) {
+    // A reply of many datagrams leaves in one burst: as memcached, ask for the largest send
+    // buffer allowed (the kernel caps the request at net.core.wmem_max).
+    const int bytes = kUdpSendBuffer;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+  }
   return fd;
 }
 
@@ -143,13 +153,15 @@ void set_port(sockaddr_storage& addr, uint16_t port) {
   }
 }
 
-// Every address of one -l entry, one socket per worker each.
-void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerSet& set,
-              std::vector<std::string>& bound) {
-  const std::string where = format_address(spec.host.empty() ? "*" : spec.host, spec.port);
+// Every address of one -l entry, one socket per worker each: TCP listeners (`udp` false) or
+// UDP sockets.
+void open_inet(const ListenSpec& spec, bool udp, const proto::Settings& settings, ListenerSet& set,
+               std::vector<std::string>& bound) {
+  const std::string where =
+      (udp ? "UDP " : "") + format_address(spec.host.empty() ? "*" : spec.host, spec.port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* raw = nullptr;
   const std::string service = std::to_string(spec.port);
@@ -172,7 +184,8 @@ void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerS
     }
     sockaddr_storage addr{};
     std::memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-    const std::string name = format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), spec.port);
+    const std::string name =
+        (udp ? "UDP " : "") + format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), spec.port);
     // An address an earlier entry (or result) already bound: "localhost" next to "::1".
     if (std::find(bound.begin(), bound.end(), name) != bound.end()) {
       ++opened;
@@ -185,13 +198,17 @@ void open_tcp(const ListenSpec& spec, const proto::Settings& settings, ListenerS
     for (size_t w = 0; w < set.per_worker.size(); ++w) {
       set_port(addr, port);
       UniqueFd fd = bound_socket(*ai, reinterpret_cast<sockaddr*>(&addr), true, name);
-      if (::listen(fd.get(), settings.backlog) != 0) fail(name, errno);
+      if (!udp && ::listen(fd.get(), settings.backlog) != 0) fail(name, errno);
       if (port == 0) port = bound_port(fd.get());
-      set.per_worker[w].push_back({std::move(fd), spec.protocol, false});
+      if (udp) {
+        set.udp_per_worker[w].push_back(std::move(fd));
+      } else {
+        set.per_worker[w].push_back({std::move(fd), spec.protocol, false});
+      }
     }
     bound.push_back(name);
-    set.addresses.push_back(
-        {format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), port), ai->ai_family, port});
+    set.addresses.push_back({format_address(numeric_host(ai->ai_addr, ai->ai_addrlen), port),
+                             ai->ai_family, port, udp});
     ++opened;
   }
   if (opened == 0) throw ListenError("cannot listen on " + where + ": no usable address");
@@ -251,14 +268,19 @@ std::string format_address(const std::string& address, uint16_t port) {
 ListenerSet open_listeners(const proto::Settings& settings) {
   ListenerSet set;
   set.per_worker.resize(static_cast<size_t>(settings.threads));
+  set.udp_per_worker.resize(static_cast<size_t>(settings.threads));
   if (!settings.unix_socket.empty()) {
     open_unix(settings, set);
-  } else if (settings.port != 0) {
+    return set;
+  }
+  for (const bool udp : {false, true}) {
+    const int wanted = udp ? settings.udp_port : settings.port;
+    if (wanted == 0) continue;
     std::vector<std::string> bound;
-    const auto port = static_cast<uint16_t>(settings.port < 0 ? 0 : settings.port);
+    const auto port = static_cast<uint16_t>(wanted < 0 ? 0 : wanted);
     for (const ListenSpec& spec :
          parse_listen_list(settings.listen_address, port, settings.binding_protocol)) {
-      open_tcp(spec, settings, set, bound);
+      open_inet(spec, udp, settings, set, bound);
     }
   }
   return set;

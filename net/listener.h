@@ -4,8 +4,12 @@
 //     memcached's `proto[ascii|binary|negotiating]:` (that listener's protocol), `tag[...]:`
 //     and `notls:` (both ignored). Per address, one socket per worker, all bound with
 //     SO_REUSEPORT so that the kernel spreads connections across workers (Linux >= 3.9).
-//   - Unix: with -s, one socket at that path (memcached then opens no TCP listener), created
-//     with the -a permissions; each worker accepts from its own duplicate of it.
+//   - UDP (-U, off by default): every address of the same -l entries (an entry's own port
+//     applies to UDP too, as in memcached), on the -U port. Per address, one socket per worker,
+//     all bound with SO_REUSEPORT: the kernel hashes each client's address to one of them, so
+//     a client's datagrams all reach the same worker and no two workers wake for one datagram.
+//   - Unix: with -s, one socket at that path (memcached then opens no TCP or UDP socket),
+//     created with the -a permissions; each worker accepts from its own duplicate of it.
 #pragma once
 
 #include <cstdint>
@@ -50,17 +54,19 @@ struct ListenAddress {
   std::string name;  // "127.0.0.1:11211", "[::1]:11211", or a unix socket's path
   int family;        // AF_INET, AF_INET6, AF_UNIX
   uint16_t port;     // the port bound (the kernel's pick for port 0); 0 for AF_UNIX
+  bool udp = false;  // a UDP socket's address (-U)
 };
 
 struct ListenerSet {
-  std::vector<std::vector<Listener>> per_worker;  // [worker]: its non-blocking listeners
-  std::vector<ListenAddress> addresses;
+  std::vector<std::vector<Listener>> per_worker;      // [worker]: its non-blocking listeners
+  std::vector<std::vector<UniqueFd>> udp_per_worker;  // [worker]: its non-blocking UDP sockets
+  std::vector<ListenAddress> addresses;               // TCP (or unix) first, then UDP
 };
 
-// Opens what `settings` ask for (see above), `settings.threads` workers' worth; -p -1 binds a
-// port the kernel picks. Throws ListenError. A port held by any other socket, including another
-// cuckood's SO_REUSEPORT group, is reported as in use. No listener at all (-p 0 without -s) is not
-// an error.
+// Opens what `settings` ask for (see above), `settings.threads` workers' worth; -p -1 and
+// -U -1 bind a port the kernel picks. Throws ListenError. A port held by any other socket,
+// including another cuckood's SO_REUSEPORT group, is reported as in use. No listener at all
+// (-p 0 without -s) is not an error.
 ListenerSet open_listeners(const proto::Settings& settings);
 
 // "127.0.0.1:11211" or "[::1]:11211".

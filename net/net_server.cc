@@ -66,25 +66,26 @@ NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
 
   std::vector<std::future<void>> ready;
   try {
-    for (std::vector<Listener>& mine : listeners.per_worker) {
+    for (size_t w = 0; w < listeners.per_worker.size(); ++w) {
       proto::CommandStats& stats = server.add_worker();
       std::promise<void> started;
       ready.push_back(started.get_future());
-      threads_.emplace_back(
-          [this, &stats, fds = std::move(mine), started = std::move(started)]() mutable {
-            std::unique_ptr<WorkerState> state;
-            std::unique_ptr<EventLoop> loop;
-            try {
-              state = std::make_unique<WorkerState>(env_, stats);
-              loop = use_uring_ ? make_uring_loop(*state, std::move(fds))
-                                : make_epoll_loop(*state, std::move(fds));
-            } catch (...) {
-              started.set_exception(std::current_exception());
-              return;
-            }
-            started.set_value();
-            loop->run();
-          });
+      threads_.emplace_back([this, &stats, fds = std::move(listeners.per_worker[w]),
+                             udp = std::move(listeners.udp_per_worker[w]),
+                             started = std::move(started)]() mutable {
+        std::unique_ptr<WorkerState> state;
+        std::unique_ptr<EventLoop> loop;
+        try {
+          state = std::make_unique<WorkerState>(env_, stats);
+          loop = use_uring_ ? make_uring_loop(*state, std::move(fds), std::move(udp))
+                            : make_epoll_loop(*state, std::move(fds), std::move(udp));
+        } catch (...) {
+          started.set_exception(std::current_exception());
+          return;
+        }
+        started.set_value();
+        loop->run();
+      });
     }
     for (std::future<void>& f : ready) f.get();
   } catch (...) {

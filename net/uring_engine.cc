@@ -3,6 +3,7 @@
 // recv. A loop turn: queue this turn's sends, re-arms and cancels; one
 // io_uring_submit_and_wait; handle every completion, recycling each receive buffer as soon as
 // its bytes are parsed or copied; publish the recycled buffers and advance the CQ once.
+// UDP sockets (-U) are served by net/udp_uring.h inside the same loop.
 // Kernel: 6.0 (multishot recv, buffer rings, multishot accept); 6.1 for DEFER_TASKRUN,
 // used when present (see uring_setup.h).
 //
@@ -37,6 +38,8 @@
 #include "net/connection_table.h"
 #include "net/engine.h"
 #include "net/log.h"
+#include "net/udp_uring.h"
+#include "net/uring_ops.h"
 #include "net/uring_setup.h"
 
 namespace cuckood::net {
@@ -48,19 +51,6 @@ constexpr int kMaxCancelTurns = 50;  // of kDrainPoll each: a second at most
 constexpr uint16_t kBufferGroup = 0;
 constexpr unsigned kBufferCount = 256;     // 256 x 16 KiB: 4 MiB of address space per worker,
 constexpr size_t kBufferSize = 16 * 1024;  // resident only as far as traffic touches it
-
-// user_data: the operation in the low byte, the connection slot (the listener's index for an
-// accept) above it.
-enum class Op : uint8_t { kAccept, kStop, kRecv, kSend, kCancel, kIgnore };
-constexpr uint64_t pack(Op op, uint32_t slot = 0) noexcept {
-  return (uint64_t{slot} << 8) | static_cast<uint8_t>(op);
-}
-constexpr Op op_of(uint64_t user_data) noexcept {
-  return static_cast<Op>(user_data & 0xff);
-}
-constexpr uint32_t slot_of(uint64_t user_data) noexcept {
-  return static_cast<uint32_t>(user_data >> 8);
-}
 
 __kernel_timespec to_timespec(std::chrono::milliseconds ms) noexcept {
   return {.tv_sec = ms.count() / 1000, .tv_nsec = (ms.count() % 1000) * 1'000'000};
@@ -78,7 +68,7 @@ struct UringConnection : ConnectionEntry {
 
 class UringLoop final : public EventLoop {
  public:
-  UringLoop(WorkerState& state, std::vector<Listener> listeners)
+  UringLoop(WorkerState& state, std::vector<Listener> listeners, std::vector<UniqueFd> udp)
       : state_(state),
         listeners_(std::move(listeners)),
         accept_armed_(listeners_.size(), false),
@@ -88,7 +78,9 @@ class UringLoop final : public EventLoop {
     }
     try {
       buffers_.emplace(ring_, kBufferGroup, kBufferCount, kBufferSize);
+      udp_.emplace(ring_, state_.worker(), std::move(udp));
     } catch (...) {
+      buffers_.reset();
       io_uring_queue_exit(&ring_);
       throw;
     }
@@ -98,13 +90,14 @@ class UringLoop final : public EventLoop {
   // body): an in-flight sendmsg may still point into them until then.
   ~UringLoop() override {
     buffers_.reset();
+    if (udp_) udp_->release_buffers();
     io_uring_queue_exit(&ring_);  // cancels whatever is still armed
   }
 
   void run() noexcept override;
 
  private:
-  io_uring_sqe* sqe() noexcept;
+  io_uring_sqe* sqe() noexcept { return next_sqe(ring_); }
   void arm_accept(uint32_t listener) noexcept;
   bool any_accept_armed() const noexcept {
     return std::find(accept_armed_.begin(), accept_armed_.end(), true) != accept_armed_.end();
@@ -124,20 +117,12 @@ class UringLoop final : public EventLoop {
   int stop_turns_ = 0;              // turns waited for accept cancellations after the drain
   io_uring ring_{};
   std::optional<BufferRing> buffers_;
+  std::optional<UringUdp> udp_;  // outlives the ring: in-flight sends point into it
   ConnectionTable<UringConnection> connections_;
   // Out of descriptors or memory: accepting again at once would only fail again, in a busy
   // loop (WorkerState::accept_failed).
   bool accept_backoff_ = false;
 };
-
-io_uring_sqe* UringLoop::sqe() noexcept {
-  io_uring_sqe* s = io_uring_get_sqe(&ring_);
-  while (s == nullptr) {  // SQ full: hand the batch to the kernel early (rare)
-    io_uring_submit(&ring_);
-    s = io_uring_get_sqe(&ring_);
-  }
-  return s;
-}
 
 void UringLoop::arm_accept(uint32_t listener) noexcept {
   // Blocking accepted sockets: io_uring waits for readiness itself; O_NONBLOCK would only
@@ -157,7 +142,10 @@ void UringLoop::run() noexcept {
     end_of_turn_io();
     // Once stopping, the accepts' cancellations are awaited too: until then the ring holds the
     // listening sockets open (and the kernel would keep accepting into their backlog).
-    if (connections_.drained() && (!any_accept_armed() || ++stop_turns_ > kMaxCancelTurns)) break;
+    if (connections_.drained() &&
+        ((!any_accept_armed() && udp_->idle()) || ++stop_turns_ > kMaxCancelTurns)) {
+      break;
+    }
     __kernel_timespec timeout = to_timespec(connections_.wait_timeout());
     io_uring_cqe* first = nullptr;
     const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
@@ -178,6 +166,7 @@ void UringLoop::run() noexcept {
     }
     io_uring_cq_advance(&ring_, count);
     buffers_->publish();
+    udp_->publish();
     connections_.resume_yielded();
     state_.end_turn();
   }
@@ -193,6 +182,12 @@ void UringLoop::handle(const io_uring_cqe& cqe) noexcept {
       begin_stop();
       return;
     case Op::kIgnore:
+      return;
+    case Op::kUdpRecv:
+      udp_->on_recv(slot_of(cqe.user_data), cqe);
+      return;
+    case Op::kUdpSend:
+      udp_->on_send(slot_of(cqe.user_data));
       return;
     case Op::kRecv:
     case Op::kSend:
@@ -276,6 +271,7 @@ void UringLoop::end_of_turn_io() noexcept {
     if (!accept_armed_[i] && !connections_.stopping() && !accept_backoff_) arm_accept(i);
   }
   connections_.service_scheduled([this](uint32_t slot) { service(slot); });
+  udp_->submit(connections_.stopping());
 }
 
 // Decides, once per turn, what one connection needs: its single send of the turn, a recv
@@ -331,8 +327,9 @@ void UringLoop::service(uint32_t slot) noexcept {
 
 }  // namespace
 
-std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners) {
-  return std::make_unique<UringLoop>(state, std::move(listeners));
+std::unique_ptr<EventLoop> make_uring_loop(WorkerState& state, std::vector<Listener> listeners,
+                                           std::vector<UniqueFd> udp) {
+  return std::make_unique<UringLoop>(state, std::move(listeners), std::move(udp));
 }
 
 }  // namespace cuckood::net

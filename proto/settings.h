@@ -33,7 +33,7 @@ struct Settings {
   // -l as given (repeated -l joined with ','), memcached's `inter`; net/listener.h parses it.
   std::string listen_address = "127.0.0.1";
   int port = 11211;         // 0: no TCP listener; -1: a port the kernel picks (as memcached)
-  int udp_port = 0;         // accepted, not served
+  int udp_port = 0;         // -U: 0 off, -1 a port the kernel picks
   std::string unix_socket;  // -s: listen here instead of TCP
   int unix_mask = 0700;     // -a: permissions of the socket file
   int backlog = 1024;       // -b: listen(2) backlog

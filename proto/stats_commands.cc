@@ -177,6 +177,8 @@ void settings_stats(Worker& w, StatWriter& out) {
   out.fixed2("growth_factor", s.growth_factor);
   out("chunk_size", static_cast<uint64_t>(s.chunk_size));
   out("num_threads", static_cast<uint64_t>(s.threads));
+  // Every worker serves every UDP address (its own SO_REUSEPORT socket, net/listener.h).
+  out("num_threads_per_udp", static_cast<uint64_t>(s.threads));
   out("stat_key_prefix", std::string_view(&s.detail_delimiter, 1));
   out("detail_enabled", rt.detail_enabled.load(std::memory_order_relaxed) ? "yes" : "no");
   out("reqs_per_event", static_cast<uint64_t>(s.reqs_per_event));

@@ -27,8 +27,7 @@ constexpr FlagRow kFlags[] = {
      "TCP port to listen on (default: 11211; 0: no TCP; -1: a free port, written with the "
      "others to $MEMCACHED_PORT_FILENAME if set)",
      ""},
-    {'U', "udp-port", "<num>", "UDP port to listen on (default: 0, off)",
-     "UDP is not served yet; clients must use TCP or the unix socket"},
+    {'U', "udp-port", "<num>", "UDP port to listen on (default: 0, off; -1: a free port)", ""},
     {'s', "unix-socket", "<file>", "UNIX socket to listen on (disables network support)", ""},
     {'a', "unix-mask", "<mask>", "access mask for UNIX socket, in octal (default: 700)", ""},
     {'A', "enable-shutdown", "", "enable ascii \"shutdown\" command", ""},

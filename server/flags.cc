@@ -134,6 +134,9 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
       s.port = static_cast<int>(parse_integer(f, value, -1, 65535));
       port_given_ = true;
       return;
+    case 'U':
+      s.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
+      return;
     case 's':
       if (value.empty()) bad_value(f, value, "empty path");
       s.unix_socket = std::string(value);
@@ -285,10 +288,6 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
 // command line memcached refuses is refused here too.
 void Parser::apply_no_effect(const FlagRow& f, std::string_view value) {
   switch (f.short_name) {
-    case 'U':
-      options_.settings.udp_port = static_cast<int>(parse_integer(f, value, -1, 65535));
-      if (options_.settings.udp_port == 0) return;  // off: nothing to say
-      break;
     case 'N':
       parse_integer(f, value, 1, kIntMax);
       break;

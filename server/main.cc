@@ -74,13 +74,15 @@ void report_huge_pages(const cuckood::cache::CuckooCache& cache) {
 std::string joined(const std::vector<cuckood::net::ListenAddress>& addresses) {
   if (addresses.empty()) return "nothing (-p 0)";
   std::string out;
-  for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.name;
+  for (const auto& a : addresses) {
+    out.append(out.empty() ? "" : ", ").append(a.udp ? "udp " : "").append(a.name);
+  }
   return out;
 }
 
-// memcached's MEMCACHED_PORT_FILENAME (its test suite reads the ports of -p -1 from it): one
-// "TCP INET: <port>" or "TCP INET6: <port>" line per TCP address, written to <file>.lck and
-// renamed into place. UDP lines follow once UDP is served.
+// memcached's MEMCACHED_PORT_FILENAME (its test suite reads the ports of -p -1 and -U -1 from
+// it): one "TCP INET: <port>" or "TCP INET6: <port>" line per TCP address, then "UDP INET..."
+// lines likewise per UDP address, written to <file>.lck and renamed into place.
 void write_port_file(const std::vector<cuckood::net::ListenAddress>& addresses) {
   const char* path = std::getenv("MEMCACHED_PORT_FILENAME");
   if (path == nullptr) return;
@@ -92,7 +94,8 @@ void write_port_file(const std::vector<cuckood::net::ListenAddress>& addresses) 
   }
   for (const auto& a : addresses) {
     if (a.family == AF_INET || a.family == AF_INET6) {
-      std::fprintf(file, "TCP INET%s: %u\n", a.family == AF_INET6 ? "6" : "", a.port);
+      std::fprintf(file, "%s INET%s: %u\n", a.udp ? "UDP" : "TCP", a.family == AF_INET6 ? "6" : "",
+                   a.port);
     }
   }
   std::fclose(file);

@@ -17,8 +17,7 @@ import threading
 import time
 import unittest
 
-from harness import (CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, free_port, rss_kib,
-                     wait_for)
+from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, rss_kib, wait_for
 
 ENGINE_NAME = {"uring": "io_uring", "epoll": "epoll"}[CUCKOOD_IO]
 
@@ -69,13 +68,6 @@ class CommandLineTest(unittest.TestCase):
             result = run_binary(args)
             self.assertEqual(result.returncode, 2, args)
             self.assertTrue(result.stderr.startswith(b"cuckood: "), result.stderr)
-
-    def test_udp_port_is_accepted_with_a_notice(self):
-        # UDP is not served yet: the port is accepted (memcached's test suite passes one) and
-        # one line says so. (tests/integration/test_cmdline.py covers the rest of the flags.)
-        with Server(["-U", str(free_port())]) as server:
-            pass
-        self.assertIn("-U: accepted, no effect in cuckood: UDP is not served", server.output())
 
     def test_help_and_version(self):
         result = run_binary(["-h"])

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cuckood::server {
@@ -166,18 +167,20 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
   }
 }
 
-TEST(FlagsTest, UdpPortIsAcceptedWithANotice) {
+TEST(FlagsTest, UdpPort) {
   const Options o = parse({"-U", "11211", "-p", "5"});
   EXPECT_EQ(o.settings.udp_port, 11211);
   EXPECT_EQ(o.settings.port, 5);
-  ASSERT_EQ(o.notices.size(), 1u);
-  EXPECT_NE(o.notices[0].find("-U: accepted, no effect in cuckood: UDP"), std::string::npos);
-  EXPECT_TRUE(parse({"-U", "0"}).notices.empty());
-  // As memcached: a UDP port without -p moves the TCP port there too.
+  EXPECT_TRUE(o.notices.empty());
+  EXPECT_EQ(parse({"-U", "0"}).settings.udp_port, 0);
+  EXPECT_EQ(parse({"--udp-port=-1"}).settings.udp_port, -1);
+  // As memcached: a UDP port without -p moves the TCP port there too; -U 0 does not.
   EXPECT_EQ(parse({"-U", "4000"}).settings.port, 4000);
   EXPECT_EQ(parse({"-U", "-1"}).settings.port, -1);
+  EXPECT_EQ(parse({"-U", "0"}).settings.port, 11211);
 }
 
+// memcached refuses UDP next to authentication, with its words and EX_USAGE; -U 0 is fine.
 TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
   EXPECT_EQ(parse({"-p", "0"}).settings.port, 0);
   EXPECT_EQ(parse({"-p", "-1"}).settings.port, -1);

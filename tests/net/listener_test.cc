@@ -1,6 +1,6 @@
-// net/listener and net/stop_signal: memcached's -l list syntax, SO_REUSEPORT listeners per
-// worker for every address, the unix socket with its mask, the one-line port-in-use error, and
-// the stop switch every worker watches (SIGHUP ignored, SIGUSR1 a stop).
+// net/listener and net/stop_signal: memcached's -l list syntax, SO_REUSEPORT listeners (and -U's
+// UDP sockets) per worker for every address, the unix socket with its mask, the one-line
+// port-in-use error, and the stop switch every worker watches (SIGHUP ignored, SIGUSR1 a stop).
 #include "net/listener.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +133,82 @@ TEST(ListenerTest, PortInUseIsOneLineNamingAddressAndFlag) {
   }
 }
 
+int socket_type(int fd) {
+  int type = 0;
+  socklen_t len = sizeof(type);
+  EXPECT_EQ(::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len), 0);
+  return type;
+}
+
+TEST(ListenerTest, NoUdpUnlessAsked) {
+  const ListenerSet set = open_listeners(tcp_settings("127.0.0.1", free_port(), 2));
+  ASSERT_EQ(set.udp_per_worker.size(), 2u);
+  EXPECT_TRUE(set.udp_per_worker[0].empty());
+  EXPECT_TRUE(set.udp_per_worker[1].empty());
+  for (const ListenAddress& a : set.addresses) EXPECT_FALSE(a.udp);
+}
+
+// -U: per address one UDP socket per worker, all on the same port (SO_REUSEPORT), listed after
+// the TCP addresses; an entry's own port applies to UDP too, as in memcached.
+TEST(ListenerTest, UdpSocketPerWorkerAndAddress) {
+  const uint16_t udp_port = free_port();
+  const uint16_t other = free_port();
+  proto::Settings s = tcp_settings("127.0.0.1,127.0.0.2:" + std::to_string(other), 0, 3);
+  s.udp_port = udp_port;
+  const ListenerSet set = open_listeners(s);
+  ASSERT_EQ(set.udp_per_worker.size(), 3u);
+  for (size_t w = 0; w < 3; ++w) {
+    EXPECT_TRUE(set.per_worker[w].empty());  // -p 0: no TCP
+    ASSERT_EQ(set.udp_per_worker[w].size(), 2u);
+    EXPECT_EQ(socket_type(set.udp_per_worker[w][0].get()), SOCK_DGRAM);
+    EXPECT_EQ(local_port(set.udp_per_worker[w][0].get()), udp_port);
+    EXPECT_EQ(local_port(set.udp_per_worker[w][1].get()), other);
+  }
+  ASSERT_EQ(set.addresses.size(), 2u);
+  EXPECT_TRUE(set.addresses[0].udp);
+  EXPECT_EQ(set.addresses[0].name, "127.0.0.1:" + std::to_string(udp_port));
+  EXPECT_EQ(set.addresses[1].name, "127.0.0.2:" + std::to_string(other));
+}
+
+TEST(ListenerTest, UdpAndTcpOnOnePortAndAPickedUdpPort) {
+  const uint16_t port = free_port();
+  proto::Settings s = tcp_settings("127.0.0.1", port, 2);
+  s.udp_port = port;
+  const ListenerSet same = open_listeners(s);
+  ASSERT_EQ(same.addresses.size(), 2u);
+  EXPECT_FALSE(same.addresses[0].udp);
+  EXPECT_TRUE(same.addresses[1].udp);
+  EXPECT_EQ(same.addresses[1].port, port);
+
+  proto::Settings picked = tcp_settings("127.0.0.1", 0, 2);
+  picked.udp_port = -1;
+  const ListenerSet set = open_listeners(picked);
+  ASSERT_EQ(set.addresses.size(), 1u);
+  EXPECT_NE(set.addresses[0].port, 0);
+  EXPECT_EQ(local_port(set.udp_per_worker[0][0].get()), set.addresses[0].port);
+  EXPECT_EQ(local_port(set.udp_per_worker[1][0].get()), set.addresses[0].port);
+}
+
+TEST(ListenerTest, UdpPortInUseIsAnError) {
+  UniqueFd holder(::socket(AF_INET, SOCK_DGRAM, 0));
+  const int one = 1;
+  // Even a holder that allows sharing: SO_REUSEADDR would let a second UDP bind succeed.
+  ASSERT_EQ(::setsockopt(holder.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  proto::Settings s = tcp_settings("127.0.0.1", 0, 2);
+  s.udp_port = local_port(holder.get());
+  try {
+    open_listeners(s);
+    FAIL() << "the UDP port was shared";
+  } catch (const ListenError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("UDP 127.0.0.1:" + std::to_string(s.udp_port)), std::string::npos) << what;
+  }
+}
+
 TEST(ListenerTest, BadAddressIsAnError) {
   EXPECT_THROW(open_listeners(tcp_settings("not an address", 1, 1)), ListenError);
 }
@@ -142,6 +218,7 @@ TEST(ListenerTest, UnixSocketWithMaskForEveryWorker) {
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string path = std::string(dir_template) + "/sock";
   proto::Settings s = tcp_settings("127.0.0.1", 11211, 2);
+  s.udp_port = 11211;
   s.unix_socket = path;
   s.unix_mask = 0640;
   {
@@ -149,6 +226,8 @@ TEST(ListenerTest, UnixSocketWithMaskForEveryWorker) {
     ASSERT_EQ(set.per_worker.size(), 2u);
     EXPECT_EQ(set.per_worker[0].size(), 1u);  // no TCP listener with -s
     EXPECT_EQ(set.per_worker[1].size(), 1u);
+    EXPECT_TRUE(set.udp_per_worker[0].empty());  // nor UDP, even with -U
+    EXPECT_TRUE(set.udp_per_worker[1].empty());
     ASSERT_EQ(set.addresses.size(), 1u);
     EXPECT_EQ(set.addresses[0].name, path);
     EXPECT_EQ(set.addresses[0].family, AF_UNIX);
