@@ -179,6 +179,11 @@ size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
   return limit > overhead ? limit - overhead : 0;
 }
 
+WalkedItem CuckooCache::measure(size_t key_size, size_t value_size) const noexcept {
+  const size_t footprint = Item::footprint(key_size, value_size);
+  return {store_.classes().of(footprint), static_cast<uint32_t>(footprint)};
+}
+
 void CuckooCache::account_linked(Context& c, const Item* item, uint32_t size_class,
                                  bool new_item) noexcept {
   WorkerCounters::PerClass& counters = c.counters.classes[size_class];

@@ -63,6 +63,7 @@ class CuckooCache final : public Cache {
   void unpin(WorkerContext& ctx, PinToken token) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
+  WalkedItem measure(size_t key_size, size_t value_size) const noexcept override;
 
   // Introspection for tests and benchmarks.
   const CuckooIndex& index() const noexcept { return index_; }

@@ -385,8 +385,8 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
 }
 
 // me <key> [b]: memcached's human-readable item dump. Note its "exp" is now - deadline
-// (negative while the item lives), kept as memcached prints it. cuckood has one size class
-// (cls=1) and reports size as key + value bytes.
+// (negative while the item lives), kept as memcached prints it. cls and size are the item's
+// size class and store size, as `lru_crawler metadump` and `stats items` count them.
 void handle_me(TextRequest& r, const Tokens& t) noexcept {
   if (t.count < 2 || !valid_key_length(t[1].size())) {
     r.out.append(kBadFormat);
@@ -420,8 +420,11 @@ void handle_me(TextRequest& r, const Tokens& t) noexcept {
     out.append(" cas=");
     append_number(out, item.cas);
     out.append(item.fetched ? " fetch=yes" : " fetch=no");
-    out.append(" cls=1 size=");
-    append_number(out, key.size() + item.value.size());
+    const cache::WalkedItem measured = r.w.cache.measure(item.key.size(), item.value.size());
+    out.append(" cls=");
+    append_number(out, measured.size_class + 1);
+    out.append(" size=");
+    append_number(out, measured.size);
     out.append(kCrlf);
   });
   if (!hit) out.append("EN\r\n");

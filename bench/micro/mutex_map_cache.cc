@@ -190,6 +190,11 @@ CacheStats MutexMapCache::stats() const noexcept {
   return stats;
 }
 
+// One size class: this baseline keeps no per-class figures.
+cache::WalkedItem MutexMapCache::measure(size_t key_size, size_t value_size) const noexcept {
+  return {0, static_cast<uint32_t>(item_size(key_size, value_size))};
+}
+
 size_t MutexMapCache::max_value_size(size_t key_size) const noexcept {
   const size_t overhead = item_size(key_size, 0);
   return config().max_item_size > overhead ? config().max_item_size - overhead : 0;

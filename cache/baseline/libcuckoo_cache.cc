@@ -316,6 +316,11 @@ CacheStats LibcuckooCache::stats() const noexcept {
   return stats;
 }
 
+// One size class: the baseline keeps no per-class figures.
+WalkedItem LibcuckooCache::measure(size_t key_size, size_t value_size) const noexcept {
+  return {0, static_cast<uint32_t>(item_size(key_size, value_size))};
+}
+
 size_t LibcuckooCache::max_value_size(size_t key_size) const noexcept {
   const size_t overhead = kItemHeaderSize + key_size;
   return config().max_item_size > overhead ? config().max_item_size - overhead : 0;

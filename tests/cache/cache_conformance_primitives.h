@@ -298,6 +298,22 @@ TYPED_TEST_P(CachePrimitivesConformance, TouchAddsMarksInPlace) {
   EXPECT_EQ(this->peek("k")->marks, 0b011);  // a touch without marks keeps them
 }
 
+TYPED_TEST_P(CachePrimitivesConformance, MeasureIsWhatAWalkReports) {
+  this->put("key", std::string(300, 'v'));
+  WalkCursor cursor;
+  size_t seen = 0;
+  while (!cursor.done) {
+    this->cache().walk(this->ctx(), cursor, 7, [&](const ItemView& item, const WalkedItem& info) {
+      const WalkedItem measured = this->cache().measure(item.key.size(), item.value.size());
+      EXPECT_EQ(measured.size_class, info.size_class);
+      EXPECT_EQ(measured.size, info.size);
+      EXPECT_GE(measured.size, item.key.size() + item.value.size());
+      ++seen;
+    });
+  }
+  EXPECT_EQ(seen, 1u);
+}
+
 TYPED_TEST_P(CachePrimitivesConformance, WalkVisitsEveryLiveItem) {
   for (int i = 0; i < 100; ++i) this->put("k" + std::to_string(i), "v");
   this->put("dead", "v", 0, this->now() + 5);
@@ -329,7 +345,8 @@ REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANe
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
                             TooLargeStoreIsRefusedAndKeepsTheItem,
                             ReadRecordsTheAccessAndPeekDoesNot,
-                            LastAccessIsTheStoreTimeThenEveryMinuteAtMost, WalkVisitsEveryLiveItem,
+                            LastAccessIsTheStoreTimeThenEveryMinuteAtMost,
+                            MeasureIsWhatAWalkReports, WalkVisitsEveryLiveItem,
                             CancelFlushWithdrawsAPendingFlush);
 
 }  // namespace cuckood::cache::testing

@@ -144,6 +144,16 @@ class ComparableCache final : public cache::Cache {
     }
   }
 
+  // `me` prints the store size and class: the oracle shows the shipped cache's, as for
+  // max_value_size().
+  cache::WalkedItem measure(size_t key_size, size_t value_size) const noexcept override {
+    if constexpr (kOracle) {
+      return shipped_cache(config()).measure(key_size, value_size);
+    } else {
+      return inner_.measure(key_size, value_size);
+    }
+  }
+
   Inner& inner() noexcept { return inner_; }
 
   // From the last call on, the two implementations may answer differently by design (see
@@ -204,10 +214,17 @@ class ComparableCache final : public cache::Cache {
     return config;
   }
 
+  // A CuckooCache for `config`, built once to answer for the shipped cache: the fuzz targets
+  // use one config.
+  static const cache::CuckooCache& shipped_cache(const cache::CacheConfig& config) {
+    static const cache::CuckooCache shipped(config);
+    return shipped;
+  }
+
   // CuckooCache's largest value under an empty key for `config` (it falls by one per key
   // byte), asked once of a CuckooCache built for the purpose: the fuzz targets use one config.
   static size_t shipped_max_value_size(const cache::CacheConfig& config) {
-    static const size_t shipped = cache::CuckooCache(config).max_value_size(0);
+    static const size_t shipped = shipped_cache(config).max_value_size(0);
     return shipped;
   }
 
