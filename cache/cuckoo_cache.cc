@@ -516,6 +516,7 @@ CacheStats CuckooCache::stats() const noexcept {
   stats.unit_size = store_.segment_size();
   stats.index_slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
   stats.index_bytes = stats.index_slots * sizeof(uint64_t);
+  stats.index_growing = index_.growing();
   const size_t classes = store_.classes().count();
   std::vector<int64_t> items(classes), bytes(classes);
   int64_t written = store_.written_less_freed();

@@ -406,6 +406,7 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
 void CuckooIndex::grow(Table* table) noexcept {
   for (size_t s = 0; s < kStripes; ++s) lock_stripe(s);  // ascending: the writers' order
   if (table_.load(std::memory_order_relaxed) == table) {
+    growing_.store(true, std::memory_order_relaxed);
     const size_t old_count = table->mask + 1;
     auto* grown = new Table(old_count * 2);
     // Rehashing reads every item's key, one cache miss each in segment order unrelated to
@@ -437,6 +438,7 @@ void CuckooIndex::grow(Table* table) noexcept {
     table_.store(grown, std::memory_order_release);
     // Readers may still be probing the old table; it is freed after a grace period.
     epoch_.retire([table] { delete table; });
+    growing_.store(false, std::memory_order_relaxed);
   }
   for (size_t s = 0; s < kStripes; ++s) unlock_stripe(s);
 }

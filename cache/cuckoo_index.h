@@ -101,6 +101,8 @@ class CuckooIndex {
 
   // Number of buckets in the current table (tests, stats).
   size_t bucket_count() const noexcept;
+  // A doubling is under way (memcached's hash_is_expanding). Any thread; one relaxed load.
+  bool growing() const noexcept { return growing_.load(std::memory_order_relaxed); }
   // Number of linked entries; walks the table, so only for tests and rare stats.
   size_t count_slow() const noexcept;
 
@@ -143,6 +145,7 @@ class CuckooIndex {
   std::function<uint64_t(std::string_view)> rehash_;
   EpochDomain& epoch_;
   std::atomic<Table*> table_;
+  std::atomic<bool> growing_{false};  // written only by the resizer, under every stripe lock
   std::unique_ptr<Lock[]> locks_;
   // Versions are dense (16 per line): they change only around cuckoo moves, so a reader's
   // version line stays in its cache; the locks, written by every writer, live on their own lines.

@@ -24,6 +24,8 @@ class BufferRing {
 
   uint16_t group() const noexcept { return group_; }
   size_t buffer_size() const noexcept { return buffer_size_; }
+  size_t buffer_count() const noexcept { return static_cast<size_t>(mask_) + 1; }
+  size_t bytes() const noexcept { return buffer_count() * buffer_size_; }
 
   // The `len` bytes the kernel put in buffer `id` (from a completion's flags).
   std::string_view data(uint16_t id, size_t len) const noexcept {

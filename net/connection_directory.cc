@@ -4,6 +4,7 @@
 #include "net/connection_directory.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -33,7 +34,7 @@ std::string_view state_name(ConnState state) noexcept {
   return "conn_watch";
 }
 
-std::string socket_address_text(const void* address, unsigned length) {
+std::string socket_address_text(const void* address, unsigned length, bool udp) {
   const auto* sa = static_cast<const sockaddr*>(address);
   if (length < sizeof(sa_family_t)) return "?:<AF 0>";
   char text[INET6_ADDRSTRLEN] = {};
@@ -41,12 +42,13 @@ std::string socket_address_text(const void* address, unsigned length) {
     case AF_INET: {
       const auto* in = static_cast<const sockaddr_in*>(address);
       ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
-      return std::string("tcp:") + text + ":" + std::to_string(ntohs(in->sin_port));
+      return std::string(udp ? "udp:" : "tcp:") + text + ":" + std::to_string(ntohs(in->sin_port));
     }
     case AF_INET6: {
       const auto* in6 = static_cast<const sockaddr_in6*>(address);
       ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
-      return std::string("tcp6:[") + text + "]:" + std::to_string(ntohs(in6->sin6_port));
+      return std::string(udp ? "udp6:[" : "tcp6:[") + text +
+             "]:" + std::to_string(ntohs(in6->sin6_port));
     }
     case AF_UNIX: {
       const auto* un = static_cast<const sockaddr_un*>(address);
@@ -84,10 +86,12 @@ void NetDirectory::list(FunctionRef<void(const proto::ConnectionRow&)> visit) co
     row.fd = listener.fd;
     row.addr = listener.addr;
     row.listen_addr.clear();
-    row.state = "conn_listening";
+    row.state = listener.udp ? "conn_read" : "conn_listening";
     row.last_cmd = started_;
+    row.udp = listener.udp;
     visit(row);
   }
+  row.udp = false;
   std::lock_guard directory_lock(mutex_);
   for (const ConnectionBook& book : books_) {
     std::lock_guard lock(book.mutex_);
@@ -111,6 +115,42 @@ void NetDirectory::list(FunctionRef<void(const proto::ConnectionRow&)> visit) co
       visit(row);
     }
   }
+}
+
+namespace {
+
+// Entries of /proc/self/fd, less the one the listing itself opens; 0 if it cannot be read.
+uint64_t open_descriptors() noexcept {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  uint64_t count = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(dir);
+  return count > 0 ? count - 1 : 0;
+}
+
+}  // namespace
+
+proto::ConnectionResources NetDirectory::resources() const {
+  proto::ConnectionResources r;
+  r.event_mechanism = event_mechanism_;
+  r.structures = listeners_.size();
+  uint64_t clients = 0;
+  {
+    std::lock_guard directory_lock(mutex_);
+    for (const ConnectionBook& book : books_) {
+      r.structures += book.slots_.load(std::memory_order_relaxed);
+      r.read_buffers += book.receive_buffers_.load(std::memory_order_relaxed);
+      r.read_buffer_bytes += book.receive_buffer_bytes_.load(std::memory_order_relaxed);
+      std::lock_guard lock(book.mutex_);
+      clients += book.infos_.size();
+    }
+  }
+  const uint64_t open = open_descriptors();
+  r.reserved_fds = open > clients ? open - clients : 0;
+  return r;
 }
 
 }  // namespace cuckood::net

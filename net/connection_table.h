@@ -180,6 +180,7 @@ uint32_t ConnectionTable<Entry>::admit(int fd, const Listener& listener) noexcep
   if (free_slots_.empty()) {
     slot = static_cast<uint32_t>(entries_.size());
     entries_.emplace_back();
+    state_.connections().set_slots(entries_.size());
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();

@@ -52,6 +52,9 @@ class EpollLoop final : public EventLoop {
         connections_(state) {
     if (!epoll_.valid()) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     udp_.emplace(epoll_.get(), kUdpTag, state_.worker(), std::move(udp));
+    state_.connections().add_receive_buffers(1, read_buffer_.size());
+    if (udp_->buffer_bytes() != 0)
+      state_.connections().add_receive_buffers(1, udp_->buffer_bytes());
     for (size_t i = 0; i < listeners_.size(); ++i) {
       watch(listeners_[i].fd.get(), EPOLLIN, kListenerTag + i);
     }

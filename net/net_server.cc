@@ -33,17 +33,21 @@ void raise_fd_limit(const proto::Settings& settings) noexcept {
 }
 
 // `stats conns`' rows for the listening sockets: one per address, as memcached has (each
-// worker's SO_REUSEPORT twin is the same address; the first worker's fd stands for them).
+// worker's SO_REUSEPORT twin is the same address; the first worker's fd stands for them). Then
+// every UDP socket, each worker's own: memcached too lists one UDP connection per thread.
 std::vector<NetDirectory::ListenerRow> listener_rows(const ListenerSet& listeners) {
   std::vector<NetDirectory::ListenerRow> rows;
-  if (listeners.per_worker.empty()) return rows;
-  for (const Listener& listener : listeners.per_worker.front()) {
+  auto add = [&rows](int fd, bool udp) {
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
-    if (::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      continue;
-    }
-    rows.push_back({listener.fd.get(), socket_address_text(&address, length)});
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
+    rows.push_back({fd, socket_address_text(&address, length, udp), udp});
+  };
+  if (!listeners.per_worker.empty()) {
+    for (const Listener& listener : listeners.per_worker.front()) add(listener.fd.get(), false);
+  }
+  for (const std::vector<UniqueFd>& sockets : listeners.udp_per_worker) {
+    for (const UniqueFd& fd : sockets) add(fd.get(), true);
   }
   return rows;
 }
@@ -56,13 +60,14 @@ NetServer::NetServer(cache::Cache& cache, const proto::Settings& settings,
       directory_(listener_rows(listeners), server.clock.now()),
       env_{cache, settings, server, stop, directory_} {
   raise_fd_limit(settings);
-  server.connections.store(&directory_, std::memory_order_release);
   if (settings.io_engine == "epoll") {
     use_uring_ = false;
   } else if (const std::string reason = probe_uring(); !reason.empty()) {
     use_uring_ = false;
     log_line("io_uring unavailable (%s); using epoll", reason.c_str());
   }
+  directory_.set_event_mechanism(use_uring_ ? "io_uring" : "epoll");
+  server.connections.store(&directory_, std::memory_order_release);
 
   std::vector<std::future<void>> ready;
   try {

@@ -7,6 +7,7 @@
 // Threading: owned by one worker's loop.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -23,6 +24,9 @@ class EpollUdp {
   EpollUdp(int epoll_fd, uint64_t tag, proto::Worker& worker, std::vector<UniqueFd> sockets);
   EpollUdp(const EpollUdp&) = delete;
   EpollUdp& operator=(const EpollUdp&) = delete;
+
+  // Bytes of its receive buffer; 0 without sockets.
+  size_t buffer_bytes() const noexcept { return buffer_.size(); }
 
   // epoll reported `events` for socket `index`.
   void on_ready(uint32_t index, uint32_t events) noexcept;

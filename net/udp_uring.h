@@ -34,6 +34,9 @@ class UringUdp {
   UringUdp(const UringUdp&) = delete;
   UringUdp& operator=(const UringUdp&) = delete;
 
+  // Its receive buffers; null without sockets.
+  const BufferRing* buffers() const noexcept { return buffers_ ? &*buffers_ : nullptr; }
+
   // Unregisters the buffer ring: call before the ring exits.
   void release_buffers() noexcept { buffers_.reset(); }
 

@@ -79,6 +79,11 @@ class UringLoop final : public EventLoop {
     try {
       buffers_.emplace(ring_, kBufferGroup, kBufferCount, kBufferSize);
       udp_.emplace(ring_, state_.worker(), std::move(udp));
+      ConnectionBook& book = state_.connections();
+      book.add_receive_buffers(buffers_->buffer_count(), buffers_->bytes());
+      if (const BufferRing* udp_buffers = udp_->buffers()) {
+        book.add_receive_buffers(udp_buffers->buffer_count(), udp_buffers->bytes());
+      }
     } catch (...) {
       buffers_.reset();
       io_uring_queue_exit(&ring_);

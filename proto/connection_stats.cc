@@ -25,6 +25,7 @@ void collect_connection_stats(Worker& w, StatSink sink) {
     sink(name, value);
   };
   for (const ConnectionRow& row : rows) {
+    if (row.udp) stat(row, "UDP", "UDP");
     stat(row, "addr", row.addr);
     if (!row.listen_addr.empty()) stat(row, "listen_addr", row.listen_addr);
     stat(row, "state", row.state);

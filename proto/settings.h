@@ -57,6 +57,11 @@ struct Settings {
   bool lru_crawler = true;
   uint32_t lru_crawler_sleep = 100;
   uint32_t lru_crawler_tocrawl = 0;
+  // -o slab_reassign / lru_maintainer and their no_ forms (no_modern turns both off): cuckood
+  // has neither memcached's slab mover nor its LRU maintainer, but memcached prints their
+  // figures in `stats` only while they are on, so the keys follow the flags.
+  bool slab_reassign = true;
+  bool lru_maintainer = true;
   int max_connections = 1024;
   bool allow_shutdown = false;  // -A: the `shutdown` command is honoured
   bool debug_time = false;      // --debug-time: the `debugtime` command may move the clock

@@ -89,14 +89,21 @@ cache::CacheStats cache_stats(Worker& w) {
   return cs;
 }
 
+// memcached's general stats, every key in its order (a build without TLS, extstore or the
+// proxy). Keys of machinery cuckood lacks print 0, each with why; the groups memcached prints
+// only while a mechanism runs follow the flags that turn it on (Settings).
 void general_stats(Worker& w, StatWriter& out) {
   const cache::Time now = w.ctx.now();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
+  const ConnectionDirectory* directory = w.server.connections.load(std::memory_order_acquire);
+  const ConnectionResources io =
+      directory != nullptr ? directory->resources() : ConnectionResources{"none", 0, 0, 0, 0};
   out("pid", static_cast<uint64_t>(getpid()));
   out("uptime", static_cast<uint64_t>(now - w.server.started()));
   out("time", static_cast<uint64_t>(now));
   out("version", kVersion);
+  out("libevent", io.event_mechanism);
   out("pointer_size", uint64_t{sizeof(void*) * 8});
   out.seconds("rusage_user", usage.ru_utime);
   out.seconds("rusage_system", usage.ru_stime);
@@ -104,6 +111,20 @@ void general_stats(Worker& w, StatWriter& out) {
   out("curr_connections", w.server.curr_connections.load(std::memory_order_relaxed));
   out("total_connections", w.server.total_connections.load(std::memory_order_relaxed));
   out("rejected_connections", w.server.rejected_connections.load(std::memory_order_relaxed));
+  out("connection_structures", io.structures);
+  // Replies are written straight into each connection's output buffer: there are no
+  // response objects to count or to run out of.
+  out("response_obj_oom", uint64_t{0});
+  out("response_obj_count", uint64_t{0});
+  out("response_obj_bytes", uint64_t{0});
+  out("read_buf_count", io.read_buffers);
+  out("read_buf_bytes", io.read_buffer_bytes);
+  // Received bytes leave a receive buffer at once (parsed or copied into the connection), so
+  // none sits idle in the server; and a receive never lacks a buffer: an empty buffer ring
+  // only delays it.
+  out("read_buf_bytes_free", uint64_t{0});
+  out("read_buf_oom", uint64_t{0});
+  out("reserved_fds", io.reserved_fds);
 
   CommandStats sum;
   w.server.for_each_worker([&](const CommandStats& s) {
@@ -133,27 +154,59 @@ void general_stats(Worker& w, StatWriter& out) {
   // (Settings::hashpower_init has the same unit).
   out("hash_power_level", static_cast<uint64_t>(std::bit_width(cs.index_slots) - 1));
   out("hash_bytes", cs.index_bytes);
+  out("hash_is_expanding", uint64_t{cs.index_growing ? 1u : 0u});
+  if (w.settings.slab_reassign) {
+    // Item memory is a log of segments shared by every size class: there are no slab pages
+    // for a mover to take from one class and give to another.
+    for (std::string_view key :
+         {"slab_reassign_rescues", "slab_reassign_chunk_rescues", "slab_reassign_evictions_nomem",
+          "slab_reassign_inline_reclaim", "slab_reassign_busy_items", "slab_reassign_busy_deletes",
+          "slab_reassign_running", "slabs_moved"}) {
+      out(key, uint64_t{0});
+    }
+  }
   if (w.server.runtime.lru_crawler.load(std::memory_order_relaxed)) {
     out("lru_crawler_running", uint64_t{w.cache.crawling() ? 1u : 0u});
     out("lru_crawler_starts", w.server.lru_crawler_starts.load(std::memory_order_relaxed));
   }
+  // No segmented LRU, so no maintainer to shuffle it.
+  if (w.settings.lru_maintainer) out("lru_maintainer_juggles", uint64_t{0});
+  // Item memory is reserved at start-up; a store that finds no room counts as
+  // store_no_memory (or evicts), never as a failed allocation.
+  out("malloc_fails", uint64_t{0});
   const LogStats log = w.server.watch_log.stats();
   out("log_worker_dropped", uint64_t{0});  // entries go straight to the watchers' buffers
   out("log_worker_written", log.worker_written);
   out("log_watcher_skipped", log.watcher_skipped);
   out("log_watcher_sent", log.watcher_sent);
   out("log_watchers", log.watchers);
+  // Connections are spread by the kernel's SO_REUSEPORT hashing, not by NAPI ids (memcached's
+  // -N), so no id is unexpected and no fallback to round robin happens.
+  out("unexpected_napi_ids", uint64_t{0});
+  out("round_robin_fallback", uint64_t{0});
   out("bytes", cs.bytes);
   out("curr_items", cs.curr_items);
   out("total_items", cs.total_items);
+  // No slab pages, hence no global pool of free ones.
+  out("slab_global_page_pool", uint64_t{0});
   out("expired_unfetched", cs.expired_unfetched);
   out("evicted_unfetched", cs.evicted_unfetched);
+  // Without LRU segments no item is evicted from an active one.
+  if (w.settings.lru_maintainer) out("evicted_active", uint64_t{0});
   out("evictions", cs.evictions);
   out("reclaimed", cs.reclaimed);
   out("crawler_reclaimed", cs.crawler_reclaimed);
   out("crawler_items_checked", cs.crawler_items_checked);
   // Items the evictor found referenced and skipped: readers hold no references in cuckood.
   out("lrutail_reflocked", uint64_t{0});
+  if (w.settings.lru_maintainer) {
+    // No HOT/WARM/COLD segments for items to move between, no per-class LRU tail to reclaim
+    // from directly and no queue of bumps to drop from.
+    for (std::string_view key : {"moves_to_cold", "moves_to_warm", "moves_within_lru",
+                                 "direct_reclaims", "lru_bumps_dropped"}) {
+      out(key, uint64_t{0});
+    }
+  }
 }
 
 // The settings of the command line (and what the text protocol changed since), under

@@ -399,12 +399,18 @@ void Parser::apply_sub_option(std::string_view token) {
     s.lru_crawler = n == "lru_crawler";
   } else if (n == "no_modern") {
     s.lru_crawler = false;
+    s.slab_reassign = false;
+    s.lru_maintainer = false;
     if (!slab_chunk_max_given_) s.slab_chunk_max = kSlabPageSize;
   } else if (n == "modern") {
     // memcached 1.6's defaults already.
   } else {
     if (n == "lru_crawler_sleep") s.lru_crawler_sleep = static_cast<uint32_t>(number);
     if (n == "lru_crawler_tocrawl") s.lru_crawler_tocrawl = static_cast<uint32_t>(number);
+    if (n == "slab_reassign" || n == "no_slab_reassign") s.slab_reassign = n == "slab_reassign";
+    if (n == "lru_maintainer" || n == "no_lru_maintainer") {
+      s.lru_maintainer = n == "lru_maintainer";
+    }
     notice("-o " + n, row->no_effect);
   }
 }

@@ -25,7 +25,14 @@ using Decision = CuckooIndex::Decision;
 
 class CuckooIndexTest : public ::testing::Test {
  protected:
-  CuckooIndexTest() : index_([this](std::string_view k) { return hasher_(k); }, epoch_) {}
+  // Growth rehashes every key through this hook: it notes whether the index said so meanwhile.
+  CuckooIndexTest()
+      : index_(
+            [this](std::string_view k) {
+              rehashed_while_growing_ = rehashed_while_growing_ || index_.growing();
+              return hasher_(k);
+            },
+            epoch_) {}
 
   HashedKey key(const std::string& k) const { return hasher_.hashed(k); }
   Item* make(const std::string& k, const std::string& v = "v") { return items_.make(k, v); }
@@ -45,6 +52,7 @@ class CuckooIndexTest : public ::testing::Test {
   CuckooIndex index_;
   EpochParticipant* participant_ = epoch_.register_participant();
   testing::ItemArena items_;
+  bool rehashed_while_growing_ = false;
 };
 
 TEST_F(CuckooIndexTest, PutFindReplaceErase) {
@@ -93,6 +101,16 @@ TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   // Retired tables are freed once no reader can hold them.
   epoch_.reclaim();
   EXPECT_EQ(epoch_.pending(), 0u);
+}
+
+TEST_F(CuckooIndexTest, GrowingOnlyWhileTheTableDoubles) {
+  EXPECT_FALSE(index_.growing());
+  const size_t initial = index_.bucket_count();
+  const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 2);
+  for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
+  ASSERT_GT(index_.bucket_count(), initial);
+  EXPECT_TRUE(rehashed_while_growing_);
+  EXPECT_FALSE(index_.growing());
 }
 
 TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {

@@ -63,6 +63,22 @@ class StatsFamily(StatsTestCase):
         self.assertEqual(stats["get_flushed"], "0")
         self.assertEqual(stats["reclaimed"], "0")
 
+    def test_general_stats_have_every_key_and_the_servers_own_figures(self):
+        stats = self.stats()
+        self.assertEqual(len(stats), 92)  # memcached 1.6.18's with its default flags
+        self.assertEqual(stats["libevent"], "io_uring" if self.server.io == "uring" else "epoll")
+        self.assertGreaterEqual(int(stats["connection_structures"]), 2)  # listener, this client
+        self.assertGreater(int(stats["read_buf_count"]), 0)
+        self.assertGreater(int(stats["read_buf_bytes"]), int(stats["read_buf_count"]))
+        # At least stdin/out/err and the listener; a client is not one of them.
+        reserved = int(stats["reserved_fds"])
+        self.assertGreaterEqual(reserved, 4)
+        other = self.conn()
+        self.assertEqual(stats_of(other.request(b"stats\r\n", b"END\r\n"))["reserved_fds"],
+                         str(reserved))
+        other.close()
+        self.assertEqual(stats["hash_is_expanding"], "0")
+
     def test_settings_oldest_and_size_class_settings(self):
         settings = self.stats(b"settings")
         for name, value in (("growth_factor", "1.25"), ("chunk_size", "48"),

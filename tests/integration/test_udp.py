@@ -213,6 +213,50 @@ class UdpOffByDefault(unittest.TestCase):
             self.assertEqual(server.stop(), 0, server.output())
 
 
+class UdpInStatistics(unittest.TestCase):
+    """memcached lists each UDP socket in `stats conns` as a connection waiting to read (its
+    "UDP" line, the local address, no listen_addr), one per worker; the general stats count
+    them among the connection structures."""
+
+    def test_each_worker_socket_is_a_row_of_stats_conns(self):
+        server, port = start_with_udp(["-t", "3"])
+        try:
+            c = server.connect()
+            c.send(b"stats conns\r\n")
+            text = c.read_until(b"END\r\n").decode()
+            c.close()
+            rows = {}
+            for fd, field, value in re.findall(r"^STAT (\d+):(\w+) (.*)\r$", text, re.M):
+                rows.setdefault(int(fd), {})[field] = value
+            udp = {fd: row for fd, row in rows.items() if "UDP" in row}
+            self.assertEqual(len(udp), 3, text)
+            for fd, row in udp.items():
+                self.assertEqual(list(row), ["UDP", "addr", "state", "secs_since_last_cmd"])
+                self.assertEqual(row["UDP"], "UDP")
+                self.assertEqual(row["addr"], "udp:127.0.0.1:%d" % port)
+                self.assertEqual(row["state"], "conn_read")
+                target = os.readlink("/proc/%d/fd/%d" % (server.proc.pid, fd))
+                self.assertIn(target[8:-1], udp_inodes())  # the row's fd is a UDP socket
+        finally:
+            self.assertEqual(server.stop(), 0, server.output())
+
+    def test_general_stats_count_the_sockets_and_their_buffers(self):
+        server, _ = start_with_udp(["-t", "2"])
+        try:
+            with_udp, _ = tcp_stats(server)
+        finally:
+            self.assertEqual(server.stop(), 0, server.output())
+        with Server(["-t", "2"]) as plain:
+            without, _ = tcp_stats(plain)
+        # The listener, the two UDP sockets and a slot for each client so far (the harness's
+        # probe and this one: one slot or two, as the kernel spread them over the workers).
+        self.assertIn(int(with_udp["connection_structures"]), (1 + 2 + 1, 1 + 2 + 2))
+        self.assertIn(int(without["connection_structures"]), (1 + 1, 1 + 2))
+        # Each worker's UDP socket brings a receive buffer (ring) of its own.
+        self.assertGreater(int(with_udp["read_buf_count"]), int(without["read_buf_count"]))
+        self.assertGreater(int(with_udp["read_buf_bytes"]), int(without["read_buf_bytes"]))
+
+
 class UdpProtocol(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

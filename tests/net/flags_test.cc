@@ -340,6 +340,20 @@ TEST(FlagsTest, SizeClassAndCrawlerOptions) {
   EXPECT_EQ(o.settings.slab_chunk_max, 1 << 20);
 }
 
+// They choose which of memcached's `stats` keys appear (memcached prints the slab mover's and
+// the LRU maintainer's figures only while they are on).
+TEST(FlagsTest, SlabReassignAndLruMaintainerFlags) {
+  Options o = parse({});
+  EXPECT_TRUE(o.settings.slab_reassign);
+  EXPECT_TRUE(o.settings.lru_maintainer);
+  o = parse({"-o", "no_slab_reassign,no_lru_maintainer"});
+  EXPECT_FALSE(o.settings.slab_reassign);
+  EXPECT_FALSE(o.settings.lru_maintainer);
+  o = parse({"-o", "no_modern,slab_reassign"});
+  EXPECT_TRUE(o.settings.slab_reassign);
+  EXPECT_FALSE(o.settings.lru_maintainer);
+}
+
 TEST(FlagsTest, ImplementedFlagsLeaveNoNotice) {
   const Options o = parse({"-d",
                            "-u",

@@ -120,6 +120,86 @@ TEST(TextStatsItems, ResetZeroesTheCumulativeFigures) {
   EXPECT_EQ(general.at("curr_items"), "1");  // what describes the present stays
 }
 
+// The STAT names of a reply, in order.
+std::vector<std::string> stat_names(const std::string& reply) {
+  std::vector<std::string> names;
+  size_t pos = 0;
+  while (pos < reply.size()) {
+    const size_t end = reply.find("\r\n", pos);
+    const std::string line = reply.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.rfind("STAT ", 0) == 0) names.push_back(line.substr(5, line.find(' ', 5) - 5));
+  }
+  return names;
+}
+
+// The space-separated words of `text`.
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t end = std::min(text.find(' ', pos), text.size());
+    out.emplace_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// memcached 1.6.18's general stats (a build without TLS, extstore or the proxy; default
+// flags), as /usr/bin/memcached prints them.
+const std::vector<std::string> kMemcachedGeneralStats = words(
+    "pid uptime time version libevent pointer_size rusage_user rusage_system max_connections "
+    "curr_connections total_connections rejected_connections connection_structures "
+    "response_obj_oom response_obj_count response_obj_bytes read_buf_count read_buf_bytes "
+    "read_buf_bytes_free read_buf_oom reserved_fds cmd_get cmd_set cmd_flush cmd_touch "
+    "cmd_meta get_hits get_misses get_expired get_flushed delete_misses delete_hits "
+    "incr_misses incr_hits decr_misses decr_hits cas_misses cas_hits cas_badval touch_hits "
+    "touch_misses store_too_large store_no_memory auth_cmds auth_errors bytes_read "
+    "bytes_written limit_maxbytes accepting_conns listen_disabled_num "
+    "time_in_listen_disabled_us threads conn_yields hash_power_level hash_bytes "
+    "hash_is_expanding slab_reassign_rescues slab_reassign_chunk_rescues "
+    "slab_reassign_evictions_nomem slab_reassign_inline_reclaim slab_reassign_busy_items "
+    "slab_reassign_busy_deletes slab_reassign_running slabs_moved lru_crawler_running "
+    "lru_crawler_starts lru_maintainer_juggles malloc_fails log_worker_dropped "
+    "log_worker_written log_watcher_skipped log_watcher_sent log_watchers "
+    "unexpected_napi_ids round_robin_fallback bytes curr_items total_items "
+    "slab_global_page_pool expired_unfetched evicted_unfetched evicted_active evictions "
+    "reclaimed crawler_reclaimed crawler_items_checked lrutail_reflocked moves_to_cold "
+    "moves_to_warm moves_within_lru direct_reclaims lru_bumps_dropped");
+
+TEST(TextStatsGeneral, MemcachedsKeysInItsOrder) {
+  Env env;
+  EXPECT_EQ(stat_names(env.feed("stats\r\n")), kMemcachedGeneralStats);
+}
+
+// t/stats.t's server: -o no_lru_crawler,no_lru_maintainer drops the crawler's and the LRU
+// maintainer's keys, as memcached does; no_slab_reassign the slab mover's.
+TEST(TextStatsGeneral, KeysOfMechanismsFollowTheirFlags) {
+  Settings settings;
+  settings.lru_crawler = false;
+  settings.lru_maintainer = false;
+  settings.slab_reassign = false;
+  Env env(settings);
+  std::vector<std::string> expected;
+  for (const std::string& key : kMemcachedGeneralStats) {
+    const bool dropped = key.starts_with("lru_crawler_") || key == "lru_maintainer_juggles" ||
+                         key == "evicted_active" || key.starts_with("moves_") ||
+                         key == "direct_reclaims" || key == "lru_bumps_dropped" ||
+                         key.starts_with("slab_reassign_") || key == "slabs_moved";
+    if (!dropped) expected.push_back(key);
+  }
+  EXPECT_EQ(stat_names(env.feed("stats\r\n")), expected);
+  EXPECT_EQ(expected.size(), 83u - 8u);  // t/stats.t's 83, less the slab mover's
+}
+
+// Without net/ behind it (no connection directory), the figures it would give are zeros.
+TEST(TextStatsGeneral, NetFiguresWithoutADirectory) {
+  Env env;
+  const auto stats = stats_of(env.feed("stats\r\n"));
+  EXPECT_EQ(stats.at("libevent"), "none");
+  EXPECT_EQ(stats.at("connection_structures"), "0");
+  EXPECT_EQ(stats.at("hash_is_expanding"), "0");
+}
+
 TEST(TextStatsSettings, OldestAndTheSizeClassSettings) {
   Env env;
   auto settings = stats_of(env.feed("stats settings\r\n"));
