@@ -384,20 +384,8 @@ bool SegmentStore::reclaim_dead_segment(EpochParticipant& participant, Era era) 
     meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
     ++retiring_;
   }
-  bool emptied;
-  {
-    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    emptied = sweep(victim, era, SweepMode::kReclaim);
-  }
-  if (emptied) {
-    retire(victim);
-    return true;
-  }
-  // A touch revived an item meanwhile: the segment stays.
-  std::lock_guard lock(mutex_);
-  --retiring_;
-  seal_locked(victim);
-  return false;
+  // Not emptied: a touch revived an item meanwhile, and the segment stays.
+  return sweep_retiring(participant, victim, era, SweepMode::kReclaim);
 }
 
 bool SegmentStore::make_room_without_eviction(EpochParticipant& participant, Era era) noexcept {
@@ -434,10 +422,16 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
     meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
     ++retiring_;
   }
+  // Not emptied: it goes back among the sealed with what could not move.
+  return sweep_retiring(participant, victim, era, SweepMode::kCompact);
+}
+
+bool SegmentStore::sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
+                                  SweepMode mode) noexcept {
   bool emptied;
   {
     EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    emptied = sweep(victim, era, SweepMode::kCompact);
+    emptied = sweep(victim, era, mode);
   }
   if (emptied) {
     retire(victim);
@@ -445,7 +439,7 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
   }
   std::lock_guard lock(mutex_);
   --retiring_;
-  seal_locked(victim);  // back among the sealed with what could not move
+  seal_locked(victim);
   return false;
 }
 

@@ -302,6 +302,10 @@ class SegmentStore {
   enum class SweepMode : uint8_t { kReclaim, kEvict, kCompact };
   // True if no live item of `segment` is left linked.
   bool sweep(uint32_t segment, Era era, SweepMode mode) noexcept;
+  // Sweeps `victim` (taken out of the sealed list, kRetiring) in `mode`: retires it if that
+  // emptied it, else seals it again. Returns whether it was retired.
+  bool sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
+                      SweepMode mode) noexcept;
   // Tells observer_ of an evicted item, still readable.
   void report_eviction(const Item* item, Time now) noexcept;
   // A copy of `item` in the survivor segment, or nullptr (no room, or another thread holds the
