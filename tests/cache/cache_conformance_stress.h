@@ -374,7 +374,8 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentMarkClaimsHaveOneWinner) {
     auto worker = this->new_thread();
     start_together(ready);  // so that the threads contend on the same keys
     for (int i = 0; i < kKeys; ++i) {
-      const HashedKey key = this->cache().hash("claim:" + std::to_string(i));
+      const std::string name = "claim:" + std::to_string(i);  // the HashedKey views it
+      const HashedKey key = this->cache().hash(name);
       if (t == 0) {
         for (int n = 0; n < 3; ++n) {
           KeepClaimStore store;
