@@ -108,6 +108,16 @@ struct CacheStats {
   uint64_t malloced = 0;
   uint64_t unit_size = 0;           // bytes of one unit of item memory (a segment); 0: none
   std::vector<ClassStats> classes;  // per size class; the totals above are their sums
+
+  // Adds one class's cumulative counters (evictions and reclaims) to the totals.
+  void add_class_counters(const ClassStats& c) noexcept {
+    evictions += c.evicted;
+    evicted_unfetched += c.evicted_unfetched;
+    expired_unfetched += c.expired_unfetched;
+    reclaimed += c.reclaimed;
+    crawler_reclaimed += c.crawler_reclaimed;
+    crawler_items_checked += c.crawler_items_checked;
+  }
 };
 
 // Where a walk of the index (Cache::walk) stands. A default-constructed cursor starts one.

@@ -563,12 +563,7 @@ CacheStats CuckooCache::stats() const noexcept {
     into.oldest = presence[i].oldest;
     stats.curr_items += into.items;
     stats.bytes += into.bytes;
-    stats.evictions += into.evicted;
-    stats.evicted_unfetched += into.evicted_unfetched;
-    stats.expired_unfetched += into.expired_unfetched;
-    stats.reclaimed += into.reclaimed;
-    stats.crawler_reclaimed += into.crawler_reclaimed;
-    stats.crawler_items_checked += into.crawler_items_checked;
+    stats.add_class_counters(into);
   }
   return stats;
 }

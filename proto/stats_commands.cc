@@ -79,12 +79,7 @@ cache::CacheStats cache_stats(Worker& w) {
       c.crawler_items_checked = since(c.crawler_items_checked, b.crawler_items_checked);
       c.outofmemory = since(c.outofmemory, b.outofmemory);
     }
-    cs.evictions += c.evicted;
-    cs.evicted_unfetched += c.evicted_unfetched;
-    cs.expired_unfetched += c.expired_unfetched;
-    cs.reclaimed += c.reclaimed;
-    cs.crawler_reclaimed += c.crawler_reclaimed;
-    cs.crawler_items_checked += c.crawler_items_checked;
+    cs.add_class_counters(c);
   }
   return cs;
 }

@@ -15,6 +15,28 @@
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache::testing {
+
+TEST(CacheStatsTotals, AddClassCountersSumsTheCumulativeFigures) {
+  CacheStats totals;
+  totals.evictions = 1;
+  ClassStats c;
+  c.evicted = 2;
+  c.evicted_unfetched = 3;
+  c.expired_unfetched = 4;
+  c.reclaimed = 5;
+  c.crawler_reclaimed = 6;
+  c.crawler_items_checked = 7;
+  c.items = 100;  // not a cumulative counter: left to the caller
+  totals.add_class_counters(c);
+  totals.add_class_counters(c);
+  EXPECT_EQ(totals.evictions, 5u);
+  EXPECT_EQ(totals.evicted_unfetched, 6u);
+  EXPECT_EQ(totals.expired_unfetched, 8u);
+  EXPECT_EQ(totals.reclaimed, 10u);
+  EXPECT_EQ(totals.crawler_reclaimed, 12u);
+  EXPECT_EQ(totals.crawler_items_checked, 14u);
+  EXPECT_EQ(totals.curr_items, 0u);
+}
 namespace {
 
 struct CuckooFactory {
