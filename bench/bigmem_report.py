@@ -11,9 +11,8 @@ run wrote (keys with at least one record).
 import argparse
 import json
 import os
-import subprocess
 
-from report import machine
+from report import gnuplot, machine
 
 
 def row(run):
@@ -62,10 +61,7 @@ set grid
 set key below
 plot %s
 """ % (os.path.join(out_dir, "bigmem.png"), title, plots)
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True, timeout=60)
-    finally:
-        os.remove(data)
+    gnuplot(script, data)
 
 
 def main():
