@@ -15,6 +15,7 @@
 #   MODES="memcached:classic cuckood:classic cuckood:meta"   the runs, in order
 #   PIN=0|auto                      pinning as bench/servers.sh (default 0: -t 2 needs both CPUs)
 #   CUCKOOD_BIN=... CUCKOOD_ARGS=...   as bench/compare.sh
+#   RESULTS=bench/results           where bigmem.{md,json,png} go
 set -euo pipefail
 
 build=${1:?usage: bench/bigmem.sh BUILD_DIR}
@@ -60,6 +61,6 @@ for run in $modes; do
     "$out" "$server" "$mode" "$rss_kib"
 done
 
-python3 "$here/bigmem_report.py" --runs "$runs" --out "$here/results" --memcached "$memcached" \
+python3 "$here/bigmem_report.py" --runs "$runs" --out "${RESULTS:-$here/results}" --memcached "$memcached" \
   --setting "1/$scale scale: $records records over $keys keys; servers -t $threads -m $memory${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}; generator ${GEN_THREADS:-1} threads x ${CONNECTIONS:-8} connections x depth ${DEPTH:-128}; pinning: $pinning" \
   --seconds "$(($(date +%s) - started))"
