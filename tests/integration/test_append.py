@@ -49,6 +49,10 @@ def classic_append(key, value):
     return b"append %s 0 0 %d\r\n%s\r\n" % (key, len(value), value)
 
 
+def classic_prepend(key, value):
+    return b"prepend %s 0 0 %d\r\n%s\r\n" % (key, len(value), value)
+
+
 def vivifying_append(key, value):
     return b"ms %s %d MA N0\r\n%s\r\n" % (key, len(value), value)
 
@@ -73,14 +77,16 @@ class ConcurrentAppends(unittest.TestCase):
         c.close()
         return value
 
-    def assert_every_record_once(self, value, prefix=b""):
-        self.assertTrue(value.startswith(prefix))
-        records = value[len(prefix):].split(b">")
+    def assert_every_record_once(self, value, prefix=b"", suffix=b""):
+        """Each client's records appear once each, in its order (reversed for prepends)."""
+        self.assertTrue(value.startswith(prefix) and value.endswith(suffix))
+        records = value[len(prefix):len(value) - len(suffix)].split(b">")
         self.assertEqual(records.pop(), b"")
         self.assertEqual(len(records), CLIENTS * RECORDS)
         for i in range(CLIENTS):
             mine = [r + b">" for r in records if r.startswith(b"<%d:" % i)]
-            self.assertEqual(mine, [record(i, n) for n in range(RECORDS)])
+            expected = [record(i, n) for n in range(RECORDS)]
+            self.assertEqual(mine, expected if suffix == b"" else expected[::-1])
 
     def test_classic_appends_to_one_key(self):
         c = self.server.connect()
@@ -88,6 +94,13 @@ class ConcurrentAppends(unittest.TestCase):
         c.close()
         self.assertEqual(append_concurrently(self.server, b"shared", classic_append), [])
         self.assert_every_record_once(self.read_value(b"shared"), b"start")
+
+    def test_classic_prepends_to_one_key(self):
+        c = self.server.connect()
+        self.assertEqual(c.request(b"set front 0 0 3\r\nend\r\n"), b"STORED\r\n")
+        c.close()
+        self.assertEqual(append_concurrently(self.server, b"front", classic_prepend), [])
+        self.assert_every_record_once(self.read_value(b"front"), suffix=b"end")
 
     def test_vivifying_appends_to_one_absent_key(self):
         # Every client may be the one whose append finds the key absent: exactly one creates.
