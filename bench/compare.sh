@@ -28,7 +28,6 @@ duration=${DURATION:-1.5}
 warmup=${WARMUP:-0.3}
 threads=${SERVER_THREADS:-1}
 memory=${MEMORY:-1024}
-pin=${PIN:-auto}
 results=$here/results
 
 [ -x "$load" ] || { echo "compare.sh: $load not built" >&2; exit 1; }
@@ -40,45 +39,9 @@ elif [ ! -x "$cuckood" ]; then
   exit 1
 fi
 
-server_cpu=() load_cpu=() pinning="none (server and generator share all $(nproc) CPUs)"
-if [ "$pin" = auto ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  last=$(($(nproc) - 1))
-  server_cpu=(taskset -c "0-$((last - 1))")
-  load_cpu=(taskset -c "$last")
-  pinning="servers on CPU 0-$((last - 1)), generator on CPU $last (taskset)"
-  [ "$last" -eq 1 ] && pinning="servers on CPU 0, generator on CPU 1 (taskset)"
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
 read -r -a cuckood_args <<<"${CUCKOOD_ARGS:-}"
-
-# start NAME BINARY MEGABYTES: starts a server on a free port, sets $port.
-start() {
-  local name=$1 binary=$2 mb=$3 args
-  port=$(free_port)
-  args=(-p "$port" -l 127.0.0.1 -t "$threads" -m "$mb" -c 4096)
-  if [ "$binary" = "$memcached" ] && [ "$(id -u)" -eq 0 ]; then args+=(-u nobody); fi
-  if [ "$binary" = "$cuckood" ] && [ "$binary" != "$memcached" ]; then args+=("${cuckood_args[@]}"); fi
-  "${server_cpu[@]}" "$binary" "${args[@]}" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "compare.sh: $name did not start: $(cat "$work/$name.log")" >&2
-  exit 1
-}
+# shellcheck source=bench/servers.sh
+source "$here/servers.sh"
 
 # Workloads: name, then cuckood-load options (besides server, duration, warm-up).
 common=(-t 1 --key-size 16)
@@ -128,8 +91,7 @@ echo "cuckood vs memcached: -t $threads -m $memory, $rounds rounds x ${duration}
 start memcached "$memcached" "$memory"; port_a=$port
 start cuckood "$cuckood" "$memory"; port_b=$port
 for w in "${workloads[@]}"; do run_rounds "$w" "$port_a" "$port_b" "$warmup"; done
-for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
-pids=()
+stop_all
 
 start memcached_m64 "$memcached" 64; port_a=$port
 start cuckood_m64 "$cuckood" 64; port_b=$port

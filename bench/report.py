@@ -177,6 +177,11 @@ set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "#44
 plot '%s' using 2:3:4:xtic(1) title "throughput ratio (higher is better)" lc rgb "#2e7d32", \\
      '' using 5:6:7 title "p99 latency ratio (lower is better)" lc rgb "#c62828"
 """ % (os.path.join(out_dir, "latest.png"), title, data)
+    gnuplot(script, data)
+
+
+def gnuplot(script, data):
+    """Runs a gnuplot script, then removes the data file it plotted."""
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True, timeout=60)
     finally:

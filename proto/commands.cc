@@ -43,7 +43,8 @@ bool with_shown_cas(const Worker& w, cache::ItemVisitor visit, Call call) noexce
 // set/add/replace/cas/append/prepend: memcached's do_store_item. With a non-zero cas every mode
 // but add demands a live item with that cas (the binary protocol's rule; text passes 0 except
 // for `cas`).
-// Meta's I turns a kCas with an older cas into a stale store (do_store_item's CAS_STALE).
+// Meta's I turns a kCas with an older cas into a stale store (do_store_item's CAS_STALE); meta's
+// N turns an append or prepend on a miss into a plain store (NREAD_APPENDVIV of later releases).
 class StoreRule final : public cache::Mutation {
  public:
   StoreRule(StoreMode mode, uint32_t flags, cache::Time exptime, std::string_view value,
@@ -62,7 +63,7 @@ class StoreRule final : public cache::Mutation {
     stale_ = false;  // decide may run again when the item changed under it
     status_ = verdict(live);
     if (status_ != StoreStatus::kStored) return Change::keep();
-    if (!joins_) {
+    if (!joins_ || live == nullptr) {
       Change change = Change::store(value_.size(), flags_, exptime_);
       if (meta_.binary_key) change.marks = item_marks::kBinaryKey;
       if (stale_) {
@@ -85,7 +86,7 @@ class StoreRule final : public cache::Mutation {
   }
 
   void write(const ItemView* live, char* value) noexcept override {
-    if (!joins_) {
+    if (!joins_ || live == nullptr) {
       cache::copy_bytes(value, value_);  // values come from page-aligned recv chunks
       return;
     }
@@ -118,6 +119,7 @@ class StoreRule final : public cache::Mutation {
   StoreStatus verdict(const ItemView* live) noexcept {
     if (mode_ == StoreMode::kAdd) return live ? StoreStatus::kNotStored : StoreStatus::kStored;
     if (live == nullptr) {
+      if (joins_ && meta_.vivify) return StoreStatus::kStored;
       if (cas_required_) return StoreStatus::kNotFound;
       return mode_ == StoreMode::kSet ? StoreStatus::kStored : StoreStatus::kNotStored;
     }

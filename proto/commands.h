@@ -101,10 +101,13 @@ StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexce
 // Meta's ms adds two options. `invalidate` (I): a kCas whose cas is non-zero and older than the
 // item's stores anyway, as a stale value that keeps the item's deadline and win state (counted
 // as a cas hit). `binary_key` (b): the item remembers that its key came base64-encoded (not for
-// append/prepend, whose joined item memcached builds afresh).
+// append/prepend, whose joined item memcached builds afresh). `vivify` (N in append or prepend
+// mode, from memcached releases after 1.6.18): a miss stores the value as a new item with the
+// request's flags and `exptime` (the caller passes N's TTL), whatever cas the request carries.
 struct MetaStoreOptions {
   bool invalidate = false;
   bool binary_key = false;
+  bool vivify = false;
 };
 StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                   std::string_view value, uint64_t cas, MetaStoreOptions meta = {}) noexcept;

@@ -235,8 +235,10 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
   std::string_view value;
   if (!take_data_block(r, block, mode, f.key, TooLargeRemoves::kAlways, value)) return;
-  const StoreResult result = store(r.w, mode, f.key, f.client_flags, f.ttl, value, f.cas,
-                                   {.invalidate = f.invalidate, .binary_key = f.base64});
+  const bool vivify = f.vivify && (mode == StoreMode::kAppend || mode == StoreMode::kPrepend);
+  const StoreResult result =
+      store(r.w, mode, f.key, f.client_flags, vivify ? f.vivify_ttl : f.ttl, value, f.cas,
+            {.invalidate = f.invalidate, .binary_key = f.base64, .vivify = vivify});
   std::string_view code;
   switch (result.status) {
     case StoreStatus::kStored:

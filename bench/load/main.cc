@@ -1,13 +1,33 @@
 // cuckood-load: parse the options, run, print. Exit status: 0 after a run, 1 when the run could
 // not start (e.g. connection refused), 2 on a usage error, 3 when any value read back did not
-// match what was written (the server returned wrong data).
+// match what was written (the server returned wrong data) or, in the bigmem workload, when a
+// record was refused.
 #include <sys/resource.h>
 
 #include <cstdio>
 
+#include "bench/load/bigmem_report.h"
+#include "bench/load/bigmem_run.h"
 #include "bench/load/options.h"
 #include "bench/load/report.h"
 #include "bench/load/run.h"
+
+namespace {
+
+int run_bigmem(const cuckood::load::Options& o) {
+  namespace bigmem = cuckood::load::bigmem;
+  const bigmem::Result result = bigmem::run(o);
+  const std::string text =
+      o.json ? bigmem::format_json(o, result) : bigmem::format_human(o, result);
+  std::fputs(text.c_str(), stdout);
+  if (!result.ok) {
+    std::fprintf(stderr, "cuckood-load: %s\n", result.error.c_str());
+    return 1;
+  }
+  return result.failed + result.missing + result.unexpected + result.wrong > 0 ? 3 : 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace cuckood::load;
@@ -28,6 +48,7 @@ int main(int argc, char** argv) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
+  if (o.workload == Workload::kBigmem) return run_bigmem(o);
   const RunResult result = run(o);
   if (!result.ok) {
     std::fprintf(stderr, "cuckood-load: %s\n", result.error.c_str());

@@ -101,6 +101,26 @@ std::string apply(Options& o, std::string_view name, std::string_view v, bool& c
     return "";
   }
   if (name == "seed") return parse_int(v, o.seed) ? "" : bad();
+  if (name == "workload") {
+    if (v == "mixed")
+      o.workload = Workload::kMixed;
+    else if (v == "bigmem")
+      o.workload = Workload::kBigmem;
+    else
+      return bad();
+    return "";
+  }
+  if (name == "records") return parse_int(v, o.records) ? "" : bad();
+  if (name == "append") {
+    if (v == "classic")
+      o.bigmem_mode = BigmemMode::kClassic;
+    else if (v == "meta")
+      o.bigmem_mode = BigmemMode::kMeta;
+    else
+      return bad();
+    return "";
+  }
+  if (name == "verify") return parse_int(v, o.verify) ? "" : bad();
   consumed_value = false;
   if (name == "preload") o.preload = true;
   if (name == "read-through") o.read_through = true;
@@ -125,8 +145,9 @@ bool is_flag(std::string_view name) {
 
 bool takes_value(std::string_view name) {
   for (std::string_view known :
-       {"server", "threads", "connections", "depth", "keys", "key-size", "value-size", "get-ratio",
-        "dist", "theta", "hot-keys", "duration", "requests", "warmup", "rate", "protocol", "seed"})
+       {"server",    "threads",  "connections", "depth",    "keys",     "key-size", "value-size",
+        "get-ratio", "dist",     "theta",       "hot-keys", "duration", "requests", "warmup",
+        "rate",      "protocol", "seed",        "workload", "records",  "append",   "verify"})
     if (name == known) return true;
   return false;
 }
@@ -152,6 +173,12 @@ std::string validate(const Options& o) {
   if (!(o.duration > 0)) return "--duration must be positive";
   if (!(o.warmup >= 0)) return "--warmup must not be negative";
   if (!(o.rate >= 0)) return "--rate must not be negative";
+  if (o.workload == Workload::kBigmem) {
+    if (o.keys < static_cast<uint64_t>(o.connections))
+      return "--keys must be at least --connections for --workload bigmem (a key per lane)";
+    if (o.records < 1) return "--records must be at least 1";
+    if (o.protocol != Protocol::kText) return "--workload bigmem speaks the text protocol only";
+  }
   return "";
 }
 
@@ -230,6 +257,14 @@ Closed-loop load generator for memcached-compatible servers (text or binary prot
       --read-through            follow every get miss with a set of that key (cache-aside)
       --protocol text|binary    wire protocol (default text)
       --seed N                  random seed (default 1)
+      --workload mixed|bigmem   mixed: gets and sets (default); bigmem: --records 16-byte
+                                records appended to --keys keys, 16-hex-char keys, one lane
+                                per connection, rates per 0.5-s window, then --verify keys
+                                read back and checked byte for byte (ignores the get/set,
+                                value, distribution and timing options)
+      --records N               bigmem: records to write (default 1000000)
+      --append classic|meta     bigmem: set then append (default), or ms MA N0 per record
+      --verify N                bigmem: keys sampled and checked after the run (default 10000)
       --json                    print the result as one JSON object
   -h, --help                    this text
 
@@ -251,6 +286,10 @@ std::string_view to_string(Distribution d) {
 
 std::string_view to_string(Protocol p) {
   return p == Protocol::kText ? "text" : "binary";
+}
+
+std::string_view to_string(BigmemMode m) {
+  return m == BigmemMode::kMeta ? "meta" : "classic";
 }
 
 }  // namespace cuckood::load

@@ -11,6 +11,11 @@ namespace cuckood::load {
 
 enum class Distribution { kUniform, kZipf, kHot };
 enum class Protocol { kText, kBinary };
+// kMixed: gets and sets over a key space (the default). kBigmem: appends of 16-byte records
+// (bench/load/bigmem_run.h).
+enum class Workload { kMixed, kBigmem };
+// How kBigmem appends: `set` then `append` (classic), or meta `ms … MA N0` (append-or-create).
+enum class BigmemMode { kClassic, kMeta };
 
 struct Options {
   std::vector<std::string> servers{"127.0.0.1:11211"};  // host:port; connections spread over them
@@ -34,6 +39,10 @@ struct Options {
   Protocol protocol = Protocol::kText;
   bool json = false;
   uint64_t seed = 1;
+  Workload workload = Workload::kMixed;
+  uint64_t records = 1000000;  // bigmem: records in the run (keys: --keys)
+  BigmemMode bigmem_mode = BigmemMode::kClassic;
+  uint64_t verify = 10000;  // bigmem: keys sampled and read back after the run
 };
 
 struct ParseResult {
@@ -50,5 +59,6 @@ std::string_view usage();
 
 std::string_view to_string(Distribution d);
 std::string_view to_string(Protocol p);
+std::string_view to_string(BigmemMode m);
 
 }  // namespace cuckood::load

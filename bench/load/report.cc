@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "bench/load/text_format.h"
+
 namespace cuckood::load {
 namespace {
 
@@ -13,27 +15,6 @@ double hit_ratio(const Counters& c) {
 
 double us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
-}
-
-// printf-style append to a std::string; report time only, so two passes are fine.
-template <typename... Args>
-void appendf(std::string& out, const char* fmt, Args... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  if (n <= 0) return;
-  const size_t old = out.size();
-  out.resize(old + static_cast<size_t>(n) + 1);
-  std::snprintf(out.data() + old, static_cast<size_t>(n) + 1, fmt, args...);
-  out.resize(old + static_cast<size_t>(n));
-}
-
-std::string json_string(std::string_view s) {
-  std::string out(1, '"');
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  out += '"';
-  return out;
 }
 
 }  // namespace

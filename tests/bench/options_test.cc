@@ -130,5 +130,23 @@ TEST(Options, RejectsInvalidInput) {
   }
 }
 
+TEST(Options, BigmemWorkload) {
+  const ParseResult r = parse({"--workload", "bigmem", "--records", "200", "-k", "70", "-c", "8",
+                               "--append=meta", "--verify", "30"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.workload, Workload::kBigmem);
+  EXPECT_EQ(r.options.records, 200u);
+  EXPECT_EQ(r.options.bigmem_mode, BigmemMode::kMeta);
+  EXPECT_EQ(r.options.verify, 30u);
+  EXPECT_EQ(to_string(r.options.bigmem_mode), "meta");
+  EXPECT_EQ(parse({}).options.workload, Workload::kMixed);
+  EXPECT_EQ(parse({}).options.bigmem_mode, BigmemMode::kClassic);
+  EXPECT_FALSE(parse({"--workload", "bigmem", "-k", "4", "-c", "8"}).ok);  // a key per lane
+  EXPECT_FALSE(parse({"--workload", "bigmem", "--records", "0"}).ok);
+  EXPECT_FALSE(parse({"--workload", "bigmem", "--protocol", "binary"}).ok);
+  EXPECT_FALSE(parse({"--workload", "huge"}).ok);
+  EXPECT_FALSE(parse({"--append", "sometimes"}).ok);
+}
+
 }  // namespace
 }  // namespace cuckood::load

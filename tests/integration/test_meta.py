@@ -44,6 +44,19 @@ class Meta(TextTestCase):
         self.assertEqual(self.ask(b"ms nokey 1 MR\r\nz\r\n"), b"NS\r\n")
         self.assertEqual(self.ask(b"mg k v\r\n", b"wxy\r\n"), b"VA 3\r\nwxy\r\n")
 
+    @unittest.skipIf(REFERENCE, "append-or-create (MA N) is newer than memcached 1.6.18")
+    def test_append_or_create_with_vivify(self):
+        # A miss creates the item from the value, its flags and N's TTL; a hit appends and
+        # keeps both; without N the miss stays NS.
+        self.assertEqual(self.ask(b"ms v 2 MA N100 F3\r\nab\r\n"), b"HD\r\n")
+        self.assertEqual(self.ask(b"ms v 2 MA N0 F9\r\ncd\r\n"), b"HD\r\n")
+        self.assertEqual(self.ask(b"ms v 1 MP N0\r\nz\r\n"), b"HD\r\n")
+        self.assertRegex(self.ask(b"mg v v f t\r\n", b"zabcd\r\n"),
+                         rb"^VA 5 f3 t(100|99)\r\nzabcd\r\n$")
+        self.assertEqual(self.ask(b"ms p 1 MP N0\r\ny\r\n"), b"HD\r\n")
+        self.assertEqual(self.ask(b"mg p v t\r\n", b"y\r\n"), b"VA 1 t-1\r\ny\r\n")
+        self.assertEqual(self.ask(b"ms w 1 MA\r\nx\r\n"), b"NS\r\n")
+
     def test_base64_key(self):
         self.assertEqual(self.ask(b"ms AAEC 1 b k\r\nx\r\n"), b"HD kAAEC b\r\n")
         self.assertEqual(self.ask(b"mg AAEC b k v\r\n", b"x\r\n"), b"VA 1 kAAEC b\r\nx\r\n")

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cache/expiry.h"
 #include "tests/proto/worker_fixture.h"
 
 namespace cuckood::proto {
@@ -45,6 +46,34 @@ TEST(Commands, AddIgnoresACasItDoesNotCompare) {
   WorkerFixture<> f;
   EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 12345).status, StoreStatus::kStored);
   EXPECT_EQ(store(f.worker(), StoreMode::kAdd, "k", 0, 0, "v", 0).status, StoreStatus::kNotStored);
+}
+
+// Meta's N in append/prepend mode: a miss stores the value with the request's flags and
+// deadline (even when a cas was given); a hit joins as a plain append, keeping both.
+TEST(Commands, VivifyingAppendCreatesOnAMissAndJoinsOnAHit) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  const MetaStoreOptions vivify{.vivify = true};
+  EXPECT_EQ(store(w, StoreMode::kAppend, "a", 0, 0, "x", 0).status, StoreStatus::kNotStored);
+  EXPECT_EQ(store(w, StoreMode::kAppend, "a", 7, 100, "x", 0, vivify).status, StoreStatus::kStored);
+  EXPECT_EQ(store(w, StoreMode::kAppend, "a", 9, 5, "y", 0, vivify).status, StoreStatus::kStored);
+  EXPECT_EQ(store(w, StoreMode::kPrepend, "a", 9, 5, "w", 0, vivify).status, StoreStatus::kStored);
+  EXPECT_EQ(store(w, StoreMode::kPrepend, "p", 3, 0, "z", 12345, vivify).status,
+            StoreStatus::kStored);
+  std::optional<cache::ItemView> seen;
+  std::string value;
+  auto keep = [&](const cache::ItemView& item) {
+    seen = item;
+    value = std::string(item.value);
+  };
+  ASSERT_TRUE(get(w, "a", keep));
+  EXPECT_EQ(value, "wxy");
+  EXPECT_EQ(seen->flags, 7u);
+  EXPECT_EQ(seen->exptime, cache::expiry_deadline(100, w.ctx.now()));
+  ASSERT_TRUE(get(w, "p", keep));
+  EXPECT_EQ(value, "z");
+  EXPECT_EQ(seen->flags, 3u);
+  EXPECT_EQ(seen->exptime, 0u);
 }
 
 TEST(Commands, PeekRecordsNoAccessAndCountsOnlyCmdMeta) {

@@ -105,6 +105,17 @@ TEST(MetaSet, ModesAndQuiet) {
       "NS\r\nHD\r\nHD\r\nHD\r\nHD\r\nNS\r\nHD\r\nNS\r\nNS\r\nVA 1\r\nz\r\nVA 1\r\nr\r\n");
 }
 
+// N in append/prepend mode creates on a miss with N's TTL (T and the mode's miss answer NS
+// apply otherwise); on a hit it appends and keeps the item's flags and TTL.
+TEST(MetaSet, AppendOrPrependWithVivifyCreatesOnAMiss) {
+  expect_response(
+      "ms v1 2 MA N0\r\nab\r\nms v1 2 MA N0 F3\r\ncd\r\nms v1 1 MP N50\r\nz\r\n"
+      "mg v1 v f t\r\nms v2 1 MP N100 T5 F4\r\nq\r\nmg v2 v f t\r\n"
+      "ms v3 1 N100\r\ns\r\nmg v3 t\r\nms v4 1 MA\r\nx\r\nms v5 1 MA N0 C99\r\ny\r\nmg v5 v\r\n",
+      "HD\r\nHD\r\nHD\r\nVA 5 f0 t-1\r\nzabcd\r\nHD\r\nVA 1 f4 t100\r\nq\r\n"
+      "HD\r\nHD t-1\r\nNS\r\nHD\r\nVA 1\r\ny\r\n");
+}
+
 TEST(MetaSet, FlagsTtlAndEchoes) {
   Env env;
   EXPECT_EQ(env.feed("ms k 2 F7 T100 k O1\r\nhi\r\nmg k f t v\r\n"),
