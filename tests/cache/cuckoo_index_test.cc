@@ -29,7 +29,7 @@ class CuckooIndexTest : public ::testing::Test {
   CuckooIndexTest()
       : index_(
             [this](std::string_view k) {
-              rehashed_while_growing_ = rehashed_while_growing_ || index_.growing();
+              if (index_.growing()) rehashed_while_growing_.store(true, std::memory_order_relaxed);
               return hasher_(k);
             },
             epoch_) {}
@@ -52,7 +52,7 @@ class CuckooIndexTest : public ::testing::Test {
   CuckooIndex index_;
   EpochParticipant* participant_ = epoch_.register_participant();
   testing::ItemArena items_;
-  bool rehashed_while_growing_ = false;
+  std::atomic<bool> rehashed_while_growing_{false};  // set by whichever thread migrates
 };
 
 TEST_F(CuckooIndexTest, PutFindReplaceErase) {
