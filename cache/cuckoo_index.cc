@@ -83,8 +83,13 @@ struct CuckooIndex::Table {
   static void* map(size_t bytes) {
     void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::bad_alloc();
+    // A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a
+    // distinct small page per bucket, and lookups land anywhere in the table: huge pages
+    // (where the kernel grants them) spare most of those TLB misses and page faults.
+    if (bytes >= kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);
     return memory;
   }
+  static constexpr size_t kHugePage = size_t{2} << 20;
   std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept {
     return buckets[bucket].slots[i];
   }
@@ -120,15 +125,39 @@ struct CuckooIndex::Path {
   uint8_t free_slot = 0;  // that slot
 };
 
-uint64_t CuckooIndex::pack(uint16_t tag, const Item* item) noexcept {
+static_assert(Item::kAlignment >= 8 && alignof(Item) <= Item::kAlignment,
+              "slots keep migration hints in the low 3 bits of item pointers");
+
+uint64_t CuckooIndex::pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept {
   const auto address = reinterpret_cast<uint64_t>(item);
-  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits");
-  return (uint64_t{tag} << kTagShift) | address;
+  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits, 8-aligned");
+  const uint64_t next_bit = (hash & (mask + 1)) != 0 ? kNextBit : 0;
+  return (hash & ~((uint64_t{1} << kTagShift) - 1)) | address | side | kNextBitKnown | next_bit;
 }
 
-size_t CuckooIndex::alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
-  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits. Involutive in `bucket`.
-  return (bucket ^ ((uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL)) & mask;
+uint64_t CuckooIndex::tag_mix(uint16_t tag) noexcept {
+  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits.
+  return (uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL;
+}
+
+uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
+                                    size_t& new_bucket) const {
+  // The new bucket is `bucket` or `bucket` + old size: the hash bit at the old size's position
+  // decides, flipped on the alternate side by the tag mix's bit there.
+  const uint64_t old_size = mask + 1;
+  const bool alternate = (word & kAlternateSide) != 0;
+  bool high;
+  uint64_t moved;
+  if (word & kNextBitKnown) {
+    high = ((word & kNextBit) != 0) != (alternate && (tag_mix(tag_of(word)) & old_size) != 0);
+    moved = word & ~(kNextBitKnown | kNextBit);
+  } else {
+    const uint64_t hash = rehash_(item_of(word)->key());
+    high = ((hash ^ (alternate ? tag_mix(tag_of(word)) : 0)) & old_size) != 0;
+    moved = pack(hash, item_of(word), word & kAlternateSide, 2 * mask + 1);
+  }
+  new_bucket = bucket + (high ? old_size : 0);
+  return moved;
 }
 
 CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
@@ -311,38 +340,38 @@ void CuckooIndex::migrate_locked(Table* t, size_t s) noexcept {
   // finishes the previous migration).
   if (generation_of(version) + 1 != t->generation) return;
   const Table& old = *t->old;
-  // Rehashing reads every entry's item (the slot holds only 16 bits of the hash), one cache
-  // miss each, and the stripe's old buckets lie kStripes apart: prefetch bucket lines well
-  // ahead and the items of nearer buckets, so that the misses overlap.
+  // The stripe's old buckets lie kStripes apart, as do the new ones: prefetch bucket lines well
+  // ahead (the new ones for writing), and the items whose hash bit is not in their slot a few
+  // buckets ahead (one cache miss each, in no useful order), so that the misses overlap.
   constexpr size_t kBucketsAhead = 8, kItemsAhead = 4;
+  auto prefetch_buckets = [&](size_t b) {
+    __builtin_prefetch(&old.buckets[b]);
+    __builtin_prefetch(&t->buckets[b], 1);
+    __builtin_prefetch(&t->buckets[b + old.mask + 1], 1);
+  };
   auto prefetch_items = [&](size_t b) {
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);
-      if (word != 0) __builtin_prefetch(item_of(word));
+      if (word != 0 && (word & kNextBitKnown) == 0) __builtin_prefetch(item_of(word));
     }
   };
-  for (size_t k = 0; k < kBucketsAhead; ++k) {
-    if (s + k * kStripes <= old.mask) __builtin_prefetch(&old.buckets[s + k * kStripes]);
+  for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old.mask; ++k) {
+    prefetch_buckets(s + k * kStripes);
   }
-  for (size_t k = 0; k < kItemsAhead; ++k) {
-    if (s + k * kStripes <= old.mask) prefetch_items(s + k * kStripes);
+  for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old.mask; ++k) {
+    prefetch_items(s + k * kStripes);
   }
   for (size_t b = s; b <= old.mask; b += kStripes) {
-    if (b + kBucketsAhead * kStripes <= old.mask) {
-      __builtin_prefetch(&old.buckets[b + kBucketsAhead * kStripes]);
-    }
+    if (b + kBucketsAhead * kStripes <= old.mask) prefetch_buckets(b + kBucketsAhead * kStripes);
     if (b + kItemsAhead * kStripes <= old.mask) prefetch_items(b + kItemsAhead * kStripes);
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
       if (word == 0) continue;
-      const uint64_t hash = rehash_(item_of(word)->key());
-      // Keep the entry on the same side (primary or alternate): its new bucket is then b or
-      // b + old size, and slot i there is free because only old bucket b maps to those two.
-      size_t nb = hash & t->mask;
-      if ((hash & old.mask) != b) nb = alt_bucket(nb, tag_of(word), t->mask);
-      assert((nb & old.mask) == b);
+      // Slot i of the new bucket is free: only old bucket b maps to new buckets b and b + n.
+      size_t nb;
+      const uint64_t moved = migrated_word(word, b, old.mask, nb);
       // Release: the item's bytes happen before a reader's acquire load of the slot.
-      t->slot(nb, i).store(word, std::memory_order_release);
+      t->slot(nb, i).store(moved, std::memory_order_release);
     }
   }
   // Release: the copied slots happen before a reader's acquire load of the new generation.
@@ -399,15 +428,21 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     const size_t b2 = alt_bucket(b1, tag, t->mask);
     std::atomic<uint64_t>* current_slot = nullptr;
     std::atomic<uint64_t>* free_slot = nullptr;
+    uint64_t current_side = 0, free_side = 0;
     Item* current = nullptr;
-    for (size_t b : {b1, b2}) {
+    for (const uint64_t side : {uint64_t{0}, kAlternateSide}) {
+      const size_t b = side == 0 ? b1 : b2;
       for (size_t i = 0; i < kSlotsPerBucket && current_slot == nullptr; ++i) {
         auto& slot = t->slot(b, i);
         const uint64_t word = slot.load(std::memory_order_relaxed);  // we hold the lock
         if (word == 0) {
-          if (free_slot == nullptr) free_slot = &slot;
+          if (free_slot == nullptr) {
+            free_slot = &slot;
+            free_side = side;
+          }
         } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key.key)) {
           current_slot = &slot;
+          current_side = side;
           current = item_of(word);
         }
       }
@@ -425,13 +460,14 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         break;
       case Decision::Kind::kPut: {
         auto* target = current_slot != nullptr ? current_slot : free_slot;
+        const uint64_t side = current_slot != nullptr ? current_side : free_side;
         if (target == nullptr) {
           unlock_two(s1, s2);
           make_room(t, b1, b2);
           continue;  // the decision is taken again on the state we then find
         }
         // Release: the new item's bytes happen before any reader's acquire load of the slot.
-        target->store(pack(tag, decision.item), std::memory_order_release);
+        target->store(pack(key.hash, decision.item, side, t->mask), std::memory_order_release);
         result.changed = true;
         break;
       }
@@ -500,6 +536,9 @@ bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path
       if (word == 0) continue;
       const size_t alt = alt_bucket(node.bucket, tag_of(word), table.mask);
       if (alt == node.bucket) continue;
+      // Each node is a random bucket, one cache miss: start a node's children's misses
+      // together, so that they overlap instead of being taken one after the other.
+      __builtin_prefetch(&table.buckets[alt]);
       path.nodes[tail++] = {alt, static_cast<int32_t>(index), static_cast<uint8_t>(i),
                             static_cast<uint8_t>(node.depth + 1), word};
     }
@@ -526,7 +565,7 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
       begin_move(from_s, to_s);
       // The destination is written before the source is cleared; release keeps the item's
       // bytes visible to a reader that finds it at the new place.
-      to.store(node.expected, std::memory_order_release);
+      to.store(node.expected ^ kAlternateSide, std::memory_order_release);
       from.store(0, std::memory_order_relaxed);
       end_move(from_s, to_s);
     }

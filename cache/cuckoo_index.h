@@ -127,16 +127,31 @@ class CuckooIndex {
   };
   struct Path;
 
+  // Slot layout: the tag in the top 16 bits, the item pointer in the low 48. Items are 8-byte
+  // aligned, so the pointer's low 3 bits carry migration hints instead: the entry's side (in
+  // its primary bucket hash & mask, or in the alternate one), and, when known, the hash bit
+  // that picks its bucket once the table it is in doubles (bit log2(buckets)). A migration
+  // that finds that bit needs no read of the item; it spends the bit, so an entry that is not
+  // rewritten meanwhile is read at every other doubling (where its next bit is noted again).
   static constexpr unsigned kTagShift = 48;
-  static constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
+  static constexpr uint64_t kAlternateSide = 1, kNextBitKnown = 2, kNextBit = 4;
+  static constexpr uint64_t kHintMask = kAlternateSide | kNextBitKnown | kNextBit;
+  static constexpr uint64_t kPointerMask = ((uint64_t{1} << kTagShift) - 1) & ~kHintMask;
   static uint16_t tag_of(uint64_t hash) noexcept {
     return static_cast<uint16_t>(hash >> kTagShift);
   }
-  static uint64_t pack(uint16_t tag, const Item* item) noexcept;
+  // The slot word for `item` (hash `hash`) on side `side` (0 or kAlternateSide) of a table of
+  // mask `mask`.
+  static uint64_t pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept;
+  // Where an entry of old bucket `bucket` goes when its table (mask `mask`) doubles.
+  uint64_t migrated_word(uint64_t word, size_t bucket, size_t mask, size_t& new_bucket) const;
   static Item* item_of(uint64_t slot) noexcept {
     return reinterpret_cast<Item*>(slot & kPointerMask);
   }
-  static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept;
+  static uint64_t tag_mix(uint16_t tag) noexcept;
+  static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
+    return (bucket ^ tag_mix(tag)) & mask;  // involutive in `bucket`
+  }
   static size_t stripe_of(size_t bucket) noexcept { return bucket & (kStripes - 1); }
   // A key's two stripes depend on its hash alone (tables have at least kStripes buckets).
   static size_t alt_stripe(uint64_t hash, uint16_t tag) noexcept {

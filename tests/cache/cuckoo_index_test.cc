@@ -25,11 +25,12 @@ using Decision = CuckooIndex::Decision;
 
 class CuckooIndexTest : public ::testing::Test {
  protected:
-  // Growth rehashes every key through this hook: it notes whether the index said so meanwhile.
+  // Migration reads an item to rehash its key only when its slot lacks the hash bit it needs:
+  // the hook counts those reads.
   CuckooIndexTest()
       : index_(
             [this](std::string_view k) {
-              if (index_.growing()) rehashed_while_growing_.store(true, std::memory_order_relaxed);
+              rehashes_.fetch_add(1, std::memory_order_relaxed);
               return hasher_(k);
             },
             epoch_) {}
@@ -52,7 +53,7 @@ class CuckooIndexTest : public ::testing::Test {
   CuckooIndex index_;
   EpochParticipant* participant_ = epoch_.register_participant();
   testing::ItemArena items_;
-  std::atomic<bool> rehashed_while_growing_{false};  // set by whichever thread migrates
+  std::atomic<size_t> rehashes_{0};  // counted on whichever thread migrates
 };
 
 TEST_F(CuckooIndexTest, PutFindReplaceErase) {
@@ -108,9 +109,9 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
+  const size_t before_first = static_cast<size_t>(i - 1);  // the last insert came after it
   // The doubling insert migrated its own stripes and helped with one more, no others.
   EXPECT_TRUE(index_.growing());
-  EXPECT_TRUE(rehashed_while_growing_);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   // Every update helps migrate one stripe: the old table is empty after kStripes more.
   for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
@@ -120,6 +121,17 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
   epoch_.reclaim();
   EXPECT_EQ(epoch_.pending(), 0u);  // the old table was retired and freed
+  // Every slot written since the index was made noted the hash bit the doubling needed.
+  EXPECT_EQ(rehashes_.load(), 0u);
+
+  // The entries that moved at the first doubling spent their bit: the second one reads each
+  // of them once, and only them.
+  while (index_.bucket_count() == initial * 2) put(make(testing::numbered("key", i++)));
+  for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
+  EXPECT_FALSE(index_.growing());
+  EXPECT_EQ(rehashes_.load(), before_first);
+  EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
+  for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
 }
 
 TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherTableWhileMigrating) {
