@@ -27,14 +27,15 @@
 //    is then retired to the epoch domain. Each old bucket b splits into new buckets b and b + n,
 //    both in b's stripe (stripes are the bucket's low bits, which doubling preserves), so a
 //    stripe migrates alone, needs no cuckoo moves (an entry keeps its slot index) and never
-//    holds more than two stripes' locks. Migration writes only the new table and then
-//    publishes the stripe's new generation with one release store, so readers never wait for
-//    it: a reader probes each of its two buckets in the table its stripe's version word names;
-//    the old table is never written once a stripe left it. A miss re-checks the version words
-//    as for cuckoo moves, so a migration meanwhile makes it retry. The next doubling first
-//    finishes the previous migration (usually nothing is left by then), so at most two tables
-//    exist. Writers whose insert needs the doubling another writer is performing retry until
-//    it is published (an allocation, not a rehash).
+//    holds more than two stripes' locks. Which of the two buckets an entry goes to is one hash
+//    bit, kept in its slot when known (slot layout below), else read from its item. Migration
+//    writes only the new table and then publishes the stripe's new generation with one release
+//    store, so readers never wait for it: a reader probes each of its two buckets in the table its
+//    stripe's version word names; the old table is never written once a stripe left it. A miss
+//    re-checks the version words as for cuckoo moves, so a migration meanwhile makes it retry. The
+//    next doubling first finishes the previous migration (usually nothing is left by then), so at
+//    most two tables exist. Writers whose insert needs the doubling another writer is performing
+//    retry until it is published (an allocation, not a rehash).
 #pragma once
 
 #include <atomic>
