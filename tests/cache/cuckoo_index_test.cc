@@ -36,6 +36,14 @@ class CuckooIndexTest : public ::testing::Test {
             epoch_) {}
 
   HashedKey key(const std::string& k) const { return hasher_.hashed(k); }
+  // The hashed keys prefix0 .. prefix<n-1>; they point into `names`.
+  std::vector<HashedKey> numbered_keys(std::string_view prefix, int n,
+                                       std::vector<std::string>& names) const {
+    for (int i = 0; i < n; ++i) names.push_back(testing::numbered(prefix, i));
+    std::vector<HashedKey> keys;
+    for (const auto& name : names) keys.push_back(key(name));
+    return keys;
+  }
   Item* make(const std::string& k, const std::string& v = "v") { return items_.make(k, v); }
   // Links `item` under its key unconditionally; returns the previous item.
   Item* put(Item* item) {
@@ -195,10 +203,8 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
   std::vector<Span> slow_lookups;  // lookups over 20 us, to match against growth windows
   auto reader = [&] {
     EpochParticipant* me = epoch_.register_participant();
-    std::vector<HashedKey> keys;
     std::vector<std::string> names;
-    for (int i = 0; i < kPresent; ++i) names.push_back(testing::numbered("present", i));
-    for (const auto& name : names) keys.push_back(key(name));
+    const std::vector<HashedKey> keys = numbered_keys("present", kPresent, names);
     std::vector<Span> slow;
     uint64_t n = 0;
     for (size_t i = 0; !done.load(std::memory_order_relaxed); i = (i + 1) % keys.size()) {
@@ -317,10 +323,8 @@ TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
   };
   auto reader = [&] {
     EpochParticipant* me = epoch_.register_participant();
-    std::vector<HashedKey> keys;
     std::vector<std::string> names;
-    for (int i = 0; i < kPresent; ++i) names.push_back(testing::numbered("present", i));
-    for (const auto& name : names) keys.push_back(key(name));
+    const std::vector<HashedKey> keys = numbered_keys("present", kPresent, names);
     for (size_t i = 0; !done.load(std::memory_order_relaxed); i = (i + 1) % keys.size()) {
       EpochGuard guard(epoch_, *me);
       if (index_.find(keys[i]) == nullptr) misses.fetch_add(1, std::memory_order_relaxed);
