@@ -1,10 +1,12 @@
 #include "cache/cuckoo_index.h"
 
 #include <sched.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <new>
 #include <string_view>
 
 namespace cuckood::cache {
@@ -66,12 +68,41 @@ static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_al
 static_assert(sizeof(void*) == 8, "slots pack 48-bit user-space pointers");
 
 struct CuckooIndex::Table {
-  explicit Table(size_t n) : mask(n - 1), buckets(new CuckooIndexBucket[n]) {}
-  size_t mask;
-  std::unique_ptr<CuckooIndexBucket[]> buckets;  // value-initialised: every slot empty (0)
+  // `n` buckets, every slot empty. Fresh anonymous pages are the empty state already: not
+  // writing them spares the doubling a pass over the whole new table (its pages are touched
+  // as stripes migrate into it).
+  Table(size_t n, uint32_t generation_number, Table* predecessor)
+      : mask(n - 1),
+        generation(generation_number),
+        old(predecessor),
+        buckets(static_cast<CuckooIndexBucket*>(map(n * sizeof(CuckooIndexBucket)))) {}
+  ~Table() { munmap(buckets, (mask + 1) * sizeof(CuckooIndexBucket)); }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  static void* map(size_t bytes) {
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    // A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a
+    // distinct small page per bucket, and lookups land anywhere in the table: huge pages
+    // (where the kernel grants them) spare most of those TLB misses and page faults.
+    if (bytes >= kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);
+    return memory;
+  }
+  static constexpr size_t kHugePage = size_t{2} << 20;
   std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept {
     return buckets[bucket].slots[i];
   }
+
+  const size_t mask;
+  const uint32_t generation;  // doublings since the index was made
+  // The table this one is migrating from; retired (and never read again) once `unmigrated`
+  // reaches 0. Owned by this table until then.
+  Table* const old;
+  CuckooIndexBucket* const buckets;
+  // Written by migrating writers only: kept off the line every reader loads.
+  alignas(64) std::atomic<size_t> unmigrated{old != nullptr ? kStripes : 0};
+  std::atomic<size_t> next_to_help{0};  // helpers claim stripes in this order
 };
 
 // One BFS node: a bucket reached by moving the entry in `parent`'s slot `slot` to it.
@@ -94,28 +125,62 @@ struct CuckooIndex::Path {
   uint8_t free_slot = 0;  // that slot
 };
 
-uint64_t CuckooIndex::pack(uint16_t tag, const Item* item) noexcept {
+static_assert(Item::kAlignment >= 8 && alignof(Item) <= Item::kAlignment,
+              "slots keep migration hints in the low 3 bits of item pointers");
+
+uint64_t CuckooIndex::pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept {
   const auto address = reinterpret_cast<uint64_t>(item);
-  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits");
-  return (uint64_t{tag} << kTagShift) | address;
+  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits, 8-aligned");
+  const uint64_t next_bit = (hash & (mask + 1)) != 0 ? kNextBit : 0;
+  return (hash & ~((uint64_t{1} << kTagShift) - 1)) | address | side | kNextBitKnown | next_bit;
 }
 
-size_t CuckooIndex::alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
-  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits. Involutive in `bucket`.
-  return (bucket ^ ((uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL)) & mask;
+uint64_t CuckooIndex::tag_mix(uint16_t tag) noexcept {
+  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits.
+  return (uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL;
+}
+
+uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
+                                    size_t& new_bucket) const {
+  // The new bucket is `bucket` or `bucket` + old size: the hash bit at the old size's position
+  // decides, flipped on the alternate side by the tag mix's bit there.
+  const uint64_t old_size = mask + 1;
+  const bool alternate = (word & kAlternateSide) != 0;
+  bool high;
+  uint64_t moved;
+  if (word & kNextBitKnown) {
+    high = ((word & kNextBit) != 0) != (alternate && (tag_mix(tag_of(word)) & old_size) != 0);
+    moved = word & ~(kNextBitKnown | kNextBit);
+  } else {
+    const uint64_t hash = rehash_(item_of(word)->key());
+    high = ((hash ^ (alternate ? tag_mix(tag_of(word)) : 0)) & old_size) != 0;
+    moved = pack(hash, item_of(word), word & kAlternateSide, 2 * mask + 1);
+  }
+  new_bucket = bucket + (high ? old_size : 0);
+  return moved;
 }
 
 CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
                          size_t initial_buckets)
     : rehash_(std::move(rehash)),
       epoch_(epoch),
-      table_(new Table(round_up_pow2(initial_buckets < kStripes ? kStripes : initial_buckets))),
+      table_(new Table(round_up_pow2(initial_buckets < kStripes ? kStripes : initial_buckets), 0,
+                       nullptr)),
       locks_(new Lock[kStripes]) {
   for (auto& v : versions_) v.store(0, std::memory_order_relaxed);
 }
 
 CuckooIndex::~CuckooIndex() {
-  delete table_.load(std::memory_order_relaxed);
+  Table* t = table_.load(std::memory_order_relaxed);
+  if (t->unmigrated.load(std::memory_order_relaxed) != 0) delete t->old;
+  delete t;
+}
+
+const CuckooIndex::Table* CuckooIndex::home(const Table& t, uint64_t version) noexcept {
+  const uint32_t generation = generation_of(version);
+  if (generation == t.generation) return &t;
+  if (generation + 1 == t.generation) return t.old;
+  return nullptr;
 }
 
 size_t CuckooIndex::bucket_count() const noexcept {
@@ -130,8 +195,14 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
   const size_t end = std::min(span, position + count);
   for (; position < end; ++position) {
     for (size_t b = position; b < buckets; b += span) {
+      // A stripe still in the old table is read there: old bucket b holds the entries of new
+      // buckets b and b + its size, so it is visited once, at b. A stripe already migrated
+      // into a table newer than t: t's copy of it is frozen and still complete.
+      const Table* h = home(*t, versions_[stripe_of(b)].load(std::memory_order_acquire));
+      if (h == nullptr) h = t;
+      if (b > h->mask) continue;
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        if (Item* item = item_of(t->slot(b, i).load(std::memory_order_acquire))) visit(item);
+        if (Item* item = item_of(h->slot(b, i).load(std::memory_order_acquire))) visit(item);
       }
     }
   }
@@ -141,9 +212,13 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
 size_t CuckooIndex::count_slow() const noexcept {
   const Table* t = table_.load(std::memory_order_acquire);
   size_t n = 0;
-  for (size_t b = 0; b <= t->mask; ++b) {
-    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-      n += t->slot(b, i).load(std::memory_order_relaxed) != 0;
+  for (size_t s = 0; s < kStripes; ++s) {
+    const Table* h = home(*t, versions_[s].load(std::memory_order_acquire));
+    if (h == nullptr) h = t;
+    for (size_t b = s; b <= h->mask; b += kStripes) {
+      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+        n += h->slot(b, i).load(std::memory_order_relaxed) != 0;
+      }
     }
   }
   return n;
@@ -168,20 +243,24 @@ Item* CuckooIndex::find_in_bucket(const Table& table, size_t bucket, uint16_t ta
 
 Item* CuckooIndex::find(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
+  const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
   for (;;) {
-    // Acquire: the table's buckets were initialised before publication.
+    // Acquire: the table's fields were set before publication.
     const Table* t = table_.load(std::memory_order_acquire);
-    const size_t b1 = key.hash & t->mask;
-    const size_t b2 = alt_bucket(b1, tag, t->mask);
-    const size_t s1 = stripe_of(b1), s2 = stripe_of(b2);
-    const uint32_t v1 = versions_[s1].load(std::memory_order_acquire);
-    const uint32_t v2 = versions_[s2].load(std::memory_order_acquire);
+    // Acquire: a stripe's migrated buckets were written before its new generation.
+    const uint64_t v1 = versions_[s1].load(std::memory_order_acquire);
+    const uint64_t v2 = versions_[s2].load(std::memory_order_acquire);
     if ((v1 | v2) & 1) {  // a move is rewriting one of our buckets
       cpu_relax();
       continue;
     }
-    if (Item* item = find_in_bucket(*t, b1, tag, key.key)) return item;
-    if (Item* item = find_in_bucket(*t, b2, tag, key.key)) return item;
+    const Table* h1 = home(*t, v1);
+    const Table* h2 = home(*t, v2);
+    if (h1 == nullptr || h2 == nullptr) continue;  // t was replaced meanwhile
+    const size_t b1 = key.hash & h1->mask;
+    if (Item* item = find_in_bucket(*h1, b1, tag, key.key)) return item;
+    const size_t b2 = alt_bucket(key.hash & h2->mask, tag, h2->mask);
+    if (Item* item = find_in_bucket(*h2, b2, tag, key.key)) return item;
     // A miss is only trustworthy if no move touched our stripes meanwhile. The acquire fence
     // orders the slot loads above before the version re-reads (seqlock reader).
     std::atomic_thread_fence(std::memory_order_acquire);
@@ -194,8 +273,8 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
 
 void CuckooIndex::lock_stripe(size_t s) noexcept {
   auto& held = locks_[s].held;
-  // Acquire on success: the previous holder's slot writes (and a resizer's table_ store)
-  // happen before our critical section. Spin on a plain load to keep the line shared.
+  // Acquire on success: the previous holder's slot writes (and its migrations) happen before
+  // our critical section. Spin on a plain load to keep the line shared.
   unsigned spins = 0;
   while (held.exchange(1, std::memory_order_acquire) != 0) {
     while (held.load(std::memory_order_relaxed) != 0) {
@@ -226,9 +305,10 @@ void CuckooIndex::unlock_two(size_t s1, size_t s2) noexcept {
 void CuckooIndex::begin_move(size_t s1, size_t s2) noexcept {
   // Seqlock writer: version odd, then a release fence so that no slot store below becomes
   // visible before the odd version (a reader seeing a moved slot then sees the version change).
-  versions_[s1].store(versions_[s1].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  versions_[s1].store(bumped(versions_[s1].load(std::memory_order_relaxed)),
+                      std::memory_order_relaxed);
   if (s2 != s1) {
-    versions_[s2].store(versions_[s2].load(std::memory_order_relaxed) + 1,
+    versions_[s2].store(bumped(versions_[s2].load(std::memory_order_relaxed)),
                         std::memory_order_relaxed);
   }
   std::atomic_thread_fence(std::memory_order_release);
@@ -236,44 +316,133 @@ void CuckooIndex::begin_move(size_t s1, size_t s2) noexcept {
 
 void CuckooIndex::end_move(size_t s1, size_t s2) noexcept {
   // Release: the slot stores happen before the even version a reader compares against.
-  versions_[s1].store(versions_[s1].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  versions_[s1].store(bumped(versions_[s1].load(std::memory_order_relaxed)),
+                      std::memory_order_release);
   if (s2 != s1) {
-    versions_[s2].store(versions_[s2].load(std::memory_order_relaxed) + 1,
+    versions_[s2].store(bumped(versions_[s2].load(std::memory_order_relaxed)),
                         std::memory_order_release);
+  }
+}
+
+CuckooIndex::Table* CuckooIndex::lock_current(size_t s1, size_t s2) noexcept {
+  lock_two(s1, s2);
+  // Acquire: the new table's fields. A doubling published after this load cannot move our
+  // stripes out of `t` while we hold their locks.
+  Table* t = table_.load(std::memory_order_acquire);
+  migrate_locked(t, s1);
+  if (s2 != s1) migrate_locked(t, s2);
+  return t;
+}
+
+void CuckooIndex::migrate_locked(Table* t, size_t s) noexcept {
+  const uint64_t version = versions_[s].load(std::memory_order_relaxed);
+  // Only a stripe still in t's predecessor moves (t cannot be stale then: a doubling first
+  // finishes the previous migration).
+  if (generation_of(version) + 1 != t->generation) return;
+  const Table& old = *t->old;
+  // The stripe's old buckets lie kStripes apart, as do the new ones: prefetch bucket lines well
+  // ahead (the new ones for writing), and the items whose hash bit is not in their slot a few
+  // buckets ahead (one cache miss each, in no useful order), so that the misses overlap.
+  constexpr size_t kBucketsAhead = 8, kItemsAhead = 4;
+  auto prefetch_buckets = [&](size_t b) {
+    __builtin_prefetch(&old.buckets[b]);
+    __builtin_prefetch(&t->buckets[b], 1);
+    __builtin_prefetch(&t->buckets[b + old.mask + 1], 1);
+  };
+  auto prefetch_items = [&](size_t b) {
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);
+      if (word != 0 && (word & kNextBitKnown) == 0) __builtin_prefetch(item_of(word));
+    }
+  };
+  for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old.mask; ++k) {
+    prefetch_buckets(s + k * kStripes);
+  }
+  for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old.mask; ++k) {
+    prefetch_items(s + k * kStripes);
+  }
+  for (size_t b = s; b <= old.mask; b += kStripes) {
+    if (b + kBucketsAhead * kStripes <= old.mask) prefetch_buckets(b + kBucketsAhead * kStripes);
+    if (b + kItemsAhead * kStripes <= old.mask) prefetch_items(b + kItemsAhead * kStripes);
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
+      if (word == 0) continue;
+      // Slot i of the new bucket is free: only old bucket b maps to new buckets b and b + n.
+      size_t nb;
+      const uint64_t moved = migrated_word(word, b, old.mask, nb);
+      // Release: the item's bytes happen before a reader's acquire load of the slot.
+      t->slot(nb, i).store(moved, std::memory_order_release);
+    }
+  }
+  // Release: the copied slots happen before a reader's acquire load of the new generation.
+  // The changed word also fails the re-check of a reader whose miss overlapped the copy.
+  const uint64_t migrated =
+      (uint64_t{t->generation} << kGenerationShift) | (version & kCounterMask);
+  versions_[s].store(migrated, std::memory_order_release);
+  if (t->unmigrated.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // The last stripe left the old table, and every reader that can still reach it loaded a
+    // version word older than these stores: it is freed after a grace period. Done under the
+    // stripe's lock, so that the next migration's end (which needs this lock) is announced
+    // after this one's.
+    Table* retired = t->old;
+    epoch_.retire([retired] { delete retired; });
+    migrated_generation_.store(t->generation, std::memory_order_relaxed);
+  }
+}
+
+void CuckooIndex::help_migrate(Table* t) noexcept {
+  const size_t s = t->next_to_help.fetch_add(1, std::memory_order_relaxed);
+  if (s >= kStripes) return;
+  if (generation_of(versions_[s].load(std::memory_order_relaxed)) == t->generation) return;
+  lock_current(s, s);
+  unlock_stripe(s);
+}
+
+void CuckooIndex::finish_migration(Table* t) noexcept {
+  for (size_t s = 0; s < kStripes; ++s) {
+    // Acquire: a stripe another writer migrated is complete before we double again.
+    if (generation_of(versions_[s].load(std::memory_order_acquire)) == t->generation) continue;
+    lock_stripe(s);
+    migrate_locked(t, s);
+    unlock_stripe(s);
   }
 }
 
 CuckooIndex::UpdateResult CuckooIndex::update(
     const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept {
   const uint16_t tag = tag_of(key.hash);
+  const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
   for (;;) {
-    Table* t = table_.load(std::memory_order_acquire);
+    {
+      // Four independent cache misses (two lock lines, two bucket lines): start them all
+      // before the first lock's exchange waits on its own, so that they overlap.
+      const Table* t = table_.load(std::memory_order_acquire);
+      const size_t b1 = key.hash & t->mask;
+      __builtin_prefetch(&t->buckets[b1]);
+      __builtin_prefetch(&t->buckets[alt_bucket(b1, tag, t->mask)]);
+      __builtin_prefetch(&locks_[s1], 1);
+      __builtin_prefetch(&locks_[s2], 1);
+    }
+    Table* t = lock_current(s1, s2);
     const size_t b1 = key.hash & t->mask;
     const size_t b2 = alt_bucket(b1, tag, t->mask);
-    const size_t s1 = stripe_of(b1), s2 = stripe_of(b2);
-    // Four independent cache misses (two lock lines, two bucket lines): start them all before
-    // the first lock's exchange waits on its own, so that they overlap.
-    __builtin_prefetch(&t->buckets[b1]);
-    __builtin_prefetch(&t->buckets[b2]);
-    __builtin_prefetch(&locks_[s1], 1);
-    __builtin_prefetch(&locks_[s2], 1);
-    lock_two(s1, s2);
-    // Relaxed suffices: a resizer stores table_ before releasing the locks we now hold.
-    if (table_.load(std::memory_order_relaxed) != t) {
-      unlock_two(s1, s2);
-      continue;
-    }
     std::atomic<uint64_t>* current_slot = nullptr;
     std::atomic<uint64_t>* free_slot = nullptr;
+    uint64_t current_side = 0, free_side = 0;
     Item* current = nullptr;
-    for (size_t b : {b1, b2}) {
+    for (const uint64_t side : {uint64_t{0}, kAlternateSide}) {
+      const size_t b = side == 0 ? b1 : b2;
       for (size_t i = 0; i < kSlotsPerBucket && current_slot == nullptr; ++i) {
         auto& slot = t->slot(b, i);
         const uint64_t word = slot.load(std::memory_order_relaxed);  // we hold the lock
         if (word == 0) {
-          if (free_slot == nullptr) free_slot = &slot;
+          if (free_slot == nullptr) {
+            free_slot = &slot;
+            free_side = side;
+          }
         } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key.key)) {
           current_slot = &slot;
+          current_side = side;
           current = item_of(word);
         }
       }
@@ -291,18 +460,20 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         break;
       case Decision::Kind::kPut: {
         auto* target = current_slot != nullptr ? current_slot : free_slot;
+        const uint64_t side = current_slot != nullptr ? current_side : free_side;
         if (target == nullptr) {
           unlock_two(s1, s2);
           make_room(t, b1, b2);
           continue;  // the decision is taken again on the state we then find
         }
         // Release: the new item's bytes happen before any reader's acquire load of the slot.
-        target->store(pack(tag, decision.item), std::memory_order_release);
+        target->store(pack(key.hash, decision.item, side, t->mask), std::memory_order_release);
         result.changed = true;
         break;
       }
     }
     unlock_two(s1, s2);
+    if (growing()) help_migrate(t);
     return result;
   }
 }
@@ -365,6 +536,9 @@ bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path
       if (word == 0) continue;
       const size_t alt = alt_bucket(node.bucket, tag_of(word), table.mask);
       if (alt == node.bucket) continue;
+      // Each node is a random bucket, one cache miss: start a node's children's misses
+      // together, so that they overlap instead of being taken one after the other.
+      __builtin_prefetch(&table.buckets[alt]);
       path.nodes[tail++] = {alt, static_cast<int32_t>(index), static_cast<uint8_t>(i),
                             static_cast<uint8_t>(node.depth + 1), word};
     }
@@ -381,17 +555,17 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
     const auto& node = path.nodes[index];
     const auto& parent = path.nodes[static_cast<size_t>(node.parent)];
     const size_t from_s = stripe_of(parent.bucket), to_s = stripe_of(node.bucket);
-    lock_two(from_s, to_s);
+    // The plan read buckets of stripes not yet migrated as empty: validated after migrating.
+    const bool current = lock_current(from_s, to_s) == table;
     auto& from = table->slot(parent.bucket, node.slot);
     auto& to = table->slot(node.bucket, free_slot);
-    const bool valid = table_.load(std::memory_order_relaxed) == table &&
-                       from.load(std::memory_order_relaxed) == node.expected &&
+    const bool valid = current && from.load(std::memory_order_relaxed) == node.expected &&
                        to.load(std::memory_order_relaxed) == 0;
     if (valid) {
       begin_move(from_s, to_s);
       // The destination is written before the source is cleared; release keeps the item's
       // bytes visible to a reader that finds it at the new place.
-      to.store(node.expected, std::memory_order_release);
+      to.store(node.expected ^ kAlternateSide, std::memory_order_release);
       from.store(0, std::memory_order_relaxed);
       end_move(from_s, to_s);
     }
@@ -404,43 +578,20 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
 }
 
 void CuckooIndex::grow(Table* table) noexcept {
-  for (size_t s = 0; s < kStripes; ++s) lock_stripe(s);  // ascending: the writers' order
-  if (table_.load(std::memory_order_relaxed) == table) {
-    growing_.store(true, std::memory_order_relaxed);
-    const size_t old_count = table->mask + 1;
-    auto* grown = new Table(old_count * 2);
-    // Rehashing reads every item's key, one cache miss each in segment order unrelated to
-    // bucket order: prefetch the items of a bucket a few ahead so the misses overlap.
-    constexpr size_t kPrefetchAhead = 4;
-    auto prefetch = [&](size_t b) {
-      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        const uint64_t word = table->slot(b, i).load(std::memory_order_relaxed);
-        if (word != 0) __builtin_prefetch(item_of(word));
-      }
-    };
-    for (size_t b = 0; b < kPrefetchAhead && b < old_count; ++b) prefetch(b);
-    for (size_t b = 0; b < old_count; ++b) {
-      if (b + kPrefetchAhead < old_count) prefetch(b + kPrefetchAhead);
-      for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        const uint64_t word = table->slot(b, i).load(std::memory_order_relaxed);
-        if (word == 0) continue;
-        const Item* item = item_of(word);
-        const uint64_t hash = rehash_(item->key());
-        // Keep the entry on the same side (primary or alternate): its new bucket is then b or
-        // b + n, and slot i there is free because only old bucket b maps to those two.
-        size_t nb = hash & grown->mask;
-        if ((hash & table->mask) != b) nb = alt_bucket(nb, tag_of(word), grown->mask);
-        assert((nb & table->mask) == b);
-        grown->slot(nb, i).store(word, std::memory_order_relaxed);
-      }
-    }
-    // Release: the copied slots happen before a reader's acquire load of the new table.
-    table_.store(grown, std::memory_order_release);
-    // Readers may still be probing the old table; it is freed after a grace period.
-    epoch_.retire([table] { delete table; });
-    growing_.store(false, std::memory_order_relaxed);
+  if (resizing_.exchange(true, std::memory_order_acquire)) {
+    sched_yield();  // another writer is doubling: the caller retries once it has published
+    return;
   }
-  for (size_t s = 0; s < kStripes; ++s) unlock_stripe(s);
+  if (table_.load(std::memory_order_acquire) == table) {
+    finish_migration(table);  // at most two tables: this one's predecessor must be empty
+    auto* grown = new Table((table->mask + 1) * 2, table->generation + 1, table);
+    generation_.store(grown->generation, std::memory_order_relaxed);
+    // Release: the new table's fields happen before a reader's acquire load of table_. Every
+    // stripe's version word still names `table`, so readers keep reading it until a stripe
+    // migrates.
+    table_.store(grown, std::memory_order_release);
+  }
+  resizing_.store(false, std::memory_order_release);
 }
 
 }  // namespace cuckood::cache

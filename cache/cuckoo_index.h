@@ -18,13 +18,24 @@
 //    <= 4) and executes it backward, one move at a time under the two stripes concerned, the
 //    entry written to its new slot before the old one is cleared: a present key is never
 //    missed.
-//  - Growth: when no path exists, the table doubles. The resizer takes every stripe lock
-//    (writers wait) but never makes a version odd, and the old table is never written again,
-//    so readers keep reading it undisturbed; the new table is published with one release store
-//    and the old one is retired to the epoch domain. Each old bucket b splits into new buckets
-//    b and b + n, so the copy cannot overflow and needs no cuckoo moves. Stripes are a function
-//    of the bucket's low bits, which doubling preserves, so a reader still on the old table
-//    checks the very stripes that guard its key's buckets in the new one.
+//  - Growth: when no path exists, the table doubles, and the old table's entries migrate to
+//    the new one lazily, one lock stripe at a time. The doubling itself only allocates the new
+//    table and publishes it; no lock is held and nothing is copied. Each stripe's version word
+//    also names the generation of the table that holds its buckets; a writer that locks a stripe
+//    still in the old table migrates it first (under that lock), and after each update a writer
+//    helps migrate one more stripe, so the old table empties after about kStripes updates and
+//    is then retired to the epoch domain. Each old bucket b splits into new buckets b and b + n,
+//    both in b's stripe (stripes are the bucket's low bits, which doubling preserves), so a
+//    stripe migrates alone, needs no cuckoo moves (an entry keeps its slot index) and never
+//    holds more than two stripes' locks. Which of the two buckets an entry goes to is one hash
+//    bit, kept in its slot when known (slot layout below), else read from its item. Migration
+//    writes only the new table and then publishes the stripe's new generation with one release
+//    store, so readers never wait for it: a reader probes each of its two buckets in the table its
+//    stripe's version word names; the old table is never written once a stripe left it. A miss
+//    re-checks the version words as for cuckoo moves, so a migration meanwhile makes it retry. The
+//    next doubling first finishes the previous migration (usually nothing is left by then), so at
+//    most two tables exist. Writers whose insert needs the doubling another writer is performing
+//    retry until it is published (an allocation, not a rehash).
 #pragma once
 
 #include <atomic>
@@ -94,15 +105,19 @@ class CuckooIndex {
   // it; true once the whole table was walked. `position` counts buckets of the table as it
   // was when the walk began (`span` of them; 0 starts a walk); since doubling splits bucket b
   // into b and b + span, a walk survives growth. Lock-free; the caller is inside a critical
-  // section. An entry that a concurrent cuckoo move carries across the position may be missed
-  // or seen twice.
+  // section. An entry that a concurrent cuckoo move or migration carries across the position
+  // may be missed or seen twice.
   bool walk(size_t& position, size_t& span, size_t count,
             FunctionRef<void(Item*)> visit) const noexcept;
 
   // Number of buckets in the current table (tests, stats).
   size_t bucket_count() const noexcept;
-  // A doubling is under way (memcached's hash_is_expanding). Any thread; one relaxed load.
-  bool growing() const noexcept { return growing_.load(std::memory_order_relaxed); }
+  // The last doubling's migration is under way (memcached's hash_is_expanding). Any thread;
+  // two relaxed loads.
+  bool growing() const noexcept {
+    return migrated_generation_.load(std::memory_order_relaxed) !=
+           generation_.load(std::memory_order_relaxed);
+  }
   // Number of linked entries; walks the table, so only for tests and rare stats.
   size_t count_slow() const noexcept;
 
@@ -113,17 +128,49 @@ class CuckooIndex {
   };
   struct Path;
 
+  // Slot layout: the tag in the top 16 bits, the item pointer in the low 48. Items are 8-byte
+  // aligned, so the pointer's low 3 bits carry migration hints instead: the entry's side (in
+  // its primary bucket hash & mask, or in the alternate one), and, when known, the hash bit
+  // that picks its bucket once the table it is in doubles (bit log2(buckets)). A migration
+  // that finds that bit needs no read of the item; it spends the bit, so an entry that is not
+  // rewritten meanwhile is read at every other doubling (where its next bit is noted again).
   static constexpr unsigned kTagShift = 48;
-  static constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
+  static constexpr uint64_t kAlternateSide = 1, kNextBitKnown = 2, kNextBit = 4;
+  static constexpr uint64_t kHintMask = kAlternateSide | kNextBitKnown | kNextBit;
+  static constexpr uint64_t kPointerMask = ((uint64_t{1} << kTagShift) - 1) & ~kHintMask;
   static uint16_t tag_of(uint64_t hash) noexcept {
     return static_cast<uint16_t>(hash >> kTagShift);
   }
-  static uint64_t pack(uint16_t tag, const Item* item) noexcept;
+  // The slot word for `item` (hash `hash`) on side `side` (0 or kAlternateSide) of a table of
+  // mask `mask`.
+  static uint64_t pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept;
+  // Where an entry of old bucket `bucket` goes when its table (mask `mask`) doubles.
+  uint64_t migrated_word(uint64_t word, size_t bucket, size_t mask, size_t& new_bucket) const;
   static Item* item_of(uint64_t slot) noexcept {
     return reinterpret_cast<Item*>(slot & kPointerMask);
   }
-  static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept;
+  static uint64_t tag_mix(uint16_t tag) noexcept;
+  static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
+    return (bucket ^ tag_mix(tag)) & mask;  // involutive in `bucket`
+  }
   static size_t stripe_of(size_t bucket) noexcept { return bucket & (kStripes - 1); }
+  // A key's two stripes depend on its hash alone (tables have at least kStripes buckets).
+  static size_t alt_stripe(uint64_t hash, uint16_t tag) noexcept {
+    return alt_bucket(stripe_of(hash), tag, kStripes - 1);
+  }
+  // A stripe's version word: the seqlock counter of cuckoo moves in the low half (odd while a
+  // move runs), the generation of the table holding the stripe's buckets in the high half.
+  static constexpr unsigned kGenerationShift = 32;
+  static constexpr uint64_t kCounterMask = (uint64_t{1} << kGenerationShift) - 1;
+  static uint32_t generation_of(uint64_t version) noexcept {
+    return static_cast<uint32_t>(version >> kGenerationShift);
+  }
+  static uint64_t bumped(uint64_t version) noexcept {
+    return (version & ~kCounterMask) | ((version + 1) & kCounterMask);
+  }
+  // The table holding a stripe's buckets, given the current table `t` and the stripe's version
+  // word: `t`, or the one it is migrating from; nullptr if `t` is no longer current (retry).
+  static const Table* home(const Table& t, uint64_t version) noexcept;
   // The item under `key` in one bucket, or nullptr (find's probe; no version check).
   static Item* find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
                               std::string_view key) noexcept;
@@ -134,6 +181,16 @@ class CuckooIndex {
   void unlock_stripe(size_t s) noexcept;
   void begin_move(size_t s1, size_t s2) noexcept;
   void end_move(size_t s1, size_t s2) noexcept;
+  // Locks both stripes and migrates them into the current table, which it returns: the table
+  // to operate on while the locks are held (a doubling meanwhile leaves them in it).
+  Table* lock_current(size_t s1, size_t s2) noexcept;
+  // Moves stripe `s`'s entries from `t`'s predecessor into `t` unless already there. Caller
+  // holds the stripe's lock and loaded `t` from table_ after taking it.
+  void migrate_locked(Table* t, size_t s) noexcept;
+  // Migrates the next stripe of `t` nobody has claimed yet, if any (no lock held on entry).
+  void help_migrate(Table* t) noexcept;
+  // Migrates every stripe still in `t`'s predecessor (no lock held on entry).
+  void finish_migration(Table* t) noexcept;
 
   // Called without locks when both of a key's buckets were full: frees a slot in b1 or b2 by
   // a cuckoo path, or grows the table. The caller retries its update either way.
@@ -145,11 +202,16 @@ class CuckooIndex {
   std::function<uint64_t(std::string_view)> rehash_;
   EpochDomain& epoch_;
   std::atomic<Table*> table_;
-  std::atomic<bool> growing_{false};  // written only by the resizer, under every stripe lock
   std::unique_ptr<Lock[]> locks_;
-  // Versions are dense (16 per line): they change only around cuckoo moves, so a reader's
-  // version line stays in its cache; the locks, written by every writer, live on their own lines.
-  alignas(64) std::atomic<uint32_t> versions_[kStripes];
+  // Written once per doubling: the current table's generation, and the newest one whose
+  // migration finished (equal when no migration is under way). Read by every update.
+  alignas(64) std::atomic<uint32_t> generation_{0};
+  std::atomic<uint32_t> migrated_generation_{0};
+  std::atomic<bool> resizing_{false};  // a writer is doubling (try-lock; others retry)
+  // Versions are dense (8 per line): they change only around cuckoo moves and migrations, so a
+  // reader's version line stays in its cache; the locks, written by every writer, live on their
+  // own lines.
+  alignas(64) std::atomic<uint64_t> versions_[kStripes];
 };
 
 }  // namespace cuckood::cache

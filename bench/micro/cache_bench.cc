@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/micro/cache_requests.h"
 #include "bench/micro/mutex_map_cache.h"
 #include "cache/baseline/libcuckoo_cache.h"
 #include "cache/cache.h"
@@ -57,9 +58,6 @@ constexpr size_t kHotKeys = 4;             // hotkey_read's keys
 constexpr size_t kStreamLength = 1 << 16;  // requests per thread, replayed cyclically
 constexpr size_t kInsertKeys = 1 << 18;    // fresh keys per insert trial, over all threads
 constexpr size_t kQuiescentEvery = 64;     // operations per simulated loop turn
-constexpr size_t kMaxKeySize = 16;
-constexpr std::string_view kValue = "0123456789abcdef0123456789abcdef";
-static_assert(kValue.size() == 32);
 
 // Room for every workload without eviction (a benchmark uses a few tens of MB, even with a long
 // --benchmark_min_time): the comparison is of the index, not of eviction.
@@ -68,28 +66,6 @@ cache::CacheConfig bench_config() {
   config.memory_limit = size_t{1} << 30;
   return config;
 }
-
-// A plain set (no cas, no condition): the mutation the command layer hands the cache for one.
-class PlainSet final : public cache::Mutation {
- public:
-  cache::Change decide(const cache::ItemView*) noexcept override {
-    return cache::Change::store(kValue.size(), 0, 0);
-  }
-  void write(const cache::ItemView*, char* value) noexcept override {
-    std::memcpy(value, kValue.data(), kValue.size());
-  }
-  void done(const cache::ItemView&) noexcept override { stored_ = true; }
-  bool blind() const noexcept override { return true; }
-
-  // Sets `key`; whether it was stored.
-  bool run(cache::Cache& cache, cache::WorkerContext& ctx, const cache::HashedKey& key) noexcept {
-    stored_ = false;
-    return cache.update(ctx, key, *this) == cache::UpdateStatus::kDone && stored_;
-  }
-
- private:
-  bool stored_ = false;
-};
 
 std::string_view workload_name(Workload workload) {
   switch (workload) {
@@ -103,31 +79,6 @@ std::string_view workload_name(Workload workload) {
       return "insert";
   }
   return "unknown";
-}
-
-// One request as a worker finds it: key bytes inline (a sequential read, like a receive
-// buffer), hash computed once.
-struct Request {
-  uint64_t hash = 0;
-  std::array<char, kMaxKeySize> key{};
-  uint8_t key_size = 0;
-  bool is_set = false;
-
-  cache::HashedKey hashed() const noexcept { return {{key.data(), key_size}, hash}; }
-};
-
-Request make_request(const cache::Cache& cache, std::string_view key) {
-  Request request;
-  request.key_size = static_cast<uint8_t>(std::min(key.size(), kMaxKeySize));
-  std::memcpy(request.key.data(), key.data(), request.key_size);
-  request.hash = cache.hash(request.hashed().key).hash;
-  return request;
-}
-
-std::string format_key(const char* prefix, size_t n) {
-  char key[kMaxKeySize + 1];
-  const int size = std::snprintf(key, sizeof(key), "%s%08zx", prefix, n);
-  return std::string(key, static_cast<size_t>(size));
 }
 
 // Everything a benchmark's trials need, built by setup() on the main thread before the benchmark

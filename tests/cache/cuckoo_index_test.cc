@@ -25,16 +25,25 @@ using Decision = CuckooIndex::Decision;
 
 class CuckooIndexTest : public ::testing::Test {
  protected:
-  // Growth rehashes every key through this hook: it notes whether the index said so meanwhile.
+  // Migration reads an item to rehash its key only when its slot lacks the hash bit it needs:
+  // the hook counts those reads.
   CuckooIndexTest()
       : index_(
             [this](std::string_view k) {
-              rehashed_while_growing_ = rehashed_while_growing_ || index_.growing();
+              rehashes_.fetch_add(1, std::memory_order_relaxed);
               return hasher_(k);
             },
             epoch_) {}
 
   HashedKey key(const std::string& k) const { return hasher_.hashed(k); }
+  // The hashed keys prefix0 .. prefix<n-1>; they point into `names`.
+  std::vector<HashedKey> numbered_keys(std::string_view prefix, int n,
+                                       std::vector<std::string>& names) const {
+    for (int i = 0; i < n; ++i) names.push_back(testing::numbered(prefix, i));
+    std::vector<HashedKey> keys;
+    for (const auto& name : names) keys.push_back(key(name));
+    return keys;
+  }
   Item* make(const std::string& k, const std::string& v = "v") { return items_.make(k, v); }
   // Links `item` under its key unconditionally; returns the previous item.
   Item* put(Item* item) {
@@ -52,7 +61,7 @@ class CuckooIndexTest : public ::testing::Test {
   CuckooIndex index_;
   EpochParticipant* participant_ = epoch_.register_participant();
   testing::ItemArena items_;
-  bool rehashed_while_growing_ = false;
+  std::atomic<size_t> rehashes_{0};  // counted on whichever thread migrates
 };
 
 TEST_F(CuckooIndexTest, PutFindReplaceErase) {
@@ -103,14 +112,63 @@ TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   EXPECT_EQ(epoch_.pending(), 0u);
 }
 
-TEST_F(CuckooIndexTest, GrowingOnlyWhileTheTableDoubles) {
+TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   EXPECT_FALSE(index_.growing());
   const size_t initial = index_.bucket_count();
-  const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 2);
-  for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
-  ASSERT_GT(index_.bucket_count(), initial);
-  EXPECT_TRUE(rehashed_while_growing_);
+  int i = 0;
+  while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
+  const size_t before_first = static_cast<size_t>(i - 1);  // the last insert came after it
+  // The doubling insert migrated its own stripes and helped with one more, no others.
+  EXPECT_TRUE(index_.growing());
+  EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
+  // Every update helps migrate one stripe: the old table is empty after kStripes more.
+  for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
   EXPECT_FALSE(index_.growing());
+  EXPECT_EQ(index_.bucket_count(), initial * 2);
+  EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
+  for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
+  epoch_.reclaim();
+  EXPECT_EQ(epoch_.pending(), 0u);  // the old table was retired and freed
+  // Every slot written since the index was made noted the hash bit the doubling needed.
+  EXPECT_EQ(rehashes_.load(), 0u);
+
+  // The entries that moved at the first doubling spent their bit: the second one reads each
+  // of them once, and only them.
+  while (index_.bucket_count() == initial * 2) put(make(testing::numbered("key", i++)));
+  for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
+  EXPECT_FALSE(index_.growing());
+  EXPECT_EQ(rehashes_.load(), before_first);
+  EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
+  for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
+}
+
+TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherTableWhileMigrating) {
+  const size_t initial = index_.bucket_count();
+  int i = 0;
+  while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
+  ASSERT_TRUE(index_.growing());
+  // Most stripes are still in the old table: every key is found, replaced and erased there.
+  for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
+  Item* replacement = make("key0", "new");
+  Item* previous = put(replacement);
+  ASSERT_NE(previous, nullptr);
+  EXPECT_NE(previous, replacement);
+  EXPECT_EQ(find("key0"), replacement);
+  {
+    EpochGuard guard(epoch_, *participant_);
+    EXPECT_TRUE(index_.unlink(replacement, [] { return true; }));
+  }
+  EXPECT_EQ(find("key0"), nullptr);
+  EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i - 1));
+  // A walk started before the migration ends sees every entry once when nothing else runs.
+  size_t position = 0, span = 0, visited = 0;
+  {
+    EpochGuard guard(epoch_, *participant_);
+    while (!index_.walk(position, span, 64, [&](Item*) { ++visited; })) {
+    }
+  }
+  EXPECT_EQ(visited, static_cast<size_t>(i - 1));
+  EXPECT_TRUE(index_.growing());
 }
 
 TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
@@ -145,10 +203,8 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
   std::vector<Span> slow_lookups;  // lookups over 20 us, to match against growth windows
   auto reader = [&] {
     EpochParticipant* me = epoch_.register_participant();
-    std::vector<HashedKey> keys;
     std::vector<std::string> names;
-    for (int i = 0; i < kPresent; ++i) names.push_back(testing::numbered("present", i));
-    for (const auto& name : names) keys.push_back(key(name));
+    const std::vector<HashedKey> keys = numbered_keys("present", kPresent, names);
     std::vector<Span> slow;
     uint64_t n = 0;
     for (size_t i = 0; !done.load(std::memory_order_relaxed); i = (i + 1) % keys.size()) {
@@ -206,10 +262,113 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
     slow_during += overlaps;
   }
   std::printf(
-      "[ metric ] %zu -> %zu buckets in %zu doublings (longest %.1f ms, writers wait); %llu "
+      "[ metric ] %zu -> %zu buckets in %zu doublings (longest insert %.1f ms); %llu "
       "lookups; lookups > 20 us: %zu during a doubling, worst %.1f us; worst outside %.1f us\n",
       before, index_.bucket_count(), growths.size(), worst_growth / 1e3,
       static_cast<unsigned long long>(lookups.load()), slow_during, worst_during, worst_outside);
+  epoch_.reclaim();
+}
+
+// Several writers insert, replace and erase disjoint keys from the smallest table, so the
+// table doubles several times and stripes migrate on every writer's path while others are
+// still in the old table; readers look up a fixed set of present keys and a walker walks the
+// table meanwhile. No present key is ever missed, and every writer's final state is exact.
+TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
+  constexpr int kPresent = 2000, kWriters = 2;
+  const int per_writer = testing::kSanitized ? 20'000 : 150'000;
+  for (int i = 0; i < kPresent; ++i) put(make(testing::numbered("present", i)));
+  std::vector<std::vector<Item*>> items(kWriters), replacements(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    const std::string prefix = testing::numbered("w", static_cast<uint64_t>(w)) + ":";
+    for (int i = 0; i < per_writer; ++i) {
+      items[w].push_back(make(testing::numbered(prefix, static_cast<uint64_t>(i))));
+      replacements[w].push_back(make(testing::numbered(prefix, static_cast<uint64_t>(i))));
+    }
+  }
+  // Writer w erases item i - 1 when i % 3 == 0 and replaces item i - 2 when i % 5 == 0.
+  auto erased = [](int i) { return (i + 1) % 3 == 0; };
+  auto replaced = [&](int i) { return (i + 2) % 5 == 0 && i + 2 < per_writer && !erased(i); };
+
+  const size_t before = index_.bucket_count();
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> misses{0}, walked{0};
+  std::atomic<int64_t> slowest_update_ns{0};
+  auto writer = [&](int w) {
+    EpochParticipant* me = epoch_.register_participant();
+    auto link = [&](Item* item) {
+      EpochGuard guard(epoch_, *me);
+      const auto start = std::chrono::steady_clock::now();
+      index_.update(key(std::string(item->key())), [&](Item*) { return Decision::put(item); });
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      int64_t seen = slowest_update_ns.load(std::memory_order_relaxed);
+      while (ns > seen && !slowest_update_ns.compare_exchange_weak(seen, ns)) {
+      }
+    };
+    for (int i = 0; i < per_writer; ++i) {
+      link(items[w][static_cast<size_t>(i)]);
+      if (i % 3 == 0 && i > 0) {
+        EpochGuard guard(epoch_, *me);
+        EXPECT_TRUE(index_.unlink(items[w][static_cast<size_t>(i - 1)], [] { return true; }));
+      }
+      if (i % 5 == 0 && i >= 2 && !erased(i - 2)) {
+        EpochGuard guard(epoch_, *me);
+        EXPECT_TRUE(index_.relink(items[w][static_cast<size_t>(i - 2)],
+                                  replacements[w][static_cast<size_t>(i - 2)]));
+      }
+      if (i % 4096 == 0) epoch_.reclaim();
+    }
+    epoch_.unregister_participant(me);
+  };
+  auto reader = [&] {
+    EpochParticipant* me = epoch_.register_participant();
+    std::vector<std::string> names;
+    const std::vector<HashedKey> keys = numbered_keys("present", kPresent, names);
+    for (size_t i = 0; !done.load(std::memory_order_relaxed); i = (i + 1) % keys.size()) {
+      EpochGuard guard(epoch_, *me);
+      if (index_.find(keys[i]) == nullptr) misses.fetch_add(1, std::memory_order_relaxed);
+    }
+    epoch_.unregister_participant(me);
+  };
+  auto walker = [&] {
+    EpochParticipant* me = epoch_.register_participant();
+    size_t position = 0, span = 0, n = 0;
+    while (!done.load(std::memory_order_relaxed)) {
+      EpochGuard guard(epoch_, *me);
+      if (index_.walk(position, span, 16, [&](Item* item) { n += item->key().size() != 0; })) {
+        position = span = 0;
+      }
+    }
+    walked = n;
+    epoch_.unregister_participant(me);
+  };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) writers.emplace_back(writer, w);
+  std::thread r1(reader), r2(reader), walk(walker);
+  for (auto& t : writers) t.join();
+  done = true;
+  r1.join();
+  r2.join();
+  walk.join();
+
+  EXPECT_EQ(misses.load(), 0u);
+  EXPECT_GE(index_.bucket_count(), before * 4);  // at least two doublings
+  EXPECT_GT(walked.load(), 0u);
+  size_t live = kPresent;
+  for (int w = 0; w < kWriters; ++w) {
+    for (int i = 0; i < per_writer; ++i) {
+      const Item* item = items[w][static_cast<size_t>(i)];
+      const Item* expected = erased(i) && i + 1 < per_writer ? nullptr
+                             : replaced(i) ? replacements[w][static_cast<size_t>(i)]
+                                           : item;
+      ASSERT_EQ(find(std::string(item->key())), expected) << item->key();
+      live += expected != nullptr;
+    }
+  }
+  EXPECT_EQ(index_.count_slow(), live);
+  std::printf("[ metric ] %d writers: %zu -> %zu buckets; slowest update %.2f ms\n", kWriters,
+              before, index_.bucket_count(), static_cast<double>(slowest_update_ns.load()) / 1e6);
   epoch_.reclaim();
 }
 
