@@ -14,9 +14,9 @@
 set -euo pipefail
 
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
-            libgtest-dev libgmock-dev libbenchmark-dev clang-format)
+            libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
-           libclang-rt-14-dev procps nutcracker)
+           libclang-rt-14-dev procps nutcracker sasl2-bin)
 bench_pkgs=(gnuplot-nox util-linux time)
 # The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,
 # File::Temp) are all core perl; IO::Socket::SSL is loaded only under SSL_TEST, which
