@@ -125,9 +125,11 @@ def rss_kib(pid):
 
 
 class Server:
-    """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop()."""
+    """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop().
+    `env`: variables added to the server's environment."""
 
-    def __init__(self, args=(), binary=None, io=None, port=None):
+    def __init__(self, args=(), binary=None, io=None, port=None, env=None):
+        self.env = dict(os.environ, **env) if env else None
         self.fixed_port = port is not None
         self.port = port or free_port()
         self.binary = binary or CUCKOOD_BIN
@@ -155,7 +157,7 @@ class Server:
                 self.log.close()
                 self.log = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
-                                         preexec_fn=preexec_fn)
+                                         preexec_fn=preexec_fn, env=self.env)
             _running.add(self)
             failure = wait_listening(self.proc, self.port, timeout)
             if failure is None:
