@@ -158,6 +158,23 @@ class SaslTest(unittest.TestCase):
                 self.assertEqual(exchange(self.cuckood, requests),
                                  exchange(self.memcached, requests))
 
+    def test_text_commands_are_not_served_as_by_memcached(self):
+        # -S fixes the binary protocol: a text line is read as a binary header with a bad
+        # magic, and the connection closed without a word.
+        if not self.memcached:
+            self.skipTest("no memcached")
+
+        def raw(server):
+            c = server.connect()
+            c.send(b"get foo\r\nversion\r\nstats\r\n")
+            closed = c.is_closed()
+            out, c.buf = c.buf, b""
+            c.close()
+            return out, closed
+
+        self.assertEqual(raw(self.cuckood), raw(self.memcached))
+        self.assertEqual(raw(self.cuckood), (b"", True))
+
     def test_counters_and_settings_as_memcached(self):
         if not self.memcached:
             self.skipTest("no memcached")
