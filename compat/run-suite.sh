@@ -93,6 +93,9 @@ else
 fi
 
 unset T_MEMD_USE_DAEMON SSL_TEST VALGRIND_TEST
+# binary-sasl.t runs its SASL cases only when asked to (else it skips a server whose -h mentions
+# SASL); it sets SASL_CONF_PATH to its own t/sasl and makes its sasldb with saslpasswd2.
+export RUN_SASL_TESTS=1
 table=$dir/results-$server.txt
 tsv=$dir/results-$server.tsv
 printf 'file\tscope\tresult\tplanned\tran\tpassed\tfailed\tseconds\n' >"$tsv"

@@ -64,7 +64,8 @@ enum class Status : uint16_t {
   kInvalidArguments = 0x04,
   kNotStored = 0x05,
   kNonNumeric = 0x06,
-  kAuthError = 0x20,  // also memcached's answer to a Flush under -F
+  kAuthError = 0x20,     // also memcached's answer to a Flush under -F
+  kAuthContinue = 0x21,  // a SASL mechanism's challenge: the client answers with a Step
   kUnknownCommand = 0x81,
   kOutOfMemory = 0x82,
 };

@@ -36,6 +36,7 @@ struct Context {
   std::string& out;  // output.bytes
   Output& output;    // for values (append_item)
   SessionControl& control;
+  BinarySasl& sasl;  // this connection's -S state
 };
 
 struct Command;
@@ -265,6 +266,14 @@ void handle_stat(Context& c, const Request& r, const Command& /*cmd*/) {
   append_success(c.out, r.reply());
 }
 
+void handle_sasl_list_mechs(Context& c, const Request& r, const Command& /*cmd*/) {
+  c.sasl.list_mechanisms(c.w, c.out, r.reply());
+}
+
+void handle_sasl_auth(Context& c, const Request& r, const Command& /*cmd*/) {
+  c.sasl.authenticate(c.w, c.out, r.reply(), r.header.opcode == Opcode::kSaslStep, r.key, r.value);
+}
+
 // ---- the opcode table -----------------------------------------------------------------------
 
 constexpr Command get_row(bool quiet, bool returns_key) {
@@ -293,8 +302,8 @@ constexpr Command quit_row(bool quiet) {
   return {handle_quit, 0, false, KeyRule::kNone, false, quiet};
 }
 
-// One row per opcode, named as -vv logs it. SASL opcodes have a name but no handler: without
-// authentication memcached answers them "unknown command".
+// One row per opcode, named as -vv logs it. Without -S the SASL opcodes are answered "unknown
+// command" once their shape is checked (dispatch).
 constexpr std::array<Command, 256> make_table() {
   std::array<Command, 256> t{};
   auto row = [&t](Opcode op, std::string_view name, Command command) {
@@ -334,9 +343,9 @@ constexpr std::array<Command, 256> make_table() {
   row(Opcode::kVersion, "version", {handle_version});
   row(Opcode::kVerbosity, "verbosity", {handle_verbosity, kVerbosityExtrasSize});
   row(Opcode::kStat, "stat", {handle_stat, 0, false, KeyRule::kOptional});
-  row(Opcode::kSaslListMechs, "sasl_list_mechs", {});
-  row(Opcode::kSaslAuth, "sasl_auth", {});
-  row(Opcode::kSaslStep, "sasl_step", {});
+  row(Opcode::kSaslListMechs, "sasl_list_mechs", {handle_sasl_list_mechs});
+  row(Opcode::kSaslAuth, "sasl_auth", {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
+  row(Opcode::kSaslStep, "sasl_step", {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
   return t;
 }
 
@@ -359,6 +368,14 @@ bool well_formed(const Command& cmd, const RequestHeader& h) noexcept {
   }
   const bool value_ok = cmd.has_value || h.body_length == uint32_t{h.extras_length} + h.key_length;
   return extras_ok && key_ok && value_ok;
+}
+
+// What a SASL request is refused with before its body is read (kSuccess: nothing): without -S
+// memcached answers "unknown command", under -S an Auth or Step may be refused by its lengths.
+Status sasl_refusal(const Worker& w, const RequestHeader& h, size_t value_size) noexcept {
+  if (!w.settings.sasl) return Status::kUnknownCommand;
+  if (h.opcode == Opcode::kSaslListMechs) return Status::kSuccess;
+  return BinarySasl::refusal(w, h.key_length, value_size);
 }
 
 }  // namespace
@@ -411,6 +428,11 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
     control.close = true;
     return kHeaderSize;
   }
+  if (!sasl_.allows(w, h.opcode)) {  // -S: memcached checks this before the key
+    append_error(output, reply, Status::kAuthError);
+    control.close = true;
+    return kHeaderSize;
+  }
   if (!valid_key_length(h.key_length)) {
     append_error(output, reply, Status::kInvalidArguments);
     control.close = true;
@@ -432,6 +454,15 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
 
   const size_t prefix = kHeaderSize + h.extras_length + h.key_length;
   const size_t value_size = h.body_length - h.extras_length - h.key_length;
+  if (BinarySasl::is_sasl_opcode(h.opcode)) {
+    // Refused before the body is read; the body is skipped as it arrives, never buffered.
+    const Status refusal = sasl_refusal(w, h, value_size);
+    if (refusal != Status::kSuccess) {
+      append_error(output, reply, refusal);
+      swallow_ = h.body_length;
+      return kHeaderSize;
+    }
+  }
   if (cmd.stores && !fits(w, h.key_length, value_size)) {
     // Refuse as soon as the key is here (a Set must drop the old item under it), then discard
     // the value as it arrives instead of waiting for all of it.
@@ -454,7 +485,7 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
   const Request request{h, input.substr(kHeaderSize, h.extras_length),
                         input.substr(kHeaderSize + h.extras_length, h.key_length),
                         input.substr(prefix, value_size)};
-  Context context{w, output, out, control};
+  Context context{w, output, out, control, sasl_};
   cmd.handler(context, request, cmd);
   return total;
 }

@@ -8,7 +8,7 @@
 // is answered (bad magic: not answered) and the connection closed; an unknown opcode is
 // answered with 0x81 and its body skipped; a value too large for the item limit is refused
 // with 0x03 as soon as its key has arrived and its bytes are discarded as they come, never
-// buffered.
+// buffered. Under -S a connection must authenticate by SASL first (proto/binary_sasl.h).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "proto/binary_header.h"
+#include "proto/binary_sasl.h"
 #include "proto/output.h"
 #include "proto/session_control.h"
 #include "proto/worker.h"
@@ -46,6 +47,7 @@ class BinaryProtocol {
 
   // Bytes of a refused or unknown request's body still to discard as they arrive.
   uint64_t swallow_ = 0;
+  BinarySasl sasl_;
 };
 
 }  // namespace cuckood::proto

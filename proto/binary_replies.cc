@@ -23,6 +23,8 @@ std::string_view status_message(Status status) noexcept {
       return "Non-numeric server-side value for incr or decr";
     case Status::kAuthError:
       return "Auth failure.";
+    case Status::kAuthContinue:
+      return {};
     case Status::kUnknownCommand:
       return "Unknown command";
     case Status::kOutOfMemory:

@@ -70,6 +70,7 @@ struct Settings {
   bool flush_enabled = true;    // -F turns it off: flush_all is refused
   bool dump_enabled = true;     // -X turns it off: cachedump/metadump are refused
   std::string auth_file;        // -Y: text connections authenticate against it; empty = off
+  bool sasl = false;            // -S: binary connections authenticate by SASL first
   bool watch_enabled = true;    // -W turns it off: `watch` is refused
   // -o watcher_logbuf_size (given in KiB): each watcher's buffer per producer (WatchLog).
   size_t watcher_logbuf_size = size_t{256} << 10;

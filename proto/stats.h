@@ -12,6 +12,7 @@
 #include "proto/auth_file.h"
 #include "proto/connection_directory.h"
 #include "proto/detail_stats.h"
+#include "proto/sasl.h"
 #include "proto/server_clock.h"
 #include "proto/settings.h"
 #include "proto/stat_counter.h"
@@ -22,7 +23,7 @@ namespace cuckood::proto {
 // X-macro: one list drives the struct, the sum and the `stats` output in the same order
 // (memcached's). One group of counters per line (clang-format would run them together).
 // cmd_meta counts `me` only, as memcached 1.6.18 does; auth_cmds/auth_errors count -Y
-// authentication attempts and failures (proto/text_auth.h).
+// and -S authentication attempts and failures (proto/text_auth.h, proto/binary_sasl.h).
 // clang-format off
 // get_expired and get_flushed, which memcached prints between the two groups, are the cache's
 // (CacheStats::found_expired, found_flushed): only the cache sees why a key was missing.
@@ -129,6 +130,8 @@ class ServerState {
   std::atomic<bool> shutdown_requested{false};
   ServerClock clock;   // the cache's clock (CacheConfig::clock), moved by `debugtime`
   AuthFile auth_file;  // -Y's credentials, reloaded on SIGHUP
+  // -S's mechanisms (proto/sasl.h), set before workers serve; null: no SASL exchange opens.
+  SaslServer* sasl = nullptr;
 
  private:
   mutable std::mutex mutex_;

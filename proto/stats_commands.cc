@@ -233,7 +233,7 @@ void settings_stats(Worker& w, StatWriter& out) {
   out("cas_enabled", s.cas_enabled ? "yes" : "no");
   out("tcp_backlog", static_cast<uint64_t>(s.backlog));
   out("binding_protocol", binding_protocol_name(s.binding_protocol));
-  out("auth_enabled_sasl", "no");
+  out("auth_enabled_sasl", s.sasl ? "yes" : "no");
   out("auth_enabled_ascii", s.auth_file.empty() ? std::string_view("no") : s.auth_file);
   out("item_size_max", static_cast<uint64_t>(s.max_item_size));
   // Past -c a new connection is told "ERROR Too many open connections" and closed at once,

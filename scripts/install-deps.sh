@@ -6,7 +6,8 @@
 #   scripts/install-deps.sh compat  — build, plus what `make compat` needs to fetch memcached's
 #                                     source package and run its t/ suite (perl's prove; a C
 #                                     compiler and libevent for the suite's timedrun helper and
-#                                     the reference memcached-debug build)
+#                                     the reference memcached-debug build; saslpasswd2 for
+#                                     binary-sasl.t)
 #   scripts/install-deps.sh package — build, plus what `make deb` needs (help2man, dpkg-dev)
 # Several levels may be given at once (`install-deps.sh test package`).
 # Debian's memcached package starts a service on 11211 when installed; a temporary
@@ -14,14 +15,16 @@
 set -euo pipefail
 
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
-            libgtest-dev libgmock-dev libbenchmark-dev clang-format)
+            libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
-           libclang-rt-14-dev procps nutcracker)
+           libclang-rt-14-dev procps nutcracker sasl2-bin)
 bench_pkgs=(gnuplot-nox util-linux time)
 # The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,
 # File::Temp) are all core perl; IO::Socket::SSL is loaded only under SSL_TEST, which
 # `make compat` does not set (TLS files are out of scope), so libio-socket-ssl-perl is not needed.
-compat_pkgs=(perl gcc make libevent-dev dpkg-dev xz-utils debian-archive-keyring coreutils)
+# binary-sasl.t makes its sasldb with saslpasswd2 (sasl2-bin).
+compat_pkgs=(perl gcc make libevent-dev dpkg-dev xz-utils debian-archive-keyring coreutils
+             sasl2-bin)
 package_pkgs=(help2man dpkg-dev)
 
 wanted=("${build_pkgs[@]}")

@@ -72,8 +72,10 @@ constexpr FlagRow kFlags[] = {
     {'B', "protocol", "<name>",
      "protocol - one of ascii, binary, or auto (default: auto-negotiate)", ""},
     {'I', "max-item-size", "<num>", "adjusts max item size (default: 1m, min: 1k, max: 1024m)", ""},
-    {'S', "enable-sasl", "", "turn on Sasl authentication", "",
-     "This server is not built with SASL support."},
+    {'S', "enable-sasl", "",
+     "turn on Sasl authentication (binary protocol only; Cyrus SASL reads memcached.conf in "
+     "$SASL_CONF_PATH, else /etc/sasl or /etc/sasl2)",
+     ""},
     {'F', "disable-flush-all", "", "disable flush_all command", ""},
     {'X', "disable-dumping", "", "disable stats cachedump and lru_crawler metadump", ""},
     {'W', "disable-watch", "", "disable watch commands (live logging)", ""},

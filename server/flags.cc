@@ -262,6 +262,9 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     case 'X':
       s.dump_enabled = false;
       return;
+    case 'S':
+      s.sasl = true;
+      return;
     case 'Y':
       if (value.empty()) bad_value(f, value, "empty path");
       s.auth_file = std::string(value);
@@ -422,6 +425,21 @@ void Parser::finish() {
     throw FlagError("-I: the item size limit cannot exceed half of -m (" +
                         std::to_string(s.memory_limit >> 20) + " MB)",
                     false);
+  }
+  // memcached: -S authenticates binary connections only, so it fixes the protocol to binary and
+  // cannot be combined with ascii, auto-negotiation or UDP. (It does not count as naming the
+  // protocol: a -Y given too then fixes ascii, as in memcached.)
+  if (s.sasl) {
+    if (!protocol_given_) {
+      s.binding_protocol = proto::BindingProtocol::kBinary;
+    } else if (s.binding_protocol != proto::BindingProtocol::kBinary) {
+      throw FlagError("ERROR: You cannot allow the ASCII protocol while using SASL.",
+                      kUsageExitStatus);
+    }
+    if (s.udp_port != 0) {
+      throw FlagError("ERROR: Cannot enable UDP while using binary SASL authentication.",
+                      kUsageExitStatus);
+    }
   }
   // memcached: -Y authenticates text connections only, so it fixes the protocol to ascii and
   // cannot be combined with binary or UDP (which has no connection to authenticate).

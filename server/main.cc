@@ -24,6 +24,7 @@
 #include "net/listener.h"
 #include "net/net_server.h"
 #include "net/stop_signal.h"
+#include "proto/cyrus_sasl.h"
 #include "proto/log_entries.h"
 #include "proto/settings.h"
 #include "proto/slab_classes.h"
@@ -152,6 +153,19 @@ int serve(const Options& options) {
   }
 
   cuckood::proto::ServerState state;
+  state.verbosity.store(options.verbosity);
+  // -S: after the drop to -u's user, as memcached, so Cyrus reads its files as that user; it
+  // outlives the workers (declared before the server).
+  std::optional<cuckood::proto::CyrusSasl> sasl;
+  if (settings.sasl) {
+    try {
+      sasl.emplace(cuckood::proto::memcached_sasl_conf_path(), state.verbosity);
+    } catch (const cuckood::proto::SaslInitError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return EXIT_FAILURE;
+    }
+    state.sasl = &*sasl;
+  }
   if (!settings.auth_file.empty()) {
     if (!load_auth_file(state.auth_file, settings.auth_file)) return EXIT_FAILURE;
     // As memcached: a file that no longer loads keeps the credentials loaded before.
@@ -166,7 +180,6 @@ int serve(const Options& options) {
   const std::unique_ptr<cuckood::cache::CuckooCache> cache =
       make_cache(options, state.clock, evictions);
   if (options.large_pages) report_huge_pages(*cache);
-  state.verbosity.store(options.verbosity);
   const std::string where = joined(listeners.addresses);
   cuckood::net::NetServer server(*cache, settings, state, stop, std::move(listeners));
   if (options.lock_memory) cuckood::server::lock_memory();

@@ -125,11 +125,14 @@ def rss_kib(pid):
 
 
 class Server:
-    """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop()."""
+    """A server process on 127.0.0.1:<free port>. Use as a context manager or start()/stop().
+    `env`: variables added to the server's environment."""
 
-    def __init__(self, args=(), binary=None, io=None, port=None, tolerated_report=None):
+    def __init__(self, args=(), binary=None, io=None, port=None, env=None,
+                 tolerated_report=None):
         """`tolerated_report`: a compiled pattern of a sanitizer report known to be the
         sanitizer's own artefact in that test; check_log ignores the reports it matches."""
+        self.env = dict(os.environ, **env) if env else None
         self.tolerated_report = tolerated_report
         self.fixed_port = port is not None
         self.port = port or free_port()
@@ -158,7 +161,7 @@ class Server:
                 self.log.close()
                 self.log = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
-                                         preexec_fn=preexec_fn)
+                                         preexec_fn=preexec_fn, env=self.env)
             _running.add(self)
             failure = wait_listening(self.proc, self.port, timeout)
             if failure is None:

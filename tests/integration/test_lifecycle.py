@@ -332,13 +332,10 @@ class OutOfDescriptorsTest(unittest.TestCase):
         # use the probe fails, and it reports a valid object as one with an invalid vptr (and
         # its memory as unreadable). This server keeps running past such a report, and only
         # that report is ignored.
-        ubsan = os.environ.get("UBSAN_OPTIONS", "") + ":halt_on_error=0"
-
-        def limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
-            if SANITIZED:
-                os.environ["UBSAN_OPTIONS"] = ubsan
-        server = Server(["-t", "1"], tolerated_report=VPTR_PROBE_WITHOUT_DESCRIPTORS)
+        ubsan = {"UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "") + ":halt_on_error=0"}
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+        server = Server(["-t", "1"], env=ubsan if SANITIZED else None,
+                        tolerated_report=VPTR_PROBE_WITHOUT_DESCRIPTORS)
         server.start(preexec_fn=limit)
         try:
             clients = [socket.create_connection(("127.0.0.1", server.port), timeout=10)

@@ -188,7 +188,8 @@ TEST(FlagsTest, PortZeroIsOffAndMinusOneIsAnyFreePort) {
 }
 
 // Every flag of `memcached -h` (1.6.18), short and long, with a value memcached takes, except
-// -S and -Z, which cuckood refuses as a memcached built without SASL and TLS does (below).
+// -Z, which cuckood refuses as a memcached built without TLS does, and -S, which excludes the
+// ascii protocol these lines fix (both below).
 TEST(FlagsTest, EveryMemcachedFlagIsAccepted) {
   const std::vector<std::vector<const char*>> lines = {
       {"-p", "1",         "-U", "0",        "-s", "/tmp/s", "-a", "755",  "-A",
@@ -270,17 +271,7 @@ TEST(FlagsTest, NoEffectFlagsSayWhyOnceEach) {
 
 // A security feature cuckood lacks is refused in memcached's words (a memcached built without
 // it), never accepted without effect; -h does not offer it.
-TEST(FlagsTest, SaslAndTlsAreRefused) {
-  for (const char* flag : {"-S", "--enable-sasl"}) {
-    try {
-      parse({flag});
-      ADD_FAILURE() << flag << " accepted";
-    } catch (const FlagError& e) {
-      EXPECT_STREQ(e.what(), "This server is not built with SASL support.");
-      EXPECT_TRUE(e.memcached_style());
-      EXPECT_EQ(e.exit_status(), 64);
-    }
-  }
+TEST(FlagsTest, TlsIsRefused) {
   for (const char* flag : {"-Z", "--enable-ssl"}) {
     try {
       parse({flag});
@@ -290,10 +281,41 @@ TEST(FlagsTest, SaslAndTlsAreRefused) {
       EXPECT_EQ(e.exit_status(), 64);
     }
   }
-  const std::string help = usage("cuckood");
-  EXPECT_EQ(help.find("sasl"), std::string::npos);
-  EXPECT_EQ(help.find("Sasl"), std::string::npos);
-  EXPECT_EQ(help.find("enable-ssl"), std::string::npos);
+  EXPECT_EQ(usage("cuckood").find("enable-ssl"), std::string::npos);
+}
+
+// -S fixes the protocol to binary and refuses ascii, auto-negotiation and UDP, as memcached
+// does; -h offers it (memcached's t/binary-sasl.t reads -h to learn SASL is built in).
+TEST(FlagsTest, SaslIsBinaryOnly) {
+  for (const char* flag : {"-S", "--enable-sasl"}) {
+    const proto::Settings s = parse({flag}).settings;
+    EXPECT_TRUE(s.sasl);
+    EXPECT_EQ(s.binding_protocol, proto::BindingProtocol::kBinary);
+  }
+  EXPECT_FALSE(parse({}).settings.sasl);
+  EXPECT_TRUE(parse({"-S", "-B", "binary", "-U", "0"}).settings.sasl);
+  const std::vector<std::vector<const char*>> refused = {
+      {"-S", "-B", "auto"}, {"-S", "-B", "ascii"}, {"-B", "binary", "-B", "ascii", "-S"}};
+  for (const auto& line : refused) {
+    try {
+      parse_flags(line);
+      ADD_FAILURE() << "-S with ascii accepted";
+    } catch (const FlagError& e) {
+      EXPECT_STREQ(e.what(), "ERROR: You cannot allow the ASCII protocol while using SASL.");
+      EXPECT_EQ(e.exit_status(), 64);
+    }
+  }
+  try {
+    parse({"-S", "-U", "11211"});
+    ADD_FAILURE() << "-U accepted";
+  } catch (const FlagError& e) {
+    EXPECT_STREQ(e.what(), "ERROR: Cannot enable UDP while using binary SASL authentication.");
+    EXPECT_EQ(e.exit_status(), 64);
+  }
+  // memcached: -S does not count as naming the protocol, so -Y next to it fixes ascii.
+  EXPECT_EQ(parse({"-S", "-Y", "/tmp/auth"}).settings.binding_protocol,
+            proto::BindingProtocol::kAscii);
+  EXPECT_NE(usage("cuckood").find("-S, --enable-sasl"), std::string::npos);
 }
 
 // -Y fixes the protocol to ascii and refuses binary and UDP, as memcached does.

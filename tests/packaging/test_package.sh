@@ -43,7 +43,7 @@ dpkg-deb -c "$deb" | awk '$6 == "./usr/bin/cuckood" && $1 != "-rwxr-xr-x" {exit 
 info=$(dpkg-deb -I "$deb")
 [ "$(dpkg-deb -f "$deb" Package)" = cuckood ] || fail "Package field"
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in 'libc6' 'liburing2' 'libxxhash0' 'libstdc++6' 'adduser'; do
+for dep in 'libc6' 'liburing2' 'libxxhash0' 'libsasl2-2' 'libstdc++6' 'adduser'; do
   case ", $depends" in *", $dep "*|*", $dep,"*|*", $dep") ;; *) fail "Depends lacks $dep: $depends" ;; esac
 done
 ok "Depends: $depends"

@@ -107,6 +107,17 @@ TEST(BinaryUnknown, SaslOpcodesAreUnknownWithoutAuthentication) {
   }
 }
 
+// memcached checks their shape first, -S or not: List Mechs takes no body, Auth and Step a key
+// and no extras.
+TEST(BinaryUnknown, MalformedSaslOpcodesAreInvalidAndCloseWithoutAuthentication) {
+  expect_closed_after(request({Opcode::kSaslListMechs, "", "", "abc", 1}) + noop(2),
+                      error_response(Opcode::kSaslListMechs, Status::kInvalidArguments, 1));
+  expect_closed_after(request({Opcode::kSaslAuth, "", "", "abc", 1}) + noop(2),
+                      error_response(Opcode::kSaslAuth, Status::kInvalidArguments, 1));
+  expect_closed_after(request({Opcode::kSaslStep, "PLAIN", be32(1), "abc", 1}) + noop(2),
+                      error_response(Opcode::kSaslStep, Status::kInvalidArguments, 1));
+}
+
 Settings small_items() {
   Settings s;
   s.max_item_size = 1024;
