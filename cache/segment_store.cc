@@ -305,9 +305,15 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
       // Nothing free: a segment with nothing live left comes back after a grace period...
       recycling = retire_dead_locked();
     }
-    // ...and so does one whose items have all expired or been flushed, once swept.
+    // ...and so does one whose items have all expired or been flushed, once swept...
     if (!recycling) recycling = reclaim_dead_segment(participant, era);
     if (recycling && epoch_.reclaim() > 0) continue;  // it is back: take it
+    // ...and, while the sealed segments hold too many dead bytes, a compacted one: awaited
+    // rather than replaced by memory never touched.
+    if (!recycling && compact_before_growth(participant, era)) {
+      if (epoch_.reclaim() == 0) sched_yield();
+      continue;
+    }
     {
       // Only then memory never touched (or given back to the kernel).
       std::lock_guard lock(mutex_);
@@ -389,10 +395,42 @@ bool SegmentStore::reclaim_dead_segment(EpochParticipant& participant, Era era) 
 }
 
 bool SegmentStore::make_room_without_eviction(EpochParticipant& participant, Era era) noexcept {
-  return reclaim_expired(participant, era) || compact_one(participant, era);
+  return reclaim_expired(participant, era) || compact_one(participant, era, 0);
 }
 
-bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept {
+bool SegmentStore::compact_before_growth(EpochParticipant& participant, Era era) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    // Only in place of memory never touched (or given back): a full store evicts instead.
+    if (!free_.empty() || available_locked() <= kSurvivorReserve) return false;
+  }
+  // Dead bytes pile up faster than one victim per new segment takes them back (a victim holds
+  // live bytes too): compact until the share is met, or a bounded number of victims.
+  // Each victim is awaited before the next: the survivor segment then fills with the bytes of
+  // the last victim instead of memory never touched.
+  bool compacted = false;
+  for (size_t i = 0; i < kMaxGrowthCompactions && compact_one(participant, era, kGrowthDeadShare);
+       ++i) {
+    compacted = true;
+    await_retiring();
+  }
+  if (compacted) return true;
+  // A segment on its way back (compacted by another writer, say) is awaited instead.
+  std::lock_guard lock(mutex_);
+  return retiring_ > 0;
+}
+
+void SegmentStore::await_retiring() noexcept {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (retiring_ == 0) return;
+    }
+    if (epoch_.reclaim() == 0) sched_yield();
+  }
+}
+
+bool SegmentStore::compact_one(EpochParticipant& participant, Era era, size_t dead_share) noexcept {
   // One compaction at a time: it owns the survivor writer until its victim is empty.
   std::lock_guard survivor(survivor_mutex_);
   uint32_t victim;
@@ -416,7 +454,9 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
     }
     // Emptying the victim gains its dead bytes; a free segment for a writer needs about a
     // segment's worth of them (the survivor's unused tail counts: it is filled first).
-    if (fewest == SIZE_MAX || dead + survivor_room < segment_size_ || fewest > room) return false;
+    const size_t held = held_locked() * segment_size_;
+    const size_t wanted = std::max(segment_size_, dead_share == 0 ? 0 : held / dead_share);
+    if (fewest == SIZE_MAX || dead + survivor_room < wanted || fewest > room) return false;
     victim = sealed_[pick];
     sealed_.erase(sealed_.begin() + static_cast<ptrdiff_t>(pick));
     meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
