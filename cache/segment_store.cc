@@ -258,6 +258,7 @@ void SegmentStore::seal_locked(uint32_t segment) noexcept {
 }
 
 void SegmentStore::release(const Item* item) noexcept {
+  item->mark_released();
   meta_[segment_of(item)].live_bytes.fetch_sub(static_cast<int64_t>(item->footprint()),
                                                std::memory_order_relaxed);
 }
@@ -632,6 +633,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
     auto* item = reinterpret_cast<Item*>(base + offset);
     const size_t footprint = item->footprint();
     offset += static_cast<uint32_t>(footprint);
+    if (item->released()) continue;  // out of the index for good: nothing to unlink or move
     const uint32_t size_class = classes_.of(footprint);
     SweptClass& c = swept[size_class];
     bool unlinked = false;
@@ -643,9 +645,10 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
         if (!item->fetched() && is_expired(item->exptime(), era.now)) ++c.expired_unfetched;
       }
     } else if (mode == SweepMode::kCompact) {
-      // A deleted or replaced item is judged live here (it is not expired) but is dead: it
-      // must not take room in the survivor segment.
-      if (!index_.linked(item)) continue;
+      // A deleted or replaced item is judged live here (it is not expired) but is dead, and
+      // was passed by above once released; one unlinked a moment ago and not yet released
+      // is copied in vain (the relink fails), which a look at the index first would cost
+      // every item to avoid.
       if (Item* copy = copy_survivor_locked(item, era)) {
         // A failed relink means the item was replaced or removed meanwhile (and released by
         // whoever did it): nothing of it is left here either way.

@@ -158,6 +158,7 @@ class SegmentStore {
 
   static constexpr size_t kMinSegments = 8;
   static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
+  static_assert(kMaxSegmentSize < (size_t{1} << 31), "Item keeps a flag above the value size");
   // Free segments writers leave to the evictor's survivor copies (second chance).
   static constexpr size_t kSurvivorReserve = 1;
   // Growth waits for compaction while more than this share (1/n) of the memory held is dead
