@@ -164,7 +164,7 @@ class SegmentStore {
   // Growth waits for compaction while more than this share (1/n) of the memory held is dead
   // bytes in sealed segments: replaced values (appends above all) must not pile up in the log
   // while the limit is far off and nothing is evicted.
-  static constexpr size_t kGrowthDeadShare = 16;
+  static constexpr size_t kGrowthDeadShare = 12;
   // Victims compacted at most per segment a writer asks for (bounds that writer's wait).
   static constexpr size_t kMaxGrowthCompactions = 64;
 
