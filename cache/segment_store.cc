@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "cache/expiry.h"
 
@@ -312,7 +313,7 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
     // ...and, while the sealed segments hold too many dead bytes, a compacted one: awaited
     // rather than replaced by memory never touched.
     if (!recycling && compact_before_growth(participant, era)) {
-      if (epoch_.reclaim() == 0) sched_yield();
+      await_retiring();
       continue;
     }
     {
@@ -368,10 +369,7 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
     meta_[victim].state = State::kRetiring;
     ++retiring_;
   }
-  {
-    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    sweep(victim, era, SweepMode::kEvict);
-  }
+  sweep(victim, era, SweepMode::kEvict, &participant);
   retire(victim);
   return true;
 }
@@ -422,12 +420,19 @@ bool SegmentStore::compact_before_growth(EpochParticipant& participant, Era era)
 }
 
 void SegmentStore::await_retiring() noexcept {
-  for (;;) {
+  // A grace period is one short operation of each other thread: spin through a few before
+  // giving the CPU away (a yield costs a trip through the scheduler).
+  for (unsigned attempt = 0;; ++attempt) {
     {
       std::lock_guard lock(mutex_);
       if (retiring_ == 0) return;
     }
-    if (epoch_.reclaim() == 0) sched_yield();
+    if (epoch_.reclaim() > 0) continue;
+    if (attempt < kAwaitSpins) {
+      for (int i = 0; i < 32; ++i) __builtin_ia32_pause();
+    } else {
+      sched_yield();
+    }
   }
 }
 
@@ -469,12 +474,7 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era, size_t de
 
 bool SegmentStore::sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
                                   SweepMode mode) noexcept {
-  bool emptied;
-  {
-    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    emptied = sweep(victim, era, mode);
-  }
-  if (emptied) {
+  if (sweep(victim, era, mode, &participant)) {
     retire(victim);
     return true;
   }
@@ -621,7 +621,8 @@ struct SweptClass {
 
 }  // namespace
 
-bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
+bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
+                         EpochParticipant* participant) noexcept {
   SweptClass swept[SizeClasses::kMaxClasses];
   uint64_t touched_classes = 0;
   uint64_t compacted = 0;
@@ -629,7 +630,13 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
   Time min_exptime = 0;
   char* base = segment_base(segment);
   const uint32_t used = meta_[segment].used.load(std::memory_order_acquire);
+  std::optional<EpochGuard> guard;
+  uint32_t in_batch = 0;
   for (uint32_t offset = 0; offset < used;) {
+    if (participant != nullptr && in_batch++ % kSweepBatch == 0) {
+      guard.reset();  // lets a grace period end: the writer awaiting it waits one batch at most
+      guard.emplace(epoch_, *participant);  // index updates compare keys of other items
+    }
     auto* item = reinterpret_cast<Item*>(base + offset);
     const size_t footprint = item->footprint();
     offset += static_cast<uint32_t>(footprint);
@@ -771,7 +778,7 @@ bool SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexc
         std::lock_guard lock(mutex_);
         if (meta_[segment].state != State::kSealed) continue;
       }
-      sweep(segment, era, SweepMode::kReclaim);
+      sweep(segment, era, SweepMode::kReclaim, nullptr);
     }
     std::lock_guard lock(mutex_);
     if (meta_[segment].state == State::kSealed &&

@@ -167,6 +167,10 @@ class SegmentStore {
   static constexpr size_t kGrowthDeadShare = 12;
   // Victims compacted at most per segment a writer asks for (bounds that writer's wait).
   static constexpr size_t kMaxGrowthCompactions = 64;
+  // Looks for the end of a grace period before a waiting writer yields its CPU.
+  static constexpr unsigned kAwaitSpins = 256;
+  // Items a sweep of a retiring segment visits per critical section.
+  static constexpr uint32_t kSweepBatch = 64;
 
   // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
   // `huge_pages` asks the kernel for transparent huge pages on the whole reservation
@@ -322,8 +326,11 @@ class SegmentStore {
   // linked is unlinked; a live one is kept (kReclaim), evicted unless given a second chance
   // (kEvict), or moved to the survivor segment (kCompact).
   enum class SweepMode : uint8_t { kReclaim, kEvict, kCompact };
-  // True if no live item of `segment` is left linked.
-  bool sweep(uint32_t segment, Era era, SweepMode mode) noexcept;
+  // True if no live item of `segment` is left linked. With a `participant`, the sweep enters
+  // its own critical sections, one per kSweepBatch items, so that it holds back no grace
+  // period for long: only for a segment no other thread may retire (kRetiring, taken by the
+  // caller). Without, the caller's critical section covers the whole sweep.
+  bool sweep(uint32_t segment, Era era, SweepMode mode, EpochParticipant* participant) noexcept;
   // Sweeps `victim` (taken out of the sealed list, kRetiring) in `mode`: retires it if that
   // emptied it, else seals it again. Returns whether it was retired.
   bool sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
