@@ -4,7 +4,8 @@
 // that change after publication are atomics: `exptime` (touch/gat, written under the key's
 // stripe lock), `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
 // when still clear, cleared by the evictor; above them the item's marks, set only under the
-// key's stripe locks) and the last-access stamp (rewritten by a reader at most once a minute).
+// key's stripe locks), the last-access stamp (rewritten by a reader at most once a minute) and
+// the "released" bit beside the value size (set once the item is out of the index for good).
 // Readers therefore see a consistent item without any lock, as long as the epoch (cache/epoch.h)
 // keeps its segment from being reused.
 #pragma once
@@ -41,9 +42,9 @@ class Item {
   }
 
   std::string_view key() const noexcept { return {data_, key_size_}; }
-  std::string_view value() const noexcept { return {data_ + key_size_, value_size_}; }
+  std::string_view value() const noexcept { return {data_ + key_size_, value_size()}; }
   char* value_data() noexcept { return data_ + key_size_; }
-  size_t footprint() const noexcept { return footprint(key_size_, value_size_); }
+  size_t footprint() const noexcept { return footprint(key_size_, value_size()); }
   uint32_t flags() const noexcept { return flags_; }
   uint64_t cas() const noexcept { return cas_; }
 
@@ -80,6 +81,17 @@ class Item {
       bits_.fetch_or(static_cast<uint8_t>(marks << kMarkShift), std::memory_order_relaxed);
   }
 
+  // Marks the item released: unlinked (replaced, deleted, evicted) or never linked, so that a
+  // segment sweep passes it by without looking its key up in the index. Set only after the
+  // item left the index, and never cleared: an item never comes back. Relaxed: a sweep that
+  // misses the bit looks the key up, as it would without it.
+  void mark_released() const noexcept {
+    value_size_.fetch_or(kReleased, std::memory_order_relaxed);
+  }
+  bool released() const noexcept {
+    return (value_size_.load(std::memory_order_relaxed) & kReleased) != 0;
+  }
+
   // When the item was last accessed, as its segment encodes it (cache/access_stamp.h; read and
   // written through SegmentStore). Relaxed: one word, no dependent data.
   uint16_t access_stamp() const noexcept { return access_stamp_.load(std::memory_order_relaxed); }
@@ -95,11 +107,17 @@ class Item {
         value_size_(static_cast<uint32_t>(value_size)),
         key_size_(static_cast<uint8_t>(key_size)) {}
 
+  // Values are smaller than a segment (at most 1 GiB), so the top bit of the size is free.
+  static constexpr uint32_t kReleased = uint32_t{1} << 31;
+  uint32_t value_size() const noexcept {
+    return value_size_.load(std::memory_order_relaxed) & ~kReleased;
+  }
+
   uint64_t cas_;
   std::atomic<Time> exptime_;
   uint32_t flags_;
-  uint32_t value_size_;
-  uint8_t key_size_;  // memcached keys are at most 250 bytes
+  mutable std::atomic<uint32_t> value_size_;  // and the released bit
+  uint8_t key_size_;                          // memcached keys are at most 250 bytes
   mutable std::atomic<uint8_t> bits_{0};
   mutable std::atomic<uint16_t> access_stamp_{0};
   char data_[];
@@ -109,6 +127,7 @@ class Item {
 static_assert(sizeof(Item) == 24, "Item header must stay 24 bytes");
 static_assert(alignof(Item) == Item::kAlignment);
 static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free &&
+              std::atomic<uint32_t>::is_always_lock_free &&
               std::atomic<uint16_t>::is_always_lock_free);
 static_assert(Item::footprint(10, 32) == 72);
 static_assert(Item::kMarkShift + kMarkBits == 8, "marks fill the bits byte above the CLOCK bits");

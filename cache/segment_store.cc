@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "cache/expiry.h"
 
@@ -258,6 +259,7 @@ void SegmentStore::seal_locked(uint32_t segment) noexcept {
 }
 
 void SegmentStore::release(const Item* item) noexcept {
+  item->mark_released();
   meta_[segment_of(item)].live_bytes.fetch_sub(static_cast<int64_t>(item->footprint()),
                                                std::memory_order_relaxed);
 }
@@ -305,9 +307,15 @@ uint32_t SegmentStore::acquire(EpochParticipant& participant, Era era) noexcept 
       // Nothing free: a segment with nothing live left comes back after a grace period...
       recycling = retire_dead_locked();
     }
-    // ...and so does one whose items have all expired or been flushed, once swept.
+    // ...and so does one whose items have all expired or been flushed, once swept...
     if (!recycling) recycling = reclaim_dead_segment(participant, era);
     if (recycling && epoch_.reclaim() > 0) continue;  // it is back: take it
+    // ...and, while the sealed segments hold too many dead bytes, a compacted one: awaited
+    // rather than replaced by memory never touched.
+    if (!recycling && compact_before_growth(participant, era)) {
+      await_retiring();
+      continue;
+    }
     {
       // Only then memory never touched (or given back to the kernel).
       std::lock_guard lock(mutex_);
@@ -361,10 +369,7 @@ bool SegmentStore::evict_one(EpochParticipant& participant, Era era) noexcept {
     meta_[victim].state = State::kRetiring;
     ++retiring_;
   }
-  {
-    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    sweep(victim, era, SweepMode::kEvict);
-  }
+  sweep(victim, era, SweepMode::kEvict, &participant);
   retire(victim);
   return true;
 }
@@ -389,10 +394,49 @@ bool SegmentStore::reclaim_dead_segment(EpochParticipant& participant, Era era) 
 }
 
 bool SegmentStore::make_room_without_eviction(EpochParticipant& participant, Era era) noexcept {
-  return reclaim_expired(participant, era) || compact_one(participant, era);
+  return reclaim_expired(participant, era) || compact_one(participant, era, 0);
 }
 
-bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept {
+bool SegmentStore::compact_before_growth(EpochParticipant& participant, Era era) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    // Only in place of memory never touched (or given back): a full store evicts instead.
+    if (!free_.empty() || available_locked() <= kSurvivorReserve) return false;
+  }
+  // Dead bytes pile up faster than one victim per new segment takes them back (a victim holds
+  // live bytes too): compact until the share is met, or a bounded number of victims.
+  // Each victim is awaited before the next: the survivor segment then fills with the bytes of
+  // the last victim instead of memory never touched.
+  bool compacted = false;
+  for (size_t i = 0; i < kMaxGrowthCompactions && compact_one(participant, era, kGrowthDeadShare);
+       ++i) {
+    compacted = true;
+    await_retiring();
+  }
+  if (compacted) return true;
+  // A segment on its way back (compacted by another writer, say) is awaited instead.
+  std::lock_guard lock(mutex_);
+  return retiring_ > 0;
+}
+
+void SegmentStore::await_retiring() noexcept {
+  // A grace period is one short operation of each other thread: spin through a few before
+  // giving the CPU away (a yield costs a trip through the scheduler).
+  for (unsigned attempt = 0;; ++attempt) {
+    {
+      std::lock_guard lock(mutex_);
+      if (retiring_ == 0) return;
+    }
+    if (epoch_.reclaim() > 0) continue;
+    if (attempt < kAwaitSpins) {
+      for (int i = 0; i < 32; ++i) __builtin_ia32_pause();
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+bool SegmentStore::compact_one(EpochParticipant& participant, Era era, size_t dead_share) noexcept {
   // One compaction at a time: it owns the survivor writer until its victim is empty.
   std::lock_guard survivor(survivor_mutex_);
   uint32_t victim;
@@ -416,7 +460,9 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
     }
     // Emptying the victim gains its dead bytes; a free segment for a writer needs about a
     // segment's worth of them (the survivor's unused tail counts: it is filled first).
-    if (fewest == SIZE_MAX || dead + survivor_room < segment_size_ || fewest > room) return false;
+    const size_t held = held_locked() * segment_size_;
+    const size_t wanted = std::max(segment_size_, dead_share == 0 ? 0 : held / dead_share);
+    if (fewest == SIZE_MAX || dead + survivor_room < wanted || fewest > room) return false;
     victim = sealed_[pick];
     sealed_.erase(sealed_.begin() + static_cast<ptrdiff_t>(pick));
     meta_[victim].state = State::kRetiring;  // no evictor or reclaimer sweeps it meanwhile
@@ -428,12 +474,7 @@ bool SegmentStore::compact_one(EpochParticipant& participant, Era era) noexcept 
 
 bool SegmentStore::sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
                                   SweepMode mode) noexcept {
-  bool emptied;
-  {
-    EpochGuard guard(epoch_, participant);  // index updates compare keys of other items
-    emptied = sweep(victim, era, mode);
-  }
-  if (emptied) {
+  if (sweep(victim, era, mode, &participant)) {
     retire(victim);
     return true;
   }
@@ -580,7 +621,8 @@ struct SweptClass {
 
 }  // namespace
 
-bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
+bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
+                         EpochParticipant* participant) noexcept {
   SweptClass swept[SizeClasses::kMaxClasses];
   uint64_t touched_classes = 0;
   uint64_t compacted = 0;
@@ -588,10 +630,17 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
   Time min_exptime = 0;
   char* base = segment_base(segment);
   const uint32_t used = meta_[segment].used.load(std::memory_order_acquire);
+  std::optional<EpochGuard> guard;
+  uint32_t in_batch = 0;
   for (uint32_t offset = 0; offset < used;) {
+    if (participant != nullptr && in_batch++ % kSweepBatch == 0) {
+      guard.reset();  // lets a grace period end: the writer awaiting it waits one batch at most
+      guard.emplace(epoch_, *participant);  // index updates compare keys of other items
+    }
     auto* item = reinterpret_cast<Item*>(base + offset);
     const size_t footprint = item->footprint();
     offset += static_cast<uint32_t>(footprint);
+    if (item->released()) continue;  // out of the index for good: nothing to unlink or move
     const uint32_t size_class = classes_.of(footprint);
     SweptClass& c = swept[size_class];
     bool unlinked = false;
@@ -603,9 +652,10 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode) noexcept {
         if (!item->fetched() && is_expired(item->exptime(), era.now)) ++c.expired_unfetched;
       }
     } else if (mode == SweepMode::kCompact) {
-      // A deleted or replaced item is judged live here (it is not expired) but is dead: it
-      // must not take room in the survivor segment.
-      if (!index_.linked(item)) continue;
+      // A deleted or replaced item is judged live here (it is not expired) but is dead, and
+      // was passed by above once released; one unlinked a moment ago and not yet released
+      // is copied in vain (the relink fails), which a look at the index first would cost
+      // every item to avoid.
       if (Item* copy = copy_survivor_locked(item, era)) {
         // A failed relink means the item was replaced or removed meanwhile (and released by
         // whoever did it): nothing of it is left here either way.
@@ -728,7 +778,7 @@ bool SegmentStore::reclaim_expired(EpochParticipant& participant, Era era) noexc
         std::lock_guard lock(mutex_);
         if (meta_[segment].state != State::kSealed) continue;
       }
-      sweep(segment, era, SweepMode::kReclaim);
+      sweep(segment, era, SweepMode::kReclaim, nullptr);
     }
     std::lock_guard lock(mutex_);
     if (meta_[segment].state == State::kSealed &&

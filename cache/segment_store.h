@@ -58,9 +58,16 @@
 //
 // Reuse before growth: a writer that needs a segment reuses, in this order, a free one, a sealed
 // one with nothing live left (every item replaced or deleted), a sealed one whose items have all
-// expired or been flushed (swept first), and only then touches memory never written. A writer's
-// active segment whose items have all expired is sealed at its next store, so that it too can be
-// reused. RSS thus follows the live data, as memcached's reuse of freed and expired chunks does.
+// expired or been flushed (swept first), one emptied by compaction while the sealed segments
+// hold more than a kGrowthDeadShare-th of the memory held in dead bytes, and only then touches
+// memory never written. A writer's active segment whose items have all expired is sealed at its
+// next store, so that it too can be reused. RSS thus follows the live data, as memcached's reuse
+// of freed and expired chunks does. Compaction matters where a key is rewritten again and again
+// (append writes the whole value anew): its dead copies are spread over every segment, none
+// dies whole, and with the limit far off nothing would ever be evicted. It moves the live items
+// of the least-live sealed segment, so a victim always holds at least that share of dead bytes;
+// victims are awaited one by one, so that the survivor segment fills with their bytes rather
+// than with memory never touched.
 //
 // Size classes (cache/size_classes.h): each segment records which classes it holds items of,
 // and the store counts what it takes back per class; CuckooCache reports both per class.
@@ -151,8 +158,19 @@ class SegmentStore {
 
   static constexpr size_t kMinSegments = 8;
   static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
+  static_assert(kMaxSegmentSize < (size_t{1} << 31), "Item keeps a flag above the value size");
   // Free segments writers leave to the evictor's survivor copies (second chance).
   static constexpr size_t kSurvivorReserve = 1;
+  // Growth waits for compaction while more than this share (1/n) of the memory held is dead
+  // bytes in sealed segments: replaced values (appends above all) must not pile up in the log
+  // while the limit is far off and nothing is evicted.
+  static constexpr size_t kGrowthDeadShare = 12;
+  // Victims compacted at most per segment a writer asks for (bounds that writer's wait).
+  static constexpr size_t kMaxGrowthCompactions = 64;
+  // Looks for the end of a grace period before a waiting writer yields its CPU.
+  static constexpr unsigned kAwaitSpins = 256;
+  // Items a sweep of a retiring segment visits per critical section.
+  static constexpr uint32_t kSweepBatch = 64;
 
   // Throws std::bad_alloc if the reservation fails (start-up only). `evict` false: see above.
   // `huge_pages` asks the kernel for transparent huge pages on the whole reservation
@@ -294,14 +312,25 @@ class SegmentStore {
   // True if a segment is on its way back to the free pool.
   bool make_room_without_eviction(EpochParticipant& participant, Era era) noexcept;
   // Moves the live items of the sealed segment with the fewest live bytes to the survivor
-  // segment and retires it; false when that gains no room or not everything could move.
-  bool compact_one(EpochParticipant& participant, Era era) noexcept;
+  // segment and retires it, if the sealed segments hold at least a segment's worth of dead
+  // bytes and (`dead_share` > 0) a `dead_share`-th of the memory held; false when that gains
+  // no room or not everything could move.
+  bool compact_one(EpochParticipant& participant, Era era, size_t dead_share) noexcept;
+  // Before a writer touches memory never written (or given back): compacts while the sealed
+  // segments hold more than a kGrowthDeadShare-th of the memory held in dead bytes. True if a
+  // segment is on its way back to the free pool.
+  bool compact_before_growth(EpochParticipant& participant, Era era) noexcept;
+  // Waits until no segment is waiting for its grace period. Outside any critical section.
+  void await_retiring() noexcept;
   // What a sweep does with the items of a segment: every dead (expired, flushed) item still
   // linked is unlinked; a live one is kept (kReclaim), evicted unless given a second chance
   // (kEvict), or moved to the survivor segment (kCompact).
   enum class SweepMode : uint8_t { kReclaim, kEvict, kCompact };
-  // True if no live item of `segment` is left linked.
-  bool sweep(uint32_t segment, Era era, SweepMode mode) noexcept;
+  // True if no live item of `segment` is left linked. With a `participant`, the sweep enters
+  // its own critical sections, one per kSweepBatch items, so that it holds back no grace
+  // period for long: only for a segment no other thread may retire (kRetiring, taken by the
+  // caller). Without, the caller's critical section covers the whole sweep.
+  bool sweep(uint32_t segment, Era era, SweepMode mode, EpochParticipant* participant) noexcept;
   // Sweeps `victim` (taken out of the sealed list, kRetiring) in `mode`: retires it if that
   // emptied it, else seals it again. Returns whether it was retired.
   bool sweep_retiring(EpochParticipant& participant, uint32_t victim, Era era,
