@@ -4,7 +4,8 @@
 # 212 M 16-byte records appended to 78 M 8-byte keys, divided by SCALE: memcached (classic
 # mode: set, then append) and cuckood (classic, then meta `ms … MA N0`), each on a fresh server
 # (-t 2 -m 4096) one after the other, VERIFY keys read back and checked byte for byte after
-# each run. RSS is VmRSS of the server when its run ends. bench/bigmem_report.py prints the
+# each run. RSS is VmRSS of the server when its run ends, CPU its utime + stime by then
+# (start-up and verification included) over the records. bench/bigmem_report.py prints the
 # table and writes bench/results/bigmem.md, bigmem.json and bigmem.png (the rate timelines).
 #
 # Settings (environment):
@@ -53,10 +54,12 @@ for run in $modes; do
         --records "$records" -k "$keys" -t "${GEN_THREADS:-1}" -c "${CONNECTIONS:-8}" \
         -d "${DEPTH:-128}" --verify "${VERIFY:-10000}") || status=$?
   rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+  # The server's CPU seconds (utime + stime; the comm field has no spaces for either server).
+  cpu_seconds=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/stat")
   stop_all
   [ -n "$out" ] || { echo "bigmem.sh: cuckood-load failed on $server ($mode), status $status" >&2; exit 1; }
-  printf '{"server":"%s","mode":"%s","rss_kib":%s,"status":%d,"result":%s}\n' \
-    "$server" "$mode" "$rss_kib" "$status" "$out" >>"$runs"
+  printf '{"server":"%s","mode":"%s","rss_kib":%s,"cpu_seconds":%s,"status":%d,"result":%s}\n' \
+    "$server" "$mode" "$rss_kib" "$cpu_seconds" "$status" "$out" >>"$runs"
   python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("  %-9s %-7s %9.0f records/s  slowest/median %.3f  RSS %s KiB  verified %d/%d" % (sys.argv[2], sys.argv[3], r["records_per_sec"], r["slowest_to_median"], sys.argv[4], r["matched"], r["verified"]))' \
     "$out" "$server" "$mode" "$rss_kib"
 done

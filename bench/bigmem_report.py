@@ -25,18 +25,21 @@ def row(run):
         "rss_mib": run["rss_kib"] / 1024,
         "bytes_per_key": run["rss_kib"] * 1024 / keys,
         "seconds": r["seconds"],
+        "cpu_us_per_record": run["cpu_seconds"] * 1e6 / max(r["records"], 1),
         "verified": "%d/%d" % (r["matched"], r["verified"]),
         "failed": r["failed"],
     }
 
 
 def table(rows):
-    head = ("| run | records/s | slowest/median window | RSS MiB | bytes/key | elapsed s | "
-            "verified | failed |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    head = ("| run | records/s | server CPU µs/record | slowest/median window | RSS MiB | "
+            "bytes/key | elapsed s | verified | failed |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     return head + "".join(
-        "| %s | %.0f | %.3f | %.0f | %.1f | %.1f | %s | %d |\n"
-        % (w["run"], w["records_per_sec"], w["slowest_to_median"], w["rss_mib"],
-           w["bytes_per_key"], w["seconds"], w["verified"], w["failed"]) for w in rows)
+        "| %s | %.0f | %.2f | %.3f | %.0f | %.1f | %.1f | %s | %d |\n"
+        % (w["run"], w["records_per_sec"], w["cpu_us_per_record"], w["slowest_to_median"],
+           w["rss_mib"], w["bytes_per_key"], w["seconds"], w["verified"], w["failed"])
+        for w in rows)
 
 
 def chart(runs, out_dir, title):
