@@ -36,14 +36,14 @@ class InputBuffer {
   // unknown): the buffer grows to it at once, so a large value is copied once, not
   // reallocated per chunk.
   void append(std::string_view bytes, size_t wanted) {
-    compact();
+    if (data_.size() + bytes.size() > data_.capacity()) compact();
     const size_t need = data_.size() + bytes.size();
     if (need > data_.capacity()) grow(wanted > need ? wanted : need);
     cache::append_bytes(data_, bytes);  // chunks from page-aligned ring buffers: see there
   }
 
   // Drops the first `n` bytes (consumed by the parser). Amortised O(n): the tail moves to the
-  // front only when the next append needs the room.
+  // front only when an append finds no room behind it.
   void consume(size_t n) noexcept {
     begin_ += n;
     if (begin_ == data_.size()) {
@@ -57,8 +57,9 @@ class InputBuffer {
   }
 
  private:
-  // Moves the unconsumed tail to the front, so the buffer never holds consumed bytes for
-  // longer than one append. The tail is a partial request, usually small.
+  // Moves the unconsumed tail to the front. Only when an append needs the room: a connection
+  // that decodes its backlog a slice per turn (-R) while more arrives keeps a tail of many
+  // requests, and moving it on every append made that quadratic.
   void compact() {
     if (begin_ == 0) return;
     data_.erase(0, begin_);

@@ -52,6 +52,27 @@ TEST(InputBufferTest, PartialConsumeThenAppendCompacts) {
   EXPECT_EQ(b.size(), 4u);
 }
 
+TEST(InputBufferTest, TailStaysInPlaceWhileTheBufferHasRoom) {
+  InputBuffer b;
+  b.append(std::string(1000, 'a'), 4096);
+  b.consume(10);
+  const char* tail = b.view().data();
+  b.append("bb", 0);
+  EXPECT_EQ(b.view().data(), tail);  // not moved to the front
+  EXPECT_EQ(b.size(), 992u);
+  EXPECT_EQ(b.view().substr(988), "aabb");
+}
+
+TEST(InputBufferTest, FullBufferMovesItsTailBeforeGrowing) {
+  InputBuffer b;
+  b.append(std::string(64, 'a'), 64);
+  const size_t capacity = b.capacity();
+  b.consume(60);
+  b.append(std::string(capacity - 4, 'b'), 0);  // fits once the consumed bytes are dropped
+  EXPECT_EQ(b.capacity(), capacity);
+  EXPECT_EQ(b.view(), "aaaa" + std::string(capacity - 4, 'b'));
+}
+
 TEST(InputBufferTest, LargeBufferComesFromAndGoesBackToThePool) {
   BufferPool pool;
   InputBuffer b(&pool);
