@@ -14,7 +14,8 @@ FILES ?=
 DEB_BUILD_DIR ?= build-deb
 PREFIX ?= /usr/local
 
-.PHONY: all deps build run test test-sanitize fuzz bench bench-bigmem compat compat-memcached deb install \
+.PHONY: all deps build run test test-sanitize fuzz bench bench-bigmem soak compat compat-memcached deb \
+        install \
         test-package format clean
 
 all: build
@@ -64,6 +65,18 @@ bench-bigmem:
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target cuckood cuckood-load
 	@SCALE=$(SCALE) bash bench/bigmem.sh $(BUILD_DIR)
+
+# The soak (scripts/soak.sh): SOAK_SECS seconds of mixed, verified load (get/set/append/incr/
+# delete/touch, text and binary, pipelined and single, reconnecting clients) against a cuckood
+# with -m 16, then its fds and RSS checked against their levels before and at the limit, and
+# exit 0 on SIGTERM. SOAK_BIN runs another build's server (e.g. build-asan/cuckood).
+SOAK_SECS ?= 120
+SOAK_BIN ?= $(BUILD_DIR)/cuckood
+soak:
+	@bash scripts/install-deps.sh test
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target cuckood cuckood-load
+	@bash scripts/soak.sh $(SOAK_BIN) $(BUILD_DIR)/bench/cuckood-load $(SOAK_SECS)
 
 # memcached 1.6.18's own t/ suite (Debian's source package, fetched once into COMPAT_DIR) run
 # against cuckood as it runs against memcached (compat/run-suite.sh); prints a per-file table and

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tests under sanitizers, each sanitizer in its own build tree:
 #   build-asan  ASan + UBSan (GCC): every unit test binary (`ctest -L unit`), then every
-#               integration script on both io engines against the instrumented cuckood
+#               integration script on both io engines against the instrumented cuckood, then
+#               a 30-s soak (scripts/soak.sh) against it
 #   build-tsan  TSan (clang): the cache/, proto/ and net/ unit tests, then every integration
 #               script on both io engines against the instrumented cuckood
 # The servers under test run with several workers (the default -t 4, or -t 2 where a test
@@ -39,6 +40,16 @@ asan_ctest() {  # ctest's arguments
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       CUCKOOD_SANITIZER=asan ctest --output-on-failure -j "$jobs" --timeout 900 "$@")
 }
+# The soak (scripts/soak.sh) against the instrumented server, shortened; needs the release
+# build's cuckood-load.
+asan_soak() {
+  if [ ! -x "$load_bin" ]; then
+    echo "no $load_bin: soak skipped (make test builds it)"
+    return
+  fi
+  SOAK_CHECK_RSS=0 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash scripts/soak.sh build-asan/cuckood "$load_bin" 30
+}
 tsan_build() {
   # A tree configured with another compiler (GCC, before clang was used here) cannot switch.
   if [ -f build-tsan/CMakeCache.txt ] &&
@@ -75,6 +86,7 @@ tsan_integration() {
 timed "ASan+UBSan build (build-asan, GCC)" asan_build
 timed "ASan+UBSan unit tests" asan_ctest -L unit
 timed "ASan+UBSan cuckood: integration tests" asan_ctest -L integration
+timed "ASan+UBSan cuckood: soak (30 s)" asan_soak
 timed "TSan build (build-tsan, clang)" tsan_build
 timed "TSan unit tests (cache, proto, net)" tsan_unit
 timed "TSan cuckood: integration tests" tsan_integration

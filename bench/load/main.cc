@@ -1,7 +1,8 @@
 // cuckood-load: parse the options, run, print. Exit status: 0 after a run, 1 when the run could
 // not start (e.g. connection refused), 2 on a usage error, 3 when any value read back did not
 // match what was written (the server returned wrong data) or, in the bigmem workload, when a
-// record was refused.
+// record was refused, or in the soak workload when anything read back was wrong or any request
+// failed.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "bench/load/options.h"
 #include "bench/load/report.h"
 #include "bench/load/run.h"
+#include "bench/load/soak_run.h"
 
 namespace {
 
@@ -25,6 +27,13 @@ int run_bigmem(const cuckood::load::Options& o) {
     return 1;
   }
   return result.failed + result.missing + result.unexpected + result.wrong > 0 ? 3 : 0;
+}
+
+int run_soak(const cuckood::load::Options& o) {
+  namespace soak = cuckood::load::soak;
+  const soak::SoakResult result = soak::run(o);
+  std::fputs(soak::format_table(result).c_str(), stdout);
+  return result.failed() ? 3 : 0;
 }
 
 }  // namespace
@@ -49,6 +58,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
   if (o.workload == Workload::kBigmem) return run_bigmem(o);
+  if (o.workload == Workload::kSoak) return run_soak(o);
   const RunResult result = run(o);
   if (!result.ok) {
     std::fprintf(stderr, "cuckood-load: %s\n", result.error.c_str());

@@ -106,6 +106,8 @@ std::string apply(Options& o, std::string_view name, std::string_view v, bool& c
       o.workload = Workload::kMixed;
     else if (v == "bigmem")
       o.workload = Workload::kBigmem;
+    else if (v == "soak")
+      o.workload = Workload::kSoak;
     else
       return bad();
     return "";
@@ -257,11 +259,15 @@ Closed-loop load generator for memcached-compatible servers (text or binary prot
       --read-through            follow every get miss with a set of that key (cache-aside)
       --protocol text|binary    wire protocol (default text)
       --seed N                  random seed (default 1)
-      --workload mixed|bigmem   mixed: gets and sets (default); bigmem: --records 16-byte
+      --workload mixed|bigmem|soak
+                                mixed: gets and sets (default); bigmem: --records 16-byte
                                 records appended to --keys keys, 16-hex-char keys, one lane
                                 per connection, rates per 0.5-s window, then --verify keys
                                 read back and checked byte for byte (ignores the get/set,
-                                value, distribution and timing options)
+                                value, distribution and timing options); soak: --duration
+                                seconds of get/set/append/incr/delete/touch over --connections
+                                clients (half text, half binary) that pipeline, reconnect and
+                                verify every reply (bench/load/soak_run.h)
       --records N               bigmem: records to write (default 1000000)
       --append classic|meta     bigmem: set then append (default), or ms MA N0 per record
       --verify N                bigmem: keys sampled and checked after the run (default 10000)

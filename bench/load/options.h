@@ -12,8 +12,9 @@ namespace cuckood::load {
 enum class Distribution { kUniform, kZipf, kHot };
 enum class Protocol { kText, kBinary };
 // kMixed: gets and sets over a key space (the default). kBigmem: appends of 16-byte records
-// (bench/load/bigmem_run.h).
-enum class Workload { kMixed, kBigmem };
+// (bench/load/bigmem_run.h). kSoak: mixed verified operations
+// for a long run (bench/load/soak_run.h).
+enum class Workload { kMixed, kBigmem, kSoak };
 // How kBigmem appends: `set` then `append` (classic), or meta `ms … MA N0` (append-or-create).
 enum class BigmemMode { kClassic, kMeta };
 
