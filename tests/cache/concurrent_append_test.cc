@@ -59,6 +59,9 @@ std::string check_records(std::string_view value, std::array<int, kAppenders>& c
 TEST(ConcurrentAppendTest, ReadersSeeWholeRecordsWhileAppendersRaceAndCompactionMovesThem) {
   CacheConfig config;
   config.memory_limit = size_t{128} << 20;  // never full: dead copies go only by compaction
+  // Small segments (a segment is as large as the largest item): the dead copies fill many of
+  // them whatever the threads' interleaving, so compaction surely runs.
+  config.max_item_size = size_t{64} << 10;
   config.hash_seed = 5;
   CuckooCache cache(config);
   {
