@@ -660,6 +660,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
         // A failed relink means the item was replaced or removed meanwhile (and released by
         // whoever did it): nothing of it is left here either way.
         if (index_.relink(item, copy)) {
+          note_exptime(copy, copy->exptime());  // the relink gave it the item's deadline
           release(item);
           ++compacted;
         } else {
@@ -674,6 +675,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
       if (item->take_reference()) {
         if (Item* copy = copy_survivor(item, era)) {
           if (index_.relink(item, copy)) {
+            note_exptime(copy, copy->exptime());  // the relink gave it the item's deadline
             release(item);
             continue;
           }
@@ -691,7 +693,12 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
         if (observer_ != nullptr && observer_->watching()) report_eviction(item, era.now);
       }
     } else {
+      // Live, so still linked: the segment stays whatever its deadline hint said (a touch
+      // may extend a deadline after the hint was read, or on a copy being relinked), and the
+      // hint is mended so that the segment is not judged all dead again.
+      kept_live = true;
       const Time deadline = item->exptime();
+      note_exptime(item, deadline);
       if (deadline != 0 && (min_exptime == 0 || deadline < min_exptime)) min_exptime = deadline;
     }
     if (unlinked) {
