@@ -8,9 +8,12 @@
 #include "bench/load/binary_client.h"
 #include "bench/load/text_client.h"
 #include "bench/load/value_codec.h"
+#include "tests/bench/binary_response.h"
 
 namespace cuckood::load {
 namespace {
+
+using testing::binary_response;
 
 using ParseFn = ParseStatus (*)(std::string_view, const Expected&, Reply&) noexcept;
 
@@ -56,21 +59,6 @@ TEST(TextClient, RejectsMalformedOrMisattributedResponses) {
   EXPECT_EQ(text::parse("STORED\r\n", get, r), ParseStatus::kInvalid);
   EXPECT_EQ(text::parse("END\r\n", Expected{false, "k01", 0}, r), ParseStatus::kInvalid);
   EXPECT_EQ(text::parse(std::string(4096, 'x'), get, r), ParseStatus::kInvalid);
-}
-
-// A binary response header (magic 0x81) followed by extras, key and value.
-std::string binary_response(uint8_t opcode, uint16_t status, uint32_t opaque,
-                            const std::string& extras, const std::string& value) {
-  std::string h(24, '\0');
-  h[0] = static_cast<char>(0x81);
-  h[1] = static_cast<char>(opcode);
-  h[4] = static_cast<char>(extras.size());
-  h[6] = static_cast<char>(status >> 8);
-  h[7] = static_cast<char>(status);
-  const uint32_t body = static_cast<uint32_t>(extras.size() + value.size());
-  for (int i = 0; i < 4; ++i) h[8 + i] = static_cast<char>(body >> (24 - 8 * i));
-  for (int i = 0; i < 4; ++i) h[12 + i] = static_cast<char>(opaque >> (24 - 8 * i));
-  return h + extras + value;
 }
 
 TEST(BinaryClient, EncodesRequests) {

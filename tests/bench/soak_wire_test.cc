@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "tests/bench/binary_response.h"
+
 namespace cuckood::load::soak {
 namespace {
+
+using load::testing::binary_response;
 
 std::string encode(WireProtocol p, const Request& r) {
   Buffer out;
@@ -22,20 +26,6 @@ SoakReply parse_all(WireProtocol p, const std::string& in, const Request& r) {
   EXPECT_EQ(parse(p, in, r, reply), ParseStatus::kComplete);
   EXPECT_EQ(reply.consumed, in.size());
   return reply;
-}
-
-std::string binary_reply(uint8_t opcode, uint16_t status, uint32_t opaque, std::string extras,
-                         std::string value) {
-  std::string h(24, '\0');
-  h[0] = static_cast<char>(0x81);
-  h[1] = static_cast<char>(opcode);
-  h[4] = static_cast<char>(extras.size());
-  h[6] = static_cast<char>(status >> 8);
-  h[7] = static_cast<char>(status);
-  const uint32_t body = static_cast<uint32_t>(extras.size() + value.size());
-  for (int i = 0; i < 4; ++i) h[8 + i] = static_cast<char>(body >> (24 - 8 * i));
-  for (int i = 0; i < 4; ++i) h[12 + i] = static_cast<char>(opaque >> (24 - 8 * i));
-  return h + extras + value;
 }
 
 TEST(SoakWire, TextRequests) {
@@ -107,33 +97,33 @@ TEST(SoakWire, BinaryRequestsUseTheirOpcodes) {
 TEST(SoakWire, BinaryReplies) {
   const auto b = WireProtocol::kBinary;
   const Request get{Op::kGet, "k", {}, 0, 7};
-  const std::string hit = binary_reply(0x00, 0, 7, std::string(4, '\0'), "abc");
+  const std::string hit = binary_response(0x00, 0, 7, std::string(4, '\0'), "abc");
   SoakReply r = parse_all(b, hit, get);
   EXPECT_EQ(r.answer, Answer::kValue);
   EXPECT_EQ(r.value, "abc");
-  EXPECT_EQ(parse_all(b, binary_reply(0x00, 1, 7, "", ""), get).answer, Answer::kMiss);
-  r = parse_all(b, binary_reply(0x05, 0, 7, "", std::string("\0\0\0\0\0\0\x01\x02", 8)),
+  EXPECT_EQ(parse_all(b, binary_response(0x00, 1, 7, "", ""), get).answer, Answer::kMiss);
+  r = parse_all(b, binary_response(0x05, 0, 7, "", std::string("\0\0\0\0\0\0\x01\x02", 8)),
                 {Op::kIncr, "k", {}, 1, 7});
   EXPECT_EQ(r.answer, Answer::kNumber);
   EXPECT_EQ(r.number, 258u);
-  EXPECT_EQ(parse_all(b, binary_reply(0x05, 1, 7, "", ""), {Op::kIncr, "k", {}, 1, 7}).answer,
+  EXPECT_EQ(parse_all(b, binary_response(0x05, 1, 7, "", ""), {Op::kIncr, "k", {}, 1, 7}).answer,
             Answer::kNotFound);
-  EXPECT_EQ(parse_all(b, binary_reply(0x0e, 5, 7, "", ""), {Op::kAppend, "k", "x", 0, 7}).answer,
+  EXPECT_EQ(parse_all(b, binary_response(0x0e, 5, 7, "", ""), {Op::kAppend, "k", "x", 0, 7}).answer,
             Answer::kNotStored);
-  EXPECT_EQ(parse_all(b, binary_reply(0x04, 0, 7, "", ""), {Op::kDelete, "k", {}, 0, 7}).answer,
+  EXPECT_EQ(parse_all(b, binary_response(0x04, 0, 7, "", ""), {Op::kDelete, "k", {}, 0, 7}).answer,
             Answer::kFound);
-  EXPECT_EQ(parse_all(b, binary_reply(0x01, 0x82, 7, "", ""), {Op::kSet, "k", "v", 0, 7}).answer,
+  EXPECT_EQ(parse_all(b, binary_response(0x01, 0x82, 7, "", ""), {Op::kSet, "k", "v", 0, 7}).answer,
             Answer::kError);
 }
 
 TEST(SoakWire, BinaryRepliesToAnotherRequestAreInvalid) {
   SoakReply r;
-  EXPECT_EQ(
-      parse(WireProtocol::kBinary, binary_reply(0x00, 0, 8, "", "x"), {Op::kGet, "k", {}, 0, 7}, r),
-      ParseStatus::kInvalid);  // opaque
-  EXPECT_EQ(
-      parse(WireProtocol::kBinary, binary_reply(0x01, 0, 7, "", ""), {Op::kGet, "k", {}, 0, 7}, r),
-      ParseStatus::kInvalid);  // opcode
+  EXPECT_EQ(parse(WireProtocol::kBinary, binary_response(0x00, 0, 8, "", "x"),
+                  {Op::kGet, "k", {}, 0, 7}, r),
+            ParseStatus::kInvalid);  // opaque
+  EXPECT_EQ(parse(WireProtocol::kBinary, binary_response(0x01, 0, 7, "", ""),
+                  {Op::kGet, "k", {}, 0, 7}, r),
+            ParseStatus::kInvalid);  // opcode
 }
 
 }  // namespace
