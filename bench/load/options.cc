@@ -40,6 +40,17 @@ bool valid_server(std::string_view s) {
   return parse_int(s.substr(colon + 1), port) && port > 0 && port < 65536;
 }
 
+// Calls take(item) for each item of a comma-separated list, until it returns false.
+template <typename Take>
+bool for_each_item(std::string_view list, Take take) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (!take(list.substr(0, comma))) return false;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return true;
+}
+
 // Applies one option; returns an error message or an empty string.
 std::string apply(Options& o, std::string_view name, std::string_view v, bool& consumed_value) {
   consumed_value = true;
@@ -48,13 +59,16 @@ std::string apply(Options& o, std::string_view name, std::string_view v, bool& c
   };
   if (name == "server") {
     o.servers.clear();
-    while (!v.empty()) {
-      size_t comma = v.find(',');
-      std::string_view one = v.substr(0, comma);
-      if (!valid_server(one)) return "invalid server '" + std::string(one) + "' (want host:port)";
+    std::string_view invalid;
+    const bool valid = for_each_item(v, [&](std::string_view one) {
+      if (!valid_server(one)) {
+        invalid = one;
+        return false;
+      }
       o.servers.emplace_back(one);
-      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
-    }
+      return true;
+    });
+    if (!valid) return "invalid server '" + std::string(invalid) + "' (want host:port)";
     return o.servers.empty() ? bad() : "";
   }
   if (name == "threads") return parse_int(v, o.threads) ? "" : bad();
@@ -123,6 +137,16 @@ std::string apply(Options& o, std::string_view name, std::string_view v, bool& c
     return "";
   }
   if (name == "verify") return parse_int(v, o.verify) ? "" : bad();
+  if (name == "server-pid") {
+    o.server_pids.clear();
+    const bool valid = for_each_item(v, [&](std::string_view one) {
+      int pid = 0;
+      if (!parse_int(one, pid) || pid < 1) return false;
+      o.server_pids.push_back(pid);
+      return true;
+    });
+    return valid && !o.server_pids.empty() ? "" : bad();
+  }
   consumed_value = false;
   if (name == "preload") o.preload = true;
   if (name == "read-through") o.read_through = true;
@@ -147,9 +171,10 @@ bool is_flag(std::string_view name) {
 
 bool takes_value(std::string_view name) {
   for (std::string_view known :
-       {"server",    "threads",  "connections", "depth",    "keys",     "key-size", "value-size",
-        "get-ratio", "dist",     "theta",       "hot-keys", "duration", "requests", "warmup",
-        "rate",      "protocol", "seed",        "workload", "records",  "append",   "verify"})
+       {"server",     "threads",   "connections", "depth",     "keys",     "key-size",
+        "value-size", "get-ratio", "dist",        "theta",     "hot-keys", "duration",
+        "requests",   "warmup",    "rate",        "protocol",  "seed",     "workload",
+        "records",    "append",    "verify",      "server-pid"})
     if (name == known) return true;
   return false;
 }
@@ -271,6 +296,10 @@ Closed-loop load generator for memcached-compatible servers (text or binary prot
       --records N               bigmem: records to write (default 1000000)
       --append classic|meta     bigmem: set then append (default), or ms MA N0 per record
       --verify N                bigmem: keys sampled and checked after the run (default 10000)
+      --server-pid PID[,PID...] server processes on this machine whose CPU time (utime and
+                                stime in /proc/PID/stat) is read at the start and end of the
+                                measured window: reports server CPU per request and its
+                                user-space share (mixed workload)
       --json                    print the result as one JSON object
   -h, --help                    this text
 

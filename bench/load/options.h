@@ -44,6 +44,9 @@ struct Options {
   uint64_t records = 1000000;  // bigmem: records in the run (keys: --keys)
   BigmemMode bigmem_mode = BigmemMode::kClassic;
   uint64_t verify = 10000;  // bigmem: keys sampled and read back after the run
+  // Server processes whose CPU time (/proc/PID/stat) is read at the edges of the measured window
+  // of the mixed workload; empty: not measured.
+  std::vector<int> server_pids;
 };
 
 struct ParseResult {

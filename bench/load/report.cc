@@ -51,6 +51,10 @@ std::string format_human(const Options& o, const RunResult& r) {
   appendf(out, "latency   us  mean %.1f  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
           h.mean() / 1000, us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)),
           us(h.percentile(99.9)), us(h.max()));
+  if (r.server_cpu.measured)
+    appendf(out, "server    CPU %.2f us/request  (user %.2f s, system %.2f s: user share %.1f%%)\n",
+            r.server_cpu.us_per_request(c.requests), r.server_cpu.user_seconds,
+            r.server_cpu.system_seconds, r.server_cpu.user_share() * 100);
   appendf(out,
           "errors    %llu  (server %llu, protocol %llu, disconnects %llu, timeouts %llu)\n"
           "mismatches %llu\n",
@@ -96,6 +100,14 @@ std::string format_json(const Options& o, const RunResult& r) {
           "\"max\":%.2f}",
           h.mean() / 1000, us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)),
           us(h.percentile(99.9)), us(h.max()));
+  if (r.server_cpu.measured)
+    appendf(out,
+            ",\"server_cpu\":{\"user_seconds\":%.3f,\"system_seconds\":%.3f,"
+            "\"us_per_request\":%.4f,\"user_share\":%.4f}",
+            r.server_cpu.user_seconds, r.server_cpu.system_seconds,
+            r.server_cpu.us_per_request(c.requests), r.server_cpu.user_share());
+  else
+    out += ",\"server_cpu\":null";
   appendf(out, ",\"preload\":{\"sets\":%llu,\"errors\":%llu,\"mismatches\":%llu,\"seconds\":%.3f}}",
           (unsigned long long)r.preload.sets, (unsigned long long)r.preload.errors(),
           (unsigned long long)r.preload.mismatches, r.preload_seconds);

@@ -1,6 +1,9 @@
 #include "bench/load/run.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <latch>
 #include <memory>
 #include <thread>
@@ -46,6 +49,52 @@ bool preload(const Options& o, const KeySampler& sampler, RunResult& result) {
   return true;
 }
 
+void sleep_until_ns(uint64_t deadline) {
+  const uint64_t now = now_ns();
+  if (deadline > now) std::this_thread::sleep_for(std::chrono::nanoseconds(deadline - now));
+}
+
+// Reads the servers' CPU time at the edges of the measured window while the client threads run:
+// at its start, and at its end (or, when the window ends after a number of requests, once the
+// clients have finished, before their connections close).
+class ServerCpuProbe {
+ public:
+  explicit ServerCpuProbe(const std::vector<int>& pids) : pids_(pids) {}
+
+  void at_start(const Window& window) {
+    if (pids_.empty()) return;
+    sleep_until_ns(window.measure_start_ns);
+    before_ = read_cpu_ticks(pids_, error_);
+  }
+
+  void at_window_end(const Window& window) {
+    if (pids_.empty() || window.end_ns == UINT64_MAX) return;
+    sleep_until_ns(window.end_ns);
+    after_ = read_cpu_ticks(pids_, error_);
+  }
+
+  void after_clients_finished() {
+    if (!pids_.empty() && !after_ && error_.empty()) after_ = read_cpu_ticks(pids_, error_);
+  }
+
+  // Sets result.server_cpu, or result.error when a reading failed.
+  bool finish(RunResult& result) const {
+    if (pids_.empty()) return true;
+    if (!before_ || !after_) {
+      result.error = error_;
+      return false;
+    }
+    result.server_cpu = cpu_between(*before_, *after_, sysconf(_SC_CLK_TCK));
+    return true;
+  }
+
+ private:
+  const std::vector<int>& pids_;
+  std::optional<CpuTicks> before_;
+  std::optional<CpuTicks> after_;
+  std::string error_;
+};
+
 }  // namespace
 
 RunResult run(const Options& o) {
@@ -89,7 +138,11 @@ RunResult run(const Options& o) {
   window.measure_start_ns = start + seconds_to_ns(o.warmup);
   window.end_ns = o.requests > 0 ? UINT64_MAX : window.measure_start_ns + seconds_to_ns(o.duration);
   go.count_down();
+  ServerCpuProbe probe(o.server_pids);
+  probe.at_start(window);
+  probe.at_window_end(window);
   for (auto& th : pool) th.join();
+  probe.after_clients_finished();
 
   uint64_t last = window.measure_start_ns;
   for (auto& client : clients) {
@@ -99,7 +152,7 @@ RunResult run(const Options& o) {
   }
   result.seconds =
       o.requests > 0 ? static_cast<double>(last - window.measure_start_ns) / 1e9 : o.duration;
-  result.ok = true;
+  result.ok = probe.finish(result);
   return result;
 }
 

@@ -7,16 +7,18 @@
 #include "bench/load/counters.h"
 #include "bench/load/histogram.h"
 #include "bench/load/options.h"
+#include "bench/load/server_cpu.h"
 
 namespace cuckood::load {
 
 struct RunResult {
   bool ok = false;
-  std::string error;   // why the run could not start (connect failure...)
-  Counters counters;   // the load phase
-  Histogram latency;   // the load phase, nanoseconds
-  double seconds = 0;  // length of the measured window
-  Counters preload;    // the preload phase (sets only)
+  std::string error;     // why the run could not start (connect failure...)
+  Counters counters;     // the load phase
+  Histogram latency;     // the load phase, nanoseconds
+  double seconds = 0;    // length of the measured window
+  ServerCpu server_cpu;  // over the measured window, when options.server_pids is not empty
+  Counters preload;      // the preload phase (sets only)
   double preload_seconds = 0;
 };
 

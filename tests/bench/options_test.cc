@@ -119,6 +119,10 @@ TEST(Options, RejectsInvalidInput) {
       {{"--duration", "0"}, "--duration"},
       {{"--theta", "-1"}, "--theta"},
       {{"--json=yes"}, "takes no value"},
+      {{"--server-pid", "0"}, "--server-pid"},
+      {{"--server-pid", "12,x"}, "--server-pid"},
+      {{"--server-pid", "12,,13"}, "--server-pid"},
+      {{"-s", "h:1,,h:2"}, "invalid server ''"},
   };
   for (const BadCase& c : cases) {
     std::vector<const char*> argv{"cuckood-load"};
@@ -128,6 +132,18 @@ TEST(Options, RejectsInvalidInput) {
     EXPECT_NE(r.error.find(c.error_mentions), std::string::npos)
         << "error '" << r.error << "' should mention '" << c.error_mentions << "'";
   }
+}
+
+TEST(Options, ServerPidsAreAList) {
+  const ParseResult none = parse({});
+  ASSERT_TRUE(none.ok) << none.error;
+  EXPECT_TRUE(none.options.server_pids.empty());
+  const ParseResult one = parse({"--server-pid", "4242"});
+  ASSERT_TRUE(one.ok) << one.error;
+  EXPECT_EQ(one.options.server_pids, std::vector<int>{4242});
+  const ParseResult two = parse({"--server-pid=17,23"});
+  ASSERT_TRUE(two.ok) << two.error;
+  EXPECT_EQ(two.options.server_pids, (std::vector<int>{17, 23}));
 }
 
 TEST(Options, BigmemWorkload) {

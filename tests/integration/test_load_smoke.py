@@ -74,6 +74,38 @@ class LoadSmokeTest(ServerTestCase):
         self.assert_clean(r)
         self.assertGreater(r["hits"], 0)
 
+    def test_server_cpu_covers_only_the_measured_window(self):
+        pid = str(self.server.proc.pid)
+        # A long warm-up and a short window: CPU counted from the process's start, or from the
+        # generator's, would exceed what the server can use in the window on all CPUs.
+        r = self.load("-c", "4", "-d", "8", "-k", "5000", "--preload", "--warmup", "1.5",
+                      "--duration", "0.4", "--server-pid", pid)
+        self.assert_clean(r)
+        cpu = r["server_cpu"]
+        self.assertIsNotNone(cpu, r)
+        used = cpu["user_seconds"] + cpu["system_seconds"]
+        self.assertGreater(used, 0, "the server answered %d requests" % r["requests"])
+        tick = 1.0 / os.sysconf("SC_CLK_TCK")
+        self.assertLessEqual(used, os.cpu_count() * r["seconds"] + 2 * tick, r)
+        self.assertAlmostEqual(cpu["us_per_request"], used * 1e6 / r["requests"], delta=0.01)
+        self.assertAlmostEqual(cpu["user_share"], cpu["user_seconds"] / used, delta=0.001)
+
+    def test_server_cpu_after_a_number_of_requests(self):
+        r = self.load("-c", "4", "-d", "16", "-k", "5000", "--preload", "--requests", "200000",
+                      "--server-pid", str(self.server.proc.pid))
+        self.assert_clean(r)
+        self.assertIsNotNone(r["server_cpu"], r)
+        self.assertGreater(r["server_cpu"]["us_per_request"], 0, r)
+
+    def test_server_cpu_absent_without_a_pid_and_fatal_for_a_wrong_one(self):
+        r = self.load("-k", "100", "--preload", "--requests", "100")
+        self.assertIsNone(r["server_cpu"])
+        proc = subprocess.run([LOAD_BIN, "-s", self.server.address(), "-k", "100", "--requests",
+                               "100", "--server-pid", "99999999"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertIn("99999999", proc.stderr)
+
     def test_wrong_value_is_reported_as_mismatch(self):
         # Key 0 with the default 16-byte keys; its value is not what the generator would write.
         c = self.conn()
@@ -121,6 +153,9 @@ class EvictingServerStressTest(LoadSmokeTest):
     test_zipf_read_through_fills_the_cache = None
     test_many_connections_paced = None
     test_wrong_value_is_reported_as_mismatch = None
+    test_server_cpu_covers_only_the_measured_window = None
+    test_server_cpu_after_a_number_of_requests = None
+    test_server_cpu_absent_without_a_pid_and_fatal_for_a_wrong_one = None
 
 
 if __name__ == "__main__":
