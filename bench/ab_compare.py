@@ -3,8 +3,11 @@
 
 Starts OLD and NEW (-t 1 -m 1024, both on CPU 0) on free loopback ports, preloads each, then
 runs ROUNDS interleaved rounds (ABBA order) of cuckood-load (on CPU 1) with the given workload
-options, and prints the medians and the ratios new/old. Server CPU per request comes from the
-server's utime+stime in /proc (clock ticks), so rounds should last a second or more.
+options, and prints the medians and the ratios new/old. Server CPU per request is the server's
+utime + stime over the measured window (cuckood-load --server-pid reads /proc at its edges, in
+clock ticks, so rounds should last a second or more) divided by the requests completed in it;
+"user" is the user-space share of that CPU. The CPU ratio's spread is that of the per-round
+ratios (the two runs of a round are back to back).
 
 Usage: bench/ab_compare.py OLD_BIN NEW_BIN [--rounds 5] [--duration 1.5]
                            [--load build/bench/cuckood-load] -- LOAD_OPTIONS...
@@ -27,11 +30,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -58,13 +56,13 @@ def main():
 
         def run(name, duration, extra=()):
             proc, port = servers[name]
-            before = cpu_seconds(proc.pid)
             out = subprocess.run(["taskset", "-c", "1", args.load, "-s", "127.0.0.1:%d" % port,
-                                  *options, *extra, "--duration", str(duration), "--json"],
+                                  *options, *extra, "--duration", str(duration),
+                                  "--server-pid", str(proc.pid), "--json"],
                                  capture_output=True, text=True, check=True).stdout
-            used = cpu_seconds(proc.pid) - before
             result = json.loads(out)
-            return result["ops_per_sec"], used / result["requests"] * 1e6
+            cpu = result["server_cpu"]
+            return result["ops_per_sec"], cpu["us_per_request"], cpu["user_share"]
 
         for name in servers:
             run(name, 0.3, ["--preload"])
@@ -82,10 +80,13 @@ def main():
 
     ops = {n: median([x[0] for x in results[n]]) for n in results}
     cpu = {n: median([x[1] for x in results[n]]) for n in results}
-    print("old %.0f ops/s %.2f us CPU/request | new %.0f ops/s %.2f us CPU/request | "
-          "new/old: ops %.2fx, CPU/request %.2fx"
-          % (ops["old"], cpu["old"], ops["new"], cpu["new"], ops["new"] / ops["old"],
-             cpu["new"] / cpu["old"]))
+    user = {n: median([x[2] for x in results[n]]) for n in results}
+    cpu_ratios = sorted(new[1] / old[1] for old, new in zip(results["old"], results["new"]))
+    print("old %.0f ops/s %.2f us CPU/request (user %.0f%%) | new %.0f ops/s %.2f us CPU/request "
+          "(user %.0f%%) | new/old: ops %.2fx, CPU/request %.2fx (rounds %.2f-%.2f)"
+          % (ops["old"], cpu["old"], user["old"] * 100, ops["new"], cpu["new"],
+             user["new"] * 100, ops["new"] / ops["old"], cpu["new"] / cpu["old"], cpu_ratios[0],
+             cpu_ratios[-1]))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@
 # then for every workload runs BUILD_DIR/bench/cuckood-load against each server alternately,
 # ROUNDS times (memcached, cuckood, memcached, cuckood, ...), so that drift in the machine's
 # load hits both alike. The first round of each workload preloads its keys, so both servers
-# answer the same requests from the same data. bench/report.py turns the runs into the table
-# (bench/results/latest.md, latest.json) and the chart (latest.png).
+# answer the same requests from the same data. Each run also reads its server's CPU time
+# (cuckood-load --server-pid) at the edges of the measured window, for server CPU per request.
+# bench/report.py turns the runs into the table (bench/results/latest.md, latest.json) and the
+# chart (latest.png).
 #
 # Settings (environment):
 #   ROUNDS=3 DURATION=1.5 WARMUP=0.3  rounds per workload, measured/warm-up seconds per run
@@ -51,6 +53,10 @@ workloads=(
   "hot_keys|-c 16 -d 16 -k 4 --value-size 32 --get-ratio 1 --dist hot --hot-keys 4 --preload"
   "large_100k|-c 8 -d 1 -k 500 --value-size 102400 --get-ratio 0.9 --dist uniform --preload"
   "binary|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --protocol binary"
+  # 1M keys: the table and the items exceed the last-level cache. zipf_0.99_1m reads the keys
+  # mixed_90_10_1m preloaded (same names and value size), so 1M keys are set once per server.
+  "mixed_90_10_1m|-c 16 -d 16 -k 1000000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
+  "zipf_0.99_1m|-c 16 -d 16 -k 1000000 --value-size 32 --get-ratio 0.9 --dist zipf --theta 0.99"
   "conns_500|-c 500 -d 1 --rate 10000 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload"
 )
 # Hit ratio at -m 64: 50k keys of 400-3600 B (~1.6x the memory) read through under Zipf 0.99.
@@ -63,24 +69,25 @@ hit_ratio_warmup=100000
 runs=$work/runs.jsonl
 : >"$runs"
 
-# run_rounds WORKLOAD_SPEC PORT_A PORT_B WARMUP: the interleaved rounds of one workload.
+# run_rounds WORKLOAD_SPEC PORT_A PID_A PORT_B PID_B WARMUP: the interleaved rounds of one
+# workload against memcached (A) and cuckood (B).
 run_rounds() {
-  local name=${1%%|*} opts=${1#*|} wu=$4 round server port out
+  local name=${1%%|*} opts=${1#*|} wu=$6 round server port pid out
   read -r -a opts_array <<<"$opts"
   for round in $(seq "$rounds"); do
     # The first round's preload stays in the servers (-m is ample); later rounds reuse it.
     [ "$round" -eq 2 ] && read -r -a opts_array <<<"${opts//--preload/}"
     for server in memcached cuckood; do
-      port=$2
-      [ "$server" = cuckood ] && port=$3
+      port=$2 pid=$3
+      [ "$server" = cuckood ] && port=$4 pid=$5
       out=$("${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${opts_array[@]}" \
-            --duration "$duration" --warmup "$wu" --seed "$round" --json) || {
+            --duration "$duration" --warmup "$wu" --seed "$round" --server-pid "$pid" --json) || {
         echo "compare.sh: cuckood-load failed ($name, $server, round $round)" >&2
         exit 1
       }
       printf '{"workload":"%s","server":"%s","round":%d,"result":%s}\n' \
         "$name" "$server" "$round" "$out" >>"$runs"
-      python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("  %-22s %-9s round %s: %9.0f ops/s  p99 %7.1f us  errors %d  mismatches %d  hit %.3f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["ops_per_sec"], r["latency_us"]["p99"], r["errors"], r["mismatches"], r["hit_ratio"]))' \
+      python3 -c 'import json,sys; r=json.loads(sys.argv[1]); c=r["server_cpu"]; print("  %-22s %-9s round %s: %9.0f ops/s  CPU %5.2f us/req (user %2.0f%%)  p99 %7.1f us  errors %d  mismatches %d  hit %.3f" % (sys.argv[2], sys.argv[3], sys.argv[4], r["ops_per_sec"], c["us_per_request"], c["user_share"] * 100, r["latency_us"]["p99"], r["errors"], r["mismatches"], r["hit_ratio"]))' \
         "$out" "$name" "$server" "$round"
     done
   done
@@ -88,19 +95,19 @@ run_rounds() {
 
 started=$(date +%s)
 echo "cuckood vs memcached: -t $threads -m $memory, $rounds rounds x ${duration}s (+${warmup}s warm-up); pinning: $pinning"
-start memcached "$memcached" "$memory"; port_a=$port
-start cuckood "$cuckood" "$memory"; port_b=$port
-for w in "${workloads[@]}"; do run_rounds "$w" "$port_a" "$port_b" "$warmup"; done
+start memcached "$memcached" "$memory"; port_a=$port pid_a=${pids[-1]}
+start cuckood "$cuckood" "$memory"; port_b=$port pid_b=${pids[-1]}
+for w in "${workloads[@]}"; do run_rounds "$w" "$port_a" "$pid_a" "$port_b" "$pid_b" "$warmup"; done
 stop_all
 
-start memcached_m64 "$memcached" 64; port_a=$port
-start cuckood_m64 "$cuckood" 64; port_b=$port
+start memcached_m64 "$memcached" 64; port_a=$port pid_a=${pids[-1]}
+start cuckood_m64 "$cuckood" 64; port_b=$port pid_b=${pids[-1]}
 read -r -a hit_opts <<<"${hit_ratio_workload#*|}"
 for port in "$port_a" "$port_b"; do
   "${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${hit_opts[@]}" \
     --requests "$hit_ratio_warmup" >/dev/null || { echo "compare.sh: hit-ratio warm-up failed" >&2; exit 1; }
 done
-run_rounds "$hit_ratio_workload" "$port_a" "$port_b" 0
+run_rounds "$hit_ratio_workload" "$port_a" "$pid_a" "$port_b" "$pid_b" 0
 
 report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
   --setting "servers -t $threads -m $memory (hit ratio: -m 64)${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}, generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
