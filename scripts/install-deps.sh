@@ -2,7 +2,8 @@
 # Installs, with apt, whatever cuckood needs and the machine lacks.
 #   scripts/install-deps.sh build   — compiler, cmake, ninja and the libraries cuckood links
 #   scripts/install-deps.sh test    — the above plus what the tests drive (memcached, clients, tools)
-#   scripts/install-deps.sh bench   — the above plus what `make bench` draws with
+#   scripts/install-deps.sh bench   — the above plus what `make bench` draws with and what
+#                                     bench/profile.sh profiles with
 #   scripts/install-deps.sh compat  — build, plus what `make compat` needs to fetch memcached's
 #                                     source package and run its t/ suite (perl's prove; a C
 #                                     compiler and libevent for the suite's timedrun helper and
@@ -18,7 +19,8 @@ build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev li
             libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
            libclang-rt-14-dev procps nutcracker sasl2-bin)
-bench_pkgs=(gnuplot-nox util-linux time)
+# linux-perf: bench/profile.sh's server profiles (perf record).
+bench_pkgs=(gnuplot-nox util-linux time linux-perf)
 # The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,
 # File::Temp) are all core perl; IO::Socket::SSL is loaded only under SSL_TEST, which
 # `make compat` does not set (TLS files are out of scope), so libio-socket-ssl-perl is not needed.
