@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables are read by the scripts that source this
 # The workloads of `make bench`, shared by bench/compare.sh and bench/profile.sh; sourced, not run.
 # Each entry: name, then cuckood-load options (besides server, duration, warm-up, seed).
 common=(-t 1 --key-size 16)

@@ -1,7 +1,9 @@
 // The CPU time a server process has used, as the kernel accounts it in /proc/PID/stat (utime and
 // stime, in clock ticks, summed over the process's threads). cuckood-load reads it at the two
 // edges of its measured window (--server-pid), so that server CPU per request covers exactly the
-// requests the run counts.
+// requests the run counts. utime + stime is the process's exact run time; the kernel splits it
+// between the two by its tick samples in the proportion of the process's whole life so far, so the
+// split of one window is approximate.
 #pragma once
 
 #include <cstdint>
