@@ -8,7 +8,8 @@
 // Bounded: only buffers above kMinCapacity (smaller ones stay with their connection) and at most
 // kMaxCapacity each (a huge multi-get reply is not worth keeping) are kept, kMaxBytes in all per
 // worker; beyond that a buffer is freed. Memory use: at most kMaxBytes per worker on
-// top of what the connections hold. No kernel feature.
+// top of what the connections hold, and none once the worker has been idle (release_all(),
+// at the engine's idle tick). No kernel feature.
 //
 // Threading: one pool per worker thread, used by that thread only.
 #pragma once
@@ -53,13 +54,26 @@ class BufferPool {
       buffer.clear();
       bytes_ += capacity;
       spare_.push_back(std::move(buffer));
+      return;
     }
+    if (capacity > kMinCapacity) large_freed_ = true;
     std::string().swap(buffer);
+  }
+
+  // Frees every spare buffer. Returns whether large buffers were freed since the last call
+  // (here or by give()): only then has the heap free memory worth handing back to the system.
+  bool release_all() noexcept {
+    const bool freed = large_freed_ || !spare_.empty();
+    spare_.clear();
+    bytes_ = 0;
+    large_freed_ = false;
+    return freed;
   }
 
  private:
   std::vector<std::string> spare_;
   size_t bytes_ = 0;
+  bool large_freed_ = false;
 };
 
 }  // namespace cuckood::net

@@ -66,10 +66,14 @@ proto::CloseReason Connection::close_reason() const noexcept {
 // An empty output string about to receive responses takes a spare large buffer when the worker
 // has one: a large value then goes into memory already mapped instead of a fresh allocation
 // (and its regrowth) per response. Small responses merely borrow it until sent.
+// The session stops decoding once the backlog passes kHighWater (the pause then holds the
+// rest), so requests that each produce megabytes cannot take the backlog far past it.
 void Connection::prepare_output() noexcept {
   if (output_.empty() && output_.bytes.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
     output_.bytes = pool_.take();
   }
+  const size_t unsent = sending_.size() - sent_;
+  session_.set_output_limit(unsent < kHighWater ? kHighWater - unsent : 0);
 }
 
 proto::RequestLog* Connection::request_log() noexcept {

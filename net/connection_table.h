@@ -30,6 +30,10 @@
 // them, and while any is listed the wait lasts at most kWatchPoll. Log lines thus reach a
 // watcher within a poll period, without any wake-up on the producers' side.
 //
+// Idle ticks: when a wait passes kIdleTick with no event, idle_tick() frees the worker's
+// spare buffers and, when large buffers were freed since the last one, asks glibc to hand free
+// heap pages back (malloc_trim).
+//
 // The table also keeps its worker's ConnectionBook (`stats conns`) and raises `watch
 // connevents` entries as connections are admitted and closed.
 //
@@ -37,6 +41,7 @@
 // cache context that pins belong to) exists.
 #pragma once
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -122,6 +127,12 @@ class ConnectionTable {
   // Whether the loop should end: stopping, and every connection closed or the drain time up.
   bool drained() const noexcept {
     return stopping_ && (open_ == 0 || std::chrono::steady_clock::now() >= drain_deadline_);
+  }
+
+  // The loop waited a whole kIdleTick with no event (see above): a burst's memory does not
+  // stay with an idle server.
+  void idle_tick() noexcept {
+    if (pool_.release_all()) ::malloc_trim(0);
   }
 
   // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll, while

@@ -101,7 +101,10 @@ void EpollLoop::run() noexcept {
       state_.env().stop.request();
       break;
     }
-    if (n == 0) set_accept_backoff(false);
+    if (n == 0) {
+      set_accept_backoff(false);
+      connections_.idle_tick();
+    }
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = events[i].data.u64;
       if (tag == kStopTag) {

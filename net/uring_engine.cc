@@ -162,7 +162,10 @@ void UringLoop::run() noexcept {
       __kernel_timespec timeout = to_timespec(wait);
       io_uring_cqe* first = nullptr;
       rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
-      if (rc == -ETIME) set_accept_backoff(false);
+      if (rc == -ETIME) {
+        set_accept_backoff(false);
+        connections_.idle_tick();
+      }
     }
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
       // Not expected from a working ring; a server missing a worker would serve some

@@ -392,7 +392,7 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
                                SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
-  while (!control.close && pos < input.size() && control.requests_left != 0) {
+  while (pos < input.size() && control.may_decode(output.size())) {
     if (swallow_ != 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, input.size() - pos));
       swallow_ -= n;

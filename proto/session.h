@@ -73,6 +73,10 @@ class Session {
   void set_request_budget(size_t requests) noexcept { control_.requests_left = requests; }
   size_t request_budget() const noexcept { return control_.requests_left; }
 
+  // process() decodes no further request once `output` holds more than `bytes` (the request
+  // that crosses it is answered whole, as is a long get line's key). Unlimited by default.
+  void set_output_limit(size_t bytes) noexcept { control_.output_limit = bytes; }
+
  private:
   enum class Protocol { kUndecided, kText, kBinary };
 

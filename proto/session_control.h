@@ -15,6 +15,14 @@ struct SessionControl {
   int watcher = -1;
   // Requests a codec may still decode before it returns (-R); each complete request takes one.
   size_t requests_left = SIZE_MAX;
+  // Output size past which a codec decodes no further request (net/'s backpressure): a few
+  // requests that each produce megabytes must not pile up far beyond the connection's bound.
+  // The request that crosses it is answered whole.
+  size_t output_limit = SIZE_MAX;
+
+  bool may_decode(size_t output_size) const noexcept {
+    return !close && requests_left != 0 && output_size <= output_limit;
+  }
 };
 
 }  // namespace cuckood::proto

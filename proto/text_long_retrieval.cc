@@ -42,6 +42,8 @@ size_t LongRetrieval::feed(TextRequest& r, std::string_view input) noexcept {
       return newline + 1;
     }
     pos = std::min(input.find_first_not_of(' ', pos), input.size());
+    // Output past the limit: the next key waits until the connection has sent some of it.
+    if (phase_ == Phase::kKeys && r.output.size() > r.control.output_limit) return pos;
     const size_t end = input.find_first_of(" \n", pos);
     if (end == std::string_view::npos) {
       if (phase_ == Phase::kKeys && input.size() - pos >= kSurelyTooLong) {

@@ -37,7 +37,8 @@ class LongRetrieval {
   // Answers what `input` (the unconsumed bytes from where the line stands) completes, into
   // r.out / r.output, and returns the bytes consumed: complete tokens, the spaces between
   // them and, at the line's end, its newline (then active() turns false). A partial token is
-  // left for the next call, unless it is already too long to be a key.
+  // left for the next call, unless it is already too long to be a key; so are the keys after
+  // the output passed r.control.output_limit.
   size_t feed(TextRequest& r, std::string_view input) noexcept;
 
  private:

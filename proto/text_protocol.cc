@@ -129,8 +129,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
-  while (pos < input.size() && !control.close && control.watcher < 0 &&
-         control.requests_left != 0) {
+  while (pos < input.size() && control.watcher < 0 && control.may_decode(output.size())) {
     const std::string_view available = input.substr(pos);
     if (swallow_ > 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, available.size()));

@@ -127,6 +127,7 @@ int serve(const Options& options) {
   // thread inherits the mask and the signals reach only the stop signal's signalfd. A daemon's
   // child inherits both the mask and the signalfd, which then reads the child's signals.
   cuckood::net::StopSignal stop;
+  cuckood::server::return_large_blocks_to_the_system();
   for (const std::string& notice : options.notices) std::fprintf(stderr, "%s\n", notice.c_str());
   if (options.raise_core_limit) cuckood::server::raise_core_limit();
   const std::optional<cuckood::server::Identity> identity =

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -20,6 +21,12 @@
 #include <vector>
 
 namespace cuckood::server {
+
+void return_large_blocks_to_the_system() {
+  constexpr int kMmapThreshold = 128 * 1024;  // glibc's own starting value
+  ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  ::mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
+}
 
 void raise_core_limit() {
   rlimit limit{};

@@ -33,6 +33,13 @@ class StartError : public std::runtime_error {
   int exit_status_;
 };
 
+// glibc's allocator told to hand large blocks straight back to the system: by default it raises
+// its mmap and trim thresholds after each large free, so the reply buffers of a burst (slow
+// readers of megabytes of output) would stay in the heap for good. Fixed thresholds keep large
+// blocks in their own mappings, unmapped on free; the workers' buffer pools reuse them while
+// traffic lasts (net/buffer_pool.h). Call before any thread starts.
+void return_large_blocks_to_the_system();
+
 // -r: the core file size limit raised to unlimited, else to the hard limit, as memcached does.
 // Throws StartError (memcached's "failed to ensure corefile creation") if it stays 0.
 void raise_core_limit();

@@ -64,5 +64,22 @@ TEST(BufferPoolTest, SmallHugeAndExcessBuffersAreFreed) {
   EXPECT_GT(pool.bytes(), BufferPool::kMaxBytes / 2);
 }
 
+TEST(BufferPoolTest, ReleaseAllFreesTheSparesAndSaysWhetherLargeMemoryWasFreed) {
+  BufferPool pool;
+  EXPECT_FALSE(pool.release_all()) << "nothing was ever freed";
+  std::string kept = buffer_of(1 << 20);
+  pool.give(kept);
+  EXPECT_TRUE(pool.release_all());
+  EXPECT_TRUE(pool.empty());
+  EXPECT_EQ(pool.bytes(), 0u);
+  EXPECT_FALSE(pool.release_all()) << "already released";
+  std::string huge = buffer_of(BufferPool::kMaxCapacity + 1);
+  pool.give(huge);  // freed at once, never kept
+  EXPECT_TRUE(pool.release_all());
+  std::string small = buffer_of(4096);
+  pool.give(small);
+  EXPECT_FALSE(pool.release_all()) << "a small buffer is not worth a trim";
+}
+
 }  // namespace
 }  // namespace cuckood::net

@@ -206,6 +206,49 @@ TEST(ConnectionTest, QuitFinishesAndIgnoresLaterInput) {
   EXPECT_TRUE(c.finished());
 }
 
+// Requests that each answer a megabyte (multi-gets of large values) arriving in one read: the
+// session stops decoding once the backlog passes the high-water mark, so the backlog exceeds it
+// by one reply at most instead of by the whole read's worth.
+TEST(ConnectionTest, RepliesOfAMegabyteEachStopAtTheHighWater) {
+  Env env(unlimited_requests());
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
+  const std::string value(10000, 'x');
+  std::string get = "get";
+  std::string reply;
+  for (int k = 100; k < 200; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    c.receive("set " + key + " 0 0 10000\r\n" + value + "\r\n");
+    get += " " + key;
+    reply += "VALUE " + key + " 0 10000\r\n" + value + "\r\n";
+  }
+  drain(c);
+  get += "\r\n";
+  reply += "END\r\n";
+  std::string gets;
+  for (int i = 0; i < 20; ++i) gets += get;  // ~20 MB of replies from 12 KB of requests
+  c.receive(gets);
+  EXPECT_FALSE(c.wants_input()) << "never paused";
+  EXPECT_LE(c.backlog(), Connection::kHighWater + reply.size());
+  size_t peak = 0;
+  std::string out;
+  while (c.has_unsent()) {
+    peak = std::max(peak, c.backlog());
+    const std::string view = joined(c.unsent());
+    const size_t n = std::min<size_t>(view.size(), 256 * 1024);
+    out.append(view.substr(0, n));
+    c.sent(n);
+  }
+  EXPECT_LE(peak, Connection::kHighWater + reply.size());
+  EXPECT_EQ(out.size(), 20 * reply.size());
+  EXPECT_TRUE(out == [&] {
+    std::string all;
+    for (int i = 0; i < 20; ++i) all += reply;
+    return all;
+  }()) << "replies out of order";
+  EXPECT_TRUE(c.wants_input());
+}
+
 TEST(ConnectionTest, IdleConnectionKeepsNoLargeBuffers) {
   Env env;
   BufferPool pool;

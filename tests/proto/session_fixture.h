@@ -30,17 +30,20 @@ class BasicEnv : public WorkerFixture<CacheType> {
       : WorkerFixture<CacheType>(std::move(settings)), session_(this->worker()) {}
 
   // Feeds `input` in chunks of `split` bytes (0 = at once) to this Env's session; returns
-  // what it answered. Unconsumed bytes stay pending for the next call, as on a connection.
+  // what it answered. Unconsumed bytes stay pending for the next call, as on a connection;
+  // an empty `input` presents them again.
   // `log`, when given, is the -vv log the session reports to.
   std::string feed(std::string_view input, size_t split = 0, RequestLog* log = nullptr) {
     std::string output;
     const size_t step = split == 0 ? std::max<size_t>(input.size(), 1) : split;
-    for (size_t pos = 0; pos < input.size(); pos += step) {
+    size_t pos = 0;
+    do {
       pending_.append(input.substr(pos, step));
       const size_t consumed = session_.process(pending_, output, log);
       EXPECT_LE(consumed, pending_.size());
       pending_.erase(0, consumed);
-    }
+      pos += step;
+    } while (pos < input.size());
     return output;
   }
 
