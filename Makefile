@@ -37,7 +37,7 @@ test:
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # Unit tests, and the integration tests against an instrumented cuckood, under ASan+UBSan and
-# under TSan (separate build trees, scripts/sanitize.sh), then both fuzz targets side by side
+# under TSan (separate build trees, scripts/sanitize.sh), then the fuzz targets side by side
 # over FUZZ_RUNS inputs each from a fixed seed (a bounded, repeatable CI step).
 test-sanitize:
 	@bash scripts/install-deps.sh test

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the protocol layer: builds tests/fuzz with clang (libFuzzer + ASan + UBSan) in
-# build-fuzz and runs both targets side by side, each for SECONDS (default 60):
+# Fuzzes the protocol and network layers: builds tests/fuzz with clang (libFuzzer + ASan +
+# UBSan) in build-fuzz and runs the targets side by side, each for SECONDS (default 60):
 #   session_fuzz       a Session over CuckooCache; answers must not depend on read boundaries;
 #   differential_fuzz  the same input on CuckooCache and on LibcuckooCache (the oracle); the
 #                      answers must agree.
+#   connection_fuzz    net/'s Connection driven as an engine drives it (short sends, pauses,
+#                      -R yields, EOF, resets); what its client receives must be the answer of
+#                      a Session fed each segment whole.
 # They share the seed corpus tests/fuzz/corpus and the dictionary tests/fuzz/fuzz.dict; what
-# each finds new stays in build-fuzz/corpus/<target> (each also reads the other's), not in
+# each finds new stays in build-fuzz/corpus/<target> (each also reads the others'), not in
 # the source tree. With RUNS set instead, each runs that many inputs from a fixed seed, a
 # bounded step that does not depend on the machine's speed (`make test-sanitize`, CI).
 # A crash, sanitizer report or broken property fails the run and leaves the input in
@@ -18,7 +21,7 @@ seconds=${1:-60}
 limit=(-max_total_time="$seconds")
 if [ -n "${RUNS:-}" ]; then limit=(-runs="$RUNS" -seed=1); fi
 jobs=${JOBS:-$(nproc)}
-targets=(session_fuzz differential_fuzz)
+targets=(session_fuzz differential_fuzz connection_fuzz)
 
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCUCKOOD_FUZZ=ON -DCUCKOOD_BENCH=OFF >/dev/null

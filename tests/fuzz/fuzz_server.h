@@ -89,6 +89,16 @@ class FuzzServer {
   }
 
   CacheType& cache() { return fixture_.cache(); }
+  // The worker, clock and cache under the session, for targets that feed the worker another
+  // way (net/'s Connection).
+  proto::testing::WorkerFixture<CacheType>& fixture() { return fixture_; }
+
+  // Moves the fake clock as between two segments (and lets a CuckooCache reclaim, see above).
+  void advance(cache::Time seconds) {
+    if (seconds == 0) return;
+    fixture_.advance(seconds);
+    if constexpr (requires { fixture_.cache().reclaim_now(); }) fixture_.cache().reclaim_now();
+  }
 
   // This server has lived long enough for a CuckooCache's background reclaimer to have run
   // (see above).
@@ -105,12 +115,6 @@ class FuzzServer {
   // CuckooCache's reclaimer waits a second before its first pass; a margin for the time
   // between its start and started_.
   static constexpr auto kBackgroundPassAfter = std::chrono::milliseconds(900);
-
-  void advance(cache::Time seconds) {
-    if (seconds == 0) return;
-    fixture_.advance(seconds);
-    if constexpr (requires { fixture_.cache().reclaim_now(); }) fixture_.cache().reclaim_now();
-  }
 
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   proto::testing::WorkerFixture<CacheType> fixture_;

@@ -33,6 +33,7 @@
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/fuzz/fuzz_server.h"
 #include "tests/fuzz/reply_mask.h"
+#include "tests/fuzz/split_compare.h"
 
 namespace {
 
@@ -71,26 +72,12 @@ bool may_ask_for_stats(std::string_view input) {
          input.find(static_cast<char>(proto::binary::Opcode::kStat)) != std::string_view::npos;
 }
 
-// Whether the two answers agree up to a reply line that refuses `watch` or `lru_crawler
-// metadump` because other requests' replies were still unsent: as in memcached, that depends
-// on where the reads ended (after a watch that succeeds, the session only streams log lines).
-bool refused_behind_pipeline(std::string_view a, std::string_view b) {
-  constexpr std::string_view kRefusal = "ERROR cannot pipeline other commands before ";
-  size_t first = 0;
-  while (first < a.size() && first < b.size() && a[first] == b[first]) ++first;
-  const size_t line = a.rfind('\n', first == 0 ? 0 : first - 1);
-  const size_t start = line == std::string_view::npos || first == 0 ? 0 : line + 1;
-  return a.substr(start).starts_with(kRefusal) || b.substr(start).starts_with(kRefusal);
-}
-
 // Counted per execution, printed at exit (libFuzzer exits through exit()).
 struct Tally {
   size_t executions = 0;
-  size_t checked = 0;
-  size_t long_line = 0;    // prefix check only: closed on the long-line rule
-  size_t pipelined = 0;    // prefix check only: up to a watch/metadump refused behind others
-  size_t clock_moved = 0;  // the input moved the clock
-  size_t slow = 0;         // not compared: a server lived over a second
+  fuzz::AgreementCounts agreed;  // a prefix: closed on the long-line rule
+  size_t clock_moved = 0;        // the input moved the clock
+  size_t slow = 0;               // not compared: a server lived over a second
   size_t formerly_checked = 0;
   ~Tally() {
     const auto percent = [this](size_t count) {
@@ -102,9 +89,9 @@ struct Tally {
                  "requests), not in %zu (a server lived over a second) "
                  "and %zu (input < 2 bytes); the clock moved in %zu (%.2f%%); the former rule "
                  "(no check if the input may ask for stats) would have checked %zu (%.2f%%)\n",
-                 executions, checked, percent(checked), long_line, pipelined, slow,
-                 executions - checked - long_line - pipelined - slow, clock_moved,
-                 percent(clock_moved), formerly_checked, percent(formerly_checked));
+                 executions, agreed.equal, percent(agreed.equal), agreed.prefix, agreed.pipelined,
+                 slow, executions - agreed.equal - agreed.prefix - agreed.pipelined - slow,
+                 clock_moved, percent(clock_moved), formerly_checked, percent(formerly_checked));
   }
 };
 Tally tally;
@@ -128,34 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const std::string_view raw(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (closed_on_long_line) {
-    // The chunked session stopped at the long line; everything it answered before must be
-    // what the whole-segment session answered first.
-    ++tally.long_line;
-    if (whole.starts_with(split)) return 0;
-    const std::string masked_whole = fuzz::mask_stats(whole, input.binary(), split_rule);
-    const std::string masked_split = fuzz::mask_stats(split, input.binary(), split_rule);
-    if (masked_whole.starts_with(masked_split)) return 0;
-    fuzz::print_difference("split invariance (prefix, long-line close)", "whole", masked_whole,
-                           "chunked", masked_split);
-    std::abort();
-  }
-  if (whole == split) {
-    ++tally.checked;
-    if (!may_ask_for_stats(raw)) ++tally.formerly_checked;
-    return 0;
-  }
-  const std::string masked_whole = fuzz::mask_stats(whole, input.binary(), split_rule);
-  const std::string masked_split = fuzz::mask_stats(split, input.binary(), split_rule);
-  if (masked_whole == masked_split) {
-    ++tally.checked;
-    if (!may_ask_for_stats(raw)) ++tally.formerly_checked;
-    return 0;
-  }
-  if (refused_behind_pipeline(masked_whole, masked_split)) {
-    ++tally.pipelined;
-    return 0;
-  }
-  fuzz::print_difference("split invariance", "whole", masked_whole, "chunked", masked_split);
-  std::abort();
+  const fuzz::Agreement agreement =
+      fuzz::compare_with_reference(whole, split, input.binary(), closed_on_long_line, split_rule);
+  if (agreement == fuzz::Agreement::kEqual && !may_ask_for_stats(raw)) ++tally.formerly_checked;
+  if (tally.agreed.add(agreement)) return 0;
+  fuzz::abort_on_difference(
+      closed_on_long_line ? "split invariance (prefix, long-line close)" : "split invariance",
+      whole, split, input.binary(), split_rule);
 }
