@@ -18,7 +18,7 @@ set -euo pipefail
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
             libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev)
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
-           libclang-rt-14-dev procps nutcracker sasl2-bin)
+           libclang-rt-14-dev procps nutcracker sasl2-bin python3-prometheus-client)
 # linux-perf: bench/profile.sh's server profiles (perf record).
 bench_pkgs=(gnuplot-nox util-linux time linux-perf)
 # The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,

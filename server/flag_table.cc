@@ -90,6 +90,12 @@ constexpr FlagRow kFlags[] = {
     {'N', "napi-ids", "<num>", "number of napi ids",
      "connections are spread over workers by SO_REUSEPORT, not by NAPI ID"},
     {'\0', "io", "uring|epoll", "I/O engine (default: uring, epoll if unavailable)", ""},
+    {'\0', "metrics-port", "<num>",
+     "serve Prometheus metrics (memcached_exporter's names) at GET /metrics on this TCP port "
+     "(default: 0, off)",
+     ""},
+    {'\0', "metrics-listen", "<addr>",
+     "interface(s) for --metrics-port, as -l takes them (default: 127.0.0.1)", ""},
     {'\0', "debug-time", "", "allow the debugtime command to move the clock (tests only)", ""},
 };
 

@@ -284,6 +284,11 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     s.io_engine = std::string(value);
   } else if (f.long_name == "debug-time") {
     s.debug_time = true;
+  } else if (f.long_name == "metrics-port") {
+    options_.metrics_port = static_cast<int>(parse_integer(f, value, 0, 65535));
+  } else if (f.long_name == "metrics-listen") {
+    if (value.empty()) bad_value(f, value, "empty address");
+    options_.metrics_listen = std::string(value);
   }
 }
 

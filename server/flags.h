@@ -51,6 +51,10 @@ struct Options {
   bool lock_memory = false;       // -k
   bool raise_core_limit = false;  // -r
   bool large_pages = false;       // -L
+  // --metrics-port / --metrics-listen: Prometheus metrics over HTTP (net/metrics_endpoint.h);
+  // port 0: off.
+  int metrics_port = 0;
+  std::string metrics_listen = "127.0.0.1";
   // One line per accepted flag or sub-option that has no effect in cuckood, saying why.
   std::vector<std::string> notices;
 };

@@ -22,6 +22,7 @@
 #include "cache/cache.h"
 #include "cache/cuckoo_cache.h"
 #include "net/listener.h"
+#include "net/metrics_endpoint.h"
 #include "net/net_server.h"
 #include "net/stop_signal.h"
 #include "proto/cyrus_sasl.h"
@@ -183,6 +184,10 @@ int serve(const Options& options) {
   if (options.large_pages) report_huge_pages(*cache);
   const std::string where = joined(listeners.addresses);
   cuckood::net::NetServer server(*cache, settings, state, stop, std::move(listeners));
+  std::optional<cuckood::net::MetricsEndpoint> metrics;
+  if (options.metrics_port != 0) {
+    metrics.emplace(options.metrics_listen, options.metrics_port, *cache, settings, state);
+  }
   if (options.lock_memory) cuckood::server::lock_memory();
   std::fprintf(stderr, "cuckood %.*s listening on %s (%.*s, %d threads)\n",
                static_cast<int>(cuckood::proto::kVersion.size()), cuckood::proto::kVersion.data(),
