@@ -455,6 +455,7 @@ bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
     });
   });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
+  if (hit) w.stats.hot_keys.sample(key, w.ctx.now());
   if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   return hit;
 }
@@ -478,6 +479,7 @@ bool get_and_touch(Worker& w, std::string_view key, int64_t exptime,
   if (detail_on(w)) w.stats.detail.record_get(key, w.settings.detail_delimiter, hit);
   w.stats.cmd_touch.add();
   (hit ? w.stats.touch_hits : w.stats.touch_misses).add();
+  if (hit) w.stats.hot_keys.sample(key, w.ctx.now());
   return hit;
 }
 
@@ -515,6 +517,7 @@ bool meta_get_unlogged(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit)
     w.cache.update(w.ctx, key, rule);  // a vivify without room is a miss, as in memcached
     hit = rule.shown();
   }
+  if (hit) w.stats.hot_keys.sample(args.key, w.ctx.now());
   if (!hit) {
     w.stats.cmd_get.add();
     w.stats.get_misses.add();

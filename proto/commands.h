@@ -23,10 +23,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/function_ref.h"
 #include "cache/types.h"
 #include "proto/command_results.h"
+#include "proto/hot_keys.h"
 #include "proto/worker.h"
 
 namespace cuckood::proto {
@@ -214,6 +216,9 @@ void collect_connection_stats(Worker& w, StatSink sink);
 // memcached's text ("PREFIX ..." lines and END).
 void set_detail(Worker& w, bool on) noexcept;
 std::string detail_dump(Worker& w);
+// `stats hotkeys [N]`: the `n` keys read most in the last complete interval, merged over the
+// workers, with their estimated reads (proto/hot_keys.h).
+std::vector<HotKey> hot_keys(Worker& w, size_t n);
 
 // `stats settings` oldest: memcached's oldest_live, seconds from its process start to the
 // last flush_all's cutoff (0: none).

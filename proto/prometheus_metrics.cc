@@ -14,6 +14,9 @@ namespace {
 
 using StatMap = std::map<std::string, std::string, std::less<>>;
 
+// cuckood_hot_key_reads: this many keys, as `stats hotkeys` shows by default.
+constexpr size_t kHotKeysShown = 10;
+
 StatMap stats_of(Worker& w, std::string_view group) {
   StatMap stats;
   collect_stats(w, group, [&](std::string_view name, std::string_view value) {
@@ -264,6 +267,13 @@ void own(Exposition& e, Worker& w) {
     e.sample("cuckood_worker_requests_total", labels({{"worker", std::to_string(worker++)}}),
              requests);
   });
+  const std::vector<HotKey> hottest = hot_keys(w, kHotKeysShown);
+  if (hottest.empty()) return;
+  e.family("cuckood_hot_key_reads", "gauge",
+           "Estimated reads of the most read keys in the last sampling interval.");
+  for (const HotKey& k : hottest) {
+    e.sample("cuckood_hot_key_reads", labels({{"key", k.key}}), k.reads);
+  }
 }
 
 }  // namespace

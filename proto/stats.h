@@ -12,6 +12,7 @@
 #include "proto/auth_file.h"
 #include "proto/connection_directory.h"
 #include "proto/detail_stats.h"
+#include "proto/hot_keys.h"
 #include "proto/sasl.h"
 #include "proto/server_clock.h"
 #include "proto/settings.h"
@@ -49,6 +50,7 @@ struct alignas(64) CommandStats {
   CUCKOOD_CONNECTION_COUNTERS(CUCKOOD_DECLARE_COUNTER)
 #undef CUCKOOD_DECLARE_COUNTER
   DetailStats detail;  // `stats detail`, while it is on
+  HotKeys hot_keys;    // `stats hotkeys`
 };
 
 // Settings the text protocol changes at run time (memcached keeps them in its settings):

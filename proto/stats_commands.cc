@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 #include "proto/commands.h"
 #include "proto/slab_classes.h"
@@ -354,6 +355,13 @@ void reset_stats(Worker& w) noexcept {
 
 void set_detail(Worker& w, bool on) noexcept {
   w.server.runtime.detail_enabled.store(on, std::memory_order_relaxed);
+}
+
+std::vector<HotKey> hot_keys(Worker& w, size_t n) {
+  std::unordered_map<std::string, uint64_t> merged;
+  const cache::Time now = w.ctx.now();
+  w.server.for_each_worker([&](const CommandStats& s) { s.hot_keys.merge_into(merged, now); });
+  return hottest(merged, n);
 }
 
 std::string detail_dump(Worker& w) {
