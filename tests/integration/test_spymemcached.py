@@ -1,0 +1,26 @@
+"""The Java client spymemcached (Debian's libspymemcached-java) in text and binary mode: the
+client matrix's scenario (client_matrix.py, clients/Matrix.java), both protocols in one JVM run
+launched from the source file (no build step)."""
+
+import os
+import unittest
+
+import client_matrix
+
+PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients", "Matrix.java")
+JAR = "/usr/share/java/spymemcached.jar"
+
+
+class SpymemcachedTest(client_matrix.ClientMatrixTest):
+    PROTOCOLS = ("ascii", "binary")
+
+    @classmethod
+    def run_client(cls, ports):
+        # One core's worth of JIT and GC threads: the JVM runs for a second or two, beside
+        # other tests.
+        return cls.run_program(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", JAR,
+                                PROGRAM] + cls.arguments(ports))
+
+
+if __name__ == "__main__":
+    unittest.main()
