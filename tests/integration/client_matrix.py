@@ -82,6 +82,26 @@ EXPECTED_COUNTERS = {
 }
 
 
+def run_program(command, env=None):
+    """Runs a client program; returns its parsed stdout, failing with its stderr."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True,
+                          timeout=CLIENT_TIMEOUT)
+    if done.returncode != 0:
+        raise AssertionError("%s exited %d:\n%s\n%s" % (command[0], done.returncode, done.stdout,
+                                                         done.stderr))
+    return json.loads(done.stdout)
+
+
+def run_node(program, args):
+    """Runs clients/`program` with node, which finds the npm clients in NPM_DIR."""
+    modules = os.path.join(NPM_DIR, "node_modules")
+    if not os.path.isdir(modules):
+        raise AssertionError("no npm clients in %s: scripts/install-deps.sh test installs them"
+                             % NPM_DIR)
+    return run_program(["node", os.path.join(CLIENTS, program)] + args,
+                       env=dict(os.environ, NODE_PATH=modules))
+
+
 class Raw:
     """The test's own connection to a server, beside the library's."""
 
@@ -179,29 +199,10 @@ class ClientMatrixTest(unittest.TestCase):
         """Runs the library's program against {protocol: port}; returns its stdout."""
         raise NotImplementedError
 
-    @classmethod
-    def run_node(cls, program, ports):
-        """Runs clients/`program` with node, the npm clients' modules in NPM_DIR."""
-        modules = os.path.join(NPM_DIR, "node_modules")
-        if not os.path.isdir(modules):
-            raise AssertionError("no npm clients in %s: scripts/install-deps.sh test installs them"
-                                 % NPM_DIR)
-        return cls.run_program(["node", os.path.join(CLIENTS, program)] + cls.arguments(ports),
-                               env=dict(os.environ, NODE_PATH=modules))
-
     @staticmethod
     def arguments(ports):
+        """A program's arguments for {protocol: port}: PROTOCOL=PORT ..."""
         return ["%s=%d" % item for item in ports.items()]
-
-    @classmethod
-    def run_program(cls, command, env=None):
-        """Runs a client program; returns its parsed stdout, failing with its stderr."""
-        done = subprocess.run(command, env=env, capture_output=True, text=True,
-                              timeout=CLIENT_TIMEOUT)
-        if done.returncode != 0:
-            raise AssertionError("%s exited %d:\n%s\n%s" % (command[0], done.returncode,
-                                                             done.stdout, done.stderr))
-        return json.loads(done.stdout)
 
     @classmethod
     def setUpClass(cls):

@@ -14,7 +14,7 @@ class MemjsTest(client_matrix.ClientMatrixTest):
 
     @classmethod
     def run_client(cls, ports):
-        return cls.run_node("memjs.js", ports)
+        return client_matrix.run_node("memjs.js", cls.arguments(ports))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ class PhpMemcachedTest(client_matrix.ClientMatrixTest):
 
     @classmethod
     def run_client(cls, ports):
-        return cls.run_program(["php", PROGRAM] + cls.arguments(ports))
+        return client_matrix.run_program(["php", PROGRAM] + cls.arguments(ports))
 
 
 if __name__ == "__main__":
