@@ -29,6 +29,7 @@ import subprocess
 import unittest
 
 from harness import Server
+from ketama import Continuum
 
 CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients")
 # Where scripts/install-npm-clients.sh put the npm clients (CMakeLists.txt here tells the tests).
@@ -40,6 +41,8 @@ TOUCH_TTL = 1000
 # splits it or refuses it on its own size limit.
 BIG_VALUE = "0123456789abcdef" * 32000
 SERVER_ARGS = ("-I", "2m")
+RING_SERVERS = 3
+RING_KEYS = 150
 CLIENT_TIMEOUT = 120
 
 EXPECTED = {
@@ -265,3 +268,32 @@ class ClientMatrixTest(unittest.TestCase):
                 added = {name: int(after[name]) - int(self.before[protocol][name])
                          for name in expected}
                 self.assertEqual(added, expected)
+
+
+class RingTest(unittest.TestCase):
+    """A library hashing keys over RING_SERVERS servers: subclasses give run_ring, which runs a
+    program that stores "ring:0" ... "ring:<RING_KEYS - 1>" (value: the key) through the library,
+    reads them back in one multi-get and returns {"stored": sets that succeeded, "got": {key:
+    value}}. Each key must then be on the server libketama's continuum (ketama.py) names."""
+
+    def run_ring(self, ports):
+        raise NotImplementedError
+
+    def setUp(self):
+        if type(self) is RingTest:
+            self.skipTest("the shared check; its subclasses run it")
+        self.servers = [Server().start() for _ in range(RING_SERVERS)]
+        for server in self.servers:
+            self.addCleanup(server.stop)
+
+    def test_each_key_on_the_server_ketama_picks(self):
+        out = self.run_ring([s.port for s in self.servers])
+        keys = ["ring:%d" % i for i in range(RING_KEYS)]
+        self.assertEqual(out, {"stored": RING_KEYS, "got": {key: key for key in keys}})
+        continuum = Continuum(s.address() for s in self.servers)
+        for server in self.servers:
+            raw = TextRaw(server)
+            self.addCleanup(raw.close)
+            held = {key for key in keys if raw.get(key) is not None}
+            self.assertEqual(held, {k for k in keys if continuum.server(k) == server.address()})
+            self.assertTrue(held, "no key on %s" % server.address())

@@ -7,7 +7,7 @@ import unittest
 
 import client_matrix
 
-PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients", "Matrix.java")
+PROGRAM = os.path.join(client_matrix.CLIENTS, "Matrix.java")
 JAR = "/usr/share/java/spymemcached.jar"
 
 
