@@ -1,6 +1,8 @@
-"""twemproxy (Debian's nutcracker) in front of two cuckood servers, driven by pymemcache: the
-proxy speaks the text protocol to its backends unchanged, so cuckood must answer it exactly as
-memcached would (twemproxy parses every response and drops a connection on anything odd).
+"""twemproxy (Debian's nutcracker) in front of three cuckood servers, ketama-distributed (the
+deployment of docs/scale-out.md), driven by pymemcache: the proxy speaks the text protocol to its
+backends unchanged, so cuckood must answer it exactly as memcached would (twemproxy parses every
+response and drops a connection on anything odd); each key must be on the backend libketama's
+continuum (ketama.py) names, the one pylibmc's ketama_weighted picks too.
 
 Set CUCKOOD_REFERENCE=memcached to run the same checks with two /usr/bin/memcached backends."""
 
@@ -13,9 +15,11 @@ from pymemcache.client.base import Client
 
 from harness import (CUCKOOD_BIN, MEMCACHED_BIN, PORT_ATTEMPTS, PORT_IN_USE, Server,
                      free_port, wait_listening)
+from ketama import Continuum
 
 NUTCRACKER = "/usr/sbin/nutcracker"
 BACKEND = MEMCACHED_BIN if os.environ.get("CUCKOOD_REFERENCE") == "memcached" else CUCKOOD_BIN
+BACKENDS = 3
 
 # md5, not fnv1a_64: with fnv1a_64 + ketama, some pairs of (random) backend ports put every key
 # of this test on one backend (the spread check failed in ~1 of 60 runs, nutcracker never even
@@ -35,7 +39,8 @@ pool:
 class TwemproxyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.backends = [Server(binary=BACKEND).start() for _ in range(2)]
+        cls.backends = [Server(binary=BACKEND).start() for _ in range(BACKENDS)]
+        cls.continuum = Continuum(b.address() for b in cls.backends)
         cls.workdir = tempfile.TemporaryDirectory()
         cls.start_proxy()
 
@@ -76,7 +81,7 @@ class TwemproxyTest(unittest.TestCase):
         cls.proxy.wait(10)
         codes = [b.stop() for b in cls.backends]
         cls.workdir.cleanup()
-        assert codes == [0, 0], "backend exit codes %s" % codes
+        assert codes == [0] * BACKENDS, "backend exit codes %s" % codes
 
     def setUp(self):
         self.client = Client(("127.0.0.1", self.port), connect_timeout=5, timeout=5)
@@ -90,7 +95,19 @@ class TwemproxyTest(unittest.TestCase):
             c.close()
         return counts
 
-    def test_keys_spread_over_both_backends_and_read_back(self):
+    def test_each_key_on_the_backend_ketama_picks(self):
+        keys = ["ketama:%d" % i for i in range(150)]
+        for key in keys:
+            self.assertTrue(self.client.set(key, key.encode(), noreply=False))
+        for backend in self.backends:
+            direct = Client(("127.0.0.1", backend.port), connect_timeout=5, timeout=5)
+            held = set(direct.get_many(keys))
+            direct.close()
+            mine = {k for k in keys if self.continuum.server(k) == backend.address()}
+            self.assertEqual(held, mine)
+            self.assertTrue(held, "no key on %s" % backend.address())
+
+    def test_keys_spread_over_all_backends_and_read_back(self):
         before = sum(self.backend_items())
         values = {"spread:%d" % i: ("value-%d" % i).encode() * 3 for i in range(200)}
         for key, value in values.items():
