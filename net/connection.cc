@@ -224,4 +224,8 @@ void Connection::TraceLog::reply(std::string_view line) noexcept {
   log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
 }
 
+void Connection::TraceLog::note(std::string_view line) noexcept {
+  log_line("%s", printable(line, kTraceBytes).c_str());
+}
+
 }  // namespace cuckood::net

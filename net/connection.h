@@ -158,6 +158,7 @@ class Connection {
     explicit TraceLog(int fd) noexcept : fd_(fd) {}
     void request(std::string_view line) noexcept override;
     void reply(std::string_view line) noexcept override;
+    void note(std::string_view line) noexcept override;
 
    private:
     int fd_;

@@ -54,7 +54,6 @@ struct Command {
   // command's store mode (see mode_with_cas for a request carrying a cas).
   bool stores = false;
   StoreMode mode = StoreMode::kSet;
-  std::string_view name = {};  // for -vv; empty: an opcode memcached does not define
 };
 
 // ---- handlers -------------------------------------------------------------------------------
@@ -302,50 +301,47 @@ constexpr Command quit_row(bool quiet) {
   return {handle_quit, 0, false, KeyRule::kNone, false, quiet};
 }
 
-// One row per opcode, named as -vv logs it. Without -S the SASL opcodes are answered "unknown
+// One row per opcode. Without -S the SASL opcodes are answered "unknown
 // command" once their shape is checked (dispatch).
 constexpr std::array<Command, 256> make_table() {
   std::array<Command, 256> t{};
-  auto row = [&t](Opcode op, std::string_view name, Command command) {
-    command.name = name;
-    t[static_cast<uint8_t>(op)] = command;
-  };
-  row(Opcode::kGet, "get", get_row(false, false));
-  row(Opcode::kGetQ, "getq", get_row(true, false));
-  row(Opcode::kGetK, "getk", get_row(false, true));
-  row(Opcode::kGetKQ, "getkq", get_row(true, true));
-  row(Opcode::kGat, "gat", gat_row(false, false));
-  row(Opcode::kGatQ, "gatq", gat_row(true, false));
-  row(Opcode::kGatK, "gatk", gat_row(false, true));
-  row(Opcode::kGatKQ, "gatkq", gat_row(true, true));
-  row(Opcode::kTouch, "touch", {handle_touch, kExptimeExtrasSize, false, KeyRule::kRequired});
-  row(Opcode::kSet, "set", store_row(StoreMode::kSet, false));
-  row(Opcode::kSetQ, "setq", store_row(StoreMode::kSet, true));
-  row(Opcode::kAdd, "add", store_row(StoreMode::kAdd, false));
-  row(Opcode::kAddQ, "addq", store_row(StoreMode::kAdd, true));
-  row(Opcode::kReplace, "replace", store_row(StoreMode::kReplace, false));
-  row(Opcode::kReplaceQ, "replaceq", store_row(StoreMode::kReplace, true));
-  row(Opcode::kAppend, "append", concat_row(StoreMode::kAppend, false));
-  row(Opcode::kAppendQ, "appendq", concat_row(StoreMode::kAppend, true));
-  row(Opcode::kPrepend, "prepend", concat_row(StoreMode::kPrepend, false));
-  row(Opcode::kPrependQ, "prependq", concat_row(StoreMode::kPrepend, true));
-  row(Opcode::kDelete, "delete", delete_row(false));
-  row(Opcode::kDeleteQ, "deleteq", delete_row(true));
-  row(Opcode::kIncrement, "incr", arith_row(handle_increment, false));
-  row(Opcode::kIncrementQ, "incrq", arith_row(handle_increment, true));
-  row(Opcode::kDecrement, "decr", arith_row(handle_decrement, false));
-  row(Opcode::kDecrementQ, "decrq", arith_row(handle_decrement, true));
-  row(Opcode::kFlush, "flush", flush_row(false));
-  row(Opcode::kFlushQ, "flushq", flush_row(true));
-  row(Opcode::kQuit, "quit", quit_row(false));
-  row(Opcode::kQuitQ, "quitq", quit_row(true));
-  row(Opcode::kNoOp, "noop", {handle_noop});
-  row(Opcode::kVersion, "version", {handle_version});
-  row(Opcode::kVerbosity, "verbosity", {handle_verbosity, kVerbosityExtrasSize});
-  row(Opcode::kStat, "stat", {handle_stat, 0, false, KeyRule::kOptional});
-  row(Opcode::kSaslListMechs, "sasl_list_mechs", {handle_sasl_list_mechs});
-  row(Opcode::kSaslAuth, "sasl_auth", {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
-  row(Opcode::kSaslStep, "sasl_step", {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
+  auto row = [&t](Opcode op, Command command) { t[static_cast<uint8_t>(op)] = command; };
+  row(Opcode::kGet, get_row(false, false));
+  row(Opcode::kGetQ, get_row(true, false));
+  row(Opcode::kGetK, get_row(false, true));
+  row(Opcode::kGetKQ, get_row(true, true));
+  row(Opcode::kGat, gat_row(false, false));
+  row(Opcode::kGatQ, gat_row(true, false));
+  row(Opcode::kGatK, gat_row(false, true));
+  row(Opcode::kGatKQ, gat_row(true, true));
+  row(Opcode::kTouch, {handle_touch, kExptimeExtrasSize, false, KeyRule::kRequired});
+  row(Opcode::kSet, store_row(StoreMode::kSet, false));
+  row(Opcode::kSetQ, store_row(StoreMode::kSet, true));
+  row(Opcode::kAdd, store_row(StoreMode::kAdd, false));
+  row(Opcode::kAddQ, store_row(StoreMode::kAdd, true));
+  row(Opcode::kReplace, store_row(StoreMode::kReplace, false));
+  row(Opcode::kReplaceQ, store_row(StoreMode::kReplace, true));
+  row(Opcode::kAppend, concat_row(StoreMode::kAppend, false));
+  row(Opcode::kAppendQ, concat_row(StoreMode::kAppend, true));
+  row(Opcode::kPrepend, concat_row(StoreMode::kPrepend, false));
+  row(Opcode::kPrependQ, concat_row(StoreMode::kPrepend, true));
+  row(Opcode::kDelete, delete_row(false));
+  row(Opcode::kDeleteQ, delete_row(true));
+  row(Opcode::kIncrement, arith_row(handle_increment, false));
+  row(Opcode::kIncrementQ, arith_row(handle_increment, true));
+  row(Opcode::kDecrement, arith_row(handle_decrement, false));
+  row(Opcode::kDecrementQ, arith_row(handle_decrement, true));
+  row(Opcode::kFlush, flush_row(false));
+  row(Opcode::kFlushQ, flush_row(true));
+  row(Opcode::kQuit, quit_row(false));
+  row(Opcode::kQuitQ, quit_row(true));
+  row(Opcode::kNoOp, {handle_noop});
+  row(Opcode::kVersion, {handle_version});
+  row(Opcode::kVerbosity, {handle_verbosity, kVerbosityExtrasSize});
+  row(Opcode::kStat, {handle_stat, 0, false, KeyRule::kOptional});
+  row(Opcode::kSaslListMechs, {handle_sasl_list_mechs});
+  row(Opcode::kSaslAuth, {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
+  row(Opcode::kSaslStep, {handle_sasl_auth, 0, false, KeyRule::kRequired, true});
   return t;
 }
 
@@ -379,14 +375,6 @@ Status sasl_refusal(const Worker& w, const RequestHeader& h, size_t value_size) 
 }
 
 }  // namespace
-
-namespace binary {
-
-std::string_view opcode_name(Opcode opcode) noexcept {
-  return kCommands[static_cast<uint8_t>(opcode)].name;
-}
-
-}  // namespace binary
 
 size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output,
                                SessionControl& control, RequestLog* log) noexcept {

@@ -26,12 +26,6 @@ namespace cuckood::proto {
 
 class RequestLog;
 
-namespace binary {
-// The opcode's name in the codec's command table ("get", "setq", ...); empty for an opcode
-// memcached does not define.
-std::string_view opcode_name(Opcode opcode) noexcept;
-}  // namespace binary
-
 class BinaryProtocol {
  public:
   // Same contract as Session::process.

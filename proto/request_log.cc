@@ -4,7 +4,7 @@
 #include <charconv>
 #include <string>
 
-#include "proto/binary_protocol.h"
+#include "proto/binary_header.h"
 
 namespace cuckood::proto {
 
@@ -29,21 +29,115 @@ void append_hex_byte(std::string& out, unsigned value) {
   out += kDigits[value & 0xf];
 }
 
-// "<opcode> [<key>]": the name from the binary codec's command table, hex for an opcode
-// it does not know.
-std::string packet_head(binary::Opcode opcode, std::string_view key) {
+// memcached's dump of a 24-byte packet header: four bytes a line, each " 0x<nn>" after
+// `indent`.
+void dump_header(std::string_view header, std::string_view indent,
+                 void (RequestLog::*emit)(std::string_view) noexcept, RequestLog& log) {
+  for (size_t line = 0; line + 4 <= header.size() && line < binary::kHeaderSize; line += 4) {
+    std::string text(indent);
+    for (size_t i = line; i < line + 4; ++i) {
+      text += ' ';
+      append_hex_byte(text, static_cast<uint8_t>(header[i]));
+    }
+    (log.*emit)(text);
+  }
+}
+
+uint64_t big_endian(std::string_view bytes) noexcept {
+  uint64_t value = 0;
+  for (const char c : bytes) value = value << 8 | static_cast<uint8_t>(c);
+  return value;
+}
+
+// The get and touch family: memcached's process_bin_get_or_touch.
+bool reads_item(binary::Opcode opcode) noexcept {
+  using binary::Opcode;
+  switch (opcode) {
+    case Opcode::kGet:
+    case Opcode::kGetQ:
+    case Opcode::kGetK:
+    case Opcode::kGetKQ:
+    case Opcode::kTouch:
+    case Opcode::kGat:
+    case Opcode::kGatQ:
+    case Opcode::kGatK:
+    case Opcode::kGatKQ:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The line memcached prints as it starts the command (its process_bin_* functions at -vv),
+// if any: `prefixed` lines carry the connection's "<fd " prefix, notes do not.
+void log_command(RequestLog& log, const binary::RequestHeader& h, std::string_view extras,
+                 std::string_view key) {
+  using binary::Opcode;
+  const size_t value_size = h.body_length - h.key_length - h.extras_length;
   std::string line;
-  const std::string_view name = binary::opcode_name(opcode);
-  if (name.empty()) {
-    append_hex_byte(line, static_cast<uint8_t>(opcode));
-  } else {
-    line = name;
+  if (reads_item(h.opcode)) {
+    const bool get = h.opcode == Opcode::kGet || h.opcode == Opcode::kGetQ ||
+                     h.opcode == Opcode::kGetK || h.opcode == Opcode::kGetKQ;
+    log.request(line.append(get ? "GET " : "TOUCH ").append(key));
+    return;
   }
-  if (!key.empty()) {
-    line += ' ';
-    line += key;
+  switch (h.opcode) {
+    case Opcode::kSet:
+    case Opcode::kSetQ:
+    case Opcode::kAdd:
+    case Opcode::kAddQ:
+    case Opcode::kReplace:
+    case Opcode::kReplaceQ: {
+      const bool set = h.opcode == Opcode::kSet || h.opcode == Opcode::kSetQ;
+      const bool add = h.opcode == Opcode::kAdd || h.opcode == Opcode::kAddQ;
+      line = set ? "SET " : add ? "ADD " : "REPLACE ";
+      line.append(key).append(" Value len is ");
+      append_decimal(line, value_size);
+      log.request(line);
+      return;
+    }
+    case Opcode::kAppend:
+    case Opcode::kAppendQ:
+    case Opcode::kPrepend:
+    case Opcode::kPrependQ:
+      line = "Value len is ";
+      append_decimal(line, h.body_length - h.key_length);
+      log.note(line);
+      return;
+    case Opcode::kDelete:
+    case Opcode::kDeleteQ:
+      log.note(line.append("Deleting ").append(key));
+      return;
+    case Opcode::kIncrement:
+    case Opcode::kIncrementQ:
+    case Opcode::kDecrement:
+    case Opcode::kDecrementQ: {
+      if (extras.size() < 20) return;
+      line.append("incr ").append(key).append(" ");
+      line += std::to_string(static_cast<int64_t>(big_endian(extras.substr(0, 8))));
+      line += ", ";
+      append_decimal(line, big_endian(extras.substr(8, 8)));
+      line += ", ";
+      line += std::to_string(static_cast<int32_t>(big_endian(extras.substr(16, 4))));
+      log.note(line);
+      return;
+    }
+    case Opcode::kStat:
+      log.request(line.append("STATS ").append(key));
+      return;
+    default:
+      return;
   }
-  return line;
+}
+
+// Whether memcached gets as far as the command's own code (and its line): not for a request it
+// refuses from the header alone.
+bool reaches_command(const binary::RequestHeader& h, std::string_view bytes, size_t reply_from) {
+  if (h.magic != binary::kRequestMagic) return false;
+  if (bytes.size() < reply_from + binary::kHeaderSize) return true;
+  const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + reply_from);
+  return r.status != binary::Status::kUnknownCommand &&
+         !(r.status == binary::Status::kInvalidArguments && r.key_length == 0);
 }
 
 }  // namespace
@@ -83,28 +177,33 @@ void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
 
 void log_binary_request(RequestLog& log, const binary::RequestHeader& h, std::string_view consumed,
                         const Output& output, size_t reply_from) {
+  log.request("Read binary protocol data:");
+  dump_header(consumed.substr(0, binary::kHeaderSize), "  ", &RequestLog::request, log);
+  const std::string_view bytes = output.bytes;
   const size_t key_start = binary::kHeaderSize + h.extras_length;
-  const std::string_view key = consumed.size() >= key_start + h.key_length
-                                   ? consumed.substr(key_start, h.key_length)
-                                   : std::string_view{};
-  std::string line = packet_head(h.opcode, key);
-  line += " body ";
-  append_decimal(line, h.body_length);
-  log.request(line);
-
-  // The responses: whole packets in output.bytes (values are not sliced while logging).
-  const std::string_view bytes = std::string_view(output.bytes).substr(reply_from);
-  size_t pos = 0;
+  if (consumed.size() >= key_start + h.key_length && reaches_command(h, bytes, reply_from)) {
+    log_command(log, h, consumed.substr(binary::kHeaderSize, h.extras_length),
+                consumed.substr(key_start, h.key_length));
+  }
+  // The responses: whole packets in output.bytes (values are not sliced while logging). Stat
+  // answers are written without memcached's header routine, so it dumps none of them.
+  if (h.opcode == binary::Opcode::kStat) return;
+  size_t pos = reply_from;
   while (bytes.size() - pos >= binary::kHeaderSize) {
     const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + pos);
     const size_t body = pos + binary::kHeaderSize;
-    line = packet_head(r.opcode,
-                       bytes.substr(std::min(body + r.extras_length, bytes.size()), r.key_length));
-    line += " status ";
-    append_hex_byte(line, static_cast<unsigned>(r.status));
-    line += " body ";
-    append_decimal(line, r.body_length);
-    log.reply(line);
+    if (r.status != binary::Status::kSuccess && r.key_length == 0 && r.extras_length == 0) {
+      std::string line = "Writing an error: ";
+      line.append(bytes.substr(std::min(body, bytes.size()), r.body_length));
+      log.reply(line);
+    }
+    log.reply("Writing bin response:");
+    std::string header(bytes.substr(pos, binary::kHeaderSize));
+    // memcached dumps a hit's header before it fills the cas in: it logs cas 0.
+    if (r.status == binary::Status::kSuccess && reads_item(h.opcode)) {
+      std::fill(header.begin() + 16, header.end(), '\0');
+    }
+    dump_header(header, " ", &RequestLog::reply, log);
     pos = std::min(body + size_t{r.body_length}, bytes.size());
   }
 }

@@ -6,9 +6,13 @@
 // data left out by the spans Output recorded (proto/output.h).
 //
 // Lines: text — the command line without its data block; each reply line, value data left
-// out; a reply that `noreply` held back as "NOREPLY <reply>" (memcached's words). Binary —
-// "<opcode> [<key>] body <n>" per request, "<opcode> [<key>] status 0x<nn> body <n>" per
-// response packet.
+// out; a reply that `noreply` held back as "NOREPLY <reply>" (memcached's words). Binary — as
+// memcached prints it: "Read binary protocol data:" and the request header in hex, four bytes a
+// line; the line memcached's command code prints (GET/TOUCH <key>, SET/ADD/REPLACE <key> Value
+// len is <n>, STATS <group>; and as notes "Value len is <n>" for append/prepend, "Deleting
+// <key>", "incr <key> <delta>, <initial>, <exptime>" for incr and decr); per response packet
+// "Writing an error: <text>" for a keyless error, then "Writing bin response:" and its header
+// in hex (none for Stat answers, which memcached writes without its header routine).
 //
 // Cost: with no log attached (verbosity < 2) a codec tests one pointer per request and
 // allocates nothing. Views passed to the log live only during the call.
@@ -25,6 +29,8 @@ class RequestLog {
  public:
   virtual void request(std::string_view line) noexcept = 0;
   virtual void reply(std::string_view line) noexcept = 0;
+  // A line memcached prints without the connection's "<fd" or ">fd" prefix.
+  virtual void note(std::string_view line) noexcept = 0;
 
  protected:
   ~RequestLog() = default;

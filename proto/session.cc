@@ -29,6 +29,10 @@ size_t Session::process(std::string_view input, Output& output, RequestLog* log)
     protocol_ = static_cast<unsigned char>(input.front()) == binary::kRequestMagic
                     ? Protocol::kBinary
                     : Protocol::kText;
+    if (log != nullptr) {
+      log->note(std::to_string(client_fd_) + ": Client using the " +
+                (protocol_ == Protocol::kBinary ? "binary" : "ascii") + " protocol");
+    }
   }
   // The log reads the replies in output.bytes: values are copied there while it listens.
   output.log_values(log != nullptr);

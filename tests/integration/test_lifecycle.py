@@ -195,28 +195,38 @@ class StartStopTest(unittest.TestCase):
         theirs = very_verbose_log(Server(["-vv", "-U", "0"], binary=MEMCACHED_BIN), requests)
         self.assertEqual(ours, theirs)
 
-    def test_very_verbose_names_binary_packets_by_opcode(self):
-        def packet(opcode, key=b"", extras=b"", value=b""):
+    def test_very_verbose_binary_log_matches_memcached(self):
+        # memcached's binary -vv: each request header in hex, the command's own line, each
+        # response header in hex (an error's text first); lines without the fd prefix too.
+        def packet(opcode, key=b"", extras=b"", value=b"", opaque=0):
             body = extras + key + value
             return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
-                               len(body), 0, 0) + body
-        batch = (packet(0x01, b"k", struct.pack(">II", 0, 0), b"value") + packet(0x0d, b"k") +
-                 packet(0x09, b"nokey") + packet(0x0a))
-        lines = very_verbose_log(Server(["-vv"]), [batch], NOOP_RESPONSE)
-        self.assertEqual(lines, ["<N set k body 14", ">N set status 0x00 body 0",
-                                 "<N getkq k body 1", ">N getkq k status 0x00 body 10",
-                                 "<N getq nokey body 5", "<N noop body 0",
-                                 ">N noop status 0x00 body 0"])
+                               len(body), opaque, 0) + body
+        store = struct.pack(">II", 0, 0)
+        batch = (packet(0x01, b"k", store, b"value", 1) + packet(0x00, b"k", opaque=2) +
+                 packet(0x09, b"nokey") + packet(0x0c, b"nokey", opaque=3) +
+                 packet(0x00, b"nokey", opaque=4) + packet(0x02, b"k", store, b"x") +
+                 packet(0x0e, b"k", value=b"!") + packet(0x0f, b"nokey", value=b"!") +
+                 packet(0x05, b"n", struct.pack(">QQI", 5, 7, 0)) +
+                 packet(0x06, b"k", struct.pack(">QQI", 1, 0, 0xffffffff)) +
+                 packet(0x04, b"k") + packet(0x04, b"k") + packet(0x1c, b"n", struct.pack(">I", 0)) +
+                 packet(0x30) + packet(0x0a))
+        ours = very_verbose_log(Server(["-vv"]), [batch], NOOP_RESPONSE, raw_lines=True)
+        theirs = very_verbose_log(Server(["-vv", "-U", "0"], binary=MEMCACHED_BIN), [batch],
+                                  NOOP_RESPONSE, raw_lines=True)
+        self.assertIn("<N SET k Value len is 5", ours)
+        self.assertEqual(ours, theirs)
 
 
 NOOP_RESPONSE = b"\x81\x0a" + bytes(22)
 
 
-def very_verbose_log(server, requests, last_reply=b"MN\r\n"):
+def very_verbose_log(server, requests, last_reply=b"MN\r\n", raw_lines=False):
     """Sends each of `requests` on its own connection to `server` (started and stopped here),
     in one write, reads the replies up to `last_reply`, and returns the server's "<fd"/">fd"
     request and reply lines, the fd written as N (connection events left out: the harness's
-    probe of the port is one)."""
+    probe of the port is one). `raw_lines`: the lines without a prefix too (all but the
+    startup lines), an fd at their start also written as N."""
     with server:
         for data in requests:
             c = server.connect()
@@ -225,6 +235,10 @@ def very_verbose_log(server, requests, last_reply=b"MN\r\n"):
         closed = lambda: server.output().count("connection closed") >= len(requests)
         assert wait_for(closed, 5), server.output()
     events = ("server listening", "new auto-negotiating client connection", "connection closed.")
+    if raw_lines:
+        started = ("cuckood ", "warning:", "slab class", "Exiting")
+        return [re.sub(r"^([<>]?)\d+", r"\1N", line) for line in server.output().splitlines()
+                if not any(e in line for e in events) and not line.startswith(started)]
     return [re.sub(r"^([<>])\d+", r"\1N", line) for line in server.output().splitlines()
             if re.match(r"[<>]\d+ ", line) and not any(e in line for e in events)]
 

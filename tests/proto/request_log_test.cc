@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ class RecordingLog final : public RequestLog {
     lines.push_back("<" + std::string(line));
   }
   void reply(std::string_view line) noexcept override { lines.push_back(">" + std::string(line)); }
+  void note(std::string_view line) noexcept override { lines.push_back(std::string(line)); }
   Lines lines;
 };
 
@@ -34,11 +37,14 @@ void expect_log(std::string_view input, const Lines& expected, const Splits& spl
                 const Settings& settings = {}) {
   Env plain(settings);
   const std::string unlogged = plain.feed(input);
+  // The session first says which protocol the connection's first byte chose (fd -1 here).
+  Lines with_protocol{"-1: Client using the ascii protocol"};
+  with_protocol.insert(with_protocol.end(), expected.begin(), expected.end());
   for (size_t split : splits) {
     Env env(settings);
     RecordingLog log;
     EXPECT_EQ(env.feed(input, split, &log), unlogged) << "split size " << split;
-    EXPECT_EQ(log.lines, expected) << "split size " << split;
+    EXPECT_EQ(log.lines, with_protocol) << "split size " << split;
   }
 }
 
@@ -102,38 +108,95 @@ TEST(RequestLog, RefusedValueIsLoggedOnceAndNotItsData) {
                   {"<set k 0 0 2", ">CLIENT_ERROR bad data chunk", "<", ">ERROR"});
 }
 
-TEST(RequestLog, BinaryPacketsNamedByTheCommandTable) {
-  Packet set;
-  set.opcode = binary::Opcode::kSet;
-  set.key = "k";
-  set.extras = store_extras(0, 0);
-  set.value = "value";
-  Packet get;
-  get.key = "k";
-  Packet getq;
-  getq.opcode = binary::Opcode::kGetQ;
-  getq.key = "nokey";
-  Packet getk;
-  getk.opcode = binary::Opcode::kGetK;
-  getk.key = "k";
-  Packet unknown;
-  unknown.opcode = static_cast<binary::Opcode>(0x30);
-  Packet noop;
-  noop.opcode = binary::Opcode::kNoOp;
-  expect_log(
-      request(set) + request(get) + request(getq) + request(getk) + request(unknown) +
-          request(noop),
-      {"<set k body 14", ">set status 0x00 body 0", "<get k body 1", ">get status 0x00 body 9",
-       "<getq nokey body 5", "<getk k body 1", ">getk k status 0x00 body 10", "<0x30 body 0",
-       ">0x30 status 0x81 body 15", "<noop body 0", ">noop status 0x00 body 0"},
-      kBinarySplitSizes);
+// memcached's dump of a packet header: `title`, then four bytes a line.
+Lines dump(std::string_view prefix, std::string_view title, std::string_view header) {
+  Lines lines{std::string(prefix) + std::string(title)};
+  char hex[8];
+  for (size_t line = 0; line < binary::kHeaderSize; line += 4) {
+    std::string text(prefix);
+    text += prefix == "<" ? "  " : " ";
+    for (size_t i = line; i < line + 4; ++i) {
+      std::snprintf(hex, sizeof(hex), " 0x%02x", static_cast<uint8_t>(header[i]));
+      text += hex;
+    }
+    lines.push_back(text);
+  }
+  return lines;
 }
 
-TEST(RequestLog, OpcodeNamesComeFromTheCommandTable) {
-  EXPECT_EQ(binary::opcode_name(binary::Opcode::kGet), "get");
-  EXPECT_EQ(binary::opcode_name(binary::Opcode::kGatKQ), "gatkq");
-  EXPECT_EQ(binary::opcode_name(binary::Opcode::kSaslAuth), "sasl_auth");
-  EXPECT_EQ(binary::opcode_name(static_cast<binary::Opcode>(0x1f)), "");
+void append(Lines& to, const Lines& lines) {
+  to.insert(to.end(), lines.begin(), lines.end());
+}
+
+TEST(RequestLog, BinaryAsMemcachedPrintsIt) {
+  Packet set{binary::Opcode::kSet, "k", store_extras(0, 0), "value"};
+  Packet get{binary::Opcode::kGet, "k", "", ""};
+  Packet getq{binary::Opcode::kGetQ, "nokey", "", ""};
+  Packet getk{binary::Opcode::kGetK, "nokey", "", ""};
+  Packet miss{binary::Opcode::kGet, "nokey", "", ""};
+  Packet append_one{binary::Opcode::kAppend, "k", "", "!"};
+  Packet incr{binary::Opcode::kIncrement, "n", arith_extras(5, 7, 0), ""};
+  Packet del{binary::Opcode::kDelete, "k", "", ""};
+  Packet unknown{static_cast<binary::Opcode>(0x30), "", "", ""};
+  Packet noop{binary::Opcode::kNoOp, "", "", ""};
+  const Packet packets[] = {set, get, getq, getk, miss, append_one, incr, del, unknown, noop};
+  std::string input;
+  for (const Packet& p : packets) input += request(p);
+
+  Env plain;
+  const std::string replies = plain.feed(input);
+  // The response headers, in order (getq's miss has none).
+  std::vector<std::string> headers;
+  for (size_t pos = 0; pos + binary::kHeaderSize <= replies.size();) {
+    const binary::ResponseHeader r = binary::decode_response_header(replies.data() + pos);
+    headers.push_back(replies.substr(pos, binary::kHeaderSize));
+    pos += binary::kHeaderSize + r.body_length;
+  }
+  ASSERT_EQ(headers.size(), 9u);
+  // memcached dumps a get hit's header before it fills the cas in.
+  std::fill(headers[1].begin() + 16, headers[1].end(), '\0');
+  const auto read = [](const Packet& p) {
+    return dump("<", "Read binary protocol data:", request(p));
+  };
+  const auto wrote = [&](size_t i) { return dump(">", "Writing bin response:", headers[i]); };
+  Lines expected;
+  append(expected, read(set));
+  expected.push_back("<SET k Value len is 5");
+  append(expected, wrote(0));
+  append(expected, read(get));
+  expected.push_back("<GET k");
+  append(expected, wrote(1));
+  append(expected, read(getq));
+  expected.push_back("<GET nokey");
+  append(expected, read(getk));
+  expected.push_back("<GET nokey");
+  append(expected, wrote(2));  // the key comes back: not written as an error
+  append(expected, read(miss));
+  expected.push_back("<GET nokey");
+  expected.push_back(">Writing an error: Not found");
+  append(expected, wrote(3));
+  append(expected, read(append_one));
+  expected.push_back("Value len is 1");
+  append(expected, wrote(4));
+  append(expected, read(incr));
+  expected.push_back("incr n 5, 7, 0");
+  append(expected, wrote(5));
+  append(expected, read(del));
+  expected.push_back("Deleting k");
+  append(expected, wrote(6));
+  append(expected, read(unknown));
+  expected.push_back(">Writing an error: Unknown command");
+  append(expected, wrote(7));
+  append(expected, read(noop));
+  append(expected, wrote(8));
+  for (size_t split : kBinarySplitSizes) {
+    Env env;
+    RecordingLog log;
+    EXPECT_EQ(env.feed(input, split, &log), replies) << "split size " << split;
+    expected.insert(expected.begin(), "-1: Client using the binary protocol");
+    EXPECT_EQ(log.lines, expected) << "split size " << split;
+    expected.erase(expected.begin());
+  }
 }
 
 }  // namespace
