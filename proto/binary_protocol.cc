@@ -11,6 +11,7 @@
 #include "proto/binary_replies.h"
 #include "proto/commands.h"
 #include "proto/key.h"
+#include "proto/request_keys.h"
 #include "proto/request_log.h"
 #include "proto/settings.h"
 
@@ -392,6 +393,7 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
                                SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
+  size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (!control.close && pos < input.size() && control.requests_left != 0) {
     if (swallow_ != 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, input.size() - pos));
@@ -400,6 +402,11 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
       continue;
     }
     if (input.size() - pos < kHeaderSize) break;
+    if (pos >= prefetched_to) {
+      KeyBatch batch;
+      prefetched_to = pos + std::max<size_t>(scan_binary_keys(input.substr(pos), batch), 1);
+      prefetch(w, batch.keys());
+    }
     const RequestHeader header = decode_request_header(input.data() + pos);
     const size_t reply_from = output.bytes.size();
     const size_t consumed = dispatch(w, header, input.substr(pos), output, control);

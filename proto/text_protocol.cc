@@ -4,7 +4,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "proto/commands.h"
 #include "proto/key.h"
+#include "proto/request_keys.h"
 #include "proto/request_log.h"
 #include "proto/text_handlers.h"
 #include "proto/text_long_retrieval.h"
@@ -129,6 +131,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
+  size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (pos < input.size() && !control.close && control.watcher < 0 &&
          control.requests_left != 0) {
     const std::string_view available = input.substr(pos);
@@ -154,6 +157,11 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       continue;
     }
 
+    if (pos >= prefetched_to) {
+      KeyBatch batch;
+      prefetched_to = pos + std::max<size_t>(scan_text_keys(available, batch), 1);
+      prefetch(w, batch.keys());
+    }
     if (scanned_ > available.size()) scanned_ = 0;
     const void* newline =
         std::memchr(available.data() + scanned_, '\n', available.size() - scanned_);

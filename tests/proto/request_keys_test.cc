@@ -1,0 +1,181 @@
+// The codecs' pre-scan (proto/request_keys.h): which keys a buffer of requests yields, where
+// the scan stops, and that prefetching them (proto::prefetch) changes no reply or statistic.
+#include "proto/request_keys.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "proto/commands.h"
+#include "tests/proto/binary_packets.h"
+#include "tests/proto/session_fixture.h"
+
+namespace cuckood::proto {
+namespace {
+
+using binary::Opcode;
+
+struct Scanned {
+  std::vector<std::string> keys;
+  size_t bytes = 0;
+};
+
+Scanned scan_text(std::string_view input) {
+  KeyBatch batch;
+  Scanned s;
+  s.bytes = scan_text_keys(input, batch);
+  for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
+  return s;
+}
+
+Scanned scan_binary(std::string_view input) {
+  KeyBatch batch;
+  Scanned s;
+  s.bytes = scan_binary_keys(input, batch);
+  for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
+  return s;
+}
+
+using Keys = std::vector<std::string>;
+
+TEST(ScanTextKeys, PipelinedAndMultiKeyRetrievals) {
+  const std::string input =
+      "get a\r\ngets b c\r\nbget d\r\ngat 10 e f\r\ngats 0 g\nget  h   i \r\n";
+  const Scanned s = scan_text(input);
+  EXPECT_EQ(s.keys, (Keys{"a", "b", "c", "d", "e", "f", "g", "h", "i"}));
+  EXPECT_EQ(s.bytes, input.size());
+}
+
+TEST(ScanTextKeys, StepsOverDataBlocksAndOtherCommands) {
+  // The value of the set looks like a get line; the scan must not read it as one.
+  const std::string input =
+      "set s 0 0 11\r\nget notakey\r\nget a\r\ndelete d\r\nincr n 1\r\n"
+      "cas c 1 2 3 4 noreply\r\nxyz\r\nms m 2 T0\r\nhi\r\nmn\r\nmg b v\r\n";
+  const Scanned s = scan_text(input);
+  EXPECT_EQ(s.keys, (Keys{"a", "b"}));
+  EXPECT_EQ(s.bytes, input.size());
+}
+
+TEST(ScanTextKeys, MetaGetKeysUnlessBase64) {
+  const Scanned s = scan_text("mg k1 v f t\r\nmg a2V5 b v\r\nmg k2\r\n");
+  EXPECT_EQ(s.keys, (Keys{"k1", "k2"}));
+}
+
+TEST(ScanTextKeys, LeavesAPartialRequestAtTheEndAlone) {
+  EXPECT_EQ(scan_text("get a\r\nget b").keys, Keys{"a"});
+  EXPECT_EQ(scan_text("get a\r\nget b").bytes, 7u);
+  // A storage line whose data block has not fully arrived ends the scan before it.
+  const Scanned s = scan_text("get a\r\nset k 0 0 5\r\nabc");
+  EXPECT_EQ(s.keys, Keys{"a"});
+  EXPECT_EQ(s.bytes, 7u);
+  EXPECT_EQ(scan_text("set k 0 0 5\r\nabcde\r").bytes, 0u);
+  EXPECT_EQ(scan_text("").bytes, 0u);
+}
+
+TEST(ScanTextKeys, StopsAtAStorageLineWithoutALength) {
+  const Scanned s = scan_text("get a\r\nset k 0 0 x\r\nget b\r\n");
+  EXPECT_EQ(s.keys, Keys{"a"});
+  EXPECT_EQ(s.bytes, 7u);
+  EXPECT_EQ(scan_text("set k 0\r\nget b\r\n").bytes, 0u);
+  EXPECT_EQ(scan_text("set k 0 0 -1\r\nget b\r\n").bytes, 0u);
+}
+
+TEST(ScanTextKeys, LeavesOutKeysMemcachedRefuses) {
+  const std::string too_long(251, 'x');
+  EXPECT_EQ(scan_text("get " + too_long + " ok\r\n").keys, Keys{"ok"});
+}
+
+TEST(ScanTextKeys, StopsWhenTheBatchIsFull) {
+  std::string line = "get";
+  for (size_t i = 0; i < KeyBatch::kCapacity + 5; ++i) line += " k" + std::to_string(i);
+  line += "\r\n";
+  const Scanned s = scan_text(line + "get next\r\n");
+  ASSERT_EQ(s.keys.size(), KeyBatch::kCapacity);
+  EXPECT_EQ(s.keys.back(), "k" + std::to_string(KeyBatch::kCapacity - 1));
+  EXPECT_EQ(s.bytes, line.size());  // the cut line counts as scanned; the next is not
+}
+
+TEST(ScanBinaryKeys, GetsAndGatsInEveryForm) {
+  std::string input;
+  for (Opcode op : {Opcode::kGet, Opcode::kGetQ, Opcode::kGetK, Opcode::kGetKQ}) {
+    const std::string key = "g" + std::to_string(static_cast<int>(op));
+    input += testing::request({op, key, "", ""});
+  }
+  for (Opcode op : {Opcode::kGat, Opcode::kGatQ, Opcode::kGatK, Opcode::kGatKQ}) {
+    input += testing::request({op, "t", testing::be32(10), ""});
+  }
+  input += testing::request({Opcode::kNoOp, "", "", ""});
+  const Scanned s = scan_binary(input);
+  EXPECT_EQ(s.keys, (Keys{"g0", "g9", "g12", "g13", "t", "t", "t", "t"}));
+  EXPECT_EQ(s.bytes, input.size());
+}
+
+TEST(ScanBinaryKeys, StepsOverStoresAndStopsAtAPartialPacket) {
+  const std::string set =
+      testing::request({Opcode::kSetQ, "s", testing::store_extras(0, 0), "value"});
+  const std::string get = testing::request({Opcode::kGetKQ, "a", "", ""});
+  const std::string last = testing::request({Opcode::kGet, "b", "", ""});
+  const std::string input = set + get + last.substr(0, last.size() - 1);
+  const Scanned s = scan_binary(input);
+  EXPECT_EQ(s.keys, Keys{"a"});
+  EXPECT_EQ(s.bytes, set.size() + get.size());
+  EXPECT_EQ(scan_binary(get.substr(0, 23)).bytes, 0u);
+}
+
+TEST(ScanBinaryKeys, StopsAtABadMagicAndSkipsMalformedKeys) {
+  std::string bad = testing::request({Opcode::kGet, "x", "", ""});
+  bad[0] = 'g';
+  EXPECT_EQ(scan_binary(bad).bytes, 0u);
+  binary::RequestHeader h;
+  h.opcode = Opcode::kGet;
+  h.key_length = 10;  // longer than the body
+  h.body_length = 2;
+  const std::string malformed = testing::raw_header(h) + "ab";
+  const Scanned s = scan_binary(malformed);
+  EXPECT_TRUE(s.keys.empty());
+  EXPECT_EQ(s.bytes, malformed.size());
+}
+
+TEST(Prefetch, CountsNothingAndChangesNoReply) {
+  testing::Env env;
+  EXPECT_EQ(env.feed("set a 0 0 1\r\nx\r\nset b 0 0 1\r\ny\r\n"), "STORED\r\nSTORED\r\n");
+  CommandStats& stats = env.worker().stats;
+  const uint64_t gets = stats.cmd_get.load(), misses = stats.get_misses.load();
+  const cache::CacheStats before = env.worker().cache.stats();
+  std::vector<std::string_view> keys = {"a", "b", "absent", "a"};
+  prefetch(env.worker(), keys);
+  prefetch(env.worker(), std::span<const std::string_view>{});
+  EXPECT_EQ(stats.cmd_get.load(), gets);
+  EXPECT_EQ(stats.get_misses.load(), misses);
+  EXPECT_EQ(env.worker().cache.stats().found_expired, before.found_expired);
+  EXPECT_EQ(env.worker().cache.stats().curr_items, before.curr_items);
+  EXPECT_EQ(env.feed("mg a h\r\n"), "HD h0\r\n");  // not fetched by the prefetch
+  EXPECT_EQ(env.feed("get a b absent\r\n"), "VALUE a 0 1\r\nx\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
+}
+
+// Mixed pipelines answer exactly as one request at a time would, however they are split.
+TEST(Prefetch, MixedTextPipelinesAnswerInOrder) {
+  const std::string input =
+      "get k\r\nset k 0 0 1 noreply\r\n1\r\nget k j\r\nmg k v\r\nset j 0 0 2\r\n22\r\n"
+      "gets j\r\ndelete k noreply\r\nget k j\r\n";
+  std::string expected;
+  {
+    testing::Env one_by_one;
+    size_t pos = 0;
+    while (pos < input.size()) {
+      size_t end = input.find('\n', pos) + 1;
+      if (input.compare(pos, 4, "set ") == 0) end = input.find('\n', end) + 1;
+      expected += one_by_one.feed(input.substr(pos, end - pos));
+      pos = end;
+    }
+  }
+  ASSERT_NE(expected.find("VALUE k 0 1\r\n1\r\n"), std::string::npos) << expected;
+  for (size_t split : testing::kSplitSizes) {
+    testing::Env env;
+    EXPECT_EQ(env.feed(input, split), expected) << "split " << split;
+  }
+}
+
+}  // namespace
+}  // namespace cuckood::proto
