@@ -47,18 +47,20 @@ TEST(ScanTextKeys, PipelinedAndMultiKeyRetrievals) {
   EXPECT_EQ(s.bytes, input.size());
 }
 
-TEST(ScanTextKeys, StepsOverDataBlocksAndOtherCommands) {
+TEST(ScanTextKeys, StepsOverDataBlocksAndTakesEveryKeyedCommand) {
   // The value of the set looks like a get line; the scan must not read it as one.
   const std::string input =
-      "set s 0 0 11\r\nget notakey\r\nget a\r\ndelete d\r\nincr n 1\r\n"
-      "cas c 1 2 3 4 noreply\r\nxyz\r\nms m 2 T0\r\nhi\r\nmn\r\nmg b v\r\n";
+      "set s 0 0 11\r\nget notakey\r\nget a\r\ndelete d\r\nincr n 1\r\ndecr m 1\r\n"
+      "touch t 10\r\ncas c 1 2 3 4 noreply\r\nxyz\r\nappend p 0 0 0\r\n\r\n"
+      "ms m 2 T0\r\nhi\r\nmn\r\nmd x q\r\nma y\r\nstats items\r\nversion\r\nmg b v\r\n";
   const Scanned s = scan_text(input);
-  EXPECT_EQ(s.keys, (Keys{"a", "b"}));
+  EXPECT_EQ(s.keys, (Keys{"s", "a", "d", "n", "m", "t", "c", "p", "m", "x", "y", "b"}));
   EXPECT_EQ(s.bytes, input.size());
 }
 
-TEST(ScanTextKeys, MetaGetKeysUnlessBase64) {
-  const Scanned s = scan_text("mg k1 v f t\r\nmg a2V5 b v\r\nmg k2\r\n");
+TEST(ScanTextKeys, MetaKeysUnlessBase64) {
+  const Scanned s =
+      scan_text("mg k1 v f t\r\nmg a2V5 b v\r\nms a2V5 1 b\r\nx\r\nmd a2V5 q b\r\nmg k2\r\n");
   EXPECT_EQ(s.keys, (Keys{"k1", "k2"}));
 }
 
@@ -96,30 +98,45 @@ TEST(ScanTextKeys, StopsWhenTheBatchIsFull) {
   EXPECT_EQ(s.bytes, line.size());  // the cut line counts as scanned; the next is not
 }
 
-TEST(ScanBinaryKeys, GetsAndGatsInEveryForm) {
+TEST(ScanBinaryKeys, EveryKeyedRequestInEveryForm) {
+  using enum Opcode;
   std::string input;
-  for (Opcode op : {Opcode::kGet, Opcode::kGetQ, Opcode::kGetK, Opcode::kGetKQ}) {
-    const std::string key = "g" + std::to_string(static_cast<int>(op));
-    input += testing::request({op, key, "", ""});
+  for (Opcode op : {kGet, kGetQ, kGetK, kGetKQ, kDelete, kDeleteQ}) {
+    input += testing::request({op, "g", "", ""});
   }
-  for (Opcode op : {Opcode::kGat, Opcode::kGatQ, Opcode::kGatK, Opcode::kGatKQ}) {
+  for (Opcode op : {kGat, kGatQ, kGatK, kGatKQ, kTouch}) {
     input += testing::request({op, "t", testing::be32(10), ""});
   }
-  input += testing::request({Opcode::kNoOp, "", "", ""});
+  for (Opcode op : {kSet, kSetQ, kAdd, kAddQ, kReplace, kReplaceQ}) {
+    input += testing::request({op, "s", testing::store_extras(0, 0), "value"});
+  }
+  for (Opcode op : {kAppend, kAppendQ, kPrepend, kPrependQ}) {
+    input += testing::request({op, "p", "", "v"});
+  }
+  for (Opcode op : {kIncrement, kIncrementQ, kDecrement, kDecrementQ}) {
+    input += testing::request({op, "n", testing::arith_extras(1, 0, 0), ""});
+  }
+  // No key the cache looks up: skipped.
+  input += testing::request({kNoOp, "", "", ""});
+  input += testing::request({kStat, "items", "", ""});
+  input += testing::request({kVersion, "", "", ""});
   const Scanned s = scan_binary(input);
-  EXPECT_EQ(s.keys, (Keys{"g0", "g9", "g12", "g13", "t", "t", "t", "t"}));
+  Keys expected;
+  for (const auto& [key, times] : {std::pair{"g", 6}, {"t", 5}, {"s", 6}, {"p", 4}, {"n", 4}}) {
+    expected.insert(expected.end(), times, key);
+  }
+  EXPECT_EQ(s.keys, expected);
   EXPECT_EQ(s.bytes, input.size());
 }
 
-TEST(ScanBinaryKeys, StepsOverStoresAndStopsAtAPartialPacket) {
-  const std::string set =
-      testing::request({Opcode::kSetQ, "s", testing::store_extras(0, 0), "value"});
+TEST(ScanBinaryKeys, StopsAtAPartialPacket) {
+  const std::string noop = testing::request({Opcode::kNoOp, "", "", ""});
   const std::string get = testing::request({Opcode::kGetKQ, "a", "", ""});
-  const std::string last = testing::request({Opcode::kGet, "b", "", ""});
-  const std::string input = set + get + last.substr(0, last.size() - 1);
+  const std::string last = testing::request({Opcode::kSet, "b", testing::store_extras(0, 0), "v"});
+  const std::string input = noop + get + last.substr(0, last.size() - 1);
   const Scanned s = scan_binary(input);
   EXPECT_EQ(s.keys, Keys{"a"});
-  EXPECT_EQ(s.bytes, set.size() + get.size());
+  EXPECT_EQ(s.bytes, noop.size() + get.size());
   EXPECT_EQ(scan_binary(get.substr(0, 23)).bytes, 0u);
 }
 
