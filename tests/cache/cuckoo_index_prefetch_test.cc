@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cache/cuckoo_index.h"
@@ -77,6 +78,43 @@ TEST_F(CuckooIndexPrefetchTest, FindsKeysInEitherTableWhileMigrating) {
   for (int k = 0; k < i; ++k) ASSERT_GE(prefetch(testing::numbered("key", k)), 1u) << k;
   EXPECT_TRUE(index_.growing());  // a prefetch does not help migrate
   EXPECT_EQ(rehashes_.load(), 0u);
+}
+
+// Prefetches race writers that fill and double the table: the tables they read stay alive for
+// the epoch (a sanitizer build checks), and a present key is always found afterwards.
+TEST_F(CuckooIndexPrefetchTest, RacesWritersThatGrowTheTable) {
+  const int n = testing::kSanitized ? 20'000 : 100'000;
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    EpochParticipant* p = epoch_.register_participant();
+    for (int i = 0; i < n; ++i) {
+      Item* item = items_.make(testing::numbered("key", i), "v");
+      {
+        EpochGuard guard(epoch_, *p);
+        index_.update(key(testing::numbered("key", i)), [&](Item*) { return Decision::put(item); });
+      }
+      written.store(i + 1, std::memory_order_release);
+    }
+    epoch_.unregister_participant(p);
+  });
+  size_t rounds = 0, missed = 0;
+  while (written.load(std::memory_order_acquire) < n) {
+    const int present = written.load(std::memory_order_acquire);
+    if (present == 0) continue;
+    const int k = static_cast<int>(rounds++ % static_cast<size_t>(present));
+    const std::string name = testing::numbered("key", k);
+    {
+      EpochGuard guard(epoch_, *participant_);
+      index_.prefetch_buckets(key(name));
+      index_.prefetch_items(key(name));
+      if (index_.find(key(name)) == nullptr) ++missed;
+    }
+    epoch_.reclaim();  // frees the tables the doublings retired, once no guard holds them
+  }
+  writer.join();
+  EXPECT_GT(index_.bucket_count(), CuckooIndex::kStripes);
+  EXPECT_GT(rounds, 0u);
+  EXPECT_EQ(missed, 0u);
 }
 
 }  // namespace
