@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,28 +17,33 @@ namespace {
 
 using binary::Opcode;
 
+using Keys = std::vector<std::string>;
+
+// What a scan found: the keys and how many bytes it covered.
 struct Scanned {
-  std::vector<std::string> keys;
+  Keys keys;
   size_t bytes = 0;
+  bool operator==(const Scanned&) const = default;
+  friend std::ostream& operator<<(std::ostream& out, const Scanned& s) {
+    out << s.bytes << " bytes, keys";
+    for (const std::string& k : s.keys) out << " " << k;
+    return out;
+  }
 };
 
+Scanned scan(size_t (*scanner)(std::string_view, KeyBatch&), std::string_view input) {
+  KeyBatch batch;
+  Scanned s;
+  s.bytes = scanner(input, batch);
+  for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
+  return s;
+}
 Scanned scan_text(std::string_view input) {
-  KeyBatch batch;
-  Scanned s;
-  s.bytes = scan_text_keys(input, batch);
-  for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
-  return s;
+  return scan(scan_text_keys, input);
 }
-
 Scanned scan_binary(std::string_view input) {
-  KeyBatch batch;
-  Scanned s;
-  s.bytes = scan_binary_keys(input, batch);
-  for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
-  return s;
+  return scan(scan_binary_keys, input);
 }
-
-using Keys = std::vector<std::string>;
 
 TEST(ScanTextKeys, PipelinedAndMultiKeyRetrievals) {
   const std::string input =
@@ -65,22 +71,17 @@ TEST(ScanTextKeys, MetaKeysUnlessBase64) {
 }
 
 TEST(ScanTextKeys, LeavesAPartialRequestAtTheEndAlone) {
-  EXPECT_EQ(scan_text("get a\r\nget b").keys, Keys{"a"});
-  EXPECT_EQ(scan_text("get a\r\nget b").bytes, 7u);
+  EXPECT_EQ(scan_text("get a\r\nget b"), (Scanned{{"a"}, 7}));
   // A storage line whose data block has not fully arrived ends the scan before it.
-  const Scanned s = scan_text("get a\r\nset k 0 0 5\r\nabc");
-  EXPECT_EQ(s.keys, Keys{"a"});
-  EXPECT_EQ(s.bytes, 7u);
-  EXPECT_EQ(scan_text("set k 0 0 5\r\nabcde\r").bytes, 0u);
-  EXPECT_EQ(scan_text("").bytes, 0u);
+  EXPECT_EQ(scan_text("get a\r\nset k 0 0 5\r\nabc"), (Scanned{{"a"}, 7}));
+  EXPECT_EQ(scan_text("set k 0 0 5\r\nabcde\r"), Scanned{});
+  EXPECT_EQ(scan_text(""), Scanned{});
 }
 
 TEST(ScanTextKeys, StopsAtAStorageLineWithoutALength) {
-  const Scanned s = scan_text("get a\r\nset k 0 0 x\r\nget b\r\n");
-  EXPECT_EQ(s.keys, Keys{"a"});
-  EXPECT_EQ(s.bytes, 7u);
-  EXPECT_EQ(scan_text("set k 0\r\nget b\r\n").bytes, 0u);
-  EXPECT_EQ(scan_text("set k 0 0 -1\r\nget b\r\n").bytes, 0u);
+  EXPECT_EQ(scan_text("get a\r\nset k 0 0 x\r\nget b\r\n"), (Scanned{{"a"}, 7}));
+  EXPECT_EQ(scan_text("set k 0\r\nget b\r\n"), Scanned{});
+  EXPECT_EQ(scan_text("set k 0 0 -1\r\nget b\r\n"), Scanned{});
 }
 
 TEST(ScanTextKeys, LeavesOutKeysMemcachedRefuses) {
