@@ -387,6 +387,11 @@ std::string_view opcode_name(Opcode opcode) noexcept {
   return kCommands[static_cast<uint8_t>(opcode)].name;
 }
 
+bool looks_up_key(Opcode opcode) noexcept {
+  const Command& cmd = kCommands[static_cast<uint8_t>(opcode)];
+  return cmd.key == KeyRule::kRequired && cmd.handler != handle_sasl_auth;
+}
+
 }  // namespace binary
 
 size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output,

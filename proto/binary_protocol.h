@@ -30,6 +30,10 @@ namespace binary {
 // The opcode's name in the codec's command table ("get", "setq", ...); empty for an opcode
 // memcached does not define.
 std::string_view opcode_name(Opcode opcode) noexcept;
+// Whether the opcode's request names a key the cache looks up (every keyed command but SASL's,
+// whose key is a mechanism): what the pre-scan of a read's requests takes
+// (proto/request_keys.h).
+bool looks_up_key(Opcode opcode) noexcept;
 }  // namespace binary
 
 class BinaryProtocol {

@@ -2,13 +2,13 @@
 // the cache can load their memory together (proto::prefetch, Cache::prefetch): the codecs
 // scan ahead of the request they execute, then execute as before.
 //
-// A scan is a hint, not a parse: it takes the keys of the commands that look a key up
-// (text get, gets, bget, gat, gats, the storage commands, delete, incr, decr, touch and meta
-// mg, ms, md, ma; their binary counterparts, quiet or not) and steps over every other complete
-// request, data blocks included, without judging it. It stops at the first request not yet
-// complete in the input, and at a storage line whose value length it cannot read (the codec
-// decides what such a line means). Keys longer than memcached allows and meta keys given in
-// base64 are left out.
+// A scan is a hint, not a parse: it takes the keys of the commands that look a key up, as the
+// codecs' command tables say (text::Command::keys; binary::looks_up_key): retrievals, stores,
+// delete, arithmetic, touch and the meta commands, quiet or not. It steps over every other
+// complete request, data blocks included, without judging it. It stops at the first request
+// not yet complete in the input, and at a storage line whose value length it cannot read (the
+// codec decides what such a line means). Keys longer than memcached allows and meta keys
+// given in base64 are left out.
 //
 // Lifetime: the keys are views into the scanned input.
 #pragma once

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/binary_protocol.h"
 #include "proto/commands.h"
 #include "tests/proto/binary_packets.h"
 #include "tests/proto/session_fixture.h"
@@ -128,6 +129,18 @@ TEST(ScanBinaryKeys, EveryKeyedRequestInEveryForm) {
   }
   EXPECT_EQ(s.keys, expected);
   EXPECT_EQ(s.bytes, input.size());
+}
+
+TEST(ScanBinaryKeys, KeysAreCacheKeysOnly) {
+  using enum Opcode;
+  for (Opcode op : {kGet, kGatKQ, kTouch, kSetQ, kAppend, kDeleteQ, kIncrement, kDecrementQ}) {
+    EXPECT_TRUE(binary::looks_up_key(op)) << binary::opcode_name(op);
+  }
+  // SASL's key is a mechanism, stat's a group; the rest name no key; 0x30 is no opcode.
+  for (Opcode op : {kSaslAuth, kSaslStep, kSaslListMechs, kStat, kNoOp, kVersion, kFlush, kQuit,
+                    kVerbosity, static_cast<Opcode>(0x30)}) {
+    EXPECT_FALSE(binary::looks_up_key(op)) << static_cast<int>(op);
+  }
 }
 
 TEST(ScanBinaryKeys, StopsAtAPartialPacket) {
