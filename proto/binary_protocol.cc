@@ -409,7 +409,11 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
     if (input.size() - pos < kHeaderSize) break;
     if (pos >= prefetched_to) {
       KeyBatch batch;
-      prefetched_to = pos + std::max<size_t>(scan_binary_keys(input.substr(pos), batch), 1);
+      prefetched_to =
+          pos + std::max<size_t>(
+                    scan_binary_keys(input.substr(pos),
+                                     std::min(control.requests_left, KeyBatch::kCapacity), batch),
+                    1);
       prefetch(w, batch.keys());
     }
     const RequestHeader header = decode_request_header(input.data() + pos);

@@ -39,9 +39,9 @@ bool value_length(std::string_view args, size_t index, size_t& length) noexcept 
 
 }  // namespace
 
-size_t scan_text_keys(std::string_view input, KeyBatch& batch) noexcept {
+size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept {
   size_t pos = 0;
-  while (pos < input.size() && !batch.full()) {
+  for (size_t n = 0; n < max_requests && pos < input.size() && !batch.full(); ++n) {
     const std::string_view rest = input.substr(pos);
     const void* newline = std::memchr(rest.data(), '\n', rest.size());
     if (newline == nullptr) break;
@@ -77,9 +77,10 @@ size_t scan_text_keys(std::string_view input, KeyBatch& batch) noexcept {
   return pos;
 }
 
-size_t scan_binary_keys(std::string_view input, KeyBatch& batch) noexcept {
+size_t scan_binary_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept {
   size_t pos = 0;
-  while (input.size() - pos >= binary::kHeaderSize && !batch.full()) {
+  for (size_t n = 0; n < max_requests && input.size() - pos >= binary::kHeaderSize && !batch.full();
+       ++n) {
     const binary::RequestHeader h = binary::decode_request_header(input.data() + pos);
     if (h.magic != binary::kRequestMagic) break;
     const size_t request_size = binary::kHeaderSize + size_t{h.body_length};

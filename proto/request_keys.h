@@ -41,11 +41,12 @@ class KeyBatch {
 };
 
 // Adds the keys of the complete text (classic and meta) requests at the front of `input` to
-// `batch` until it is full; returns the bytes of the requests scanned (a multi-get cut short
-// by a full batch counts as scanned).
-size_t scan_text_keys(std::string_view input, KeyBatch& batch) noexcept;
+// `batch`, stopping after `max_requests` requests or when the batch is full; returns the
+// bytes of the requests scanned (a multi-get cut short by a full batch counts as scanned).
+// Both bounds keep a scan's cost proportional to the requests its caller is about to run.
+size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept;
 
 // The same for binary request packets.
-size_t scan_binary_keys(std::string_view input, KeyBatch& batch) noexcept;
+size_t scan_binary_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept;
 
 }  // namespace cuckood::proto

@@ -168,7 +168,11 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
 
     if (pos >= prefetched_to) {
       KeyBatch batch;
-      prefetched_to = pos + std::max<size_t>(scan_text_keys(available, batch), 1);
+      prefetched_to =
+          pos + std::max<size_t>(
+                    scan_text_keys(available, std::min(control.requests_left, KeyBatch::kCapacity),
+                                   batch),
+                    1);
       prefetch(w, batch.keys());
     }
     if (scanned_ > available.size()) scanned_ = 0;

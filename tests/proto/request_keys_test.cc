@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -32,18 +33,19 @@ struct Scanned {
   }
 };
 
-Scanned scan(size_t (*scanner)(std::string_view, KeyBatch&), std::string_view input) {
+Scanned scan(size_t (*scanner)(std::string_view, size_t, KeyBatch&), std::string_view input,
+             size_t max_requests) {
   KeyBatch batch;
   Scanned s;
-  s.bytes = scanner(input, batch);
+  s.bytes = scanner(input, max_requests, batch);
   for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
   return s;
 }
-Scanned scan_text(std::string_view input) {
-  return scan(scan_text_keys, input);
+Scanned scan_text(std::string_view input, size_t max_requests = SIZE_MAX) {
+  return scan(scan_text_keys, input, max_requests);
 }
-Scanned scan_binary(std::string_view input) {
-  return scan(scan_binary_keys, input);
+Scanned scan_binary(std::string_view input, size_t max_requests = SIZE_MAX) {
+  return scan(scan_binary_keys, input, max_requests);
 }
 
 TEST(ScanTextKeys, PipelinedAndMultiKeyRetrievals) {
@@ -100,6 +102,11 @@ TEST(ScanTextKeys, StopsWhenTheBatchIsFull) {
   EXPECT_EQ(s.bytes, line.size());  // the cut line counts as scanned; the next is not
 }
 
+TEST(ScanTextKeys, StopsAfterTheRequestsItIsAllowed) {
+  EXPECT_EQ(scan_text("mn\r\nget a b\r\nget c\r\n", 2), (Scanned{{"a", "b"}, 13}));
+  EXPECT_EQ(scan_text("get a\r\nget b\r\n", 0), Scanned{});
+}
+
 TEST(ScanBinaryKeys, EveryKeyedRequestInEveryForm) {
   using enum Opcode;
   std::string input;
@@ -152,6 +159,12 @@ TEST(ScanBinaryKeys, StopsAtAPartialPacket) {
   EXPECT_EQ(s.keys, Keys{"a"});
   EXPECT_EQ(s.bytes, noop.size() + get.size());
   EXPECT_EQ(scan_binary(get.substr(0, 23)).bytes, 0u);
+}
+
+TEST(ScanBinaryKeys, StopsAfterTheRequestsItIsAllowed) {
+  const std::string get = testing::request({Opcode::kGetQ, "a", "", ""});
+  const Scanned s = scan_binary(get + get + get, 2);
+  EXPECT_EQ(s, (Scanned{{"a", "a"}, 2 * get.size()}));
 }
 
 TEST(ScanBinaryKeys, StopsAtABadMagicAndSkipsMalformedKeys) {
