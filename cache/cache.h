@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -198,6 +199,15 @@ class Cache {
   // the state before this read. A read writes nothing shared beyond a bit still clear and, at
   // most once a minute, the last-access time.
   virtual bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept = 0;
+
+  // The caller is about to look up `keys` (the requests of one read): starts loading the
+  // memory their look-ups will touch, so that the misses overlap instead of following one
+  // another. Changes nothing a read, a statistic or another thread can see; the keys need not
+  // be present. The default does nothing.
+  virtual void prefetch(WorkerContext& ctx, std::span<const HashedKey> keys) noexcept {
+    (void)ctx;
+    (void)keys;
+  }
 
   // read() without recording the access: the item's fetched and last-access state and its
   // standing for eviction stay as they were (an operator's look at an item).

@@ -266,6 +266,16 @@ bool CuckooCache::read(WorkerContext& ctx, const HashedKey& key, ItemVisitor vis
   return true;
 }
 
+void CuckooCache::prefetch(WorkerContext& ctx, std::span<const HashedKey> keys) noexcept {
+  auto& c = static_cast<Context&>(ctx);
+  // The guard keeps the tables the index reads alive; the items are only prefetched.
+  EpochGuard guard(epoch_, *c.participant);
+  // All bucket lines first, so that their misses are in flight together; reading the first of
+  // them then waits about one miss, and the items' misses overlap likewise.
+  for (const HashedKey& key : keys) index_.prefetch_buckets(key);
+  for (const HashedKey& key : keys) index_.prefetch_items(key);
+}
+
 bool CuckooCache::peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept {
   auto& c = static_cast<Context&>(ctx);
   EpochGuard guard(epoch_, *c.participant);

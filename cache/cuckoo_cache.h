@@ -50,6 +50,7 @@ class CuckooCache final : public Cache {
   void quiescent(WorkerContext& ctx) noexcept override;
   bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
   bool peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
+  void prefetch(WorkerContext& ctx, std::span<const HashedKey> keys) noexcept override;
   UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
                       Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;

@@ -271,6 +271,47 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
   }
 }
 
+CuckooIndex::Probe CuckooIndex::probe_of(const HashedKey& key) const noexcept {
+  const uint16_t tag = tag_of(key.hash);
+  const Table* t = table_.load(std::memory_order_acquire);
+  // A stripe whose version names no table we hold (a doubling raced us) is guessed to be in
+  // the current one; find() would retry instead.
+  const Table* h1 = home(*t, versions_[stripe_of(key.hash)].load(std::memory_order_acquire));
+  const Table* h2 = home(*t, versions_[alt_stripe(key.hash, tag)].load(std::memory_order_acquire));
+  if (h1 == nullptr) h1 = t;
+  if (h2 == nullptr) h2 = t;
+  return {h1, key.hash & h1->mask, h2, alt_bucket(key.hash & h2->mask, tag, h2->mask)};
+}
+
+void CuckooIndex::prefetch_buckets(const HashedKey& key) const noexcept {
+  const Probe p = probe_of(key);
+  __builtin_prefetch(&p.first_table->buckets[p.first]);
+  __builtin_prefetch(&p.second_table->buckets[p.second]);
+}
+
+size_t CuckooIndex::prefetch_items(const HashedKey& key) const noexcept {
+  const Probe p = probe_of(key);
+  const uint16_t tag = tag_of(key.hash);
+  auto prefetch_matches = [tag](const Table& table, size_t bucket) {
+    size_t matches = 0;
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      // Relaxed: only an address to prefetch, never dereferenced here.
+      const uint64_t word = table.slot(bucket, i).load(std::memory_order_relaxed);
+      if (tag_of(word) != tag || word == 0) continue;
+      const char* item = reinterpret_cast<const char*>(item_of(word));
+      __builtin_prefetch(item);
+      __builtin_prefetch(item + 64);
+      ++matches;
+    }
+    return matches;
+  };
+  size_t matches = prefetch_matches(*p.first_table, p.first);
+  if (p.second_table != p.first_table || p.second != p.first) {
+    matches += prefetch_matches(*p.second_table, p.second);
+  }
+  return matches;
+}
+
 void CuckooIndex::lock_stripe(size_t s) noexcept {
   auto& held = locks_[s].held;
   // Acquire on success: the previous holder's slot writes (and its migrations) happen before

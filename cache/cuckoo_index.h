@@ -84,6 +84,17 @@ class CuckooIndex {
   // be inside an epoch critical section for as long as it uses the item.
   Item* find(const HashedKey& key) const noexcept;
 
+  // A batch of look-ups (Cache::prefetch) overlaps its memory misses: the caller starts every
+  // key's bucket lines loading, then every matching item, then calls find() for each. Both are
+  // hints: they change nothing and are not exact (a racing move or migration may send them to
+  // the wrong lines). Caller inside an epoch critical section.
+  // Starts loading the lines of the key's two buckets.
+  void prefetch_buckets(const HashedKey& key) const noexcept;
+  // Reads the key's two buckets (best once prefetch_buckets brought them) and starts loading
+  // the first two lines of each item whose tag matches: its header, key and a short value.
+  // Returns how many items that was (tests).
+  size_t prefetch_items(const HashedKey& key) const noexcept;
+
   // Atomic read-modify-write of the key's slot: `decide` is called under the key's stripe locks
   // with the current item (nullptr if absent); it must be quick, must not call into the index,
   // and may be called again if the locks had to be dropped to make room. Caller inside an
@@ -171,6 +182,14 @@ class CuckooIndex {
   // The table holding a stripe's buckets, given the current table `t` and the stripe's version
   // word: `t`, or the one it is migrating from; nullptr if `t` is no longer current (retry).
   static const Table* home(const Table& t, uint64_t version) noexcept;
+  // The two buckets find() would probe for `key` now, without its retry: the prefetches' guess.
+  struct Probe {
+    const Table* first_table;
+    size_t first;
+    const Table* second_table;
+    size_t second;
+  };
+  Probe probe_of(const HashedKey& key) const noexcept;
   // The item under `key` in one bucket, or nullptr (find's probe; no version check).
   static Item* find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
                               std::string_view key) noexcept;

@@ -11,6 +11,7 @@
 #include "proto/binary_replies.h"
 #include "proto/commands.h"
 #include "proto/key.h"
+#include "proto/request_keys.h"
 #include "proto/request_log.h"
 #include "proto/settings.h"
 
@@ -376,10 +377,20 @@ Status sasl_refusal(const Worker& w, const RequestHeader& h, size_t value_size) 
 
 }  // namespace
 
+namespace binary {
+
+bool looks_up_key(Opcode opcode) noexcept {
+  const Command& cmd = kCommands[static_cast<uint8_t>(opcode)];
+  return cmd.key == KeyRule::kRequired && cmd.handler != handle_sasl_auth;
+}
+
+}  // namespace binary
+
 size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output,
                                SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
+  size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (pos < input.size() && control.may_decode(output.size())) {
     if (swallow_ != 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(swallow_, input.size() - pos));
@@ -388,6 +399,15 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
       continue;
     }
     if (input.size() - pos < kHeaderSize) break;
+    if (pos >= prefetched_to) {
+      KeyBatch batch;
+      prefetched_to =
+          pos + std::max<size_t>(
+                    scan_binary_keys(input.substr(pos),
+                                     std::min(control.requests_left, KeyBatch::kCapacity), batch),
+                    1);
+      prefetch(w, batch.keys());
+    }
     const RequestHeader header = decode_request_header(input.data() + pos);
     const size_t reply_from = output.bytes.size();
     const size_t consumed = dispatch(w, header, input.substr(pos), output, control);

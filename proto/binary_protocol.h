@@ -26,6 +26,13 @@ namespace cuckood::proto {
 
 class RequestLog;
 
+namespace binary {
+// Whether the opcode's request names a key the cache looks up (every keyed command but SASL's,
+// whose key is a mechanism): what the pre-scan of a read's requests takes
+// (proto/request_keys.h).
+bool looks_up_key(Opcode opcode) noexcept;
+}  // namespace binary
+
 class BinaryProtocol {
  public:
   // Same contract as Session::process.

@@ -1,5 +1,7 @@
 #include "proto/commands.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -446,6 +448,18 @@ bool detail_on(const Worker& w) noexcept {
 }
 
 }  // namespace
+
+void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept {
+  constexpr size_t kChunk = 32;
+  if (keys.size() < 2) return;
+  std::array<cache::HashedKey, kChunk> hashed;
+  while (!keys.empty()) {
+    const size_t n = std::min(keys.size(), kChunk);
+    for (size_t i = 0; i < n; ++i) hashed[i] = w.cache.hash(keys[i]);
+    w.cache.prefetch(w.ctx, {hashed.data(), n});
+    keys = keys.subspan(n);
+  }
+}
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_get.add();

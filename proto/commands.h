@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,11 @@ inline constexpr cache::Marks kWinSent = 2;
 // Stored by ms with a base64 key (b): mg's k and me show the key base64-encoded.
 inline constexpr cache::Marks kBinaryKey = 4;
 }  // namespace item_marks
+
+// The requests of one read are about to look `keys` up (proto/request_keys.h found them):
+// starts loading the memory those look-ups touch (cache::Cache::prefetch). Counts nothing and
+// changes no reply; a batch of fewer than two keys has no misses to overlap and is ignored.
+void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept;
 
 // get/gets/getk (counts cmd_get, get_hits/get_misses).
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept;

@@ -44,11 +44,21 @@ struct TextRequest {
 
 using Handler = void (*)(TextRequest&, const Tokens&) noexcept;
 
+// Where a command line names the keys it looks up in the cache: what the pre-scan of a read's
+// requests takes (proto/request_keys.h). Tokens count the command name as 0.
+struct KeyPlace {
+  uint8_t first = 0;         // the first key's token; 0: the command looks no key up
+  bool many = false;         // every token from `first` on is a key (the retrievals)
+  bool meta = false;         // a meta command: a `b` flag says the key is base64
+  uint8_t length_token = 0;  // the token giving its data block's length; 0: no data block
+};
+
 struct Command {
   std::string_view name;
   uint8_t min_tokens;  // including the command name
   uint8_t max_tokens;
   Handler handler;
+  KeyPlace keys = {};
 };
 
 // The command table: name → handler. nullptr when the name is unknown.

@@ -4,7 +4,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "proto/commands.h"
 #include "proto/key.h"
+#include "proto/request_keys.h"
 #include "proto/request_log.h"
 #include "proto/text_handlers.h"
 #include "proto/text_long_retrieval.h"
@@ -22,22 +24,31 @@ namespace {
 constexpr uint8_t kAny = kMaxTokens;
 
 // The one table from command name to handler, the most frequent commands first.
+// Key places: retrievals name many keys (gat after its exptime); storage commands one, with a
+// data block whose length is their fifth token (ms: third).
+constexpr KeyPlace kRetrieval{1, true};
+constexpr KeyPlace kTouchRetrieval{2, true};
+constexpr KeyPlace kStorage{1, false, false, 4};
+constexpr KeyPlace kOneKey{1};
+constexpr KeyPlace kMetaKey{1, false, true};
+constexpr KeyPlace kMetaStorage{1, false, true, 2};
+
 constexpr Command kCommands[] = {
-    {"get", 2, kAny, handle_get},
-    {"set", 5, 6, handle_set},
-    {"gets", 2, kAny, handle_gets},
-    {"delete", 2, 4, handle_delete},
-    {"incr", 3, 4, handle_incr},
-    {"decr", 3, 4, handle_decr},
-    {"add", 5, 6, handle_add},
-    {"replace", 5, 6, handle_replace},
-    {"append", 5, 6, handle_append},
-    {"prepend", 5, 6, handle_prepend},
-    {"cas", 6, 7, handle_cas},
-    {"touch", 3, 4, handle_touch},
-    {"gat", 2, kAny, handle_gat},
-    {"gats", 2, kAny, handle_gats},
-    {"bget", 2, kAny, handle_get},  // memcached still answers this ancient alias of get
+    {"get", 2, kAny, handle_get, kRetrieval},
+    {"set", 5, 6, handle_set, kStorage},
+    {"gets", 2, kAny, handle_gets, kRetrieval},
+    {"delete", 2, 4, handle_delete, kOneKey},
+    {"incr", 3, 4, handle_incr, kOneKey},
+    {"decr", 3, 4, handle_decr, kOneKey},
+    {"add", 5, 6, handle_add, kStorage},
+    {"replace", 5, 6, handle_replace, kStorage},
+    {"append", 5, 6, handle_append, kStorage},
+    {"prepend", 5, 6, handle_prepend, kStorage},
+    {"cas", 6, 7, handle_cas, kStorage},
+    {"touch", 3, 4, handle_touch, kOneKey},
+    {"gat", 2, kAny, handle_gat, kTouchRetrieval},
+    {"gats", 2, kAny, handle_gats, kTouchRetrieval},
+    {"bget", 2, kAny, handle_get, kRetrieval},  // memcached still answers this ancient alias of get
     {"flush_all", 1, 3, handle_flush_all},
     {"version", 1, kAny, handle_version},
     {"verbosity", 2, 3, handle_verbosity},
@@ -49,10 +60,10 @@ constexpr Command kCommands[] = {
     {"cache_memlimit", 2, 3, handle_cache_memlimit},
     {"slabs", 1, kAny, handle_slabs},
     {"lru_crawler", 1, kAny, handle_lru_crawler},
-    {"mg", 2, kAny, handle_mg},
-    {"ms", 2, kAny, handle_ms},
-    {"md", 2, kAny, handle_md},
-    {"ma", 2, kAny, handle_ma},
+    {"mg", 2, kAny, handle_mg, kMetaKey},
+    {"ms", 2, kAny, handle_ms, kMetaStorage},
+    {"md", 2, kAny, handle_md, kMetaKey},
+    {"ma", 2, kAny, handle_ma, kMetaKey},
     {"mn", 1, kAny, handle_mn},
     {"me", 1, kAny, handle_me},
 };
@@ -129,6 +140,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
   size_t pos = 0;
+  size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (pos < input.size() && control.watcher < 0 && control.may_decode(output.size())) {
     const std::string_view available = input.substr(pos);
     if (swallow_ > 0) {
@@ -153,6 +165,15 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       continue;
     }
 
+    if (pos >= prefetched_to) {
+      KeyBatch batch;
+      prefetched_to =
+          pos + std::max<size_t>(
+                    scan_text_keys(available, std::min(control.requests_left, KeyBatch::kCapacity),
+                                   batch),
+                    1);
+      prefetch(w, batch.keys());
+    }
     if (scanned_ > available.size()) scanned_ = 0;
     const void* newline =
         std::memchr(available.data() + scanned_, '\n', available.size() - scanned_);

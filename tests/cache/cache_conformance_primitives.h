@@ -213,6 +213,33 @@ TYPED_TEST_P(CachePrimitivesConformance, ReadRecordsTheAccessAndPeekDoesNot) {
   EXPECT_FALSE(this->read("absent").has_value());
 }
 
+// A prefetch is a hint: it shows nothing, records no access, reclaims nothing and counts
+// nothing, whether the keys are live, expired or absent, and reads see what they saw before.
+TYPED_TEST_P(CachePrimitivesConformance, PrefetchChangesNothingVisible) {
+  this->put("live", "v");
+  this->put("dying", "d", 0, kStartTime + 10);
+  this->advance(100);  // "dying" has expired; no look-up has found it yet
+  const CacheStats before = this->cache().stats();
+  std::vector<HashedKey> keys;
+  for (std::string_view k : {"live", "dying", "absent", "live"}) {
+    keys.push_back(this->cache().hash(k));
+  }
+  this->cache().prefetch(this->ctx(), keys);
+  this->cache().prefetch(this->ctx(), {});
+  const CacheStats after = this->cache().stats();
+  EXPECT_EQ(after.curr_items, before.curr_items);
+  EXPECT_EQ(after.found_expired, before.found_expired);
+  EXPECT_EQ(after.reclaimed, before.reclaimed);
+  EXPECT_EQ(after.bytes, before.bytes);
+  const std::optional<Got> live = this->peek("live");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_FALSE(live->fetched);
+  EXPECT_EQ(live->last_access, kStartTime);
+  EXPECT_FALSE(this->read("live")->fetched);
+  EXPECT_FALSE(this->read("dying").has_value());
+  EXPECT_FALSE(this->read("absent").has_value());
+}
+
 // The view shows the access before this one; an access is recorded only once the last one is
 // kAccessUpdateInterval old (memcached's ITEM_UPDATE_INTERVAL).
 TYPED_TEST_P(CachePrimitivesConformance, LastAccessIsTheStoreTimeThenEveryMinuteAtMost) {
@@ -344,7 +371,7 @@ REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANe
                             DerivedStoreBuildsFromTheLiveItem, FetchedChangeMarksTheNewItemRead,
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
                             TooLargeStoreIsRefusedAndKeepsTheItem,
-                            ReadRecordsTheAccessAndPeekDoesNot,
+                            ReadRecordsTheAccessAndPeekDoesNot, PrefetchChangesNothingVisible,
                             LastAccessIsTheStoreTimeThenEveryMinuteAtMost,
                             MeasureIsWhatAWalkReports, WalkVisitsEveryLiveItem,
                             CancelFlushWithdrawsAPendingFlush);
