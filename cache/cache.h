@@ -64,6 +64,10 @@ struct CacheConfig {
   // Address space reserved (never touched) so that set_memory_limit can raise the limit; 0: as
   // much as the machine has memory. memory_limit at least.
   size_t memory_reserve = 0;
+  // prefetch_pays() turns true once the items and the index lines they occupy reach this many
+  // bytes (the server passes a core's private cache size: below it look-ups hit that cache
+  // and preparing a batch only costs); 0: from the start.
+  size_t prefetch_from_bytes = 0;
 };
 
 // Statistics of one size class (CacheConfig::size_classes).
@@ -208,6 +212,9 @@ class Cache {
     (void)ctx;
     (void)keys;
   }
+  // Whether a caller gains by collecting keys for prefetch() (CacheConfig::prefetch_from_bytes).
+  // Any thread; one relaxed load. The default prefetch() does nothing, so: never.
+  virtual bool prefetch_pays() const noexcept { return false; }
 
   // read() without recording the access: the item's fetched and last-access state and its
   // standing for eviction stay as they were (an operator's look at an item).

@@ -78,6 +78,9 @@ class CuckooCache::Context final : public WorkerContext {
 
 namespace {
 
+// A look-up reads one bucket line of the index besides its item (prefetch_pays).
+constexpr uint64_t kBucketLineBytes = 64;
+
 // The index starts with one slot per 8 KiB of -m (at least CuckooIndex::kStripes buckets) and
 // doubles as items arrive. A table sized for the whole of -m up front spares the first
 // doublings but spreads the same keys over many more cache lines, which makes every lookup
@@ -99,6 +102,8 @@ CuckooCache::CuckooCache(const CacheConfig& config)
              SizeClasses(config.size_classes), config.evict, config.huge_pages,
              config.memory_reserve, config.eviction_observer),
       retired_(std::make_unique<WorkerCounters>()),
+      prefetch_from_bytes_(config.prefetch_from_bytes),
+      prefetch_pays_(config.prefetch_from_bytes == 0),
       reclaimer_participant_(epoch_.register_participant()),
       reclaimer_([this] { reclaimer_loop(); }) {}
 
@@ -583,6 +588,12 @@ void CuckooCache::reclaim_now() noexcept {
   const Time now = latest_now_.load(std::memory_order_relaxed);
   if (now != 0) store_.reclaim_expired(*reclaimer_participant_, era(now));
   epoch_.reclaim();
+  if (prefetch_from_bytes_ != 0) {
+    // What look-ups touch: the items, and a bucket line of the index for each.
+    const CacheStats s = stats();
+    prefetch_pays_.store(s.bytes + s.curr_items * kBucketLineBytes >= prefetch_from_bytes_,
+                         std::memory_order_relaxed);
+  }
 }
 
 void CuckooCache::reclaimer_loop() noexcept {

@@ -51,6 +51,10 @@ class CuckooCache final : public Cache {
   bool read(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
   bool peek(WorkerContext& ctx, const HashedKey& key, ItemVisitor visit) noexcept override;
   void prefetch(WorkerContext& ctx, std::span<const HashedKey> keys) noexcept override;
+  // Refreshed by each reclaimer pass (once a second) from the item bytes and count.
+  bool prefetch_pays() const noexcept override {
+    return prefetch_pays_.load(std::memory_order_relaxed);
+  }
   UpdateStatus update(WorkerContext& ctx, const HashedKey& key,
                       Mutation& mutation) noexcept override;
   void flush_all(WorkerContext& ctx, Time when) noexcept override;
@@ -121,6 +125,8 @@ class CuckooCache final : public Cache {
   bool reclaimer_stop_ = false;  // guarded by reclaimer_mutex_
   uint64_t crawl_request_ = 0;   // class mask of a crawl asked for; guarded by reclaimer_mutex_
   std::atomic<bool> crawling_{false};
+  const size_t prefetch_from_bytes_;
+  std::atomic<bool> prefetch_pays_;
   EpochParticipant* reclaimer_participant_;
   std::thread reclaimer_;
 };

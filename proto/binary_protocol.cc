@@ -399,7 +399,7 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
       continue;
     }
     if (input.size() - pos < kHeaderSize) break;
-    if (pos >= prefetched_to) {
+    if (pos >= prefetched_to && w.cache.prefetch_pays()) {
       KeyBatch batch;
       prefetched_to =
           pos + std::max<size_t>(

@@ -165,7 +165,7 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       continue;
     }
 
-    if (pos >= prefetched_to) {
+    if (pos >= prefetched_to && w.cache.prefetch_pays()) {
       KeyBatch batch;
       prefetched_to =
           pos + std::max<size_t>(

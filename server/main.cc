@@ -53,6 +53,7 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
   if (options.lock_memory) config.memory_reserve = options.settings.memory_limit;
   config.clock = [&clock] { return clock.now(); };
   config.eviction_observer = &evictions;
+  config.prefetch_from_bytes = cuckood::server::private_cache_bytes();
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 

@@ -14,10 +14,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace cuckood::server {
@@ -26,6 +29,28 @@ void return_large_blocks_to_the_system() {
   constexpr int kMmapThreshold = 128 * 1024;  // glibc's own starting value
   ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
   ::mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
+}
+
+size_t private_cache_bytes() {
+  constexpr size_t kUsual = size_t{1} << 20;
+  size_t largest = 0;
+  for (int index = 0;; ++index) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index);
+    std::ifstream shared(dir + "/shared_cpu_list");
+    std::ifstream size(dir + "/size");
+    if (!shared || !size) break;
+    std::string cpus;
+    std::string text;
+    shared >> cpus;
+    size >> text;
+    // Private: shared with no other CPU ("0"), whatever the numbering.
+    if (cpus.find_first_of(",-") != std::string::npos) continue;
+    size_t bytes = std::strtoull(text.c_str(), nullptr, 10);
+    if (!text.empty() && (text.back() == 'K' || text.back() == 'k')) bytes <<= 10;
+    if (!text.empty() && text.back() == 'M') bytes <<= 20;
+    largest = std::max(largest, bytes);
+  }
+  return largest != 0 ? largest : kUsual;
 }
 
 void raise_core_limit() {

@@ -10,6 +10,8 @@
 // exists.
 #pragma once
 
+#include <cstddef>
+
 #include <sys/types.h>
 
 #include <optional>
@@ -39,6 +41,11 @@ class StartError : public std::runtime_error {
 // blocks in their own mappings, unmapped on free; the workers' buffer pools reuse them while
 // traffic lasts (net/buffer_pool.h). Call before any thread starts.
 void return_large_blocks_to_the_system();
+
+// Bytes of the largest CPU cache private to one core (sysfs; the usual 1 MiB when it says
+// nothing): the working set below which the cache's batched prefetch does not pay
+// (cache::CacheConfig::prefetch_from_bytes).
+size_t private_cache_bytes();
 
 // -r: the core file size limit raised to unlimited, else to the hard limit, as memcached does.
 // Throws StartError (memcached's "failed to ensure corefile creation") if it stays 0.

@@ -50,6 +50,19 @@ TEST_F(CuckooCacheTest, BytesAreTheItemFootprint) {
   EXPECT_EQ(cache().stats().curr_items, 1u);
 }
 
+TEST_F(CuckooCacheTest, PrefetchPaysOnceTheWorkingSetPassesTheThreshold) {
+  EXPECT_TRUE(cache().prefetch_pays()) << "no threshold: from the start";
+  CacheConfig config;
+  config.prefetch_from_bytes = 64 * 1024;
+  reset(config);
+  for (int i = 0; i < 100; ++i) must_set(testing::numbered("k", i), std::string(100, 'v'));
+  cuckoo().reclaim_now();
+  EXPECT_FALSE(cache().prefetch_pays()) << "100 items fit a core's cache";
+  for (int i = 100; i < 1000; ++i) must_set(testing::numbered("k", i), std::string(100, 'v'));
+  cuckoo().reclaim_now();
+  EXPECT_TRUE(cache().prefetch_pays());
+}
+
 TEST_F(CuckooCacheTest, SmallMemoryLimitShrinksSegmentsAndCapsItems) {
   reset_with(size_t{1} << 20, size_t{1} << 20);
   EXPECT_EQ(cuckoo().segment_store().segment_size(), size_t{128} << 10);
