@@ -93,6 +93,9 @@ else
 fi
 
 unset T_MEMD_USE_DAEMON SSL_TEST VALGRIND_TEST
+# COMPAT_SSL_TEST=1: the suite's SSL_TEST (every server it starts gets -Z and its t/*.crt/key,
+# and its clients speak TLS; the ssl_*.t files run instead of skipping). Needs IO::Socket::SSL.
+if [ -n "${COMPAT_SSL_TEST:-}" ]; then export SSL_TEST=1; fi
 # binary-sasl.t runs its SASL cases only when asked to (else it skips a server whose -h mentions
 # SASL); it sets SASL_CONF_PATH to its own t/sasl and makes its sasldb with saslpasswd2.
 export RUN_SASL_TESTS=1

@@ -2,6 +2,7 @@
 // parses straight out of the kernel-filled buffer; only a partial request's tail is copied.
 #include "net/connection.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -16,9 +17,21 @@ constexpr size_t kRequestSlack = 64 * 1024;
 constexpr size_t kTraceBytes = 200;
 // Held input is offered to the parser this much at a time (see process_pending).
 constexpr size_t kProcessSlice = 16 * 1024;
+// TLS's largest record payload: plaintext per SSL_write when -o ssl_wbuf_size is 0.
+constexpr size_t kMaxTlsRecord = 16 * 1024;
 }  // namespace
 
 void Connection::receive(std::string_view data) noexcept {
+  if (tls_) {
+    receive_tls(data);
+  } else {
+    receive_plain(data);
+  }
+}
+
+// bytes_read and bytes_written count plaintext, as memcached counts what SSL_read and
+// SSL_write return.
+void Connection::receive_plain(std::string_view data) noexcept {
   worker_.stats.bytes_read.add(data.size());
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
@@ -163,6 +176,23 @@ std::string_view Connection::piece(size_t p) const noexcept {
 }
 
 std::span<const iovec> Connection::unsent() noexcept {
+  return tls_ ? tls_unsent() : plain_unsent();
+}
+
+void Connection::sent(size_t n) noexcept {
+  if (!tls_) {
+    plain_sent(n);
+    return;
+  }
+  cipher_sent_ += n;
+  if (cipher_sent_ == cipher_.size()) {
+    cipher_.clear();
+    cipher_sent_ = 0;
+    if (cipher_.capacity() > kKeepOutputCapacity) pool_.give(cipher_);
+  }
+}
+
+std::span<const iovec> Connection::plain_unsent() noexcept {
   if (sent_ == sending_.size()) {
     sending_.clear();  // every slice was released as it went out
     sending_.swap(output_);
@@ -182,7 +212,7 @@ std::span<const iovec> Connection::unsent() noexcept {
   return iov_;
 }
 
-void Connection::sent(size_t n) noexcept {
+void Connection::plain_sent(size_t n) noexcept {
   worker_.stats.bytes_written.add(n);
   sent_ += n;
   // Advance over whole pieces (releasing each slice once its last byte is out), then into the
@@ -212,6 +242,69 @@ void Connection::sent(size_t n) noexcept {
     process_pending();
     update_pause();
     publish_state();
+  }
+}
+
+// A failed handshake or a protocol error closes the connection at once, sending nothing (a
+// plaintext client on a TLS port gets no answer); close_notify is the peer's end of input.
+void Connection::receive_tls(std::string_view data) noexcept {
+  if (session_.should_close() || broken_) return;
+  const TlsChannel::Status status =
+      tls_->receive(data, [this](std::string_view plain) { receive_plain(plain); });
+  if (status == TlsChannel::Status::kFailed) {
+    broken_ = true;
+    if (worker_.server.verbosity.load(std::memory_order_relaxed) > 0) {
+      log_line("<%d TLS error; closing", fd_);
+    }
+  } else if (status == TlsChannel::Status::kClosed) {
+    peer_closed_ = true;
+  }
+  publish_state();
+}
+
+// The ciphertext handed out stays untouched until all of it is sent; only then is the next
+// batch encrypted (handshake records first), so the engine's iovec stays valid.
+std::span<const iovec> Connection::tls_unsent() noexcept {
+  if (cipher_sent_ == cipher_.size()) {
+    cipher_.clear();
+    cipher_sent_ = 0;
+    if (cipher_.capacity() <= kKeepOutputCapacity && !pool_.empty()) cipher_ = pool_.take();
+    tls_->take_ciphertext(cipher_);
+    encrypt_output();
+  }
+  iov_.clear();
+  if (cipher_sent_ < cipher_.size()) {
+    iov_.push_back({cipher_.data() + cipher_sent_, cipher_.size() - cipher_sent_});
+  }
+  return iov_;
+}
+
+// Plaintext is gathered into records of up to -o ssl_wbuf_size (small replies share a record)
+// and encrypted until kCipherBatch bytes wait; each slice is released once encrypted.
+void Connection::encrypt_output() noexcept {
+  if (!tls_->handshake_done()) return;
+  const size_t record =
+      worker_.settings.tls.wbuf_size > 0 ? worker_.settings.tls.wbuf_size : kMaxTlsRecord;
+  thread_local std::string stage;
+  while (cipher_.size() < kCipherBatch && plain_unsent_left() && !broken_) {
+    size_t taken = 0;
+    for (const iovec& v : plain_unsent()) {
+      std::string_view bytes(static_cast<const char*>(v.iov_base), v.iov_len);
+      while (!bytes.empty()) {
+        const size_t n = std::min(bytes.size(), record - stage.size());
+        stage.append(bytes.substr(0, n));
+        bytes.remove_prefix(n);
+        taken += n;
+        if (stage.size() == record) {
+          broken_ = !tls_->send(stage);
+          stage.clear();
+        }
+      }
+    }
+    if (!stage.empty()) broken_ = broken_ || !tls_->send(stage);
+    stage.clear();
+    plain_sent(taken);
+    tls_->take_ciphertext(cipher_);
   }
 }
 

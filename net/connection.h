@@ -17,12 +17,18 @@
 // command time for `stats conns` (ConnectionInfo, once per event). A `watch` connection takes
 // log lines (pump_log) whenever its earlier output has gone out.
 //
+// TLS (-Z): a connection from a TLS listener owns a TlsChannel (net/tls.h). What the engine
+// receives is ciphertext, decrypted before the session sees it; unsent() hands the engine
+// ciphertext: the handshake's records, then the output above encrypted a batch (at most
+// kCipherBatch) at a time, each slice unpinned once encrypted. The engines see no difference.
+//
 // Threading: used by its worker's thread only.
 #pragma once
 
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +37,7 @@
 #include "net/buffer_pool.h"
 #include "net/connection_directory.h"
 #include "net/input_buffer.h"
+#include "net/tls.h"
 #include "proto/log_entries.h"
 #include "proto/output.h"
 #include "proto/request_log.h"
@@ -50,12 +57,15 @@ class Connection {
   static constexpr size_t kMaxIovecs = 64;
   // Log lines a watcher takes per pump.
   static constexpr size_t kLogChunk = 64 * 1024;
+  // TLS: output encrypted per unsent() call, at most (the ciphertext buffer's bound).
+  static constexpr size_t kCipherBatch = 256 * 1024;
 
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
-  // are taken from it and given back to it. `unix_socket`: accepted from the -s socket.
+  // are taken from it and given back to it. `unix_socket`: accepted from the -s socket. `tls`:
+  // the connection speaks TLS with that context (which must outlive it).
   Connection(int fd, proto::Worker& worker, BufferPool& pool,
              proto::BindingProtocol protocol = proto::BindingProtocol::kAuto,
-             bool unix_socket = false) noexcept
+             bool unix_socket = false, const TlsContext* tls = nullptr)
       : fd_(fd),
         worker_(worker),
         pool_(pool),
@@ -65,11 +75,16 @@ class Connection {
         trace_(fd) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
+    if (tls != nullptr) {
+      tls_ = std::make_unique<TlsChannel>(
+          *tls, TlsCounters{&worker.stats.ssl_handshake_errors, &worker.stats.ssl_new_sessions});
+    }
   }
   // Unpins every slice not yet sent (the Outputs' destructors).
   ~Connection() {
     pool_.give(output_.bytes);
     pool_.give(sending_.bytes);
+    pool_.give(cipher_);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -110,7 +125,10 @@ class Connection {
     return !paused_ && !peer_closed_ && !session_.should_close() && !broken_;
   }
 
-  bool has_unsent() const noexcept { return sent_ < sending_.size() || !output_.empty(); }
+  bool has_unsent() const noexcept {
+    return plain_unsent_left() ||
+           (tls_ && (cipher_sent_ < cipher_.size() || tls_->pending_ciphertext() != 0));
+  }
 
   // The bytes to send next, as at most kMaxIovecs iovecs (never empty when has_unsent());
   // the iovecs and the memory they point at stay valid and unchanged until sent() is called,
@@ -127,14 +145,27 @@ class Connection {
            (((peer_closed_ && !yielded_) || session_.should_close()) && !paused_ && !has_unsent());
   }
 
-  size_t backlog() const noexcept { return sending_.size() - sent_ + output_.size(); }
+  size_t backlog() const noexcept {
+    return sending_.size() - sent_ + output_.size() + (cipher_.size() - cipher_sent_);
+  }
 
   // Bytes of buffer memory this connection holds (what an idle connection costs).
   size_t buffer_memory() const noexcept {
-    return input_.capacity() + output_.bytes.capacity() + sending_.bytes.capacity();
+    return input_.capacity() + output_.bytes.capacity() + sending_.bytes.capacity() +
+           cipher_.capacity();
   }
 
  private:
+  // The byte flow between the engine (or, with TLS, the TlsChannel) and the session.
+  void receive_plain(std::string_view data) noexcept;
+  bool plain_unsent_left() const noexcept { return sent_ < sending_.size() || !output_.empty(); }
+  std::span<const iovec> plain_unsent() noexcept;
+  void plain_sent(size_t n) noexcept;
+  // TLS: ciphertext received; the next ciphertext to send; n bytes of it sent.
+  void receive_tls(std::string_view data) noexcept;
+  std::span<const iovec> tls_unsent() noexcept;
+  void encrypt_output() noexcept;
+
   void process_pending() noexcept;
   void consume_direct(std::string_view data) noexcept;
   void prepare_output() noexcept;
@@ -179,6 +210,9 @@ class Connection {
   bool peer_closed_ = false;
   bool broken_ = false;  // input without a request boundary beyond any legal size
   bool yielded_ = false;
+  std::unique_ptr<TlsChannel> tls_;  // -Z listeners' connections only
+  std::string cipher_;               // TLS records being sent (stable until sent)
+  size_t cipher_sent_ = 0;           // bytes of cipher_ already sent
   ConnectionInfo info_;
   TraceLog trace_;
 };

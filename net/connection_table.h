@@ -67,9 +67,8 @@ inline constexpr std::chrono::milliseconds kWatchPoll{10};
 // The part of an engine's connection record the table uses; an engine derives its record
 // (Entry below) from it and adds the state of its own I/O.
 struct ConnectionEntry {
-  ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool,
-                  const Listener& listener) noexcept
-      : conn(fd, worker, pool, listener.protocol, listener.unix_socket) {}
+  ConnectionEntry(int fd, proto::Worker& worker, BufferPool& pool, const Listener& listener)
+      : conn(fd, worker, pool, listener.protocol, listener.unix_socket, listener.tls.get()) {}
   Connection conn;
   bool queued = false;          // in the end-of-turn list
   bool aborted = false;         // reset or I/O error, or idle too long: close without sending

@@ -55,7 +55,10 @@ bool take_prefix(std::string_view& entry, std::string_view word, std::string_vie
 
 ListenSpec parse_entry(std::string_view entry, uint16_t port, proto::BindingProtocol protocol) {
   ListenSpec spec{"", port, protocol};
-  if (entry.starts_with("notls:")) entry.remove_prefix(6);
+  if (entry.starts_with("notls:")) {
+    entry.remove_prefix(6);
+    spec.notls = true;
+  }
   std::string_view value;
   if (take_prefix(entry, "proto", value)) {
     if (value == "ascii") {
@@ -155,7 +158,8 @@ void set_port(sockaddr_storage& addr, uint16_t port) {
 
 // Every address of one -l entry, one socket per worker each: TCP listeners (`udp` false) or
 // UDP sockets.
-void open_inet(const ListenSpec& spec, bool udp, const proto::Settings& settings, ListenerSet& set,
+void open_inet(const ListenSpec& spec, bool udp, const proto::Settings& settings,
+               const std::shared_ptr<const TlsContext>& tls, ListenerSet& set,
                std::vector<std::string>& bound) {
   const std::string where =
       (udp ? "UDP " : "") + format_address(spec.host.empty() ? "*" : spec.host, spec.port);
@@ -203,7 +207,8 @@ void open_inet(const ListenSpec& spec, bool udp, const proto::Settings& settings
       if (udp) {
         set.udp_per_worker[w].push_back(std::move(fd));
       } else {
-        set.per_worker[w].push_back({std::move(fd), spec.protocol, false});
+        set.per_worker[w].push_back(
+            {std::move(fd), spec.protocol, false, spec.notls ? nullptr : tls});
       }
     }
     bound.push_back(name);
@@ -237,7 +242,7 @@ void open_unix(const proto::Settings& settings, ListenerSet& set) {
     UniqueFd copy(w == 0 ? fd.release()
                          : ::fcntl(set.per_worker[0][0].fd.get(), F_DUPFD_CLOEXEC, 0));
     if (!copy.valid()) fail(path, errno);
-    set.per_worker[w].push_back({std::move(copy), settings.binding_protocol, true});
+    set.per_worker[w].push_back({std::move(copy), settings.binding_protocol, true, nullptr});
   }
   set.addresses.push_back({path, AF_UNIX, 0});
 }
@@ -265,7 +270,7 @@ std::string format_address(const std::string& address, uint16_t port) {
   return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
-ListenerSet open_listeners(const proto::Settings& settings) {
+ListenerSet open_listeners(const proto::Settings& settings, std::shared_ptr<const TlsContext> tls) {
   ListenerSet set;
   set.per_worker.resize(static_cast<size_t>(settings.threads));
   set.udp_per_worker.resize(static_cast<size_t>(settings.threads));
@@ -280,7 +285,10 @@ ListenerSet open_listeners(const proto::Settings& settings) {
     const auto port = static_cast<uint16_t>(wanted < 0 ? 0 : wanted);
     for (const ListenSpec& spec :
          parse_listen_list(settings.listen_address, port, settings.binding_protocol)) {
-      open_inet(spec, udp, settings, set, bound);
+      if (spec.notls && !settings.tls.enabled) {
+        throw ListenError("'notls' option is valid only when SSL is enabled");
+      }
+      open_inet(spec, udp, settings, tls, set, bound);
     }
   }
   return set;

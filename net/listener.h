@@ -1,9 +1,11 @@
 // Listening sockets, as memcached's -l, -p, -s, -a and -b ask for them.
 //   - TCP: every address of every -l entry, each entry `host`, `host:port`, `[v6addr]:port`,
 //     `*` (all interfaces) or a name (every address it resolves to), optionally prefixed by
-//     memcached's `proto[ascii|binary|negotiating]:` (that listener's protocol), `tag[...]:`
-//     and `notls:` (both ignored). Per address, one socket per worker, all bound with
-//     SO_REUSEPORT so that the kernel spreads connections across workers (Linux >= 3.9).
+//     memcached's `notls:` (with -Z: that listener speaks plaintext; without -Z refused, as
+//     memcached refuses it), `proto[ascii|binary|negotiating]:` (that listener's protocol)
+//     and `tag[...]:` (ignored). With -Z every other TCP listener speaks TLS (net/tls.h). Per
+//     address, one socket per worker, all bound with SO_REUSEPORT so that the kernel spreads
+//     connections across workers (Linux >= 3.9).
 //   - UDP (-U, off by default): every address of the same -l entries (an entry's own port
 //     applies to UDP too, as in memcached), on the -U port. Per address, one socket per worker,
 //     all bound with SO_REUSEPORT: the kernel hashes each client's address to one of them, so
@@ -13,11 +15,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "net/tls.h"
 #include "net/unique_fd.h"
 #include "proto/settings.h"
 
@@ -35,6 +39,7 @@ struct ListenSpec {
   std::string host;  // empty: every interface ("*")
   uint16_t port = 0;
   proto::BindingProtocol protocol = proto::BindingProtocol::kAuto;
+  bool notls = false;  // `notls:`: plaintext beside -Z's TLS listeners
 };
 
 // Splits -l's value at ',' and ';' as memcached does; `port` and `protocol` apply to entries
@@ -46,7 +51,8 @@ std::vector<ListenSpec> parse_listen_list(std::string_view list, uint16_t port,
 struct Listener {
   UniqueFd fd;
   proto::BindingProtocol protocol;
-  bool unix_socket = false;  // -s: its clients have no peer address
+  bool unix_socket = false;               // -s: its clients have no peer address
+  std::shared_ptr<const TlsContext> tls;  // -Z: its connections speak TLS
 };
 
 // Where a ListenerSet listens.
@@ -64,10 +70,12 @@ struct ListenerSet {
 };
 
 // Opens what `settings` ask for (see above), `settings.threads` workers' worth; -p -1 and
-// -U -1 bind a port the kernel picks. Throws ListenError. A port held by any other socket,
+// -U -1 bind a port the kernel picks; with `tls` (-Z) the TCP listeners not marked notls speak
+// TLS. Throws ListenError. A port held by any other socket,
 // including another cuckood's SO_REUSEPORT group, is reported as in use. No listener at all
 // (-p 0 without -s) is not an error.
-ListenerSet open_listeners(const proto::Settings& settings);
+ListenerSet open_listeners(const proto::Settings& settings,
+                           std::shared_ptr<const TlsContext> tls = nullptr);
 
 // "127.0.0.1:11211" or "[::1]:11211".
 std::string format_address(const std::string& address, uint16_t port);

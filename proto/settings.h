@@ -29,6 +29,25 @@ constexpr std::string_view binding_protocol_name(BindingProtocol protocol) noexc
   return "auto-negotiate";
 }
 
+// -Z and memcached's -o ssl_* sub-options, as given (`stats settings` prints them back).
+struct TlsSettings {
+  // Not an aggregate: GCC 12 (-O3) wrongly sees the strings of a defaulted, moved Settings as
+  // maybe-uninitialized otherwise.
+  TlsSettings() noexcept = default;
+
+  bool enabled = false;            // -Z
+  std::string chain_cert;          // -o ssl_chain_cert (empty: not given)
+  std::string key;                 // -o ssl_key
+  int verify_mode = 0;             // -o ssl_verify_mode: 0 none, 1 request, 2 require, 3 once
+  int keyformat = 1;               // -o ssl_keyformat: OpenSSL's SSL_FILETYPE_* (1 = PEM)
+  std::string ciphers;             // -o ssl_ciphers (empty: OpenSSL's default list)
+  std::string ca_cert;             // -o ssl_ca_cert
+  uint32_t wbuf_size = 16 * 1024;  // -o ssl_wbuf_size (given in KiB): plaintext per TLS write
+  bool session_cache = false;      // -o ssl_session_cache
+  bool kernel_tls = false;         // -o ssl_kernel_tls
+  int min_version = 2;             // -o ssl_min_version: 0..3 = TLS 1.0..1.3
+};
+
 struct Settings {
   // -l as given (repeated -l joined with ','), memcached's `inter`; net/listener.h parses it.
   std::string listen_address = "127.0.0.1";
@@ -71,7 +90,8 @@ struct Settings {
   bool dump_enabled = true;     // -X turns it off: cachedump/metadump are refused
   std::string auth_file;        // -Y: text connections authenticate against it; empty = off
   bool sasl = false;            // -S: binary connections authenticate by SASL first
-  bool watch_enabled = true;    // -W turns it off: `watch` is refused
+  TlsSettings tls;
+  bool watch_enabled = true;  // -W turns it off: `watch` is refused
   // -o watcher_logbuf_size (given in KiB): each watcher's buffer per producer (WatchLog).
   size_t watcher_logbuf_size = size_t{256} << 10;
   std::string io_engine = "uring";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proto/auth_file.h"
+#include "proto/certificate_reloader.h"
 #include "proto/connection_directory.h"
 #include "proto/detail_stats.h"
 #include "proto/hot_keys.h"
@@ -39,8 +40,11 @@ namespace cuckood::proto {
 #define CUCKOOD_COMMAND_COUNTERS(X) CUCKOOD_GET_COUNTERS(X) CUCKOOD_UPDATE_COUNTERS(X)
 // Counters of net/'s connection handling, summed and reset with the others but printed where
 // memcached prints them: idle_kicks (-o idle_timeout closed an idle client) before bytes_read,
-// conn_yields (-R: a connection stopped for others with requests left) after threads.
-#define CUCKOOD_CONNECTION_COUNTERS(X) X(idle_kicks) X(conn_yields)
+// conn_yields (-R: a connection stopped for others with requests left) after threads,
+// ssl_handshake_errors (-Z: a TLS handshake failed) and ssl_new_sessions (-o
+// ssl_session_cache: a session was cached) after the watchers' figures.
+#define CUCKOOD_CONNECTION_COUNTERS(X) \
+  X(idle_kicks) X(conn_yields) X(ssl_handshake_errors) X(ssl_new_sessions)
 // clang-format on
 
 // One per worker, cache-line aligned so that two workers never share a line.
@@ -134,6 +138,10 @@ class ServerState {
   AuthFile auth_file;  // -Y's credentials, reloaded on SIGHUP
   // -S's mechanisms (proto/sasl.h), set before workers serve; null: no SASL exchange opens.
   SaslServer* sasl = nullptr;
+  // -Z's context, set before workers serve; null: TLS is off. And when its certificates were
+  // last loaded (server clock), for `stats`.
+  CertificateReloader* certificates = nullptr;
+  std::atomic<uint32_t> certificates_loaded_at{0};
 
  private:
   mutable std::mutex mutex_;

@@ -176,6 +176,12 @@ void general_stats(Worker& w, StatWriter& out) {
   out("log_watcher_skipped", log.watcher_skipped);
   out("log_watcher_sent", log.watcher_sent);
   out("log_watchers", log.watchers);
+  if (const TlsSettings& tls = w.settings.tls; tls.enabled) {
+    if (tls.session_cache) out("ssl_new_sessions", sum.ssl_new_sessions.load());
+    out("ssl_handshake_errors", sum.ssl_handshake_errors.load());
+    const uint32_t loaded = w.server.certificates_loaded_at.load(std::memory_order_relaxed);
+    out("time_since_server_cert_refresh", static_cast<uint64_t>(now > loaded ? now - loaded : 0));
+  }
   // Connections are spread by the kernel's SO_REUSEPORT hashing, not by NAPI ids (memcached's
   // -N), so no id is unexpected and no fallback to round robin happens.
   out("unexpected_napi_ids", uint64_t{0});
@@ -203,6 +209,27 @@ void general_stats(Worker& w, StatWriter& out) {
       out(key, uint64_t{0});
     }
   }
+}
+
+// memcached's (a TLS build's) lines, as it prints them: an unset file as glibc prints a null
+// string, the verify mode as OpenSSL's SSL_VERIFY_* bits.
+void tls_settings_stats(const TlsSettings& tls, StatWriter& out) {
+  constexpr int kVerifyBits[] = {0, 1, 3, 7};  // none; peer; + fail if none; + client once
+  constexpr std::string_view kVersions[] = {"tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3"};
+  auto text = [](const std::string& value, std::string_view unset) {
+    return value.empty() ? unset : std::string_view(value);
+  };
+  out("ssl_enabled", tls.enabled ? "yes" : "no");
+  out("ssl_chain_cert", text(tls.chain_cert, "(null)"));
+  out("ssl_key", text(tls.key, "(null)"));
+  out("ssl_verify_mode", std::to_string(kVerifyBits[tls.verify_mode]));
+  out("ssl_keyformat", std::to_string(tls.keyformat));
+  out("ssl_ciphers", text(tls.ciphers, "NULL"));
+  out("ssl_ca_cert", text(tls.ca_cert, "NULL"));
+  out("ssl_wbuf_size", uint64_t{tls.wbuf_size});
+  out("ssl_session_cache", tls.session_cache ? "yes" : "no");
+  out("ssl_kernel_tls", tls.kernel_tls ? "yes" : "no");
+  out("ssl_min_version", kVersions[tls.min_version]);
 }
 
 // The settings of the command line (and what the text protocol changed since), under
@@ -248,6 +275,7 @@ void settings_stats(Worker& w, StatWriter& out) {
   out("flush_enabled", s.flush_enabled ? "yes" : "no");
   out("dump_enabled", s.dump_enabled ? "yes" : "no");
   out("idle_timeout", static_cast<uint64_t>(s.idle_timeout));
+  tls_settings_stats(s.tls, out);
   out("io_engine", s.io_engine);
 }
 

@@ -1,5 +1,5 @@
 // Server-wide commands: flush_all, version, verbosity, quit, watch, shutdown, stats, slabs,
-// cache_memlimit, debugtime.
+// cache_memlimit, refresh_certs, debugtime.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -278,6 +278,23 @@ void handle_cache_memlimit(TextRequest& r, const Tokens& t) noexcept {
       r.reply(kMemlimitFailed);
       break;
   }
+}
+
+// refresh_certs [noreply]: -Z's certificate files loaded again; memcached's (a TLS build's)
+// answer without -Z.
+void handle_refresh_certs(TextRequest& r, const Tokens& t) noexcept {
+  r.noreply = t.noreply();
+  CertificateReloader* certificates = r.w.server.certificates;
+  std::string error;
+  if (certificates == nullptr) {
+    error = "Error TLS not enabled";
+  } else if (certificates->reload(error)) {
+    r.w.server.certificates_loaded_at.store(r.w.ctx.now(), std::memory_order_relaxed);
+    r.reply(kOk);
+    return;
+  }
+  r.out.append(error);  // sent even with noreply, as memcached sends it
+  r.out.append(kCrlf);
 }
 
 }  // namespace cuckood::proto::text

@@ -106,6 +106,7 @@ void handle_shutdown(TextRequest& r, const Tokens& t) noexcept;
 void handle_debugtime(TextRequest& r, const Tokens& t) noexcept;
 void handle_stats(TextRequest& r, const Tokens& t) noexcept;
 void handle_cache_memlimit(TextRequest& r, const Tokens& t) noexcept;
+void handle_refresh_certs(TextRequest& r, const Tokens& t) noexcept;
 
 // Item dumps and the crawler (text_crawler.cc).
 void handle_lru_crawler(TextRequest& r, const Tokens& t) noexcept;

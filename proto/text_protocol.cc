@@ -58,6 +58,7 @@ constexpr Command kCommands[] = {
     {"debugtime", 2, kAny, handle_debugtime},
     {"stats", 1, kAny, handle_stats},
     {"cache_memlimit", 2, 3, handle_cache_memlimit},
+    {"refresh_certs", 1, 2, handle_refresh_certs},
     {"slabs", 1, kAny, handle_slabs},
     {"lru_crawler", 1, kAny, handle_lru_crawler},
     {"mg", 2, kAny, handle_mg, kMetaKey},

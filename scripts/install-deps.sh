@@ -18,23 +18,23 @@
 set -euo pipefail
 
 build_pkgs=(g++ clang cmake ninja-build pkg-config libcuckoo-dev liburing-dev libxxhash-dev
-            libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev)
+            libgtest-dev libgmock-dev libbenchmark-dev clang-format libsasl2-dev libssl-dev)
 # The client matrix: php-memcached (libmemcached), spymemcached (java), node for the npm
 # clients (tests/integration/npm).
 test_pkgs=(memcached libmemcached-tools python3 python3-pymemcache python3-pylibmc
-           libclang-rt-14-dev procps nutcracker sasl2-bin python3-prometheus-client php-cli
-           php-memcached libspymemcached-java default-jdk-headless nodejs)
+           libclang-rt-14-dev procps nutcracker sasl2-bin openssl python3-prometheus-client
+           php-cli php-memcached libspymemcached-java default-jdk-headless nodejs)
 # nodesource's nodejs (some dev machines and CI images) bundles npm and conflicts with Debian's
 # npm package; Debian's nodejs needs it.
 command -v npm >/dev/null || test_pkgs+=(npm)
 # linux-perf: bench/profile.sh's server profiles (perf record).
 bench_pkgs=(gnuplot-nox util-linux time linux-perf)
 # The t/ suite's Perl modules (Test::More, IO::Socket::INET/UNIX, Time::HiRes, Data::Dumper,
-# File::Temp) are all core perl; IO::Socket::SSL is loaded only under SSL_TEST, which
-# `make compat` does not set (TLS files are out of scope), so libio-socket-ssl-perl is not needed.
+# File::Temp) are all core perl; IO::Socket::SSL (libio-socket-ssl-perl) is loaded only under
+# SSL_TEST, which compat/run-suite.sh sets for COMPAT_SSL_TEST=1 (the ssl_*.t files).
 # binary-sasl.t makes its sasldb with saslpasswd2 (sasl2-bin).
 compat_pkgs=(perl gcc make libevent-dev dpkg-dev xz-utils debian-archive-keyring coreutils
-             sasl2-bin)
+             sasl2-bin libio-socket-ssl-perl)
 package_pkgs=(help2man dpkg-dev)
 
 wanted=("${build_pkgs[@]}")

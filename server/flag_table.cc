@@ -18,7 +18,6 @@ constexpr std::string_view kLru = "eviction is CLOCK over whole segments, not a 
 constexpr std::string_view kCrawler =
     "the crawler walks the index in short steps, without pauses or a per-class cap; the value "
     "is shown by `stats settings`";
-constexpr std::string_view kTls = "for -Z, which cuckood refuses: no TLS yet";
 constexpr std::string_view kExtstore = "no external storage (extstore): items live in memory";
 constexpr std::string_view kSandbox = "no seccomp sandbox; privileges are dropped by -u only";
 
@@ -34,7 +33,7 @@ constexpr FlagRow kFlags[] = {
     {'l', "listen", "<addr>",
      "interface to listen on (default: 127.0.0.1); a list separated by ',' or ';' and "
      "repeated -l add more: host, host:port, [v6addr]:port, * for all; a name binds every "
-     "address it resolves to",
+     "address it resolves to; with -Z, a notls:<addr> entry listens without TLS",
      ""},
     {'d', "daemon", "", "run as a daemon", ""},
     {'r', "enable-coredumps", "", "maximize core file limit", ""},
@@ -85,7 +84,7 @@ constexpr FlagRow kFlags[] = {
      ""},
     {'e', "memory-file", "<file>", "mmap a file for item memory (restartable cache)",
      "no restartable cache: item memory is anonymous and lost at exit"},
-    {'Z', "enable-ssl", "", "enable TLS/SSL", "", "This server is not built with TLS support."},
+    {'Z', "enable-ssl", "", "enable TLS/SSL", ""},
     {'o', "extended", "<opts>", "comma separated list of extended options (below)", ""},
     {'N', "napi-ids", "<num>", "number of napi ids",
      "connections are spread over workers by SO_REUSEPORT, not by NAPI ID"},
@@ -155,16 +154,27 @@ constexpr SubOptionRow kSubOptions[] = {
     {"read_buf_mem_limit", SubValue::kInt, "",
      "buffers are bounded per connection (backpressure), not by a global limit", 0, kUint32Max},
     {"sock_cookie_id", SubValue::kText, "", "listening sockets carry no cookie"},
-    {"ssl_chain_cert", SubValue::kText, "", kTls},
-    {"ssl_key", SubValue::kText, "", kTls},
-    {"ssl_verify_mode", SubValue::kInt, "", kTls, 0, 3},
-    {"ssl_keyformat", SubValue::kInt, "", kTls, -kIntMax, kIntMax},
-    {"ssl_ciphers", SubValue::kText, "", kTls},
-    {"ssl_ca_cert", SubValue::kText, "", kTls},
-    {"ssl_wbuf_size", SubValue::kInt, "", kTls, 0, kUint32Max},
-    {"ssl_session_cache", SubValue::kNone, "", kTls},
-    {"ssl_kernel_tls", SubValue::kNone, "", kTls},
-    {"ssl_min_version", SubValue::kInt, "", kTls, 0, 3},
+    {"ssl_chain_cert", SubValue::kText, "certificate chain file in PEM format", ""},
+    {"ssl_key", SubValue::kText, "private key, if not part of the -ssl_chain_cert", ""},
+    {"ssl_verify_mode", SubValue::kInt,
+     "peer certificate verification mode, default is 0(None); valid values are 0(None), "
+     "1(Request), 2(Require) or 3(Once)",
+     "", -kIntMax, kIntMax},
+    {"ssl_keyformat", SubValue::kInt,
+     "private key format (OpenSSL's SSL_FILETYPE_*: 1 PEM, 2 DER) (default: PEM)", "", -kIntMax,
+     kIntMax},
+    {"ssl_ciphers", SubValue::kText, "specify cipher list to be used", ""},
+    {"ssl_ca_cert", SubValue::kText, "PEM format file of acceptable client CA's", ""},
+    {"ssl_wbuf_size", SubValue::kInt,
+     "size in kilobytes of plaintext per TLS record write (default: 16)", "", 0, kUint32Max},
+    {"ssl_session_cache", SubValue::kNone,
+     "enable server-side SSL session cache, to support session resumption", ""},
+    {"ssl_kernel_tls", SubValue::kNone, "",
+     "TLS runs in user space over memory buffers, so that io_uring keeps doing the socket I/O"},
+    {"ssl_min_version", SubValue::kInt,
+     "minimum protocol version to accept (default: tlsv1.2); valid values are 0(tlsv1.0), "
+     "1(tlsv1.1), 2(tlsv1.2), or 3(tlsv1.3)",
+     "", -kIntMax, kIntMax},
     {"ext_page_size", SubValue::kInt, "", kExtstore, 0, kUint32Max},
     {"ext_wbuf_size", SubValue::kInt, "", kExtstore, 0, kUint32Max},
     {"ext_threads", SubValue::kInt, "", kExtstore, 0, kUint32Max},

@@ -104,6 +104,7 @@ class Parser {
   void apply_no_effect(const FlagRow& f, std::string_view value);
   void apply_sub_options(std::string_view list);
   void apply_sub_option(std::string_view token);
+  void apply_tls_option(const std::string& name, std::string_view value, int64_t number);
   void finish();
   void notice(const std::string& what, std::string_view why);
 
@@ -272,6 +273,9 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     case 'W':
       s.watch_enabled = false;
       return;
+    case 'Z':
+      s.tls.enabled = true;
+      return;
     case 'o':
       apply_sub_options(value);
       return;
@@ -412,6 +416,8 @@ void Parser::apply_sub_option(std::string_view token) {
     if (!slab_chunk_max_given_) s.slab_chunk_max = kSlabPageSize;
   } else if (n == "modern") {
     // memcached 1.6's defaults already.
+  } else if (n.starts_with("ssl_") && n != "ssl_kernel_tls") {
+    apply_tls_option(n, value, number);
   } else {
     if (n == "lru_crawler_sleep") s.lru_crawler_sleep = static_cast<uint32_t>(number);
     if (n == "lru_crawler_tocrawl") s.lru_crawler_tocrawl = static_cast<uint32_t>(number);
@@ -463,13 +469,57 @@ void Parser::finish() {
   }
   // memcached: a UDP port given without a TCP port moves the TCP port there too.
   if (s.udp_port != 0 && !port_given_) s.port = s.udp_port;
+  if (s.tls.enabled && s.port == 0) {
+    throw FlagError("ERROR: You cannot enable SSL without a TCP port.", kUsageExitStatus);
+  }
   if (s.unix_socket.empty() && s.port != 0) {
+    std::vector<net::ListenSpec> specs;
     try {
-      net::parse_listen_list(s.listen_address, static_cast<uint16_t>(s.port < 0 ? 0 : s.port),
-                             s.binding_protocol);
+      specs = net::parse_listen_list(
+          s.listen_address, static_cast<uint16_t>(s.port < 0 ? 0 : s.port), s.binding_protocol);
     } catch (const net::ListenError& e) {
       throw FlagError(std::string("-l: ") + e.what(), false);
     }
+    // memcached's words and its EX_OSERR, as its listener set-up fails.
+    constexpr int kOsErrorExitStatus = 71;
+    for (const net::ListenSpec& spec : specs) {
+      if (spec.notls && !s.tls.enabled) {
+        throw FlagError(
+            "'notls' option is valid only when SSL is enabled\nfailed to listen on one of "
+            "interface(s) " +
+                s.listen_address + ": Success",
+            kOsErrorExitStatus);
+      }
+    }
+  }
+}
+
+// -o ssl_*: memcached's values and its refusals (verify mode and minimum version 0..3).
+void Parser::apply_tls_option(const std::string& name, std::string_view value, int64_t number) {
+  proto::TlsSettings& tls = options_.settings.tls;
+  constexpr int64_t kLastChoice = 3;
+  if ((name == "ssl_verify_mode" || name == "ssl_min_version") &&
+      (number < 0 || number > kLastChoice)) {
+    sub_option_error("Invalid " + name + ". Use help to see valid options.");
+  }
+  if (name == "ssl_chain_cert") {
+    tls.chain_cert = std::string(value);
+  } else if (name == "ssl_key") {
+    tls.key = std::string(value);
+  } else if (name == "ssl_verify_mode") {
+    tls.verify_mode = static_cast<int>(number);
+  } else if (name == "ssl_keyformat") {
+    tls.keyformat = static_cast<int>(number);
+  } else if (name == "ssl_ciphers") {
+    tls.ciphers = std::string(value);
+  } else if (name == "ssl_ca_cert") {
+    tls.ca_cert = std::string(value);
+  } else if (name == "ssl_wbuf_size") {
+    tls.wbuf_size = static_cast<uint32_t>(number) << 10;
+  } else if (name == "ssl_session_cache") {
+    tls.session_cache = true;
+  } else if (name == "ssl_min_version") {
+    tls.min_version = static_cast<int>(number);
   }
 }
 

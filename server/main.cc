@@ -25,6 +25,7 @@
 #include "net/metrics_endpoint.h"
 #include "net/net_server.h"
 #include "net/stop_signal.h"
+#include "net/tls.h"
 #include "proto/cyrus_sasl.h"
 #include "proto/log_entries.h"
 #include "proto/settings.h"
@@ -36,6 +37,8 @@
 namespace {
 
 using cuckood::server::Options;
+
+constexpr int kUsageExitStatus = 64;  // memcached's EX_USAGE
 
 // The one place that decides which Cache implementation serves.
 std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
@@ -135,7 +138,18 @@ int serve(const Options& options) {
   const std::optional<cuckood::server::Identity> identity =
       cuckood::server::target_identity(options.user);
 
-  cuckood::net::ListenerSet listeners = cuckood::net::open_listeners(settings);
+  // -Z: as memcached's ssl_init, before listening and as the user who started the server (the
+  // key may be readable by it only).
+  std::shared_ptr<cuckood::net::TlsContext> tls;
+  if (settings.tls.enabled) {
+    try {
+      tls = std::make_shared<cuckood::net::TlsContext>(settings.tls);
+    } catch (const cuckood::net::TlsError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return kUsageExitStatus;
+    }
+  }
+  cuckood::net::ListenerSet listeners = cuckood::net::open_listeners(settings, tls);
   write_port_file(listeners.addresses);
   if (identity && !settings.unix_socket.empty() &&
       ::chown(settings.unix_socket.c_str(), identity->uid, identity->gid) != 0) {
@@ -157,6 +171,8 @@ int serve(const Options& options) {
 
   cuckood::proto::ServerState state;
   state.verbosity.store(options.verbosity);
+  state.certificates = tls.get();
+  state.certificates_loaded_at.store(state.clock.now());
   // -S: after the drop to -u's user, as memcached, so Cyrus reads its files as that user; it
   // outlives the workers (declared before the server).
   std::optional<cuckood::proto::CyrusSasl> sasl;

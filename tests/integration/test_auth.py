@@ -1,7 +1,7 @@
 """-Y text authentication, side by side with /usr/bin/memcached: the same request streams to
 both servers started with the same -Y file must get the same bytes back; start-up checks
 (missing or malformed file, -Y with binary or UDP) exit as memcached exits; SIGHUP reloads the
-file. -Z is refused as a memcached built without TLS refuses it (-S: test_sasl.py)."""
+file. (-S: test_sasl.py; -Z: test_tls.py.)"""
 import os
 import signal
 import stat
@@ -187,13 +187,6 @@ class StartUpChecksTest(unittest.TestCase):
                     theirs, _ = start_status(harness.MEMCACHED_BIN, args)
                     self.assertEqual(ours, theirs, our_output)
                     self.assertIn(message, our_output)
-
-    def test_tls_is_refused(self):
-        status, output = start_status(harness.CUCKOOD_BIN, ["-Z"])
-        self.assertEqual(status, 64, output)
-        self.assertIn("not built with TLS support", output)
-        help_text = subprocess.run([harness.CUCKOOD_BIN, "-h"], capture_output=True).stdout
-        self.assertNotIn(b"enable-ssl", help_text)
 
 
 if __name__ == "__main__":
