@@ -29,7 +29,11 @@ Agreement compare_with_reference(std::string_view reference, std::string_view ot
     if (reference.starts_with(other)) return Agreement::kPrefix;
     const std::string masked_reference = mask_stats(reference, binary, rule);
     const std::string masked_other = mask_stats(other, binary, rule);
-    return masked_reference.starts_with(masked_other) ? Agreement::kPrefix : Agreement::kDiffer;
+    if (masked_reference.starts_with(masked_other)) return Agreement::kPrefix;
+    // A watch one side refused behind pipelined requests and the other ran (and then closed on).
+    return refused_behind_pipeline(masked_reference, masked_other)
+               ? Agreement::kRefusedBehindPipeline
+               : Agreement::kDiffer;
   }
   if (reference == other) return Agreement::kEqual;
   const std::string masked_reference = mask_stats(reference, binary, rule);

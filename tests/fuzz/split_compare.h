@@ -7,7 +7,7 @@
 //     newline: when the other side stopped early, its answer must be the start of the
 //     reference's;
 //   - `watch` and `lru_crawler metadump` are refused while other replies are unsent: the two
-//     answers must agree up to such a refusal.
+//     answers must agree up to such a refusal (also when the side that ran it then closed).
 #pragma once
 
 #include <cstddef>
