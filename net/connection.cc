@@ -85,7 +85,7 @@ void Connection::prepare_output() noexcept {
   if (output_.empty() && output_.bytes.capacity() <= kKeepOutputCapacity && !pool_.empty()) {
     output_.bytes = pool_.take();
   }
-  const size_t unsent = sending_.size() - sent_;
+  const size_t unsent = backlog() - output_.size();  // ciphertext too, under TLS
   session_.set_output_limit(unsent < kHighWater ? kHighWater - unsent : 0);
 }
 
