@@ -519,16 +519,18 @@ CuckooIndex::UpdateResult CuckooIndex::update(
   }
 }
 
-bool CuckooIndex::unlink(Item* item, FunctionRef<bool()> condition) noexcept {
-  const HashedKey key{item->key(), rehash_(item->key())};
+HashedKey CuckooIndex::key_of(const Item* item) const noexcept {
+  return HashedKey{item->key(), rehash_(item->key())};
+}
+
+bool CuckooIndex::unlink(const HashedKey& key, Item* item, FunctionRef<bool()> condition) noexcept {
   auto decide = [&](Item* current) {
     return current == item && condition() ? Decision::erase() : Decision::keep();
   };
   return update(key, decide).changed;
 }
 
-bool CuckooIndex::relink(Item* item, Item* replacement) noexcept {
-  const HashedKey key{item->key(), rehash_(item->key())};
+bool CuckooIndex::relink(const HashedKey& key, Item* item, Item* replacement) noexcept {
   auto decide = [&](Item* current) {
     if (current != item) return Decision::keep();
     replacement->set_exptime(item->exptime());
@@ -539,7 +541,7 @@ bool CuckooIndex::relink(Item* item, Item* replacement) noexcept {
 }
 
 bool CuckooIndex::linked(const Item* item) const noexcept {
-  return find(HashedKey{item->key(), rehash_(item->key())}) == item;
+  return find(key_of(item)) == item;
 }
 
 void CuckooIndex::make_room(Table* table, size_t b1, size_t b2) noexcept {

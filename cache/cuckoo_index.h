@@ -101,13 +101,25 @@ class CuckooIndex {
   // epoch critical section. Never fails: the table grows when full.
   UpdateResult update(const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept;
 
+  // `item`'s key with its hash: what unlink and relink need, computed ahead by a sweep that
+  // prefetches (prefetch_buckets) before it gets to the item. Any thread.
+  HashedKey key_of(const Item* item) const noexcept;
+
   // Unlinks `item` if it is still the one linked under its key and `condition()` holds when
-  // judged under the key's lock; true if it was unlinked. Caller inside a critical section.
-  bool unlink(Item* item, FunctionRef<bool()> condition) noexcept;
+  // judged under the key's lock; true if it was unlinked. `key` is key_of(item). Caller inside
+  // a critical section.
+  bool unlink(const HashedKey& key, Item* item, FunctionRef<bool()> condition) noexcept;
+  bool unlink(Item* item, FunctionRef<bool()> condition) noexcept {
+    return unlink(key_of(item), item, condition);
+  }
   // Links `replacement` (a copy of `item`: same key) in place of `item` if `item` is still
   // linked; true if so. The copy takes the item's deadline and marks under the lock, so
-  // that a touch racing the copy is not lost. Caller inside a critical section.
-  bool relink(Item* item, Item* replacement) noexcept;
+  // that a touch racing the copy is not lost. `key` is key_of(item). Caller inside a critical
+  // section.
+  bool relink(const HashedKey& key, Item* item, Item* replacement) noexcept;
+  bool relink(Item* item, Item* replacement) noexcept {
+    return relink(key_of(item), item, replacement);
+  }
   // Whether `item` is what is linked under its key: a lock-free look, true only at that
   // instant. Caller inside a critical section.
   bool linked(const Item* item) const noexcept;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cache/expiry.h"
+#include "cache/sweep_lookahead.h"
 
 namespace cuckood::cache {
 
@@ -632,6 +633,13 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
   const uint32_t used = meta_[segment].used.load(std::memory_order_acquire);
   std::optional<EpochGuard> guard;
   uint32_t in_batch = 0;
+  // Compaction and eviction unlink or relink nearly every item they pass; reclaiming keeps the
+  // live ones where they are, and would hash them for nothing.
+  std::optional<SweepLookahead> lookahead;
+  if (mode != SweepMode::kReclaim) lookahead.emplace(index_, base, used);
+  auto key_of = [&](const Item* item) {
+    return lookahead ? lookahead->key_for(item) : index_.key_of(item);
+  };
   for (uint32_t offset = 0; offset < used;) {
     if (participant != nullptr && in_batch++ % kSweepBatch == 0) {
       guard.reset();  // lets a grace period end: the writer awaiting it waits one batch at most
@@ -644,9 +652,12 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
     const uint32_t size_class = classes_.of(footprint);
     SweptClass& c = swept[size_class];
     bool unlinked = false;
-    if (!is_live(item, era)) {
+    const bool live = is_live(item, era);
+    // Every branch but reclaiming's keep of a live item unlinks or relinks it.
+    const HashedKey key = !live || mode != SweepMode::kReclaim ? key_of(item) : HashedKey{};
+    if (!live) {
       // Judged again under the key's lock: a concurrent touch may have revived it.
-      unlinked = index_.unlink(item, [&] { return !is_live(item, era); });
+      unlinked = index_.unlink(key, item, [&] { return !is_live(item, era); });
       if (unlinked) {
         ++c.reclaimed;
         if (!item->fetched() && is_expired(item->exptime(), era.now)) ++c.expired_unfetched;
@@ -659,7 +670,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
       if (Item* copy = copy_survivor_locked(item, era)) {
         // A failed relink means the item was replaced or removed meanwhile (and released by
         // whoever did it): nothing of it is left here either way.
-        if (index_.relink(item, copy)) {
+        if (index_.relink(key, item, copy)) {
           note_exptime(copy, copy->exptime());  // the relink gave it the item's deadline
           release(item);
           ++compacted;
@@ -674,7 +685,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
     } else if (mode == SweepMode::kEvict) {
       if (item->take_reference()) {
         if (Item* copy = copy_survivor(item, era)) {
-          if (index_.relink(item, copy)) {
+          if (index_.relink(key, item, copy)) {
             note_exptime(copy, copy->exptime());  // the relink gave it the item's deadline
             release(item);
             continue;
@@ -682,7 +693,7 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
           release(copy);  // the item was replaced or removed meanwhile
         }
       }
-      unlinked = index_.unlink(item, [] { return true; });
+      unlinked = index_.unlink(key, item, [] { return true; });
       if (unlinked) {
         ++c.evictions;
         if (item->exptime() != 0) ++c.evicted_nonzero;

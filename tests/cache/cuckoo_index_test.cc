@@ -106,6 +106,21 @@ TEST_F(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
   EXPECT_FALSE(index_.relink(a, make("a", "1")));
 }
 
+TEST_F(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
+  Item* a = make("a", "1");
+  put(a);
+  const HashedKey a_key = index_.key_of(a);
+  EXPECT_EQ(a_key.key, "a");
+  EXPECT_EQ(a_key.hash, key("a").hash);
+  EpochGuard guard(epoch_, *participant_);
+  Item* copy = make("a", "2");
+  EXPECT_TRUE(index_.relink(a_key, a, copy));
+  EXPECT_EQ(index_.find(key("a")), copy);
+  EXPECT_FALSE(index_.unlink(a_key, a, [] { return true; }));  // a is no longer linked
+  EXPECT_TRUE(index_.unlink(index_.key_of(copy), copy, [] { return true; }));
+  EXPECT_EQ(index_.find(key("a")), nullptr);
+}
+
 TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   const size_t initial = index_.bucket_count();
   const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 3);
