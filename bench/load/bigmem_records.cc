@@ -61,9 +61,14 @@ LaneStream::LaneStream(uint64_t records, uint64_t keys, uint32_t lanes, uint32_t
       lane_(lane),
       seed_(mix(seed ^ kGolden)) {}
 
+uint64_t LaneStream::key_at(uint64_t index) const noexcept {
+  const uint64_t record = lane_ + index * lanes_;
+  return lane_ + below(mix(seed_ + record), lane_keys_) * lanes_;
+}
+
 Record LaneStream::next(Occurrences& seen) noexcept {
-  const uint64_t record = lane_ + issued_++ * lanes_;
-  const uint64_t key = lane_ + below(mix(seed_ + record), lane_keys_) * lanes_;
+  if (issued_ + kAhead < size_) seen.prefetch(key_at(issued_ + kAhead));
+  const uint64_t key = key_at(issued_++);
   return {key, seen.next(key)};
 }
 

@@ -44,6 +44,9 @@ class Occurrences {
  public:
   explicit Occurrences(uint64_t keys) : counts_(keys, 0) {}
   uint32_t next(uint64_t key) noexcept { return counts_[key]++; }
+  // Starts loading `key`'s count: a table of every key's count is out of cache at scale, and
+  // one miss per record was most of the generator's time.
+  void prefetch(uint64_t key) const noexcept { __builtin_prefetch(&counts_[key], 1); }
   uint32_t count(uint64_t key) const noexcept { return counts_[key]; }
   uint64_t keys() const noexcept { return counts_.size(); }
   // Keys with at least one record.
@@ -60,10 +63,15 @@ class LaneStream {
              uint64_t seed) noexcept;
   uint64_t size() const noexcept { return size_; }
   bool done() const noexcept { return issued_ == size_; }
-  // The next record; its occurrence comes from (and advances) `seen`. Call only when !done().
+  // The next record; its occurrence comes from (and advances) `seen`, whose count of the key
+  // kAhead records on it starts loading. Call only when !done().
   Record next(Occurrences& seen) noexcept;
 
  private:
+  static constexpr uint64_t kAhead = 16;
+  // The key of this lane's record number `index`.
+  uint64_t key_at(uint64_t index) const noexcept;
+
   uint64_t size_;       // records in this lane
   uint64_t lane_keys_;  // keys in this lane
   uint32_t lanes_;
