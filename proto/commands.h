@@ -207,7 +207,9 @@ void dump_items(Worker& w, uint64_t class_mask, DumpVisitor visit) noexcept;
 void set_verbosity(Worker& w, int level) noexcept;
 
 // Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "sizes") as
-// name/value pairs in memcached's order. Returns false for an unknown group.
+// name/value pairs in memcached's order, or cuckood's own "index" group (the key index:
+// index_buckets, index_slots, index_bytes, index_growths, index_growing; memcached's general
+// hash_* keys describe it too). Returns false for an unknown group.
 // `stats reset` is reset_stats().
 using StatSink = FunctionRef<void(std::string_view name, std::string_view value)>;
 bool collect_stats(Worker& w, std::string_view group, StatSink sink);

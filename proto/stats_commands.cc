@@ -330,6 +330,16 @@ void slabs_stats(Worker& w, StatWriter& out) {
   out("total_malloced", cs.malloced);
 }
 
+// cuckood's key index; the general group shows it under memcached's hash_* names.
+void index_stats(Worker& w, StatWriter& out) {
+  const cache::CacheStats cs = w.cache.stats();
+  out("index_buckets", cs.index_buckets);
+  out("index_slots", cs.index_slots);
+  out("index_bytes", cs.index_bytes);
+  out("index_growths", cs.index_growths);
+  out("index_growing", uint64_t{cs.index_growing ? 1u : 0u});
+}
+
 }  // namespace
 
 bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
@@ -342,6 +352,8 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
     items_stats(w, out);
   } else if (group == "slabs") {
     slabs_stats(w, out);
+  } else if (group == "index") {
+    index_stats(w, out);
   } else if (group == "sizes") {
     out("sizes_status", "disabled");  // memcached without -o track_sizes; cuckood has none
   } else {
