@@ -227,6 +227,10 @@ std::string detail_dump(Worker& w);
 // `stats hotkeys [N]`: the `n` keys read most in the last complete interval, merged over the
 // workers, with their estimated reads (proto/hot_keys.h).
 std::vector<HotKey> hot_keys(Worker& w, size_t n);
+// The group as both protocols answer it: hotkeys_interval, hotkeys_sample_every, then
+// "key:<key>" with its estimated reads, most read first. `count` is N as the client wrote it
+// (memcached's unsigned parsing; empty: 10); false, and nothing emitted, if it is no number.
+bool collect_hot_key_stats(Worker& w, std::string_view count, StatSink sink);
 
 // `stats settings` oldest: memcached's oldest_live, seconds from its process start to the
 // last flush_all's cutoff (0: none).

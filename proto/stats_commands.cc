@@ -12,10 +12,14 @@
 
 #include "proto/commands.h"
 #include "proto/slab_classes.h"
+#include "proto/text_numbers.h"
 
 namespace cuckood::proto {
 
 namespace {
+
+// `stats hotkeys` without a count.
+constexpr uint32_t kDefaultHotKeys = 10;
 
 // Formats numbers into a small stack buffer for the sink.
 class StatWriter {
@@ -402,6 +406,20 @@ std::vector<HotKey> hot_keys(Worker& w, size_t n) {
   const cache::Time now = w.ctx.now();
   w.server.for_each_worker([&](const CommandStats& s) { s.hot_keys.merge_into(merged, now); });
   return hottest(merged, n);
+}
+
+bool collect_hot_key_stats(Worker& w, std::string_view count, StatSink sink) {
+  uint32_t n = kDefaultHotKeys;
+  if (!count.empty() && !text::parse_strtoul32(count, n)) return false;
+  StatWriter out(sink);
+  out("hotkeys_interval", uint64_t{HotKeys::kInterval});
+  out("hotkeys_sample_every", uint64_t{HotKeys::kSampleEvery});
+  std::string name;
+  for (const HotKey& k : hot_keys(w, n)) {
+    name.assign("key:").append(k.key);
+    out(name, k.reads);
+  }
+  return true;
 }
 
 std::string detail_dump(Worker& w) {
