@@ -105,9 +105,13 @@ struct CacheStats {
   // counts a look-up by any command, stores included).
   uint64_t found_flushed = 0;
   uint64_t found_expired = 0;
+  uint64_t index_buckets = 0;  // buckets of the key index's current table
   uint64_t index_slots = 0;    // slots of the key index
   uint64_t index_bytes = 0;    // bytes of its table
+  uint64_t index_growths = 0;  // times the index doubled since start
   bool index_growing = false;  // the index is doubling now
+  // Bytes of values that pins (Cache::pin) keep valid now: replies sent from item memory.
+  uint64_t pinned_bytes = 0;
   // Bytes of item memory in use: written since their unit (segment) was last taken, dead
   // items included, until the unit is freed.
   uint64_t malloced = 0;

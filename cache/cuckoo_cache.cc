@@ -23,7 +23,8 @@ struct alignas(64) CuckooCache::WorkerCounters {
   std::atomic<uint64_t> total_items{0};
   std::atomic<uint64_t> found_flushed{0};
   std::atomic<uint64_t> found_expired{0};
-  std::atomic<uint64_t> appended{0};  // bytes this worker wrote into segments
+  std::atomic<uint64_t> appended{0};      // bytes this worker wrote into segments
+  std::atomic<uint64_t> pinned_bytes{0};  // bytes this worker's pins hold (none at its end)
   PerClass classes[SizeClasses::kMaxClasses];
 
   template <class T>
@@ -227,11 +228,19 @@ Item* CuckooCache::find_live(Context& c, const HashedKey& key, Era era) noexcept
 }
 
 PinToken CuckooCache::pin(WorkerContext& ctx, std::string_view bytes) noexcept {
-  return {store_.pin(static_cast<Context&>(ctx).pins, bytes.data())};
+  auto& c = static_cast<Context&>(ctx);
+  // A pinned value lies inside one segment (at most kMaxSegmentSize bytes): its size fits.
+  const PinToken token{store_.pin(c.pins, bytes.data()), static_cast<uint32_t>(bytes.size())};
+  if (!token) return {};
+  WorkerCounters::add(c.counters.pinned_bytes, uint64_t{token.bytes});
+  return token;
 }
 
 void CuckooCache::unpin(WorkerContext& ctx, PinToken token) noexcept {
-  if (token) store_.unpin(static_cast<Context&>(ctx).pins, token.id);
+  if (!token) return;
+  auto& c = static_cast<Context&>(ctx);
+  store_.unpin(c.pins, token.id);
+  WorkerCounters::add(c.counters.pinned_bytes, uint64_t{0} - token.bytes);
 }
 
 ItemView CuckooCache::view_of(const Item* item, bool fetched) const noexcept {
@@ -529,8 +538,10 @@ CacheStats CuckooCache::stats() const noexcept {
   CacheStats stats;
   stats.limit_maxbytes = store_.memory_limit();
   stats.unit_size = store_.segment_size();
-  stats.index_slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
+  stats.index_buckets = index_.bucket_count();
+  stats.index_slots = stats.index_buckets * CuckooIndex::kSlotsPerBucket;
   stats.index_bytes = stats.index_slots * sizeof(uint64_t);
+  stats.index_growths = index_.growths();
   stats.index_growing = index_.growing();
   const size_t classes = store_.classes().count();
   std::vector<int64_t> items(classes), bytes(classes);
@@ -543,6 +554,7 @@ CacheStats CuckooCache::stats() const noexcept {
       stats.found_flushed += c.found_flushed.load(std::memory_order_relaxed);
       stats.found_expired += c.found_expired.load(std::memory_order_relaxed);
       written += static_cast<int64_t>(c.appended.load(std::memory_order_relaxed));
+      stats.pinned_bytes += c.pinned_bytes.load(std::memory_order_relaxed);
       for (size_t i = 0; i < classes; ++i) {
         const WorkerCounters::PerClass& from = c.classes[i];
         ClassStats& into = stats.classes[i];

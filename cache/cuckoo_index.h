@@ -141,6 +141,9 @@ class CuckooIndex {
     return migrated_generation_.load(std::memory_order_relaxed) !=
            generation_.load(std::memory_order_relaxed);
   }
+  // Doublings since the index was made. Any thread; one relaxed load of a word written once
+  // per doubling.
+  uint32_t growths() const noexcept { return generation_.load(std::memory_order_relaxed); }
   // Number of linked entries; walks the table, so only for tests and rare stats.
   size_t count_slow() const noexcept;
 

@@ -53,6 +53,7 @@ struct ItemView {
 // An empty token (id 0) means "not pinned: copy the bytes instead".
 struct PinToken {
   uint32_t id = 0;
+  uint32_t bytes = 0;  // how many bytes it keeps valid (CacheStats::pinned_bytes)
   explicit operator bool() const noexcept { return id != 0; }
 };
 

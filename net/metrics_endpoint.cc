@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <system_error>
@@ -13,19 +14,20 @@
 
 namespace cuckood::net {
 
+using Clock = std::chrono::steady_clock;
+
 namespace {
 
 constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// Writes all of `data` to a blocking socket; false if the peer went away.
-bool send_all(int fd, std::string_view data) noexcept {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
+bool would_block(int error) noexcept {
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
+
+// Milliseconds poll may sleep before `deadline` (rounded up: waking early only loops).
+int poll_timeout(Clock::time_point now, Clock::time_point deadline) noexcept {
+  if (deadline <= now) return 0;
+  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
 }
 
 }  // namespace
@@ -106,6 +108,15 @@ MetricsEndpoint::~MetricsEndpoint() {
   thread_.join();
 }
 
+// One connection: its request head while it is read, then the reply while it is sent.
+struct MetricsEndpoint::Client {
+  UniqueFd fd;
+  std::string head;
+  std::string reply;  // empty until the head is complete
+  size_t sent = 0;
+  Clock::time_point deadline;
+};
+
 void MetricsEndpoint::serve() noexcept {
   // This thread's own cache context and counters: a scrape reads the workers' counters, it
   // never writes them.
@@ -113,42 +124,82 @@ void MetricsEndpoint::serve() noexcept {
   proto::CommandStats own_stats;
   proto::Worker worker{cache_,  *ctx,      settings_,
                        server_, own_stats, server_.watch_log.add_producer()};
+  std::vector<Client> clients;
   std::vector<pollfd> fds;
-  fds.push_back({stop_.get(), POLLIN, 0});
-  for (const Listener& l : listeners_) fds.push_back({l.fd.get(), POLLIN, 0});
+  Clock::time_point accept_from{};
   for (;;) {
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+    const Clock::time_point now = Clock::now();
+    const bool room = clients.size() < kMaxClients;
+    const bool accepting = room && now >= accept_from;
+    int timeout = room && !accepting ? poll_timeout(now, accept_from) : -1;
+    fds.clear();
+    fds.push_back({stop_.get(), POLLIN, 0});
+    for (const Listener& l : listeners_) {
+      fds.push_back({l.fd.get(), static_cast<short>(accepting ? POLLIN : 0), 0});
+    }
+    const size_t first_client = fds.size();
+    for (const Client& c : clients) {
+      fds.push_back({c.fd.get(), static_cast<short>(c.reply.empty() ? POLLIN : POLLOUT), 0});
+      const int left = poll_timeout(now, c.deadline);
+      timeout = timeout < 0 ? left : std::min(timeout, left);
+    }
+    if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) return;
     if (fds[0].revents != 0) return;
-    for (size_t i = 1; i < fds.size(); ++i) {
-      if ((fds[i].revents & POLLIN) == 0) continue;
-      const UniqueFd client(::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC));
-      if (client.valid()) answer(client.get(), worker);
+    // Clients first, while their pollfds still line up with them; then the new ones.
+    size_t kept = 0;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      Client& c = clients[i];
+      bool open = fds[first_client + i].revents == 0 || progress(c, worker);
+      open = open && Clock::now() < c.deadline;
+      if (!open) continue;  // closed when overwritten or cut off below
+      if (kept != i) clients[kept] = std::move(c);
+      ++kept;
+    }
+    clients.resize(kept);
+    for (size_t i = 1; i < first_client; ++i) {
+      if ((fds[i].revents & POLLIN) != 0 && !accept_clients(fds[i].fd, clients)) {
+        accept_from = Clock::now() + kAcceptBackoff;
+      }
     }
   }
 }
 
-void MetricsEndpoint::answer(int fd, proto::Worker& worker) noexcept {
-  std::string head;
-  MetricsRequest request = MetricsRequest::kIncomplete;
-  const auto deadline = std::chrono::steady_clock::now() + kRequestTimeout;
-  while (request == MetricsRequest::kIncomplete && head.size() < kMaxRequestHead) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+bool MetricsEndpoint::accept_clients(int listener, std::vector<Client>& clients) noexcept {
+  while (clients.size() < kMaxClients) {
+    UniqueFd fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd.valid()) {
+      // A connection reset before it was accepted is no failure of ours.
+      return would_block(errno) || errno == ECONNABORTED;
+    }
+    clients.push_back({std::move(fd), {}, {}, 0, Clock::now() + kRequestTimeout});
+  }
+  return true;
+}
+
+bool MetricsEndpoint::progress(Client& c, proto::Worker& worker) noexcept {
+  if (c.reply.empty()) {
     char buf[2048];
-    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return;
-    head.append(buf, static_cast<size_t>(n));
-    request = classify_metrics_request(head);
+    const ssize_t n = ::recv(c.fd.get(), buf, sizeof(buf), 0);
+    if (n < 0) return would_block(errno);
+    if (n == 0) return false;
+    c.head.append(buf, static_cast<size_t>(n));
+    const MetricsRequest request = classify_metrics_request(c.head);
+    if (request == MetricsRequest::kIncomplete && c.head.size() < kMaxRequestHead) return true;
+    std::string body;
+    if (request == MetricsRequest::kMetrics) {
+      cache_.quiescent(worker.ctx);  // refreshes the clock the figures are read at
+      body = proto::prometheus_metrics(worker);
+    }
+    c.reply = metrics_response(request, body, c.head.starts_with("HEAD "));
+    c.deadline = Clock::now() + kRequestTimeout;
   }
-  const bool head_only = head.starts_with("HEAD ");
-  std::string body;
-  if (request == MetricsRequest::kMetrics) {
-    cache_.quiescent(worker.ctx);  // refreshes the clock the figures are read at
-    body = proto::prometheus_metrics(worker);
+  while (c.sent < c.reply.size()) {
+    const ssize_t n =
+        ::send(c.fd.get(), c.reply.data() + c.sent, c.reply.size() - c.sent, MSG_NOSIGNAL);
+    if (n < 0) return would_block(errno);
+    c.sent += static_cast<size_t>(n);
   }
-  send_all(fd, metrics_response(request, body, head_only));
+  return false;
 }
 
 }  // namespace cuckood::net

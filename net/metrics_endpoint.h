@@ -3,9 +3,11 @@
 // by one thread of its own. Nothing here touches the workers or their connections: the thread
 // has its own cache context and reads the counters the workers publish, so a scrape costs the
 // request path nothing. One request per connection: the reply carries Content-Length and the
-// connection closes. A client has kRequestTimeout to send its request head (at most
-// kMaxRequestHead bytes); other paths are answered 404, other methods 405, garbage 400.
-// Kernel: poll, eventfd.
+// connection closes. Up to kMaxClients connections are served at once (non-blocking sockets,
+// one poll over them all), so a client that sends nothing delays nobody else's scrape. Each
+// has kRequestTimeout to send its request head (at most kMaxRequestHead bytes) and as long
+// again to take the reply, else it is dropped; other paths are answered 404, other methods
+// 405, garbage 400. Kernel: poll, eventfd.
 #pragma once
 
 #include <chrono>
@@ -41,6 +43,11 @@ class MetricsEndpoint {
  public:
   static constexpr std::chrono::milliseconds kRequestTimeout{2000};
   static constexpr size_t kMaxRequestHead = 8192;
+  // Beyond it new connections wait in the listen backlog until one closes.
+  static constexpr size_t kMaxClients = 64;
+  // After an accept failure (out of descriptors), accepting resumes this much later, so a
+  // listener that stays readable does not spin the thread.
+  static constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
   // Listens on `address` (as -l takes it) at `port` (-1: a port the kernel picks) and starts
   // the thread. Throws ListenError, std::system_error.
@@ -54,8 +61,14 @@ class MetricsEndpoint {
   const std::vector<ListenAddress>& addresses() const noexcept { return addresses_; }
 
  private:
+  struct Client;
   void serve() noexcept;
-  void answer(int fd, proto::Worker& worker) noexcept;
+  // Accepts from `listener` while there is room; false if accept failed for want of
+  // descriptors or memory.
+  bool accept_clients(int listener, std::vector<Client>& clients) noexcept;
+  // Reads the request or sends the reply as far as the socket allows; false once the client is
+  // done with (answered, gone or in error).
+  bool progress(Client& client, proto::Worker& worker) noexcept;
 
   cache::Cache& cache_;
   const proto::Settings& settings_;

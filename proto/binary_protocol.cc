@@ -245,19 +245,22 @@ bool answer_stat_detail(Context& c, const Request& r, std::string_view action) {
 // One packet per statistic, then an empty packet that ends the group; an unknown group is
 // "not found". As memcached, "reset", "settings" and "detail" are matched as prefixes of the
 // key, other groups exactly, and per-connection statistics (`stats conns`) are text only.
+// cuckood's "hotkeys" takes its count as "detail" takes its action: "hotkeys N".
 void handle_stat(Context& c, const Request& r, const Command& /*cmd*/) {
   const std::string_view key = r.key;
+  const auto packet = [&](std::string_view name, std::string_view value) {
+    append_stat(c.out, r.reply(), name, value);
+  };
   bool known = true;
   if (key.starts_with("reset")) {
     reset_stats(c.w);
   } else if (key.starts_with("detail")) {
     known = answer_stat_detail(c, r, key.substr(6));
+  } else if (key == "hotkeys" || key.starts_with("hotkeys ")) {
+    known = collect_hot_key_stats(c.w, key.substr(std::min<size_t>(key.size(), 8)), packet);
   } else {
     const std::string_view group = key.starts_with("settings") ? "settings" : key;
-    known = group != "conns" &&
-            collect_stats(c.w, group, [&](std::string_view name, std::string_view value) {
-              append_stat(c.out, r.reply(), name, value);
-            });
+    known = group != "conns" && collect_stats(c.w, group, packet);
   }
   if (!known) {
     append_error(c.out, r.reply(), Status::kKeyNotFound);

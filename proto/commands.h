@@ -207,7 +207,9 @@ void dump_items(Worker& w, uint64_t class_mask, DumpVisitor visit) noexcept;
 void set_verbosity(Worker& w, int level) noexcept;
 
 // Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "sizes") as
-// name/value pairs in memcached's order. Returns false for an unknown group.
+// name/value pairs in memcached's order, or cuckood's own "index" group (the key index:
+// index_buckets, index_slots, index_bytes, index_growths, index_growing; memcached's general
+// hash_* keys describe it too). Returns false for an unknown group.
 // `stats reset` is reset_stats().
 using StatSink = FunctionRef<void(std::string_view name, std::string_view value)>;
 bool collect_stats(Worker& w, std::string_view group, StatSink sink);
@@ -225,6 +227,10 @@ std::string detail_dump(Worker& w);
 // `stats hotkeys [N]`: the `n` keys read most in the last complete interval, merged over the
 // workers, with their estimated reads (proto/hot_keys.h).
 std::vector<HotKey> hot_keys(Worker& w, size_t n);
+// The group as both protocols answer it: hotkeys_interval, hotkeys_sample_every, then
+// "key:<key>" with its estimated reads, most read first. `count` is N as the client wrote it
+// (memcached's unsigned parsing; empty: 10); false, and nothing emitted, if it is no number.
+bool collect_hot_key_stats(Worker& w, std::string_view count, StatSink sink);
 
 // `stats settings` oldest: memcached's oldest_live, seconds from its process start to the
 // last flush_all's cutoff (0: none).

@@ -237,9 +237,11 @@ void per_class(Exposition& e, const StatMap& items) {
   }
 }
 
-// cuckood's own: the key index, item memory, requests per worker.
+// cuckood's own: the key index, item memory, requests per worker, hot keys.
 void own(Exposition& e, Worker& w) {
   const cache::CacheStats cs = w.cache.stats();
+  e.family("cuckood_index_buckets", "gauge", "Buckets of the cuckoo key index's table.");
+  e.sample("cuckood_index_buckets", "", cs.index_buckets);
   e.family("cuckood_index_slots", "gauge", "Slots of the cuckoo key index.");
   e.sample("cuckood_index_slots", "", cs.index_slots);
   e.family("cuckood_index_bytes", "gauge", "Bytes of the key index's table.");
@@ -249,8 +251,13 @@ void own(Exposition& e, Worker& w) {
            cs.index_slots == 0
                ? 0.0
                : static_cast<double>(cs.curr_items) / static_cast<double>(cs.index_slots));
+  e.family("cuckood_index_growths_total", "counter", "Times the key index doubled.");
+  e.sample("cuckood_index_growths_total", "", cs.index_growths);
   e.family("cuckood_index_growing", "gauge", "Whether the index is doubling now.");
   e.sample("cuckood_index_growing", "", uint64_t{cs.index_growing ? 1u : 0u});
+  e.family("cuckood_pinned_bytes", "gauge",
+           "Bytes of values that replies in flight send from item memory, held pinned.");
+  e.sample("cuckood_pinned_bytes", "", cs.pinned_bytes);
   e.family("cuckood_item_memory_used_ratio", "gauge",
            "Item memory in use (live and dead items) over the limit.");
   e.sample("cuckood_item_memory_used_ratio", "",

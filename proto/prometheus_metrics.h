@@ -4,8 +4,9 @@
 // ...), so dashboards built on the exporter read cuckood's --metrics-port with no exporter in
 // between. The figures are those `stats`, `stats settings` and `stats items` print, mapped as
 // the exporter maps them (set hits are cmd_set less the cas requests, as it counts them).
-// cuckood's own figures follow under cuckood_*: the key index (slots, bytes, load factor,
-// growing), item memory in use, requests per worker, and the most read keys (hot_keys.h).
+// cuckood's own figures follow under cuckood_*: the key index (buckets, slots, bytes, load
+// factor, doublings, growing), item memory in use and pinned by replies in flight, requests per
+// worker, and the most read keys (hot_keys.h).
 //
 // Threading: any thread with its own Worker (a registered cache context); it reads the
 // per-worker counters without writing them, so a scrape never touches the request path.

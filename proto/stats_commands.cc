@@ -12,10 +12,14 @@
 
 #include "proto/commands.h"
 #include "proto/slab_classes.h"
+#include "proto/text_numbers.h"
 
 namespace cuckood::proto {
 
 namespace {
+
+// `stats hotkeys` without a count.
+constexpr uint32_t kDefaultHotKeys = 10;
 
 // Formats numbers into a small stack buffer for the sink.
 class StatWriter {
@@ -330,6 +334,16 @@ void slabs_stats(Worker& w, StatWriter& out) {
   out("total_malloced", cs.malloced);
 }
 
+// cuckood's key index; the general group shows it under memcached's hash_* names.
+void index_stats(Worker& w, StatWriter& out) {
+  const cache::CacheStats cs = w.cache.stats();
+  out("index_buckets", cs.index_buckets);
+  out("index_slots", cs.index_slots);
+  out("index_bytes", cs.index_bytes);
+  out("index_growths", cs.index_growths);
+  out("index_growing", uint64_t{cs.index_growing ? 1u : 0u});
+}
+
 }  // namespace
 
 bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
@@ -342,6 +356,8 @@ bool collect_stats(Worker& w, std::string_view group, StatSink sink) {
     items_stats(w, out);
   } else if (group == "slabs") {
     slabs_stats(w, out);
+  } else if (group == "index") {
+    index_stats(w, out);
   } else if (group == "sizes") {
     out("sizes_status", "disabled");  // memcached without -o track_sizes; cuckood has none
   } else {
@@ -390,6 +406,20 @@ std::vector<HotKey> hot_keys(Worker& w, size_t n) {
   const cache::Time now = w.ctx.now();
   w.server.for_each_worker([&](const CommandStats& s) { s.hot_keys.merge_into(merged, now); });
   return hottest(merged, n);
+}
+
+bool collect_hot_key_stats(Worker& w, std::string_view count, StatSink sink) {
+  uint32_t n = kDefaultHotKeys;
+  if (!count.empty() && !text::parse_strtoul32(count, n)) return false;
+  StatWriter out(sink);
+  out("hotkeys_interval", uint64_t{HotKeys::kInterval});
+  out("hotkeys_sample_every", uint64_t{HotKeys::kSampleEvery});
+  std::string name;
+  for (const HotKey& k : hot_keys(w, n)) {
+    name.assign("key:").append(k.key);
+    out(name, k.reads);
+  }
+  return true;
 }
 
 std::string detail_dump(Worker& w) {

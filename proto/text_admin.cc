@@ -20,8 +20,6 @@ namespace {
 
 // memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
 constexpr uint32_t kMaxVerbosity = 2;
-// `stats hotkeys` without a count.
-constexpr uint32_t kDefaultHotKeys = 10;
 
 // slabs reassign <src> <dst>: checked as memcached checks it. cuckood's items live in
 // log-structured segments, not slab pages, so no class ever has a page to spare.
@@ -198,25 +196,6 @@ void stats_detail(TextRequest& r, const Tokens& t) noexcept {
   }
 }
 
-// stats hotkeys [N]: the sampling's parameters, then "STAT key:<key> <estimated reads>" lines,
-// most read first (N, default 10).
-void stats_hotkeys(TextRequest& r, const Tokens& t) noexcept {
-  uint32_t n = kDefaultHotKeys;
-  if (t.count > 2 && !parse_strtoul32(t[2], n)) {
-    r.out.append(kError);
-    return;
-  }
-  r.out.append("STAT hotkeys_interval ").append(std::to_string(HotKeys::kInterval)).append(kCrlf);
-  r.out.append("STAT hotkeys_sample_every ")
-      .append(std::to_string(HotKeys::kSampleEvery))
-      .append(kCrlf);
-  for (const HotKey& k : hot_keys(r.w, n)) {
-    r.out.append("STAT key:").append(k.key).append(" ").append(std::to_string(k.reads));
-    r.out.append(kCrlf);
-  }
-  r.out.append(kEnd);
-}
-
 // stats [group]: "STAT <name> <value>\r\n" lines and END.
 void handle_stats(TextRequest& r, const Tokens& t) noexcept {
   std::string_view group;
@@ -235,10 +214,6 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
       stats_detail(r, t);
       return;
     }
-    if (group == "hotkeys") {
-      stats_hotkeys(r, t);
-      return;
-    }
   }
   std::string& out = r.out;
   const auto line = [&out](std::string_view name, std::string_view value) {
@@ -251,6 +226,11 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
   if (group == "conns") {
     collect_connection_stats(r.w, line);
     out.append(kEnd);
+    return;
+  }
+  if (group == "hotkeys") {  // a count that is no number: ERROR
+    out.append(collect_hot_key_stats(r.w, t.count > 2 ? t[2] : std::string_view{}, line) ? kEnd
+                                                                                         : kError);
     return;
   }
   out.append(collect_stats(r.w, group, line) ? kEnd : kError);

@@ -63,6 +63,26 @@ TEST_F(CuckooCacheTest, PrefetchPaysOnceTheWorkingSetPassesTheThreshold) {
   EXPECT_TRUE(cache().prefetch_pays());
 }
 
+TEST_F(CuckooCacheTest, StatsCountIndexDoublings) {
+  const CacheStats at_start = cache().stats();
+  EXPECT_EQ(at_start.index_growths, 0u);
+  EXPECT_EQ(at_start.index_slots, at_start.index_buckets * CuckooIndex::kSlotsPerBucket);
+  EXPECT_EQ(at_start.index_bytes, at_start.index_slots * sizeof(uint64_t));
+  // Small items until the table has doubled twice (each doubling comes before the table
+  // holds more entries than slots).
+  int i = 0;
+  for (uint64_t doublings = 1; doublings <= 2; ++doublings) {
+    while (cache().stats().index_buckets < at_start.index_buckets << doublings) {
+      ASSERT_LT(static_cast<uint64_t>(i), at_start.index_slots << doublings);
+      must_set(testing::numbered("k", i++), "v");
+    }
+    const CacheStats grown = cache().stats();
+    EXPECT_EQ(grown.index_growths, doublings);
+    EXPECT_EQ(grown.index_buckets, at_start.index_buckets << doublings);
+    EXPECT_EQ(grown.index_slots, grown.index_buckets * CuckooIndex::kSlotsPerBucket);
+  }
+}
+
 TEST_F(CuckooCacheTest, SmallMemoryLimitShrinksSegmentsAndCapsItems) {
   reset_with(size_t{1} << 20, size_t{1} << 20);
   EXPECT_EQ(cuckoo().segment_store().segment_size(), size_t{128} << 10);

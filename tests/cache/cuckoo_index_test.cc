@@ -135,12 +135,14 @@ TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
 
 TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   EXPECT_FALSE(index_.growing());
+  EXPECT_EQ(index_.growths(), 0u);
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
   const size_t before_first = static_cast<size_t>(i - 1);  // the last insert came after it
   // The doubling insert migrated its own stripes and helped with one more, no others.
   EXPECT_TRUE(index_.growing());
+  EXPECT_EQ(index_.growths(), 1u) << "counted when published, not when migrated";
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   // Every update helps migrate one stripe: the old table is empty after kStripes more.
   for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
@@ -158,6 +160,7 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   while (index_.bucket_count() == initial * 2) put(make(testing::numbered("key", i++)));
   for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
   EXPECT_FALSE(index_.growing());
+  EXPECT_EQ(index_.growths(), 2u);
   EXPECT_EQ(rehashes_.load(), before_first);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;

@@ -102,6 +102,23 @@ TEST_F(PinTest, PinnedBytesSurviveOverwriteDeleteEvictionAndFlush) {
   EXPECT_EQ(cache_->segment_store().parked_segments(), 0u);
 }
 
+TEST_F(PinTest, StatsCountPinnedBytesUntilUnpinned) {
+  make(size_t{8} << 20);
+  ASSERT_TRUE(set("a", pattern("a", 0, kLarge)));
+  ASSERT_TRUE(set("b", pattern("b", 0, kLarge + 1)));
+  EXPECT_EQ(cache_->stats().pinned_bytes, 0u);
+  const PinToken a = pin("a").second;
+  const PinToken b = pin("b").second;
+  const PinToken a_again = pin("a").second;
+  ASSERT_TRUE(a && b && a_again);
+  EXPECT_EQ(cache_->stats().pinned_bytes, 3 * kLarge + 1);
+  cache_->unpin(thread_->ctx(), a);
+  EXPECT_EQ(cache_->stats().pinned_bytes, 2 * kLarge + 1);
+  cache_->unpin(thread_->ctx(), b);
+  cache_->unpin(thread_->ctx(), a_again);
+  EXPECT_EQ(cache_->stats().pinned_bytes, 0u);
+}
+
 TEST_F(PinTest, UnpinnedMemoryIsReused) {
   make(size_t{8} << 20);
   ASSERT_TRUE(set("k", pattern("k", 0, kLarge)));

@@ -59,13 +59,14 @@ proto::Settings limits() {
 //   curr_items, reclaimed, expired_unfetched
 //                                       CuckooCache takes dead items back when it reuses their
 //                                       segment, the oracle only when a request meets them;
-//   hash_power_level, hash_bytes        each cache's own index;
+//   hash_power_level, hash_bytes, stats index's index_*
+//                                       each cache's own index;
 //   stats items / stats slabs           the oracle keeps no per-class figures.
 StatMask implementation_rule(std::string_view name) {
   if (name == "rusage_user" || name == "rusage_system" || name == "uptime" || name == "bytes" ||
       name == "bytes_written" || name == "get_expired" || name == "get_flushed" ||
       name == "hash_power_level" || name == "hash_bytes" || name == "curr_items" ||
-      name == "reclaimed" || name == "expired_unfetched") {
+      name == "reclaimed" || name == "expired_unfetched" || name.starts_with("index_")) {
     return StatMask::kValue;
   }
   // Per-class groups: "items:<class>:<figure>" and "<class>:<figure>", plus the slab totals.

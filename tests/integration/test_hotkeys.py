@@ -1,6 +1,7 @@
 """`stats hotkeys [N]` and the cuckood_hot_key_reads metric under a skewed load: the most read
-keys of the last interval come first. The clock is moved with `debugtime` rather than waited
-for; one worker (-t 1) sees the moved clock at once."""
+keys of the last interval come first; binary Stat "hotkeys [N]" answers the same entries. The
+clock is moved with `debugtime` rather than waited for; one worker (-t 1) sees the moved clock
+at once."""
 
 import http.client
 import unittest
@@ -8,8 +9,30 @@ import unittest
 from prometheus_client.parser import text_string_to_metric_families
 
 from harness import Server, free_port, wait_for
+from test_binary import NOT_FOUND, STAT, SUCCESS, packet, read_response
 
 INTERVAL = 10
+
+
+def text_hotkeys(c, count=b""):
+    """[(name, value)] of `stats hotkeys [count]`, in order."""
+    command = b"stats hotkeys" + (b" " + count if count else b"") + b"\r\n"
+    lines = c.request(command, b"END\r\n").decode().splitlines()
+    return [tuple(l.split()[1:3]) for l in lines if l.startswith("STAT ")]
+
+
+def binary_hotkeys(c, key):
+    """[(name, value)] of a binary Stat with `key`, in order, up to its terminator; or the
+    status of an error."""
+    c.send(packet(STAT, key, opaque=9))
+    stats = []
+    while True:
+        r = read_response(c)
+        if r.status != SUCCESS:
+            return r.status
+        if not r.key:
+            return stats
+        stats.append((r.key.decode(), r.value.decode()))
 
 
 class HotKeysTest(unittest.TestCase):
@@ -40,6 +63,16 @@ class HotKeysTest(unittest.TestCase):
             self.assertGreater(reads[1], reads[2])
             # Estimates of 4000, 2000 and 1000 reads, sampled about one in 16.
             self.assertLess(abs(reads[0] - 4000), 1200)
+
+            # The same entries over binary, the count after a space as "detail dump" takes its
+            # action; an unknown count is an unknown group.
+            b = server.connect()
+            self.assertEqual(binary_hotkeys(b, b"hotkeys 3"), text_hotkeys(c, b"3"))
+            self.assertEqual(binary_hotkeys(b, b"hotkeys"), text_hotkeys(c))
+            self.assertEqual(binary_hotkeys(b, b"hotkeys 1")[2:],
+                             [("key:hot", str(reads[0]))])
+            self.assertEqual(binary_hotkeys(b, b"hotkeys x"), NOT_FOUND)
+            b.close()
 
             conn = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=5)
             conn.request("GET", "/metrics")

@@ -4,11 +4,12 @@ the Prometheus client library's own parser after known traffic, and checked agai
 import http.client
 import socket
 import subprocess
+import time
 import unittest
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import CUCKOOD_BIN, CUCKOOD_IO, Server, free_port, wait_for
+from harness import CUCKOOD_BIN, CUCKOOD_IO, Conn, Server, free_port, wait_for
 
 
 def scrape(port, method="GET", path="/metrics"):
@@ -29,9 +30,15 @@ def samples(text):
     return out
 
 
-def stats(conn):
-    lines = conn.request(b"stats\r\n", b"END\r\n").decode().splitlines()
+def stats(conn, group=b""):
+    command = b"stats" + (b" " + group if group else b"") + b"\r\n"
+    lines = conn.request(command, b"END\r\n").decode().splitlines()
     return {l.split()[1]: l.split()[2] for l in lines if l.startswith("STAT ")}
+
+
+def metric(port, name):
+    """The value of the unlabelled sample `name` in a fresh scrape."""
+    return samples(scrape(port)[1])[(name, frozenset())]
 
 
 class MetricsTest(unittest.TestCase):
@@ -90,13 +97,72 @@ class MetricsTest(unittest.TestCase):
         self.assertGreater(int(response.getheader("Content-Length")), 100)
         self.assertEqual(scrape(self.metrics_port, "GET", "/")[0].status, 404)
         self.assertEqual(scrape(self.metrics_port, "POST")[0].status, 405)
-        # Garbage and a silent client are answered or dropped without stopping the endpoint.
+        # Garbage is answered without stopping the endpoint.
         with socket.create_connection(("127.0.0.1", self.metrics_port)) as s:
             s.sendall(b"stats\r\n\r\n")
             self.assertTrue(s.recv(100).startswith(b"HTTP/1.1 400"))
+
+    def test_silent_clients_delay_no_scrape(self):
         silent = socket.create_connection(("127.0.0.1", self.metrics_port))
-        self.assertEqual(scrape(self.metrics_port)[0].status, 200, "a silent client blocks scrapes")
-        silent.close()
+        half = socket.create_connection(("127.0.0.1", self.metrics_port))
+        half.sendall(b"GET /metr")
+        for _ in range(3):
+            start = time.monotonic()
+            self.assertEqual(scrape(self.metrics_port)[0].status, 200)
+            # The head timeout is 2 s: a scrape waiting for either client would take that long.
+            self.assertLess(time.monotonic() - start, 1.0)
+        # Each is still dropped, unanswered, once its own head timeout passes.
+        for s in (silent, half):
+            s.settimeout(5)
+            self.assertEqual(s.recv(100), b"")
+            s.close()
+
+    def test_index_growths(self):
+        c = self.server.connect()
+        at_start = stats(c, b"index")
+        self.assertEqual(at_start["index_growths"], "0")
+        self.assertEqual(metric(self.metrics_port, "cuckood_index_growths_total"), 0)
+        # More items than the index has slots: it must double.
+        slots = int(at_start["index_slots"])
+        c.send(b"".join(b"set k%d 0 0 1 noreply\r\nv\r\n" % i for i in range(slots + 1)))
+        self.assertEqual(c.request(b"mn\r\n"), b"MN\r\n")
+        index = stats(c, b"index")
+        growths = int(index["index_growths"])
+        self.assertGreaterEqual(growths, 1)
+        self.assertEqual(int(index["index_slots"]), slots << growths)
+        m = samples(scrape(self.metrics_port)[1])
+        self.assertEqual(m[("cuckood_index_growths_total", frozenset())], growths)
+        self.assertEqual(m[("cuckood_index_buckets", frozenset())], int(index["index_buckets"]))
+        self.assertEqual(m[("cuckood_index_slots", frozenset())], int(index["index_slots"]))
+        # memcached's hash_* keys describe the same table.
+        general = stats(c)
+        self.assertEqual(2 ** int(general["hash_power_level"]), int(index["index_slots"]))
+        self.assertEqual(general["hash_bytes"], index["index_bytes"])
+        c.close()
+
+    def test_pinned_bytes_while_a_slow_reader_holds_large_replies(self):
+        c = self.server.connect()
+        value = b"v" * (512 << 10)  # sent from item memory: at least 16 KiB
+        self.assertEqual(c.request(b"set big 0 0 %d\r\n%s\r\n" % (len(value), value)),
+                         b"STORED\r\n")
+        self.assertEqual(metric(self.metrics_port, "cuckood_pinned_bytes"), 0)
+        # A client with a small receive window that asks for 16 MB of replies and reads none:
+        # what the kernel does not take stays queued in the server, pinned.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", self.server.port))
+        slow = Conn(sock)
+        gets = 32
+        slow.send(b"get big\r\n" * gets)
+        self.assertTrue(wait_for(
+            lambda: metric(self.metrics_port, "cuckood_pinned_bytes") >= len(value), 5))
+        reply = b"VALUE big 0 %d\r\n%s\r\nEND\r\n" % (len(value), value)
+        for _ in range(gets):
+            self.assertEqual(slow.read_exact(len(reply)), reply)
+        self.assertTrue(wait_for(lambda: metric(self.metrics_port, "cuckood_pinned_bytes") == 0, 5))
+        slow.close()
+        c.close()
 
     def test_memcached_port_does_not_serve_metrics(self):
         c = self.server.connect()

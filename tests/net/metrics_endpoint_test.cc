@@ -1,9 +1,19 @@
-// net/metrics_endpoint: which requests get the metrics, and the HTTP responses.
+// net/metrics_endpoint: which requests get the metrics, the HTTP responses, and several
+// clients served at once.
 #include "net/metrics_endpoint.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
+
+#include "cache/cuckoo_cache.h"
 
 namespace cuckood::net {
 namespace {
@@ -43,6 +53,97 @@ TEST(MetricsResponseTest, StatusLineHeadersAndBody) {
   EXPECT_TRUE(refused.starts_with("HTTP/1.1 405"));
   EXPECT_NE(refused.find("Allow: GET, HEAD\r\n"), std::string::npos);
   EXPECT_TRUE(metrics_response(MetricsRequest::kBad, "", false).starts_with("HTTP/1.1 400"));
+}
+
+// A blocking TCP connection to 127.0.0.1:`port`.
+UniqueFd connect_to(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  return fd;
+}
+
+// Everything the peer sends until it closes, waiting at most `limit` in all.
+std::string read_to_close(int fd, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string out;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      return out + "<timed out>";
+    }
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+class MetricsEndpointTest : public ::testing::Test {
+ protected:
+  MetricsEndpointTest()
+      : cache_(config()), endpoint_("127.0.0.1", -1, cache_, settings_, server_) {}
+  static cache::CacheConfig config() {
+    cache::CacheConfig config;
+    config.memory_limit = size_t{8} << 20;
+    return config;
+  }
+  uint16_t port() const { return endpoint_.addresses().front().port; }
+  // A whole scrape on a new connection: the response, and how long it took.
+  std::string scrape(std::chrono::milliseconds& took) {
+    const auto start = std::chrono::steady_clock::now();
+    const UniqueFd fd = connect_to(port());
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    EXPECT_EQ(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    std::string response = read_to_close(fd.get(), std::chrono::seconds(5));
+    took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+    return response;
+  }
+
+  cache::CuckooCache cache_;
+  proto::Settings settings_;
+  proto::ServerState server_;
+  MetricsEndpoint endpoint_;
+};
+
+TEST_F(MetricsEndpointTest, SilentAndHalfSentClientsDelayNoScrape) {
+  const UniqueFd silent = connect_to(port());
+  const UniqueFd half = connect_to(port());
+  ASSERT_EQ(::send(half.get(), "GET /metr", 9, MSG_NOSIGNAL), 9);
+  for (int i = 0; i < 3; ++i) {
+    std::chrono::milliseconds took{};
+    const std::string response = scrape(took);
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response.substr(0, 200);
+    EXPECT_NE(response.find("\nmemcached_up 1\n"), std::string::npos);
+    EXPECT_LT(took, MetricsEndpoint::kRequestTimeout / 2) << "waited for a silent client";
+  }
+  // Each still has its own head timeout: both are dropped unanswered once it passes.
+  const auto limit = MetricsEndpoint::kRequestTimeout + std::chrono::seconds(2);
+  EXPECT_EQ(read_to_close(silent.get(), limit), "");
+  EXPECT_EQ(read_to_close(half.get(), limit), "");
+}
+
+TEST_F(MetricsEndpointTest, ManyClientsAtOnceEachAnswered) {
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 20; ++i) clients.push_back(connect_to(port()));
+  const std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+  // Sent in reverse order of connecting, so none is answered in accept order by chance.
+  for (auto it = clients.rbegin(); it != clients.rend(); ++it) {
+    ASSERT_EQ(::send(it->get(), request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+  }
+  for (const UniqueFd& fd : clients) {
+    const std::string response = read_to_close(fd.get(), std::chrono::seconds(5));
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response.substr(0, 200);
+    EXPECT_NE(response.find("\nmemcached_up 1\n"), std::string::npos);
+  }
 }
 
 }  // namespace

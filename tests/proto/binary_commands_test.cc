@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "cache/baseline/libcuckoo_cache.h"
+#include "proto/hot_keys.h"
 #include "proto/settings.h"
 #include "tests/proto/binary_packets.h"
 
@@ -363,6 +365,47 @@ TEST(BinaryStat, DetailOnOffAndDumpAsOneStat) {
   EXPECT_FALSE(env.worker().server.runtime.detail_enabled.load());
   EXPECT_EQ(env.feed(key_only(Opcode::kStat, "detail x", 6)),
             error_response(Opcode::kStat, Status::kKeyNotFound, 6));
+}
+
+// cuckood's `stats hotkeys [N]` over binary: the same entries as text, one packet each; the
+// count follows the group after a space, as "detail"'s action does.
+TEST(BinaryStat, HotkeysWithAndWithoutACount) {
+  Env env;
+  env.feed(set("hot", "h") + set("warm", "w") + set("cold", "c"));
+  std::string gets;
+  for (int i = 0; i < 60; ++i) {
+    for (const char* key : {"hot", "hot", "hot", "warm", "warm", "cold"}) {
+      gets += key_only(Opcode::kGet, key);
+    }
+  }
+  for (int i = 0; i < 10; ++i) env.feed(gets);
+  env.advance(HotKeys::kInterval);
+  env.feed(gets);  // hands the first interval over
+  const auto two = stat_packets(env.feed(key_only(Opcode::kStat, "hotkeys 2", 7)), 7);
+  ASSERT_EQ(two.size(), 5u);
+  EXPECT_EQ(two[0], std::make_pair(std::string("hotkeys_interval"), std::string("10")));
+  EXPECT_EQ(two[1], std::make_pair(std::string("hotkeys_sample_every"), std::string("16")));
+  EXPECT_EQ(two[2].first, "key:hot");
+  EXPECT_EQ(two[3].first, "key:warm");
+  EXPECT_GT(std::stoull(two[2].second), std::stoull(two[3].second));
+  EXPECT_EQ(two[4], std::make_pair(std::string(), std::string()));
+  const auto all = stat_packets(env.feed(key_only(Opcode::kStat, "hotkeys", 8)), 8);
+  ASSERT_EQ(all.size(), 6u) << "three keys were read";
+  EXPECT_EQ(all[4].first, "key:cold");
+  for (std::string_view bad : {"hotkeys x", "hotkeysx"}) {
+    EXPECT_EQ(env.feed(key_only(Opcode::kStat, bad, 9)),
+              error_response(Opcode::kStat, Status::kKeyNotFound, 9))
+        << bad;
+  }
+}
+
+TEST(BinaryStat, IndexGroup) {
+  Env env;
+  const auto stats = stat_packets(env.feed(key_only(Opcode::kStat, "index", 3)), 3);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : stats) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"index_buckets", "index_slots", "index_bytes",
+                                             "index_growths", "index_growing", ""}));
 }
 
 TEST(BinaryStat, UnknownGroupIsNotFound) {

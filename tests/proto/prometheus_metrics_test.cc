@@ -70,11 +70,16 @@ TEST(PrometheusMetrics, ExporterNamesFromKnownTraffic) {
   EXPECT_NE(value("memcached_slab_current_items{slab=\"1\"}"), "<absent>");
   EXPECT_EQ(value("memcached_lru_crawler_enabled"), "1");
   EXPECT_NE(value("cuckood_index_slots"), "0");
+  EXPECT_NE(value("cuckood_index_buckets"), "0");
+  EXPECT_EQ(value("cuckood_index_growths_total"), "0") << "two items do not double the index";
+  EXPECT_EQ(value("cuckood_pinned_bytes"), "0") << "no reply in flight";
   EXPECT_NE(value("cuckood_index_load_factor"), "<absent>");
   EXPECT_NE(value("cuckood_worker_requests_total{worker=\"0\"}"), "<absent>");
 
   EXPECT_EQ(e.types.at("memcached_commands_total"), "counter");
   EXPECT_EQ(e.types.at("memcached_current_items"), "gauge");
+  EXPECT_EQ(e.types.at("cuckood_index_growths_total"), "counter");
+  EXPECT_EQ(e.types.at("cuckood_pinned_bytes"), "gauge");
   for (const auto& [family, type] : e.types) {
     EXPECT_EQ(e.helps.count(family), 1u) << family;
     EXPECT_TRUE(type == "counter" || type == "gauge") << family;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "cache/cuckoo_index.h"
 #include "proto/commands.h"
 #include "proto/detail_stats.h"
 #include "proto/slab_classes.h"
@@ -198,6 +199,29 @@ TEST(TextStatsGeneral, NetFiguresWithoutADirectory) {
   EXPECT_EQ(stats.at("libevent"), "none");
   EXPECT_EQ(stats.at("connection_structures"), "0");
   EXPECT_EQ(stats.at("hash_is_expanding"), "0");
+}
+
+// cuckood's `stats index`: the figures memcached's hash_* keys show, plus the doublings.
+TEST(TextStatsIndex, TheIndexAsTheHashKeysShowItAndItsDoublings) {
+  Env env;
+  auto index = stats_of(env.feed("stats index\r\n"));
+  auto general = stats_of(env.feed("stats\r\n"));
+  EXPECT_EQ(index.at("index_growths"), "0");
+  EXPECT_EQ(index.at("index_bytes"), general.at("hash_bytes"));
+  EXPECT_EQ(index.at("index_growing"), general.at("hash_is_expanding"));
+  const uint64_t slots = std::stoull(index.at("index_slots"));
+  EXPECT_EQ(slots, uint64_t{1} << std::stoi(general.at("hash_power_level")));
+  EXPECT_EQ(slots, std::stoull(index.at("index_buckets")) * cache::CuckooIndex::kSlotsPerBucket);
+  // More items than slots: the index must have doubled.
+  std::string sets;
+  for (uint64_t i = 0; i <= slots; ++i) sets += "set k" + std::to_string(i) + " 0 0 1\r\nv\r\n";
+  env.feed(sets);
+  index = stats_of(env.feed("stats index\r\n"));
+  general = stats_of(env.feed("stats\r\n"));
+  const uint64_t growths = std::stoull(index.at("index_growths"));
+  EXPECT_GE(growths, 1u);
+  EXPECT_EQ(std::stoull(index.at("index_slots")), slots << growths);
+  EXPECT_EQ(index.at("index_bytes"), general.at("hash_bytes"));
 }
 
 TEST(TextStatsSettings, OldestAndTheSizeClassSettings) {
