@@ -49,19 +49,19 @@ ClientThread::~ClientThread() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-bool ClientThread::connect(const std::vector<std::string>& addresses, std::string& error) {
+bool ClientThread::connect(const std::vector<std::string>& addresses, const TlsClient* tls,
+                           std::string& error) {
   if (epoll_fd_ < 0) {
     error = std::string("epoll_create1: ") + std::strerror(errno);
     return false;
   }
   for (const std::string& address : addresses) {
-    int fd = connect_to(address, error);
-    if (fd < 0) return false;
-    auto c = std::make_unique<Connection>(fd, depth_);
+    std::unique_ptr<Connection> c = open_connection(address, depth_, tls, error);
+    if (!c) return false;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = c.get();
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd(), &ev) != 0) {
       error = std::string("epoll_ctl: ") + std::strerror(errno);
       return false;
     }

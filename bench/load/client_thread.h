@@ -46,8 +46,9 @@ class ClientThread {
   ClientThread(const ClientThread&) = delete;
   ClientThread& operator=(const ClientThread&) = delete;
 
-  // Opens one connection per address (an address may repeat). Start-up only.
-  bool connect(const std::vector<std::string>& addresses, std::string& error);
+  // Opens one connection per address (an address may repeat), over TLS when tls is not null
+  // (it must outlive the connections). Start-up only.
+  bool connect(const std::vector<std::string>& addresses, const TlsClient* tls, std::string& error);
 
   // Sets keys [lo, hi) once over every connection, i.e. once on every server connected.
   void preload(uint64_t lo, uint64_t hi);
