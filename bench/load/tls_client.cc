@@ -11,6 +11,11 @@
 #include "bench/load/client_thread.h"
 
 namespace cuckood::load {
+namespace {
+
+constexpr size_t kReadAheadBytes = 64 * 1024;
+
+}  // namespace
 
 void SslFree::operator()(SSL* ssl) const noexcept {
   SSL_free(ssl);
@@ -37,6 +42,11 @@ std::unique_ptr<TlsClient> TlsClient::create(const TlsOptions& options, std::str
   // The output buffer may grow (move) between a write that could not finish and its retry,
   // and a retry may offer more than the first try did.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Without read-ahead OpenSSL reads each record's header and body with a syscall each; with
+  // it, one read takes what the socket has (Connection::receive reads until OpenSSL wants more,
+  // so nothing stays buffered inside it while epoll waits).
+  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX_set_default_read_buffer_len(ctx, kReadAheadBytes);
   SSL_CTX_set_verify(ctx, options.ca_file.empty() ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
   if (!options.ca_file.empty() &&
       SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1) {
