@@ -64,27 +64,29 @@ class LoadTlsTest(unittest.TestCase):
         self.assertGreater(r["hits"], 0, r)
         self.assertEqual(r["misses"], 0, "every key was preloaded: %s" % r)
 
-    def small_values(self, server):
+    def pipelines(self, server, sizes):
+        """The text and binary protocols, 16 and 8 deep, values of `sizes`."""
         self.assert_clean(self.load(server, "-c", "4", "-d", "16", "-k", "5000", "--preload",
-                                    "--requests", "20000"))
+                                    "--requests", "20000", "--value-size", sizes))
         self.assert_clean(self.load(server, "--protocol", "binary", "-c", "4", "-d", "8", "-k",
                                     "2000", "--preload", "--requests", "10000", "--value-size",
-                                    "1-3000"))
+                                    sizes))
 
     def test_cuckood(self):
         server = self.serve()
-        self.small_values(server)
+        self.pipelines(server, "1-3000")
         # Values of one to several TLS records, pipelined both ways (the preload 64 deep).
         for sizes in ("1000-16000", "20000-150000"):
             self.assert_clean(self.load(server, "-c", "4", "-d", "2", "-k", "40", "--preload",
                                         "--requests", "400", "--value-size", sizes))
 
     def test_memcached(self):
+        # memcached -Z now and then stops answering a connection whose pipelined requests of
+        # mixed sizes span TLS records (e.g. the preload of 1-3000 B values, 64 deep, above:
+        # the last sets are never answered), so here requests of fixed sizes, as make bench's
+        # tls_mixed_90_10 and tls_large_100k send.
         server = self.serve(binary=harness.MEMCACHED_BIN)
-        self.small_values(server)
-        # make bench's tls_large_100k. (memcached -Z stops answering a connection now and then
-        # when pipelined sets of mixed sizes end inside a TLS record it has already read, e.g.
-        # the preload of 1000-16000 B values above: its last set is never answered.)
+        self.pipelines(server, "32")
         self.assert_clean(self.load(server, "-c", "8", "-d", "1", "-k", "500", "--preload",
                                     "--requests", "2000", "--value-size", "102400"))
 
