@@ -18,6 +18,11 @@
 #   CUCKOOD_BIN=...                 server to compare (default BUILD_DIR/cuckood)
 #   CUCKOOD_ARGS=...                extra cuckood options, e.g. --io=epoll
 #   BASELINE_ONLY=1                 compare memcached with itself (checks the harness: ratios ~1)
+#   WORKLOADS="a b ..."             run only these workloads (names as in bench/workloads.sh)
+#   RESULTS=DIR                     where the table, JSON and chart go (default bench/results)
+#   TLS=1|0                         1: also the tls_* workloads, against both servers started
+#                                   with -Z and a certificate made here by `openssl req`; the
+#                                   table then records bench/ktls_probe's line (kernel TLS)
 set -euo pipefail
 
 build=${1:?usage: bench/compare.sh BUILD_DIR}
@@ -30,9 +35,12 @@ duration=${DURATION:-1.5}
 warmup=${WARMUP:-0.3}
 threads=${SERVER_THREADS:-1}
 memory=${MEMORY:-1024}
-results=$here/results
+results=${RESULTS:-$here/results}
 
+tls=${TLS:-1}
+ktls_probe=$build/bench/ktls_probe
 [ -x "$load" ] || { echo "compare.sh: $load not built" >&2; exit 1; }
+[ "$tls" = 0 ] || [ -x "$ktls_probe" ] || { echo "compare.sh: $ktls_probe not built" >&2; exit 1; }
 [ -x "$memcached" ] || { echo "compare.sh: $memcached missing (scripts/install-deps.sh bench)" >&2; exit 1; }
 if [ "${BASELINE_ONLY:-0}" = 1 ]; then
   cuckood=$memcached
@@ -50,6 +58,13 @@ source "$here/workloads.sh"
 
 runs=$work/runs.jsonl
 : >"$runs"
+
+# selected NAME: whether WORKLOADS (if set) names this workload.
+selected() {
+  [ -z "${WORKLOADS:-}" ] && return 0
+  case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
+  return 1
+}
 
 # run_rounds WORKLOAD_SPEC PORT_A PID_A PORT_B PID_B WARMUP: the interleaved rounds of one
 # workload against memcached (A) and cuckood (B).
@@ -77,22 +92,52 @@ run_rounds() {
 
 started=$(date +%s)
 echo "cuckood vs memcached: -t $threads -m $memory, $rounds rounds x ${duration}s (+${warmup}s warm-up); pinning: $pinning"
-start memcached "$memcached" "$memory"; port_a=$port pid_a=${pids[-1]}
-start cuckood "$cuckood" "$memory"; port_b=$port pid_b=${pids[-1]}
-for w in "${workloads[@]}"; do run_rounds "$w" "$port_a" "$pid_a" "$port_b" "$pid_b" "$warmup"; done
-stop_all
+# run_workloads SUFFIX SPEC...: the selected workloads of SPEC against a memcached and a cuckood
+# started with the options after "--" in the caller's server_opts (none for plaintext).
+run_workloads() {
+  local suffix=$1 w chosen=()
+  shift
+  for w in "$@"; do selected "${w%%|*}" && chosen+=("$w"); done
+  [ "${#chosen[@]}" -gt 0 ] || return 0
+  start "memcached$suffix" "$memcached" "$memory" "${server_opts[@]}"; port_a=$port pid_a=${pids[-1]}
+  start "cuckood$suffix" "$cuckood" "$memory" "${server_opts[@]}"; port_b=$port pid_b=${pids[-1]}
+  for w in "${chosen[@]}"; do run_rounds "$w" "$port_a" "$pid_a" "$port_b" "$pid_b" "$warmup"; done
+  stop_all
+}
 
-start memcached_m64 "$memcached" 64; port_a=$port pid_a=${pids[-1]}
-start cuckood_m64 "$cuckood" 64; port_b=$port pid_b=${pids[-1]}
-read -r -a hit_opts <<<"${hit_ratio_workload#*|}"
-for port in "$port_a" "$port_b"; do
-  "${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${hit_opts[@]}" \
-    --requests "$hit_ratio_warmup" >/dev/null || { echo "compare.sh: hit-ratio warm-up failed" >&2; exit 1; }
-done
-run_rounds "$hit_ratio_workload" "$port_a" "$pid_a" "$port_b" "$pid_b" 0
+server_opts=()
+run_workloads "" "${workloads[@]}"
 
-report_args=(--runs "$runs" --out "$results" --memcached "$memcached"
-  --setting "servers -t $threads -m $memory (hit ratio: -m 64)${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}, generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
+if selected "${hit_ratio_workload%%|*}"; then
+  start memcached_m64 "$memcached" 64; port_a=$port pid_a=${pids[-1]}
+  start cuckood_m64 "$cuckood" 64; port_b=$port pid_b=${pids[-1]}
+  read -r -a hit_opts <<<"${hit_ratio_workload#*|}"
+  for port in "$port_a" "$port_b"; do
+    "${load_cpu[@]}" "$load" -s "127.0.0.1:$port" "${common[@]}" "${hit_opts[@]}" \
+      --requests "$hit_ratio_warmup" >/dev/null || { echo "compare.sh: hit-ratio warm-up failed" >&2; exit 1; }
+  done
+  run_rounds "$hit_ratio_workload" "$port_a" "$pid_a" "$port_b" "$pid_b" 0
+  stop_all
+fi
+
+ktls=""
+if [ "$tls" != 0 ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cuckood-bench \
+    -keyout "$work/bench.key" -out "$work/bench.pem" 2>"$work/openssl.log" || {
+    echo "compare.sh: openssl req failed: $(cat "$work/openssl.log")" >&2
+    exit 1
+  }
+  chmod 644 "$work/bench.key"  # memcached reads it after dropping to -u nobody
+  chmod 755 "$work"
+  server_opts=(-Z -o "ssl_chain_cert=$work/bench.pem,ssl_key=$work/bench.key")
+  ktls=$("$ktls_probe" 2>&1) || true
+  echo "$ktls"
+  run_workloads _tls "${tls_workloads[@]}"
+fi
+[ -s "$runs" ] || { echo "compare.sh: WORKLOADS selected nothing" >&2; exit 1; }
+
+report_args=(--runs "$runs" --out "$results" --memcached "$memcached" --ktls "$ktls"
+  --setting "servers -t $threads -m $memory (hit ratio: -m 64; tls_*: -Z, RSA 2048 certificate)${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}, generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
   --seconds "$(($(date +%s) - started))")
 [ "${BASELINE_ONLY:-0}" = 1 ] && report_args+=(--baseline-only)
 python3 "$here/report.py" "${report_args[@]}"

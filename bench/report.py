@@ -36,6 +36,9 @@ DESCRIPTIONS = {
     "zipf_0.99_1m": "as zipf_0.99 but over 1M keys",
     "conns_500": "500 connections at 10k req/s in total (20/s each), 90/10 uniform: latency under "
                  "many idle-ish connections, throughput fixed by the rate",
+    "tls_mixed_90_10": "mixed_90_10 over TLS: both servers with -Z, the generator's TLS client "
+                       "(OpenSSL, session per connection, handshakes before the measured window)",
+    "tls_large_100k": "large_100k over TLS",
     "zipf_read_through_m64": "-m 64, 50k keys of 400-3600 B (~1.6x memory), Zipf(0.99), every "
                              "get miss followed by a set (cache-aside), after a 100k-request "
                              "warm-up; 60k requests per round: hit ratio",
@@ -192,6 +195,8 @@ def markdown(workloads, meta):
             mc["cpu"], mc["cpus"], mc["memory_gib"], mc["os"], mc["kernel"], mc["memcached"],
             mc["cuckood_commit"], mc["date_utc"], mc["loadavg_1min_at_end"], meta["seconds"]),
     ]
+    if meta.get("ktls"):
+        lines.append("Kernel TLS (bench/ktls_probe, beside the tls_* rows): %s" % meta["ktls"])
     if meta["baseline_only"]:
         lines.append("BASELINE_ONLY: both columns are memcached (harness check), not cuckood.")
     return "\n".join(lines) + "\n"
@@ -251,6 +256,7 @@ def main():
     ap.add_argument("--memcached", default="/usr/bin/memcached")
     ap.add_argument("--seconds", type=int, default=0)
     ap.add_argument("--baseline-only", action="store_true")
+    ap.add_argument("--ktls", default="", help="bench/ktls_probe's line, when TLS rows ran")
     args = ap.parse_args()
 
     with open(args.runs) as f:
@@ -261,6 +267,7 @@ def main():
         "rounds": max(r["round"] for r in runs),
         "seconds": args.seconds,
         "baseline_only": args.baseline_only,
+        "ktls": args.ktls,
         "machine": machine(args),
     }
     table = markdown(workloads, meta)

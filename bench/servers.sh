@@ -27,15 +27,19 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start NAME BINARY MEGABYTES: starts a server on a free port, sets $port (and ${pids[-1]}).
+# start NAME BINARY MEGABYTES [OPTION...]: starts a server on a free port with the options
+# given after the usual ones, sets $port (and ${pids[-1]}).
 start() {
   local name=$1 binary=$2 mb=$3 args
+  shift 3
   port=$(free_port)
   args=(-p "$port" -l 127.0.0.1 -t "$threads" -m "$mb" -c 4096)
   if [ "$binary" = "$memcached" ] && [ "$(id -u)" -eq 0 ]; then args+=(-u nobody); fi
   if [ "$binary" = "$cuckood" ] && [ "$binary" != "$memcached" ]; then args+=("${cuckood_args[@]}"); fi
+  args+=("$@")
   "${server_cpu[@]}" "$binary" "${args[@]}" >"$work/$name.log" 2>&1 &
   pids+=($!)
+  # A plaintext connect is enough to see the port listen (a TLS port then closes it).
   for _ in $(seq 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     kill -0 "${pids[-1]}" 2>/dev/null || break

@@ -20,3 +20,9 @@ workloads=(
 # equally many lookups whatever the servers' speeds.
 hit_ratio_workload="zipf_read_through_m64|-c 16 -d 4 -k 50000 --value-size 400-3600 --get-ratio 1 --dist zipf --theta 0.99 --read-through --requests 60000"
 hit_ratio_warmup=100000
+# Over TLS (-Z, a certificate made per run with `openssl req`): the same requests as the plain
+# workloads of the same name, through the generator's TLS client (--tls).
+tls_workloads=(
+  "tls_mixed_90_10|-c 16 -d 16 -k 100000 --value-size 32 --get-ratio 0.9 --dist uniform --preload --tls"
+  "tls_large_100k|-c 8 -d 1 -k 500 --value-size 102400 --get-ratio 0.9 --dist uniform --preload --tls"
+)

@@ -15,6 +15,10 @@ namespace {
 
 // How long requests still in flight at the end may take before they count as timeouts.
 constexpr uint64_t kDrainNs = 2'000'000'000;
+// How long a thread's connections may all go without a reply while requests are in flight
+// before the server counts as stalled (they become timeouts and the phase ends): without it a
+// stalled server would keep a preload or a --requests run waiting forever.
+constexpr uint64_t kStallNs = 5'000'000'000;
 // Longest sleep in epoll: bounds how late the loop notices the end of the window.
 constexpr uint64_t kMaxWaitNs = 50'000'000;
 constexpr int kMaxEvents = 256;
@@ -45,19 +49,19 @@ ClientThread::~ClientThread() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-bool ClientThread::connect(const std::vector<std::string>& addresses, std::string& error) {
+bool ClientThread::connect(const std::vector<std::string>& addresses, const TlsClient* tls,
+                           std::string& error) {
   if (epoll_fd_ < 0) {
     error = std::string("epoll_create1: ") + std::strerror(errno);
     return false;
   }
   for (const std::string& address : addresses) {
-    int fd = connect_to(address, error);
-    if (fd < 0) return false;
-    auto c = std::make_unique<Connection>(fd, depth_);
+    std::unique_ptr<Connection> c = open_connection(address, depth_, tls, error);
+    if (!c) return false;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = c.get();
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd(), &ev) != 0) {
       error = std::string("epoll_ctl: ") + std::strerror(errno);
       return false;
     }
@@ -87,6 +91,7 @@ void ClientThread::run(const Window& window) {
 void ClientThread::loop(Mode mode) {
   stopping_ = false;
   uint64_t now = now_ns();
+  progress_ns_ = now;
   if (mode == Mode::kLoad && pace_interval_ns_) {
     issue_paced(now);
   } else {
@@ -101,7 +106,8 @@ void ClientThread::loop(Mode mode) {
     if (mode == Mode::kLoad && !stopping_ && now >= window_.end_ns) begin_stop(now);
     // Refill issues whenever it can, so nothing in flight outside the paced load means done.
     if (in_flight_ == 0 && (stopping_ || mode == Mode::kPreload || open_conns_ == 0)) break;
-    if (stopping_ && now >= drain_deadline_ns_) {
+    if ((stopping_ && now >= drain_deadline_ns_) ||
+        (in_flight_ > 0 && now > progress_ns_ + kStallNs)) {
       counters_.timeouts += in_flight_;
       break;
     }
@@ -172,6 +178,7 @@ bool ClientThread::drain_replies(Connection& c, uint64_t now, Mode mode) {
 
 void ClientThread::complete(Connection& c, const Pending& p, const Reply& reply, uint64_t now,
                             Mode mode) {
+  progress_ns_ = now;
   if (reply.kind == ReplyKind::kError) ++counters_.server_errors;
   if (reply.kind == ReplyKind::kHit && !verify_value(key_of(p.key), reply.value))
     ++counters_.mismatches;
@@ -241,7 +248,7 @@ void ClientThread::issue(Connection& c, uint64_t key, bool is_get, uint64_t star
       binary::append_set(c.out(), k, value_length(), opaque);
   }
   c.push(Pending{key, start_ns, opaque, is_get});
-  ++in_flight_;
+  if (in_flight_++ == 0) progress_ns_ = start_ns;  // an idle spell ends: the stall clock restarts
   if (mode == Mode::kLoad && start_ns >= window_.measure_start_ns && window_.quota &&
       ++issued_in_window_ >= window_.quota)
     begin_stop(start_ns);

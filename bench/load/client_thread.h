@@ -8,7 +8,8 @@
 // omission).
 //
 // Counting: throughput, hit ratio and latency cover responses received inside the measured
-// window; errors and value mismatches are counted over the whole run, warm-up included.
+// window; errors and value mismatches are counted over the whole run, warm-up included. A
+// thread whose requests in flight get no reply for 5 s counts them as timeouts and stops.
 // A ClientThread is used by one thread at a time; the KeySampler it reads is shared read-only.
 #pragma once
 
@@ -45,8 +46,9 @@ class ClientThread {
   ClientThread(const ClientThread&) = delete;
   ClientThread& operator=(const ClientThread&) = delete;
 
-  // Opens one connection per address (an address may repeat). Start-up only.
-  bool connect(const std::vector<std::string>& addresses, std::string& error);
+  // Opens one connection per address (an address may repeat), over TLS when tls is not null
+  // (it must outlive the connections). Start-up only.
+  bool connect(const std::vector<std::string>& addresses, const TlsClient* tls, std::string& error);
 
   // Sets keys [lo, hi) once over every connection, i.e. once on every server connected.
   void preload(uint64_t lo, uint64_t hi);
@@ -90,6 +92,7 @@ class ClientThread {
   bool stopping_ = false;
   uint64_t drain_deadline_ns_ = 0;
   uint64_t last_completion_ns_ = 0;
+  uint64_t progress_ns_ = 0;  // the last reply, or the issue that ended an idle spell
   Counters counters_;
   Histogram latency_;
   char key_buf_[256];

@@ -1,13 +1,16 @@
-// One client connection: a non-blocking TCP socket, its input and output buffers, and the ring
-// of requests sent but not yet answered (responses come back in request order, so the ring's
-// front is the request the next response answers). Owned and used by one client thread.
+// One client connection: a non-blocking TCP socket (under --tls with the SSL object it reads
+// and writes through), its input and output buffers, and the ring of requests sent but not yet
+// answered (responses come back in request order, so the ring's front is the request the next
+// response answers). Owned and used by one client thread.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/load/buffer.h"
+#include "bench/load/tls_client.h"
 
 namespace cuckood::load {
 
@@ -22,7 +25,8 @@ enum class IoStatus { kOk, kClosed, kError };
 
 class Connection {
  public:
-  Connection(int fd, int depth);
+  // ssl: the handshaken TLS session on fd under --tls, else null (plaintext).
+  Connection(int fd, int depth, SslPtr ssl = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -47,7 +51,9 @@ class Connection {
   Buffer& in() noexcept { return in_; }
   Buffer& out() noexcept { return out_; }
 
-  // Receives what the socket has (until EAGAIN or a bounded number of reads, for fairness).
+  // Receives what the socket has (until EAGAIN or a bounded number of reads, for fairness;
+  // under TLS until OpenSSL needs more ciphertext, so nothing decrypted waits inside OpenSSL
+  // while epoll reports the socket idle).
   IoStatus receive() noexcept;
   // Sends as much of out() as the socket takes.
   IoStatus flush() noexcept;
@@ -61,7 +67,13 @@ class Connection {
   uint64_t due_ns = 0;
 
  private:
+  IoStatus receive_tls() noexcept;
+  IoStatus flush_tls() noexcept;
+  // What SSL_read/SSL_write's result `rc` means for the connection.
+  IoStatus tls_status(int rc) noexcept;
+
   int fd_;
+  SslPtr ssl_;
   std::vector<Pending> ring_;
   size_t head_ = 0;
   size_t count_ = 0;
@@ -73,5 +85,10 @@ class Connection {
 // Resolves "host:port" and opens a connected, non-blocking TCP socket with TCP_NODELAY.
 // Returns the fd, or -1 with `error` set. Start-up only (blocking connect).
 int connect_to(const std::string& host_port, std::string& error);
+
+// connect_to, then under TLS (tls not null) the handshake: a connection keeping `depth`
+// requests in flight, or null with `error` set. Start-up only.
+std::unique_ptr<Connection> open_connection(const std::string& host_port, int depth,
+                                            const TlsClient* tls, std::string& error);
 
 }  // namespace cuckood::load

@@ -5,6 +5,7 @@
 // failed.
 #include <sys/resource.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include "bench/load/bigmem_report.h"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Options& o = parsed.options;
+  // OpenSSL writes to its sockets with write(): a connection the server reset must come back
+  // as an error (a disconnect, counted) rather than kill the generator.
+  std::signal(SIGPIPE, SIG_IGN);
   // Hundreds of connections per server (several servers, plus the preload's) can pass the
   // usual soft limit of 1024 descriptors; the hard limit is ours to take.
   rlimit files{};

@@ -147,7 +147,11 @@ std::string apply(Options& o, std::string_view name, std::string_view v, bool& c
     });
     return valid && !o.server_pids.empty() ? "" : bad();
   }
+  if (name == "tls-ca") return (o.tls.ca_file = v).empty() ? bad() : "";
+  if (name == "tls-cert") return (o.tls.cert_file = v).empty() ? bad() : "";
+  if (name == "tls-key") return (o.tls.key_file = v).empty() ? bad() : "";
   consumed_value = false;
+  if (name == "tls") o.tls.enabled = true;
   if (name == "preload") o.preload = true;
   if (name == "read-through") o.read_through = true;
   if (name == "json") o.json = true;
@@ -166,15 +170,15 @@ std::string_view canonical(std::string_view name) {
 }
 
 bool is_flag(std::string_view name) {
-  return name == "preload" || name == "read-through" || name == "json";
+  return name == "preload" || name == "read-through" || name == "json" || name == "tls";
 }
 
 bool takes_value(std::string_view name) {
   for (std::string_view known :
-       {"server",     "threads",   "connections", "depth",     "keys",     "key-size",
-        "value-size", "get-ratio", "dist",        "theta",     "hot-keys", "duration",
-        "requests",   "warmup",    "rate",        "protocol",  "seed",     "workload",
-        "records",    "append",    "verify",      "server-pid"})
+       {"server",     "threads",  "connections", "depth",    "keys",     "key-size", "value-size",
+        "get-ratio",  "dist",     "theta",       "hot-keys", "duration", "requests", "warmup",
+        "rate",       "protocol", "seed",        "workload", "records",  "append",   "verify",
+        "server-pid", "tls-ca",   "tls-cert",    "tls-key"})
     if (name == known) return true;
   return false;
 }
@@ -200,6 +204,11 @@ std::string validate(const Options& o) {
   if (!(o.duration > 0)) return "--duration must be positive";
   if (!(o.warmup >= 0)) return "--warmup must not be negative";
   if (!(o.rate >= 0)) return "--rate must not be negative";
+  const TlsOptions& tls = o.tls;
+  if (!tls.enabled && !(tls.ca_file.empty() && tls.cert_file.empty() && tls.key_file.empty()))
+    return "--tls-ca, --tls-cert and --tls-key need --tls";
+  if (tls.cert_file.empty() != tls.key_file.empty()) return "--tls-cert and --tls-key go together";
+  if (tls.enabled && o.workload != Workload::kMixed) return "--tls runs the mixed workload only";
   if (o.workload == Workload::kBigmem) {
     if (o.keys < static_cast<uint64_t>(o.connections))
       return "--keys must be at least --connections for --workload bigmem (a key per lane)";
@@ -300,6 +309,12 @@ Closed-loop load generator for memcached-compatible servers (text or binary prot
                                 stime in /proc/PID/stat) is read at the start and end of the
                                 measured window: reports server CPU per request and its
                                 user-space share (mixed workload)
+      --tls                     speak TLS (mixed workload); the server's certificate is not
+                                verified and no host name is checked unless --tls-ca is given
+      --tls-ca FILE             verify the server's certificate chain against this CA file
+      --tls-cert FILE, --tls-key FILE
+                                present this client certificate (servers started with
+                                -o ssl_verify_mode=2 or 3)
       --json                    print the result as one JSON object
   -h, --help                    this text
 

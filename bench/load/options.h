@@ -18,6 +18,14 @@ enum class Workload { kMixed, kBigmem, kSoak };
 // How kBigmem appends: `set` then `append` (classic), or meta `ms … MA N0` (append-or-create).
 enum class BigmemMode { kClassic, kMeta };
 
+// --tls: the mixed workload's connections speak TLS (bench/load/tls_client.h).
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;    // verify the server's chain against it; empty: no verification
+  std::string cert_file;  // a client certificate (and its key) to present; empty: none
+  std::string key_file;
+};
+
 struct Options {
   std::vector<std::string> servers{"127.0.0.1:11211"};  // host:port; connections spread over them
   int threads = 1;
@@ -47,6 +55,7 @@ struct Options {
   // Server processes whose CPU time (/proc/PID/stat) is read at the edges of the measured window
   // of the mixed workload; empty: not measured.
   std::vector<int> server_pids;
+  TlsOptions tls;
 };
 
 struct ParseResult {

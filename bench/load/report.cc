@@ -27,8 +27,9 @@ std::string format_human(const Options& o, const RunResult& r) {
     if (!servers.empty()) servers += ',';
     servers += s;
   }
-  appendf(out, "servers %s  protocol %s  threads %d  connections %d  depth %d\n", servers.c_str(),
-          std::string(to_string(o.protocol)).c_str(), o.threads, o.connections, o.depth);
+  appendf(out, "servers %s  protocol %s%s  threads %d  connections %d  depth %d\n", servers.c_str(),
+          std::string(to_string(o.protocol)).c_str(), o.tls.enabled ? " over TLS" : "", o.threads,
+          o.connections, o.depth);
   appendf(out, "keys %llu x %d B  values %u-%u B  gets %.0f%%  dist %s", (unsigned long long)o.keys,
           o.key_size, o.value_min, o.value_max, o.get_ratio * 100,
           std::string(to_string(o.distribution)).c_str());
@@ -72,6 +73,7 @@ std::string format_json(const Options& o, const RunResult& r) {
   }
   out += "],\"protocol\":";
   out += json_string(to_string(o.protocol));
+  out += o.tls.enabled ? ",\"tls\":true" : ",\"tls\":false";
   out += ",\"distribution\":";
   out += json_string(to_string(o.distribution));
   const Counters& c = r.counters;

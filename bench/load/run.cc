@@ -11,6 +11,7 @@
 
 #include "bench/load/client_thread.h"
 #include "bench/load/key_sampler.h"
+#include "bench/load/tls_client.h"
 
 namespace cuckood::load {
 namespace {
@@ -30,12 +31,12 @@ std::pair<uint64_t, uint64_t> share(uint64_t n, uint64_t parts, uint64_t t) {
   return {n * t / parts, n * (t + 1) / parts};
 }
 
-bool preload(const Options& o, const KeySampler& sampler, RunResult& result) {
+bool preload(const Options& o, const KeySampler& sampler, const TlsClient* tls, RunResult& result) {
   const size_t threads = static_cast<size_t>(o.threads);
   std::vector<std::unique_ptr<ClientThread>> clients;
   for (size_t t = 0; t < threads; ++t) {
     clients.push_back(std::make_unique<ClientThread>(o, sampler, kPreloadDepth, o.seed + 1000 + t));
-    if (!clients.back()->connect(o.servers, result.error)) return false;
+    if (!clients.back()->connect(o.servers, tls, result.error)) return false;
   }
   const uint64_t start = now_ns();
   std::vector<std::thread> pool;
@@ -100,7 +101,9 @@ class ServerCpuProbe {
 RunResult run(const Options& o) {
   RunResult result;
   const KeySampler sampler(o);
-  if (o.preload && !preload(o, sampler, result)) return result;
+  std::unique_ptr<TlsClient> tls;
+  if (o.tls.enabled && !(tls = TlsClient::create(o.tls, result.error))) return result;
+  if (o.preload && !preload(o, sampler, tls.get(), result)) return result;
 
   // Connection g (numbered over all threads) goes to server g mod #servers.
   const size_t threads = static_cast<size_t>(o.threads);
@@ -112,7 +115,7 @@ RunResult run(const Options& o) {
     for (uint64_t i = lo; i < hi; ++i)
       addresses.push_back(o.servers[next_conn++ % o.servers.size()]);
     clients.push_back(std::make_unique<ClientThread>(o, sampler, o.depth, o.seed + t));
-    if (!clients.back()->connect(addresses, result.error)) return result;
+    if (!clients.back()->connect(addresses, tls.get(), result.error)) return result;
   }
 
   // Client threads wait at `go` until the window is fixed, so that all of them share one window.

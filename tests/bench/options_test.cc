@@ -164,5 +164,31 @@ TEST(Options, BigmemWorkload) {
   EXPECT_FALSE(parse({"--append", "sometimes"}).ok);
 }
 
+TEST(Options, TlsAndItsFiles) {
+  ParseResult r = parse({"--tls"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.options.tls.enabled);
+  EXPECT_TRUE(r.options.tls.ca_file.empty());
+  EXPECT_FALSE(parse({}).options.tls.enabled);
+
+  r = parse({"--tls", "--tls-ca", "ca.pem", "--tls-cert=c.pem", "--tls-key", "c.key"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.tls.ca_file, "ca.pem");
+  EXPECT_EQ(r.options.tls.cert_file, "c.pem");
+  EXPECT_EQ(r.options.tls.key_file, "c.key");
+}
+
+TEST(Options, TlsRefusals) {
+  EXPECT_EQ(parse({"--tls-ca", "ca.pem"}).error, "--tls-ca, --tls-cert and --tls-key need --tls");
+  EXPECT_EQ(parse({"--tls", "--tls-cert", "c.pem"}).error, "--tls-cert and --tls-key go together");
+  EXPECT_EQ(parse({"--tls", "--tls-key", "c.key"}).error, "--tls-cert and --tls-key go together");
+  EXPECT_EQ(parse({"--tls", "--workload", "soak"}).error, "--tls runs the mixed workload only");
+  EXPECT_EQ(parse({"--tls", "--workload", "bigmem", "-k", "4"}).error,
+            "--tls runs the mixed workload only");
+  EXPECT_EQ(parse({"--tls=1"}).error, "option --tls takes no value");
+  EXPECT_EQ(parse({"--tls", "--tls-ca="}).error, "invalid value for --tls-ca: ''");
+  EXPECT_NE(usage().find("--tls-ca FILE"), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace cuckood::load

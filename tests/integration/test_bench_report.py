@@ -1,6 +1,7 @@
 """bench/report.py, the table of `make bench`, on made-up runs: the server CPU per request
-columns (medians over rounds, the per-round ratio memcached / cuckood, the user share) and runs
-that did not measure server CPU. No server is started."""
+columns (medians over rounds, the per-round ratio memcached / cuckood, the user share), runs
+that did not measure server CPU, and the kernel TLS line beside the TLS rows. No server is
+started."""
 
 import importlib.util
 import json
@@ -85,6 +86,19 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| zipf_read_through_m64 | 0.9200 | 0.9300 | **1.011×** (1.011–1.011) "
                       "| 8.00 / 2.00 | **4.00×** (4.00–4.00) | 30% / 50% | 0 / 0 | 0 / 0 |",
                       report.markdown([w], META))
+
+    def test_tls_rows_and_the_kernel_tls_line(self):
+        w = self.summarize(runs("tls_mixed_90_10", [
+            (result(60e3, 7.5, 0.4), result(280e3, 1.0, 0.4)),
+        ]))["tls_mixed_90_10"]
+        self.assertIn("TLS", w["description"])
+        line = "kernel TLS unavailable on Linux 6.18: setsockopt(TCP_ULP, \"tls\") ...: ENOENT"
+        table = report.markdown([w], dict(META, ktls=line))
+        self.assertIn("| tls_mixed_90_10 | 60.0k | 280.0k | **4.67×** (4.67–4.67) | 7.50 / 1.00 "
+                      "| **7.50×** (7.50–7.50) |", table)
+        self.assertIn("\nKernel TLS (bench/ktls_probe, beside the tls_* rows): " + line + "\n",
+                      table)
+        self.assertNotIn("Kernel TLS", report.markdown([w], dict(META, ktls="")))
 
 
 if __name__ == "__main__":

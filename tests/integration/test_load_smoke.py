@@ -9,7 +9,9 @@ relative to this file), plus the harness's CUCKOOD_BIN / CUCKOOD_IO.
 
 import json
 import os
+import socket
 import subprocess
+import time
 import unittest
 
 from harness import ServerTestCase
@@ -105,6 +107,24 @@ class LoadSmokeTest(ServerTestCase):
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
         self.assertIn("99999999", proc.stderr)
+
+    def test_a_stalled_server_ends_the_run_with_timeouts(self):
+        # A listener that accepts and never answers: the preload, then a --requests run, would
+        # otherwise wait forever.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            started = time.monotonic()
+            proc = subprocess.run([LOAD_BIN, "-s", "127.0.0.1:%d" % silent.getsockname()[1],
+                                   "--json", "-c", "2", "-d", "3", "-k", "10", "--preload",
+                                   "--requests", "100"],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            r = json.loads(proc.stdout)
+            self.assertEqual(r["preload"]["errors"], 10, r)  # all 10 sets timed out
+            self.assertEqual(r["requests"], 0, r)
+            self.assertEqual(r["timeouts"], 6, r)
+            self.assertLess(time.monotonic() - started, 30)
 
     def test_wrong_value_is_reported_as_mismatch(self):
         # Key 0 with the default 16-byte keys; its value is not what the generator would write.
