@@ -54,8 +54,12 @@ struct CacheConfig {
   // -o hashpower: the index starts with 2^hashpower slots (0: sized from memory_limit). A hint:
   // the index grows as items arrive either way.
   unsigned hashpower = 0;
-  // -L: ask for transparent huge pages on the item memory (madvise; see huge_pages_error).
-  bool huge_pages = false;
+  // Ask for transparent huge pages on the item memory (madvise; see huge_pages_error): reads
+  // land anywhere in it, and with small pages most of them also miss the TLB once it exceeds
+  // the TLB's reach. Memory stays bounded by memory_limit: segments are opened in address
+  // order, so beyond the bytes written only the rest of a huge page holding an open segment is
+  // resident early (docs/operations.md).
+  bool huge_pages = true;
   // Told of evictions (see EvictionObserver); must outlive the Cache. Null: nobody is.
   EvictionObserver* eviction_observer = nullptr;
   // The largest item size of each size class statistics are kept by, ascending

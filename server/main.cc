@@ -49,7 +49,6 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
   config.max_item_size = options.settings.max_item_size;
   config.evict = options.settings.evictions;  // -M
   config.hashpower = static_cast<unsigned>(options.settings.hashpower_init);
-  config.huge_pages = options.large_pages;
   config.size_classes = cuckood::proto::slab_classes(options.settings);
   // -k locks every mapped page: no address space beyond -m is reserved then, so cache_memlimit
   // cannot raise the limit above it.
@@ -60,7 +59,8 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 
-// -L: say so when the kernel will not back the item memory with huge pages.
+// -L (memcached: try to use large pages; item memory asks for them always): say so when the
+// kernel will not back the item memory with huge pages.
 void report_huge_pages(const cuckood::cache::CuckooCache& cache) {
   if (const int err = cache.segment_store().huge_pages_error(); err != 0) {
     std::fprintf(stderr, "-L: large pages unavailable (madvise: %s); using normal pages\n",

@@ -2,7 +2,8 @@
 // and the RSS within the bound; after a phase of large values, small values use (nearly) all
 // the memory again (no slab calcification); hot items survive a flood of cold ones (second
 // chance); the background reclaimer takes back expired items; segments of replaced items are
-// reused, and the dead copies appends leave compacted, before untouched memory. Prints the
+// reused, and the dead copies appends leave compacted, before untouched memory; item memory is
+// advised for huge pages unless asked not to be. Prints the
 // figures quoted in wip.md (bytes per item, RSS after writing 10x -m).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,12 +35,32 @@ size_t resident_bytes() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// The VmFlags line of the mapping holding `address` (/proc/self/smaps), "" if none does.
+std::string mapping_flags(const void* address) {
+  const auto where = reinterpret_cast<uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t start = 0, end = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> start >> dash >> end && dash == '-') {
+      inside = start <= where && where < end;
+    } else if (inside && line.starts_with("VmFlags:")) {
+      return line;
+    }
+  }
+  return "";
+}
+
 class MemoryTest : public ::testing::Test {
  protected:
-  void make(size_t memory_limit, size_t max_item_size = size_t{1} << 20) {
+  void make(size_t memory_limit, size_t max_item_size = size_t{1} << 20,
+            bool huge_pages = CacheConfig{}.huge_pages) {
     CacheConfig config;
     config.memory_limit = memory_limit;
     config.max_item_size = max_item_size;
+    config.huge_pages = huge_pages;
     config.clock = [this] { return now_.load(std::memory_order_relaxed); };
     config.hash_seed = 99;
     thread_.reset();
@@ -47,6 +69,12 @@ class MemoryTest : public ::testing::Test {
   }
   StoreStatus set(const std::string& key, const std::string& value, Time exptime = 0) {
     return thread_->store(StoreMode::kSet, key, value, 0, exptime).status;
+  }
+  // Where the item's value lies in item memory (nullptr: a miss).
+  const char* value_address(const std::string& key) {
+    const char* address = nullptr;
+    proto::get(thread_->worker(), key, [&](const ItemView& item) { address = item.value.data(); });
+    return address;
   }
   std::optional<std::string> get(const std::string& key) {
     const std::optional<testing::Got> got = thread_->get(key);
@@ -102,6 +130,21 @@ TEST_F(MemoryTest, WritingTenTimesTheLimitStaysWithinIt) {
     // The documented overhead: the index, segment metadata, the test's own allocations.
     EXPECT_LE(rss_growth, limit + index_bytes + (size_t{8} << 20));
   }
+}
+
+TEST_F(MemoryTest, ItemMemoryIsAdvisedForHugePagesByDefault) {
+  make(size_t{16} << 20);
+  ASSERT_EQ(set("key", "value"), StoreStatus::kStored);
+  const char* value = value_address("key");
+  ASSERT_NE(value, nullptr);
+  // "hg": the mapping was given MADV_HUGEPAGE (proc(5)).
+  EXPECT_NE(mapping_flags(value).find(" hg"), std::string::npos) << mapping_flags(value);
+
+  make(size_t{16} << 20, size_t{1} << 20, /*huge_pages=*/false);
+  ASSERT_EQ(set("key", "value"), StoreStatus::kStored);
+  value = value_address("key");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(mapping_flags(value).find(" hg"), std::string::npos) << mapping_flags(value);
 }
 
 TEST_F(MemoryTest, SmallValuesReclaimAllMemoryAfterALargeValuePhase) {

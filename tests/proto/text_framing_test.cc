@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "proto/text_handlers.h"
 #include "tests/proto/session_fixture.h"
 
 namespace cuckood::proto::testing {
@@ -18,6 +19,23 @@ TEST(TextFraming, UnknownAndEmptyLinesAreError) {
   expect_response("bogus a b\r\n", "ERROR\r\n");
   expect_response("GET a\r\n", "ERROR\r\n");   // commands are case-sensitive
   expect_response("get\ta\r\n", "ERROR\r\n");  // only ' ' separates tokens
+}
+
+TEST(TextFraming, FindCommandMatchesWholeNamesOnly) {
+  for (const char* name :
+       {"get",          "set",  "gets",  "gat",   "gats",        "bget",
+        "delete",       "incr", "decr",  "add",   "replace",     "append",
+        "prepend",      "cas",  "touch", "mg",    "ms",          "md",
+        "ma",           "mn",   "me",    "stats", "lru_crawler", "cache_memlimit",
+        "refresh_certs"}) {
+    const text::Command* command = text::find_command(name);
+    ASSERT_NE(command, nullptr) << name;
+    EXPECT_EQ(command->name, name);
+  }
+  for (const char* name : {"", "g", "ge", "gett", "Get", "sat", "gea", "mx", "stat", "statss",
+                           "lru_crawle", "lru_crawlers"}) {
+    EXPECT_EQ(text::find_command(name), nullptr) << name;
+  }
 }
 
 TEST(TextFraming, PipelinedRequestsAnswerInOrder) {
