@@ -15,6 +15,7 @@ namespace {
 // speaking the protocol; the decoders refuse long lines well before.
 constexpr size_t kRequestSlack = 64 * 1024;
 constexpr size_t kTraceBytes = 200;
+constexpr size_t kNoteBytes = 512;
 // Held input is offered to the parser this much at a time (see process_pending).
 constexpr size_t kProcessSlice = 16 * 1024;
 // TLS's largest record payload: plaintext per SSL_write when -o ssl_wbuf_size is 0.
@@ -36,6 +37,8 @@ void Connection::receive_plain(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
   refill_budget();
+  proto::StateTrace* states = state_trace();
+  if (states != nullptr) states->data_arrived();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
@@ -44,6 +47,12 @@ void Connection::receive_plain(std::string_view data) noexcept {
   }
   update_pause();
   publish_state();
+  if (states != nullptr) end_of_read(*states);
+}
+
+// -vvv: the read's requests are answered, unless some wait for the connection's next turn.
+void Connection::end_of_read(proto::StateTrace& states) noexcept {
+  if (!yielded_ && !paused_) states.read_done(session_.bytes_wanted() != 0, session_.swallowing());
 }
 
 void Connection::begin_event() noexcept {
@@ -90,7 +99,14 @@ void Connection::prepare_output() noexcept {
 }
 
 proto::RequestLog* Connection::request_log() noexcept {
-  return worker_.server.verbosity.load(std::memory_order_relaxed) < 2 ? nullptr : &trace_;
+  const int verbosity = worker_.server.verbosity.load(std::memory_order_relaxed);
+  if (verbosity < 2) return nullptr;
+  trace_.set_level3(verbosity > 2);
+  return &trace_;
+}
+
+proto::StateTrace* Connection::state_trace() noexcept {
+  return worker_.server.verbosity.load(std::memory_order_relaxed) > 2 ? &trace_.machine() : nullptr;
 }
 
 void Connection::consume_direct(std::string_view data) noexcept {
@@ -121,6 +137,7 @@ void Connection::resume() noexcept {
   process_pending();
   update_pause();
   publish_state();
+  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
 }
 
 // Held input is parsed a slice at a time, re-checking the backlog in between: input held while
@@ -242,6 +259,7 @@ void Connection::plain_sent(size_t n) noexcept {
     process_pending();
     update_pause();
     publish_state();
+    if (proto::StateTrace* states = state_trace()) end_of_read(*states);
   }
 }
 
@@ -317,8 +335,9 @@ void Connection::TraceLog::reply(std::string_view line) noexcept {
   log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
 }
 
+// Notes name keys, which memcached prints whole.
 void Connection::TraceLog::note(std::string_view line) noexcept {
-  log_line("%s", printable(line, kTraceBytes).c_str());
+  log_line("%s", printable(line, kNoteBytes).c_str());
 }
 
 }  // namespace cuckood::net

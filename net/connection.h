@@ -42,6 +42,7 @@
 #include "proto/output.h"
 #include "proto/request_log.h"
 #include "proto/session.h"
+#include "proto/state_trace.h"
 #include "proto/worker.h"
 
 namespace cuckood::net {
@@ -120,6 +121,15 @@ class Connection {
   // Why it closes, in `watch connevents` words (at close time).
   proto::CloseReason close_reason() const noexcept;
 
+  // -vvv: the connection is about to close (before memcached's "connection closed." line),
+  // and has closed (after it).
+  void trace_closing() noexcept {
+    if (proto::StateTrace* states = state_trace()) states->closing();
+  }
+  void trace_closed() noexcept {
+    if (proto::StateTrace* states = state_trace()) states->closed();
+  }
+
   // Whether the engine should be reading: not paused by backlog, not closing, peer open.
   bool wants_input() const noexcept {
     return !paused_ && !peer_closed_ && !session_.should_close() && !broken_;
@@ -176,6 +186,7 @@ class Connection {
   // `stats conns`: an event's requests are being answered; then, what it waits for.
   void begin_event() noexcept;
   void publish_state() noexcept;
+  void end_of_read(proto::StateTrace& states) noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
@@ -183,16 +194,26 @@ class Connection {
   size_t piece_count() const noexcept { return 2 * sending_.slices.size() + 1; }
   std::string_view piece(size_t p) const noexcept;
 
-  // -vv: each request and its reply on stderr, as memcached prints them.
+  // -vvv: memcached's state machine for this connection, or null below verbosity 3.
+  proto::StateTrace* state_trace() noexcept;
+
+  // -vv: each request and its reply on stderr, as memcached prints them; -vvv: its state
+  // transitions and lookups too (proto/state_trace.h).
   class TraceLog final : public proto::RequestLog {
    public:
-    explicit TraceLog(int fd) noexcept : fd_(fd) {}
+    explicit TraceLog(int fd) noexcept : fd_(fd), machine_(fd, *this) {}
     void request(std::string_view line) noexcept override;
     void reply(std::string_view line) noexcept override;
     void note(std::string_view line) noexcept override;
+    proto::StateTrace* states() noexcept override { return level3_ ? &machine_ : nullptr; }
+
+    void set_level3(bool on) noexcept { level3_ = on; }
+    proto::StateTrace& machine() noexcept { return machine_; }
 
    private:
     int fd_;
+    bool level3_ = false;
+    proto::StateTrace machine_;
   };
 
   int fd_;
