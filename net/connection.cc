@@ -52,7 +52,7 @@ void Connection::receive_plain(std::string_view data) noexcept {
 
 // -vvv: the read's requests are answered, unless some wait for the connection's next turn.
 void Connection::end_of_read(proto::StateTrace& states) noexcept {
-  if (!yielded_ && !paused_) states.read_done(session_.bytes_wanted() != 0, session_.swallowing());
+  if (!yielded_ && !paused_) states.read_done(session_.input_left(!input_.empty()));
 }
 
 void Connection::begin_event() noexcept {

@@ -59,6 +59,14 @@ class Session {
   // A refused value's bytes are being discarded as they arrive (memcached's conn_swallow).
   bool swallowing() const noexcept { return text_.swallowing() || binary_.swallowing(); }
 
+  // -vvv: what the last process() left undecoded as memcached's machine sees it; `bytes_kept`:
+  // the caller kept unconsumed bytes.
+  InputLeft input_left(bool bytes_kept) const noexcept {
+    if (swallowing()) return InputLeft::kSwallow;
+    if (bytes_wanted() != 0) return InputLeft::kValue;
+    return bytes_kept ? InputLeft::kPartialRequest : InputLeft::kNone;
+  }
+
   // The connection is to be closed once `output` has been sent (quit, or an error after
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }

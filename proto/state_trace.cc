@@ -56,20 +56,28 @@ void StateTrace::data_arrived() noexcept {
   if (state_ == MachineState::kRead) go(MachineState::kParseCmd);
 }
 
-// With bytes left in its buffer memcached parses on (conn_parse_cmd) and reads the value;
-// with none, it flushes the queued replies and waits for the next read.
-void StateTrace::read_done(bool value_pending, bool swallowing) noexcept {
+// With a request's value to come memcached parses on (conn_parse_cmd) and reads it; with the
+// start of a request, it tries to parse it (conn_parse_cmd), and finding too little flushes
+// the queued replies and waits for the next read.
+void StateTrace::read_done(InputLeft left) noexcept {
   if (state_ == MachineState::kSwallow) {
-    if (swallowing) return;
+    if (left == InputLeft::kSwallow) return;
     go(MachineState::kNewCmd);
   }
-  if (value_pending) {
+  if (left == InputLeft::kValue) {
     if (state_ == MachineState::kMwrite) written();
     if (state_ == MachineState::kNewCmd) go(MachineState::kParseCmd);
     return;
   }
-  if (state_ == MachineState::kNewCmd) go(MachineState::kMwrite);
-  if (state_ == MachineState::kMwrite) written();
+  const bool partial = left == InputLeft::kPartialRequest;
+  if (state_ == MachineState::kNewCmd) {
+    if (partial) go(MachineState::kParseCmd);
+    go(MachineState::kMwrite);
+  }
+  if (state_ == MachineState::kMwrite) {
+    written();
+    if (partial && state_ == MachineState::kNewCmd) go(MachineState::kParseCmd);
+  }
   if (state_ == MachineState::kNewCmd || state_ == MachineState::kParseCmd) {
     go(MachineState::kWaiting);
   }

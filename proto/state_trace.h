@@ -13,10 +13,12 @@
 // Pipelined input (several requests in one read): each request after the first starts with
 // conn_new_cmd -> conn_parse_cmd (after a get's conn_mwrite, conn_mwrite -> conn_new_cmd
 // first), as memcached goes when its buffer still holds bytes; the read then ends through
-// conn_mwrite -> conn_new_cmd -> conn_waiting -> conn_read. A request that arrives over
-// several reads is logged whole once it is complete, so the states memcached passes while its
-// command line is incomplete are not printed; while a value is incomplete memcached prints
-// none either. memcached's -R yield (conn_new_cmd without a transition) is not modelled.
+// conn_mwrite -> conn_new_cmd -> conn_waiting -> conn_read (with the start of a request left,
+// through conn_parse_cmd where memcached tries it). A request is logged once it is complete:
+// a value that arrives over several reads prints what memcached prints (it waits in
+// conn_nread without a transition), but a binary header whose key or extras arrive later is
+// dumped once (memcached dumps it at each try). memcached's -R yield (conn_new_cmd without a
+// transition) is not modelled.
 //
 // Lookups: the cache does not say why a key missed, so memcached's "-nuked by expire" and
 // "-nuked by flush" (a dead item found, then removed) are printed as "> NOT FOUND".
@@ -65,17 +67,24 @@ enum class RequestPath : uint8_t {
   kClosed,        // closed at once: conn_closing
 };
 
+// What a read left undecoded, as memcached's machine sees it.
+enum class InputLeft : uint8_t {
+  kNone,
+  kPartialRequest,  // the start of a request (its command line or header incomplete)
+  kValue,           // a request whose value is incomplete: memcached reads it in conn_nread
+  kSwallow,         // part of a refused value, still being discarded: conn_swallow
+};
+
 class StateTrace {
  public:
   // Lines go to `log` as notes (no "<fd"/">fd" prefix); `fd` names the connection in them.
   StateTrace(int fd, RequestLog& log) noexcept : fd_(fd), log_(log) {}
 
-  // net/: bytes arrived (a read); the read's requests were answered (`value_pending`: the
-  // next request's value is incomplete, so memcached would stay in conn_nread; `swallowing`:
-  // a refused value is still being discarded, conn_swallow); the connection is closing
-  // (before memcached's "connection closed." line) and closed (after).
+  // net/: bytes arrived (a read); the read's requests were answered, `left` what remains of
+  // its input; the connection is closing (before memcached's "connection closed." line) and
+  // closed (after).
   void data_arrived() noexcept;
-  void read_done(bool value_pending, bool swallowing) noexcept;
+  void read_done(InputLeft left) noexcept;
   void closing() noexcept;
   void closed() noexcept;
 

@@ -238,6 +238,10 @@ class VeryVeryVerboseTest(unittest.TestCase):
         self.compare([(b"set a 0 0 1\r\nx\r\nget a\r\nget a b\r\ndelete a noreply\r\nmn\r\n",
                        b"MN\r\n")])
 
+    def test_start_of_a_request_left_after_answers(self):
+        # memcached tries the rest of the read (conn_parse_cmd), flushes, and waits.
+        self.compare([(b"get a\r\nget b", b"END\r\n"), (b"\r\n", b"END\r\n")])
+
     def test_vv_prints_no_level_3_line(self):
         lines = run_script(Server(["-vv"]), TEXT[:3], level3=False)
         self.assertFalse([l for l in lines if "going from" in l or l.startswith("> ")], lines)

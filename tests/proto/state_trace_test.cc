@@ -77,7 +77,7 @@ Lines trace_reads(const std::vector<std::string>& reads) {
   for (const std::string& read : reads) {
     log.machine.data_arrived();
     env.feed(read, 0, &log);
-    log.machine.read_done(env.session().bytes_wanted() != 0, env.session().swallowing());
+    log.machine.read_done(env.session().input_left(!env.pending().empty()));
   }
   std::erase_if(log.lines, [](const std::string& l) { return l.find("Client using") != l.npos; });
   return log.lines;
@@ -97,7 +97,7 @@ TEST(StateTrace, ConnectionOpenedReadAndClosedByThePeer) {
   log.machine.data_arrived();
   log.machine.request_begins();
   log.machine.request_ends(RequestPath::kAnswered);
-  log.machine.read_done(false, false);
+  log.machine.read_done(InputLeft::kNone);
   log.machine.closing();
   log.machine.closed();
   Lines expected = first_read({go("parse_cmd", "new_cmd")});
@@ -121,7 +121,7 @@ TEST(StateTrace, QuitClosesAfterItsWrite) {
   log.machine.data_arrived();
   log.machine.request_begins();
   log.machine.request_ends(RequestPath::kQuit);
-  log.machine.read_done(false, false);
+  log.machine.read_done(InputLeft::kNone);
   log.machine.closing();
   log.machine.closed();
   const Lines expected = first_read({go("parse_cmd", "mwrite"), go("mwrite", "new_cmd"),
@@ -186,6 +186,16 @@ TEST(StateTrace, PipelinedRequestsContinueWithoutAWait) {
                                ">MN",
                                go("parse_cmd", "new_cmd")});
   end_reads(expected, "new_cmd");
+  EXPECT_EQ(lines, expected);
+}
+
+TEST(StateTrace, TheStartOfARequestAfterAnswersIsTriedThenWaitedFor) {
+  const Lines lines = trace_reads({"get a\r\nget b", "\r\n"});
+  Lines expected = first_read(
+      {"<get a", "> NOT FOUND a", ">END", go("parse_cmd", "mwrite"), go("mwrite", "new_cmd"),
+       go("new_cmd", "parse_cmd"), go("parse_cmd", "waiting"), go("waiting", "read"),
+       go("read", "parse_cmd"), "<get b", "> NOT FOUND b", ">END", go("parse_cmd", "mwrite")});
+  end_reads(expected, "mwrite");
   EXPECT_EQ(lines, expected);
 }
 
