@@ -238,6 +238,18 @@ class VeryVeryVerboseTest(unittest.TestCase):
         self.compare([(b"set a 0 0 1\r\nx\r\nget a\r\nget a b\r\ndelete a noreply\r\nmn\r\n",
                        b"MN\r\n")])
 
+    def test_binary_pipelined(self):
+        # test_lifecycle's -vv batch, in one read: quiet misses, errors, an unknown opcode.
+        batch = (packet(0x01, b"k", STORE, b"value", 1) + packet(0x00, b"k", opaque=2) +
+                 packet(0x09, b"nokey") + packet(0x0C, b"nokey", opaque=3) +
+                 packet(0x00, b"nokey", opaque=4) + packet(0x02, b"k", STORE, b"x") +
+                 packet(0x0E, b"k", value=b"!") + packet(0x0F, b"nokey", value=b"!") +
+                 packet(0x05, b"n", struct.pack(">QQI", 5, 7, 0)) +
+                 packet(0x06, b"k", struct.pack(">QQI", 1, 0, 0xFFFFFFFF)) +
+                 packet(0x04, b"k") + packet(0x04, b"k") +
+                 packet(0x1C, b"n", struct.pack(">I", 0)) + packet(0x30) + NOOP)
+        self.compare([(batch, BINARY)])
+
     def test_start_of_a_request_left_after_answers(self):
         # memcached tries the rest of the read (conn_parse_cmd), flushes, and waits.
         self.compare([(b"get a\r\nget b", b"END\r\n"), (b"\r\n", b"END\r\n")])
