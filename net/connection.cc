@@ -37,8 +37,7 @@ void Connection::receive_plain(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
   refill_budget();
-  proto::StateTrace* states = state_trace();
-  if (states != nullptr) states->data_arrived();
+  if (proto::StateTrace* states = state_trace()) states->data_arrived();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
@@ -47,7 +46,7 @@ void Connection::receive_plain(std::string_view data) noexcept {
   }
   update_pause();
   publish_state();
-  if (states != nullptr) end_of_read(*states);
+  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
 }
 
 // -vvv: the read's requests are answered, unless some wait for the connection's next turn.
@@ -99,14 +98,7 @@ void Connection::prepare_output() noexcept {
 }
 
 proto::RequestLog* Connection::request_log() noexcept {
-  const int verbosity = worker_.server.verbosity.load(std::memory_order_relaxed);
-  if (verbosity < 2) return nullptr;
-  trace_.set_level3(verbosity > 2);
-  return &trace_;
-}
-
-proto::StateTrace* Connection::state_trace() noexcept {
-  return worker_.server.verbosity.load(std::memory_order_relaxed) > 2 ? &trace_.machine() : nullptr;
+  return worker_.server.verbosity.load(std::memory_order_relaxed) < 2 ? nullptr : &trace_;
 }
 
 void Connection::consume_direct(std::string_view data) noexcept {

@@ -27,6 +27,7 @@
 
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -73,7 +74,7 @@ class Connection {
         session_(worker, protocol, fd),
         input_(&pool),
         info_(fd, unix_socket, worker.ctx.now()),
-        trace_(fd) {
+        trace_(fd, worker.server.verbosity) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
     if (tls != nullptr) {
@@ -195,24 +196,27 @@ class Connection {
   std::string_view piece(size_t p) const noexcept;
 
   // -vvv: memcached's state machine for this connection, or null below verbosity 3.
-  proto::StateTrace* state_trace() noexcept;
+  proto::StateTrace* state_trace() noexcept { return trace_.states(); }
 
   // -vv: each request and its reply on stderr, as memcached prints them; -vvv: its state
   // transitions and lookups too (proto/state_trace.h).
   class TraceLog final : public proto::RequestLog {
    public:
-    explicit TraceLog(int fd) noexcept : fd_(fd), machine_(fd, *this) {}
+    // `verbosity` is the server's (it outlives the log).
+    TraceLog(int fd, const std::atomic<int>& verbosity) noexcept
+        : fd_(fd), verbosity_(verbosity), machine_(fd, *this) {}
     void request(std::string_view line) noexcept override;
     void reply(std::string_view line) noexcept override;
     void note(std::string_view line) noexcept override;
-    proto::StateTrace* states() noexcept override { return level3_ ? &machine_ : nullptr; }
-
-    void set_level3(bool on) noexcept { level3_ = on; }
-    proto::StateTrace& machine() noexcept { return machine_; }
+    // As memcached checks its verbosity at each transition: a `verbosity` command takes
+    // effect at once.
+    proto::StateTrace* states() noexcept override {
+      return verbosity_.load(std::memory_order_relaxed) > 2 ? &machine_ : nullptr;
+    }
 
    private:
     int fd_;
-    bool level3_ = false;
+    const std::atomic<int>& verbosity_;
     proto::StateTrace machine_;
   };
 

@@ -208,13 +208,13 @@ def without_cas(lines):
 
 
 class VeryVeryVerboseTest(unittest.TestCase):
-    def compare(self, script):
-        ours = without_cas(as_memcached_words(run_script(Server(["-vvv"]), script)))
+    def compare(self, script, level3=True):
+        ours = without_cas(as_memcached_words(run_script(Server(["-vvv"]), script, level3)))
         self.assertIn("N: going from conn_new_cmd to conn_waiting", ours)
         memcached = Server(["-vvv", "-U", "0", "-o", "no_lru_crawler,no_lru_maintainer"],
                            binary=MEMCACHED_BIN)
         for _ in range(3):
-            theirs = without_cas(as_memcached_words(run_script(memcached, script)))
+            theirs = without_cas(as_memcached_words(run_script(memcached, script, level3)))
             if theirs == ours:
                 break
             memcached = Server(memcached.args, binary=MEMCACHED_BIN)
@@ -253,6 +253,12 @@ class VeryVeryVerboseTest(unittest.TestCase):
     def test_start_of_a_request_left_after_answers(self):
         # memcached tries the rest of the read (conn_parse_cmd), flushes, and waits.
         self.compare([(b"get a\r\nget b", b"END\r\n"), (b"\r\n", b"END\r\n")])
+
+    def test_verbosity_command_ends_level_3_at_once(self):
+        # memcached checks its verbosity at each transition (and caps the command at 2).
+        script = [(b"set a 0 0 1\r\nx\r\n", b"STORED\r\n"), (b"verbosity 2\r\n", b"OK\r\n"),
+                  (b"get a\r\n", b"END\r\n")]
+        self.compare(script, level3=False)
 
     def test_vv_prints_no_level_3_line(self):
         lines = run_script(Server(["-vv"]), TEXT[:3], level3=False)
