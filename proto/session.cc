@@ -41,7 +41,10 @@ size_t Session::process(std::string_view input, Output& output, RequestLog* log)
   worker_.item_trace = states;
   const size_t consumed = process_requests(input, output, log);
   worker_.item_trace = nullptr;
-  if (states != nullptr) states->set_output(nullptr);
+  if (states != nullptr) {
+    states->set_output(nullptr);
+    if (log->states() == nullptr) states->drop_lookups();  // -vvv ended during the call
+  }
   return consumed;
 }
 

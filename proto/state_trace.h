@@ -95,6 +95,8 @@ class StateTrace {
   // end: a visitor may append it before the outcome is reported); it found an item or not.
   void lookup_starts() noexcept;
   void looked_up(std::string_view key, bool found) noexcept;
+  // Level 3 ended before the lookups recorded were printed (a verbosity command): forgets them.
+  void drop_lookups() noexcept { lookups_.clear(); }
 
   // The request log, for each request: it starts (before its request line); its value is
   // being read (after its request line); the lookups recorded before reply offset `offset`

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,14 @@ class TracingLog final : public RequestLog {
   }
   void reply(std::string_view line) noexcept override { lines.push_back(">" + std::string(line)); }
   void note(std::string_view line) noexcept override { lines.push_back(std::string(line)); }
-  StateTrace* states() noexcept override { return &machine; }
+  // Level 3 while `verbosity` (when given) says so, as net/'s log.
+  StateTrace* states() noexcept override {
+    return verbosity == nullptr || *verbosity > 2 ? &machine : nullptr;
+  }
 
   Lines lines;
   StateTrace machine{kFd, *this};
+  const std::atomic<int>* verbosity = nullptr;
 };
 
 std::string go(std::string_view from, std::string_view to) {
@@ -218,6 +223,22 @@ TEST(StateTrace, ARefusedValueIsSwallowedThenItsKeyLookedUp) {
   append(expected, {"<mn", ">MN", go("parse_cmd", "new_cmd")});
   end_reads(expected, "new_cmd");
   EXPECT_EQ(lines, expected);
+}
+
+TEST(StateTrace, LookupsAreForgottenWhenLevel3EndsBeforeTheyArePrinted) {
+  Env env;
+  TracingLog log;
+  log.verbosity = &env.server().verbosity;
+  env.server().verbosity = 3;
+  env.feed("verbosity 2\r\nget a\r\n", 0, &log);
+  EXPECT_EQ(env.server().verbosity, 2);
+  env.server().verbosity = 3;
+  log.lines.clear();
+  env.feed("get b\r\n", 0, &log);
+  // Nothing of "get a" (its lookup was made while level 3 was ending); the machine goes on
+  // from where level 3 left it.
+  EXPECT_EQ(log.lines, (Lines{go("new_cmd", "parse_cmd"), "<get b", "> NOT FOUND b", ">END",
+                              go("parse_cmd", "mwrite")}));
 }
 
 TEST(StateTrace, MetaCommandsAndACounterCreatedOnAMiss) {
