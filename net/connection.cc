@@ -15,6 +15,7 @@ namespace {
 // speaking the protocol; the decoders refuse long lines well before.
 constexpr size_t kRequestSlack = 64 * 1024;
 constexpr size_t kTraceBytes = 200;
+constexpr size_t kNoteBytes = 512;
 // Held input is offered to the parser this much at a time (see process_pending).
 constexpr size_t kProcessSlice = 16 * 1024;
 // TLS's largest record payload: plaintext per SSL_write when -o ssl_wbuf_size is 0.
@@ -36,6 +37,7 @@ void Connection::receive_plain(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
   refill_budget();
+  if (proto::StateTrace* states = state_trace()) states->data_arrived();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
@@ -44,6 +46,12 @@ void Connection::receive_plain(std::string_view data) noexcept {
   }
   update_pause();
   publish_state();
+  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
+}
+
+// -vvv: the read's requests are answered, unless some wait for the connection's next turn.
+void Connection::end_of_read(proto::StateTrace& states) noexcept {
+  if (!yielded_ && !paused_) states.read_done(session_.input_left(!input_.empty()));
 }
 
 void Connection::begin_event() noexcept {
@@ -121,6 +129,7 @@ void Connection::resume() noexcept {
   process_pending();
   update_pause();
   publish_state();
+  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
 }
 
 // Held input is parsed a slice at a time, re-checking the backlog in between: input held while
@@ -242,6 +251,7 @@ void Connection::plain_sent(size_t n) noexcept {
     process_pending();
     update_pause();
     publish_state();
+    if (proto::StateTrace* states = state_trace()) end_of_read(*states);
   }
 }
 
@@ -317,8 +327,9 @@ void Connection::TraceLog::reply(std::string_view line) noexcept {
   log_line(">%d %s", fd_, printable(line, kTraceBytes).c_str());
 }
 
+// Notes name keys, which memcached prints whole.
 void Connection::TraceLog::note(std::string_view line) noexcept {
-  log_line("%s", printable(line, kTraceBytes).c_str());
+  log_line("%s", printable(line, kNoteBytes).c_str());
 }
 
 }  // namespace cuckood::net

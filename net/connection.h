@@ -27,6 +27,7 @@
 
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -42,6 +43,7 @@
 #include "proto/output.h"
 #include "proto/request_log.h"
 #include "proto/session.h"
+#include "proto/state_trace.h"
 #include "proto/worker.h"
 
 namespace cuckood::net {
@@ -72,7 +74,7 @@ class Connection {
         session_(worker, protocol, fd),
         input_(&pool),
         info_(fd, unix_socket, worker.ctx.now()),
-        trace_(fd) {
+        trace_(fd, worker.server.verbosity) {
     output_.enable_slices(worker.cache, worker.ctx);
     sending_.enable_slices(worker.cache, worker.ctx);
     if (tls != nullptr) {
@@ -119,6 +121,15 @@ class Connection {
 
   // Why it closes, in `watch connevents` words (at close time).
   proto::CloseReason close_reason() const noexcept;
+
+  // -vvv: the connection is about to close (before memcached's "connection closed." line),
+  // and has closed (after it).
+  void trace_closing() noexcept {
+    if (proto::StateTrace* states = state_trace()) states->closing();
+  }
+  void trace_closed() noexcept {
+    if (proto::StateTrace* states = state_trace()) states->closed();
+  }
 
   // Whether the engine should be reading: not paused by backlog, not closing, peer open.
   bool wants_input() const noexcept {
@@ -176,6 +187,7 @@ class Connection {
   // `stats conns`: an event's requests are being answered; then, what it waits for.
   void begin_event() noexcept;
   void publish_state() noexcept;
+  void end_of_read(proto::StateTrace& states) noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
@@ -183,16 +195,29 @@ class Connection {
   size_t piece_count() const noexcept { return 2 * sending_.slices.size() + 1; }
   std::string_view piece(size_t p) const noexcept;
 
-  // -vv: each request and its reply on stderr, as memcached prints them.
+  // -vvv: memcached's state machine for this connection, or null below verbosity 3.
+  proto::StateTrace* state_trace() noexcept { return trace_.states(); }
+
+  // -vv: each request and its reply on stderr, as memcached prints them; -vvv: its state
+  // transitions and lookups too (proto/state_trace.h).
   class TraceLog final : public proto::RequestLog {
    public:
-    explicit TraceLog(int fd) noexcept : fd_(fd) {}
+    // `verbosity` is the server's (it outlives the log).
+    TraceLog(int fd, const std::atomic<int>& verbosity) noexcept
+        : fd_(fd), verbosity_(verbosity), machine_(fd, *this) {}
     void request(std::string_view line) noexcept override;
     void reply(std::string_view line) noexcept override;
     void note(std::string_view line) noexcept override;
+    // As memcached checks its verbosity at each transition: a `verbosity` command takes
+    // effect at once.
+    proto::StateTrace* states() noexcept override {
+      return verbosity_.load(std::memory_order_relaxed) > 2 ? &machine_ : nullptr;
+    }
 
    private:
     int fd_;
+    const std::atomic<int>& verbosity_;
+    proto::StateTrace machine_;
   };
 
   int fd_;

@@ -149,7 +149,9 @@ class ConnectionTable {
       log_conn_event(state_.worker().log, e.conn, e.peer, /*opened=*/false, close_reason(e));
     }
     state_.connections().remove(e.conn.info());
+    e.conn.trace_closing();
     state_.release(e.conn.fd());
+    e.conn.trace_closed();
     ::close(e.conn.fd());
   }
   proto::CloseReason close_reason(const Entry& e) const noexcept {

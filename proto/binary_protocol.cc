@@ -416,7 +416,8 @@ size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output
     const size_t consumed = dispatch(w, header, input.substr(pos), output, control);
     if (consumed == 0) break;
     if (log != nullptr) {
-      log_binary_request(*log, header, input.substr(pos, consumed), output, reply_from);
+      log_binary_request(*log, header, input.substr(pos, consumed), output, reply_from,
+                         control.close);
     }
     pos += consumed;
     --control.requests_left;

@@ -39,6 +39,9 @@ class BinaryProtocol {
   size_t process(Worker& w, std::string_view input, Output& output, SessionControl& control,
                  RequestLog* log) noexcept;
 
+  // A refused request's body is still being discarded.
+  bool swallowing() const noexcept { return swallow_ != 0; }
+
  private:
   // Decodes the packet at the front of `input` (at least a header), answers it when it is
   // complete or can be refused early. Returns the bytes consumed, 0 when more are needed

@@ -10,6 +10,7 @@
 #include "cache/expiry.h"
 #include "proto/counter.h"
 #include "proto/log_entries.h"
+#include "proto/state_trace.h"
 
 namespace cuckood::proto {
 
@@ -417,29 +418,41 @@ bool touch_item(Worker& w, std::string_view key, int64_t exptime,
   return rule.hit();
 }
 
-// Runs `call` (a lookup through the visitor it is given) and, while someone watches fetchers,
-// logs what it found as memcached's item_get.
+// Whether a lookup's outcome is wanted, as memcached's item_get reports it: by someone watching
+// fetchers or by -vvv's "> FOUND KEY" lines. One branch on the request path.
+bool lookups_observed(const Worker& w) noexcept {
+  return w.log.wants(kLogFetchers) | (w.item_trace != nullptr);
+}
+
+void observe_lookup(Worker& w, std::string_view key, bool hit, size_t value_size) noexcept {
+  if (w.log.wants(kLogFetchers)) write_item_get(w.log, key, hit, value_size, w.client_fd);
+  if (w.item_trace != nullptr) w.item_trace->looked_up(key, hit);
+}
+
+// Runs `call` (a lookup through the visitor it is given) and, while lookups are observed,
+// reports what it found as memcached's item_get.
 template <class Call>
 bool logged_lookup(Worker& w, std::string_view key, cache::ItemVisitor visit, Call call) noexcept {
-  if (!w.log.wants(kLogFetchers)) return call(visit);
+  if (!lookups_observed(w)) return call(visit);
+  if (w.item_trace != nullptr) w.item_trace->lookup_starts();
   size_t size = 0;
   auto seen = [&size, visit](const ItemView& item) {
     size = item.value.size();
     visit(item);
   };
   const bool hit = call(cache::ItemVisitor(seen));
-  write_item_get(w.log, key, hit, size, w.client_fd);
+  observe_lookup(w, key, hit, size);
   return hit;
 }
 
-// memcached looks a key up before it stores, deletes, increments or touches it, and logs that
-// lookup: while someone watches fetchers, so do we.
+// memcached looks a key up before it stores, deletes, increments or touches it, and reports
+// that lookup: while lookups are observed, so do we.
 void log_lookup(Worker& w, std::string_view key) noexcept {
-  if (!w.log.wants(kLogFetchers)) return;
+  if (!lookups_observed(w)) return;
   size_t size = 0;
   const bool hit = w.cache.peek(w.ctx, w.cache.hash(key),
                                 [&size](const ItemView& item) { size = item.value.size(); });
-  write_item_get(w.log, key, hit, size, w.client_fd);
+  observe_lookup(w, key, hit, size);
 }
 
 // `stats detail on`: a relaxed load of a line written only by `stats detail on|off`.
@@ -548,14 +561,15 @@ bool meta_get_unlogged(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit)
 }  // namespace
 
 bool meta_get(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept {
-  if (w.log.wants(kLogFetchers)) {
+  if (lookups_observed(w)) {
+    if (w.item_trace != nullptr) w.item_trace->lookup_starts();
     size_t size = 0;
     auto seen = [&size, visit](const MetaGetHit& hit) {
       size = hit.item.value.size();
       visit(hit);
     };
     const bool hit = meta_get_unlogged(w, args, MetaGetVisitor(seen));
-    write_item_get(w.log, args.key, hit, size, w.client_fd);
+    observe_lookup(w, args.key, hit, size);
     return hit;
   }
   return meta_get_unlogged(w, args, visit);
@@ -570,7 +584,10 @@ void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
   if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
-  if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) drop(w, key);
+  if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) {
+    log_lookup(w, key);  // memcached finds the item to unlink it
+    drop(w, key);
+  }
 }
 
 StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexcept {
@@ -700,6 +717,8 @@ ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
       result = {rule.created() ? ArithStatus::kNoMemoryToCreate : ArithStatus::kNoMemory, 0, 0, 0};
       break;
   }
+  // memcached stores a counter it creates on a miss as an add, which looks the key up again.
+  if (rule.created() && lookups_observed(w)) observe_lookup(w, args.key, false, 0);
   // As memcached's do_add_delta: a hit is a delta applied to a number (counted even when the
   // new item then finds no memory); a miss is a missing key not created; a non-numeric value,
   // a cas mismatch and a created counter count neither.

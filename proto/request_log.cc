@@ -130,6 +130,63 @@ void log_command(RequestLog& log, const binary::RequestHeader& h, std::string_vi
   }
 }
 
+// The commands that read a value (memcached's conn_nread) once their header is accepted.
+bool carries_value(binary::Opcode opcode) noexcept {
+  using binary::Opcode;
+  switch (opcode) {
+    case Opcode::kSet:
+    case Opcode::kSetQ:
+    case Opcode::kAdd:
+    case Opcode::kAddQ:
+    case Opcode::kReplace:
+    case Opcode::kReplaceQ:
+    case Opcode::kAppend:
+    case Opcode::kAppendQ:
+    case Opcode::kPrepend:
+    case Opcode::kPrependQ:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A response packet memcached writes with its error routine (write_bin_error): an error status
+// with neither key nor extras. That routine logs "Writing an error" and flushes at once.
+bool is_written_error(const binary::ResponseHeader& r) noexcept {
+  return r.status != binary::Status::kSuccess && r.key_length == 0 && r.extras_length == 0;
+}
+
+// How a binary request went through memcached's machine, from the packets answering it.
+RequestPath binary_path(const binary::RequestHeader& h, std::string_view bytes, size_t reply_from,
+                        bool reached, bool closes) noexcept {
+  using binary::Opcode;
+  if (closes) {
+    if (h.magic != binary::kRequestMagic) return RequestPath::kClosed;
+    return h.opcode == Opcode::kQuit || h.opcode == Opcode::kQuitQ ? RequestPath::kAnsweredQuit
+                                                                   : RequestPath::kQuit;
+  }
+  bool flushed = false;
+  bool too_large = false;
+  for (size_t pos = reply_from; bytes.size() - pos >= binary::kHeaderSize;) {
+    const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + pos);
+    flushed = flushed || is_written_error(r);
+    too_large = too_large || r.status == binary::Status::kTooLarge;
+    pos = std::min(pos + binary::kHeaderSize + r.body_length, bytes.size());
+  }
+  if (reached && carries_value(h.opcode)) {
+    if (too_large) return RequestPath::kErrorSwallow;
+    return flushed ? RequestPath::kValueFlushed : RequestPath::kValueRead;
+  }
+  return flushed ? RequestPath::kFlushed : RequestPath::kAnswered;
+}
+
+// A text get family line answered with END: memcached flushes its reply at once (conn_mwrite).
+bool flushed_retrieval(std::string_view line, std::string_view reply) noexcept {
+  const std::string_view name = line.substr(0, line.find(' '));
+  const bool retrieval = name == "get" || name == "gets" || name == "gat" || name == "gats";
+  return retrieval && reply.ends_with("END\r\n");
+}
+
 // Whether memcached gets as far as the command's own code (and its line): not for a request it
 // refuses from the header alone.
 bool reaches_command(const binary::RequestHeader& h, std::string_view bytes, size_t reply_from) {
@@ -140,20 +197,36 @@ bool reaches_command(const binary::RequestHeader& h, std::string_view bytes, siz
          !(r.status == binary::Status::kInvalidArguments && r.key_length == 0);
 }
 
-}  // namespace
-
-void log_text_request(RequestLog& log, std::string_view line, const Output& output,
-                      size_t reply_from, std::string_view held_back) {
-  log.request(line);
-  log_text_reply(log, output, reply_from);
-  if (!held_back.empty()) {
-    std::string text = "NOREPLY ";
-    text += without_cr(held_back.substr(0, held_back.find('\n')));
-    log.reply(text);
+// The responses: whole packets in output.bytes (values are not sliced while logging), each
+// preceded by the lookups `states` recorded before it (none printed when null). Stat answers
+// are written without memcached's header routine, so it dumps none of them.
+void log_binary_responses(RequestLog& log, const binary::RequestHeader& h, std::string_view bytes,
+                          size_t reply_from, StateTrace* states) {
+  if (h.opcode == binary::Opcode::kStat) return;
+  size_t pos = reply_from;
+  while (bytes.size() - pos >= binary::kHeaderSize) {
+    const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + pos);
+    const size_t body = pos + binary::kHeaderSize;
+    if (states != nullptr) states->print_lookups(pos);
+    if (is_written_error(r)) {
+      std::string line = "Writing an error: ";
+      line.append(bytes.substr(std::min(body, bytes.size()), r.body_length));
+      log.reply(line);
+    }
+    log.reply("Writing bin response:");
+    std::string header(bytes.substr(pos, binary::kHeaderSize));
+    // memcached dumps a hit's header before it fills the cas in: it logs cas 0.
+    if (r.status == binary::Status::kSuccess && reads_item(h.opcode)) {
+      std::fill(header.begin() + 16, header.end(), '\0');
+    }
+    dump_header(header, " ", &RequestLog::reply, log);
+    pos = std::min(body + size_t{r.body_length}, bytes.size());
   }
 }
 
-void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
+// The reply lines from output.bytes[reply_from], values left out; each preceded by the lookups
+// `states` recorded before it (none printed when null).
+void log_reply_lines(RequestLog& log, const Output& output, size_t reply_from, StateTrace* states) {
   const std::string_view bytes = output.bytes;
   const std::vector<ValueSpan>& values = output.value_spans();
   // The values of this reply are the last spans, those from reply_from on.
@@ -170,42 +243,68 @@ void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
     const size_t newline = std::min(bytes.find('\n', pos), next_value);
     const std::string_view text = without_cr(bytes.substr(pos, newline - pos));
     // An empty line is the "\r\n" that ends a value.
-    if (!text.empty()) log.reply(text);
+    if (!text.empty()) {
+      if (states != nullptr) states->print_lookups(pos);
+      log.reply(text);
+    }
     pos = newline < next_value ? newline + 1 : newline;
   }
 }
 
+}  // namespace
+
+void log_text_request(RequestLog& log, std::string_view line, const Output& output,
+                      size_t reply_from, std::string_view held_back, RequestPath path) {
+  StateTrace* states = log.states();
+  if (states != nullptr) states->request_begins();
+  log.request(line);
+  if (states != nullptr && path == RequestPath::kValueRead) states->value_read_begins();
+  // memcached's classic update looks a refused value's key up once it discards the value; its
+  // ms before it answers.
+  const bool lookups_after = path == RequestPath::kValueRefused && !line.starts_with("ms ");
+  log_reply_lines(log, output, reply_from, lookups_after ? nullptr : states);
+  if (states != nullptr && !lookups_after) states->print_lookups(SIZE_MAX);
+  if (!held_back.empty()) {
+    std::string text = "NOREPLY ";
+    text += without_cr(held_back.substr(0, held_back.find('\n')));
+    log.reply(text);
+  }
+  if (states != nullptr) {
+    const std::string_view reply = std::string_view(output.bytes).substr(reply_from);
+    if (path == RequestPath::kAnswered && flushed_retrieval(line, reply)) {
+      path = RequestPath::kFlushed;
+    }
+    states->request_ends(path);
+  }
+}
+
+void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
+  log_reply_lines(log, output, reply_from, log.states());
+}
+
 void log_binary_request(RequestLog& log, const binary::RequestHeader& h, std::string_view consumed,
-                        const Output& output, size_t reply_from) {
+                        const Output& output, size_t reply_from, bool closes) {
+  StateTrace* states = log.states();
+  if (states != nullptr) states->request_begins();
   log.request("Read binary protocol data:");
   dump_header(consumed.substr(0, binary::kHeaderSize), "  ", &RequestLog::request, log);
   const std::string_view bytes = output.bytes;
   const size_t key_start = binary::kHeaderSize + h.extras_length;
-  if (consumed.size() >= key_start + h.key_length && reaches_command(h, bytes, reply_from)) {
+  const bool reached =
+      consumed.size() >= key_start + h.key_length && reaches_command(h, bytes, reply_from);
+  if (reached) {
     log_command(log, h, consumed.substr(binary::kHeaderSize, h.extras_length),
                 consumed.substr(key_start, h.key_length));
   }
-  // The responses: whole packets in output.bytes (values are not sliced while logging). Stat
-  // answers are written without memcached's header routine, so it dumps none of them.
-  if (h.opcode == binary::Opcode::kStat) return;
-  size_t pos = reply_from;
-  while (bytes.size() - pos >= binary::kHeaderSize) {
-    const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + pos);
-    const size_t body = pos + binary::kHeaderSize;
-    if (r.status != binary::Status::kSuccess && r.key_length == 0 && r.extras_length == 0) {
-      std::string line = "Writing an error: ";
-      line.append(bytes.substr(std::min(body, bytes.size()), r.body_length));
-      log.reply(line);
-    }
-    log.reply("Writing bin response:");
-    std::string header(bytes.substr(pos, binary::kHeaderSize));
-    // memcached dumps a hit's header before it fills the cas in: it logs cas 0.
-    if (r.status == binary::Status::kSuccess && reads_item(h.opcode)) {
-      std::fill(header.begin() + 16, header.end(), '\0');
-    }
-    dump_header(header, " ", &RequestLog::reply, log);
-    pos = std::min(body + size_t{r.body_length}, bytes.size());
+  const RequestPath path = binary_path(h, bytes, reply_from, reached, closes);
+  if (states != nullptr &&
+      (path == RequestPath::kValueRead || path == RequestPath::kValueFlushed)) {
+    states->value_read_begins();
   }
+  // A refused value's key is looked up once memcached discards the value (conn_swallow).
+  log_binary_responses(log, h, bytes, reply_from,
+                       path == RequestPath::kErrorSwallow ? nullptr : states);
+  if (states != nullptr) states->request_ends(path);
 }
 
 }  // namespace cuckood::proto

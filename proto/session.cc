@@ -36,6 +36,19 @@ size_t Session::process(std::string_view input, Output& output, RequestLog* log)
   }
   // The log reads the replies in output.bytes: values are copied there while it listens.
   output.log_values(log != nullptr);
+  StateTrace* states = log != nullptr ? log->states() : nullptr;
+  if (states != nullptr) states->set_output(&output);
+  worker_.item_trace = states;
+  const size_t consumed = process_requests(input, output, log);
+  worker_.item_trace = nullptr;
+  if (states != nullptr) {
+    states->set_output(nullptr);
+    if (log->states() == nullptr) states->drop_lookups();  // -vvv ended during the call
+  }
+  return consumed;
+}
+
+size_t Session::process_requests(std::string_view input, Output& output, RequestLog* log) noexcept {
   if (protocol_ == Protocol::kBinary) return binary_.process(worker_, input, output, control_, log);
   size_t consumed = 0;
   while (!authenticated_ && consumed < input.size() && !control_.close) {

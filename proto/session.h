@@ -56,6 +56,17 @@ class Session {
   // that much before calling process() again, so a large value is parsed once.
   size_t bytes_wanted() const noexcept { return control_.bytes_wanted; }
 
+  // A refused value's bytes are being discarded as they arrive (memcached's conn_swallow).
+  bool swallowing() const noexcept { return text_.swallowing() || binary_.swallowing(); }
+
+  // -vvv: what the last process() left undecoded as memcached's machine sees it; `bytes_kept`:
+  // the caller kept unconsumed bytes.
+  InputLeft input_left(bool bytes_kept) const noexcept {
+    if (swallowing()) return InputLeft::kSwallow;
+    if (bytes_wanted() != 0) return InputLeft::kValue;
+    return bytes_kept ? InputLeft::kPartialRequest : InputLeft::kNone;
+  }
+
   // The connection is to be closed once `output` has been sent (quit, or an error after
   // which memcached closes the connection).
   bool should_close() const noexcept { return control_.close; }
@@ -79,6 +90,9 @@ class Session {
 
  private:
   enum class Protocol { kUndecided, kText, kBinary };
+
+  // process() once the protocol is known and the log set up.
+  size_t process_requests(std::string_view input, Output& output, RequestLog* log) noexcept;
 
   Worker& worker_;
   Protocol protocol_;

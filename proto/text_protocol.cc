@@ -121,7 +121,17 @@ bool is_http_request(const text::Tokens& tokens) noexcept {
 // -vv: a long retrieval line is logged when it starts, as far as it has arrived.
 void log_long_line_start(RequestLog& log, std::string_view line) noexcept {
   if (line.ends_with('\r')) line.remove_suffix(1);
+  if (StateTrace* states = log.states()) states->request_begins();
   log.request(line);
+}
+
+// -vvv: how a request went through memcached's machine (proto/state_trace.h).
+RequestPath text_path(const text::TextRequest& request) noexcept {
+  if (request.swallow > 0) return RequestPath::kValueRefused;
+  if (request.value_consumed > 0) return RequestPath::kValueRead;
+  if (request.control.quit) return RequestPath::kQuit;
+  if (request.control.close) return RequestPath::kClosed;
+  return RequestPath::kAnswered;
 }
 
 void dispatch(text::TextRequest& request, std::string_view line) noexcept {
@@ -172,6 +182,9 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       pos += long_retrieval_.feed(request, available);
       if (log != nullptr) log_text_reply(*log, output, reply_from);
       if (long_retrieval_.active()) break;  // the rest of the line is still to come
+      if (log != nullptr && log->states() != nullptr) {
+        log->states()->request_ends(control.close ? RequestPath::kClosed : RequestPath::kFlushed);
+      }
       --control.requests_left;
       continue;
     }
@@ -227,7 +240,9 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       control.bytes_wanted = waiting_for_;
       break;
     }
-    if (log != nullptr) log_text_request(*log, line, output, reply_from, request.held_back);
+    if (log != nullptr) {
+      log_text_request(*log, line, output, reply_from, request.held_back, text_path(request));
+    }
     pos += line_size + request.value_consumed;
     swallow_ = request.swallow;
     --control.requests_left;

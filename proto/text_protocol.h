@@ -36,6 +36,9 @@ class TextProtocol {
   size_t process(Worker& w, std::string_view input, Output& output, SessionControl& control,
                  RequestLog* log) noexcept;
 
+  // A refused value's bytes are still being discarded.
+  bool swallowing() const noexcept { return swallow_ > 0; }
+
  private:
   // Bytes of a refused (too large) value still to discard as they arrive.
   uint64_t swallow_ = 0;

@@ -8,6 +8,8 @@
 
 namespace cuckood::proto {
 
+class StateTrace;
+
 struct Worker {
   cache::Cache& cache;
   cache::WorkerContext& ctx;  // this thread's cache context
@@ -18,6 +20,9 @@ struct Worker {
   // The connection being served (its fd, memcached's connection id): the `cfd` of its log
   // entries. Set by its Session for each call.
   int client_fd = -1;
+  // -vvv: the connection's trace, told of each lookup as memcached prints it
+  // (proto/state_trace.h); null below verbosity 3. Set by its Session for each call.
+  StateTrace* item_trace = nullptr;
 };
 
 }  // namespace cuckood::proto

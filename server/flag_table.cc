@@ -44,7 +44,7 @@ constexpr FlagRow kFlags[] = {
     {'k', "lock-memory", "", "lock down all paged memory", ""},
     {'v', "verbose", "",
      "verbose (print errors/warnings while in event loop); -vv: also client commands and "
-     "responses",
+     "responses; -vvv: also memcached's internal state transitions and item lookups",
      ""},
     {'h', "help", "", "print this help and exit", ""},
     {'i', "license", "", "print the license and exit", ""},

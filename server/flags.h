@@ -43,7 +43,7 @@ struct Options {
   enum class Action { kRun, kHelp, kVersion, kLicense };
   Action action = Action::kRun;
   proto::Settings settings;
-  int verbosity = 0;  // -v = 1, -vv = 2
+  int verbosity = 0;  // -v = 1, -vv = 2, -vvv = 3
   // What main does around the network front end (server/process.h).
   bool daemonize = false;         // -d
   std::string pid_file;           // -P
