@@ -653,7 +653,8 @@ bool SegmentStore::sweep(uint32_t segment, Era era, SweepMode mode,
     SweptClass& c = swept[size_class];
     bool unlinked = false;
     const bool live = is_live(item, era);
-    // Every branch but reclaiming's keep of a live item unlinks or relinks it.
+    // Every branch but reclaiming's keep of a live item unlinks or relinks it (or would have,
+    // had compaction found room for the copy).
     const HashedKey key = !live || mode != SweepMode::kReclaim ? key_of(item) : HashedKey{};
     if (!live) {
       // Judged again under the key's lock: a concurrent touch may have revived it.

@@ -224,7 +224,7 @@ void handle_version(Context& c, const Request& r, const Command& /*cmd*/) {
 // memcached 1.6 no longer implements Verbosity in the binary protocol (it answers 0x81); we
 // honour it as the protocol specifies: 4 bytes of extras carry the level.
 void handle_verbosity(Context& c, const Request& r, const Command& /*cmd*/) {
-  set_verbosity(c.w, static_cast<int>(load_big<uint32_t>(r.extras.data())));
+  set_verbosity(c.w, load_big<uint32_t>(r.extras.data()));
   append_success(c.out, r.reply());
 }
 

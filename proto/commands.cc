@@ -786,8 +786,10 @@ bool dump_allowed(const Worker& w) noexcept {
   return w.settings.dump_enabled;
 }
 
-void set_verbosity(Worker& w, int level) noexcept {
-  w.server.verbosity.store(level, std::memory_order_relaxed);
+void set_verbosity(Worker& w, uint32_t level) noexcept {
+  constexpr uint32_t kMaxVerbosity = 2;
+  w.server.verbosity.store(static_cast<int>(std::min(level, kMaxVerbosity)),
+                           std::memory_order_relaxed);
 }
 
 bool debug_time(Worker& w, DebugTime op, int64_t seconds) noexcept {

@@ -204,7 +204,9 @@ bool parse_class_list(std::string_view spec, uint64_t& mask) noexcept;
 using DumpVisitor = FunctionRef<bool(const cache::ItemView&, const cache::WalkedItem&)>;
 void dump_items(Worker& w, uint64_t class_mask, DumpVisitor visit) noexcept;
 
-void set_verbosity(Worker& w, int level) noexcept;
+// Sets the verbosity of every connection; levels above memcached's MAX_VERBOSITY_LEVEL (2) are
+// clamped to it, not refused (-vvv's level 3 is for the command line only, as in memcached).
+void set_verbosity(Worker& w, uint32_t level) noexcept;
 
 // Emits the statistics of `group` ("" = general, "settings", "items", "slabs", "sizes") as
 // name/value pairs in memcached's order, or cuckood's own "index" group (the key index:

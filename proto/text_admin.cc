@@ -18,9 +18,6 @@ namespace cuckood::proto::text {
 
 namespace {
 
-// memcached's MAX_VERBOSITY_LEVEL: higher levels are clamped, not refused.
-constexpr uint32_t kMaxVerbosity = 2;
-
 // slabs reassign <src> <dst>: checked as memcached checks it. cuckood's items live in
 // log-structured segments, not slab pages, so no class ever has a page to spare.
 void slabs_reassign(TextRequest& r, const Tokens& t) noexcept {
@@ -115,7 +112,7 @@ void handle_verbosity(TextRequest& r, const Tokens& t) noexcept {
     r.reply(kBadFormat);
     return;
   }
-  set_verbosity(r.w, static_cast<int>(std::min(level, kMaxVerbosity)));
+  set_verbosity(r.w, level);
   r.reply(kOk);
 }
 

@@ -95,6 +95,8 @@ constexpr FlagRow kFlags[] = {
      ""},
     {'\0', "metrics-listen", "<addr>",
      "interface(s) for --metrics-port, as -l takes them (default: 127.0.0.1)", ""},
+    {'\0', "no-huge-pages", "",
+     "item memory without transparent huge pages (default: asked for; -L turns them back on)", ""},
     {'\0', "debug-time", "", "allow the debugtime command to move the clock (tests only)", ""},
 };
 

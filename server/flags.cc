@@ -288,6 +288,8 @@ void Parser::apply(const FlagRow& f, std::string_view value) {
     s.io_engine = std::string(value);
   } else if (f.long_name == "debug-time") {
     s.debug_time = true;
+  } else if (f.long_name == "no-huge-pages") {
+    options_.no_huge_pages = true;
   } else if (f.long_name == "metrics-port") {
     options_.metrics_port = static_cast<int>(parse_integer(f, value, 0, 65535));
   } else if (f.long_name == "metrics-listen") {

@@ -51,6 +51,7 @@ struct Options {
   bool lock_memory = false;       // -k
   bool raise_core_limit = false;  // -r
   bool large_pages = false;       // -L
+  bool no_huge_pages = false;     // --no-huge-pages (-L wins)
   // --metrics-port / --metrics-listen: Prometheus metrics over HTTP (net/metrics_endpoint.h);
   // port 0: off.
   int metrics_port = 0;

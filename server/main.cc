@@ -56,6 +56,9 @@ std::unique_ptr<cuckood::cache::CuckooCache> make_cache(
   config.clock = [&clock] { return clock.now(); };
   config.eviction_observer = &evictions;
   config.prefetch_from_bytes = cuckood::server::private_cache_bytes();
+  // Huge pages spare TLB misses on every look-up; an operator whose kernel stalls on their
+  // compaction turns them off.
+  config.huge_pages = options.large_pages || !options.no_huge_pages;
   return std::make_unique<cuckood::cache::CuckooCache>(config);
 }
 

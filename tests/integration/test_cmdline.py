@@ -467,6 +467,19 @@ NO_EFFECT_SUB_OPTIONS = [
 ]
 
 
+def huge_page_mappings(pid):
+    """The sizes (kB) of the process's mappings the kernel was asked to back with huge pages
+    (madvise MADV_HUGEPAGE: "hg" in smaps' VmFlags)."""
+    sizes, size = [], 0
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            if line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("VmFlags:") and " hg" in line:
+                sizes.append(size)
+    return sizes
+
+
 class AcceptedFlagsTest(unittest.TestCase):
     def test_every_no_effect_flag_starts_the_server_and_says_why(self):
         cases = NO_EFFECT_FLAGS + [["-o", option] for option in NO_EFFECT_SUB_OPTIONS]
@@ -518,6 +531,16 @@ class AcceptedFlagsTest(unittest.TestCase):
             self.assertNotIn("mlockall() failed", server.output())
             if not harness.SANITIZED:  # the sanitizers' mlockall is a no-op (it would lock the shadow)
                 self.assertRegex(status, r"VmLck:\s+[1-9]")
+
+    def test_item_memory_asks_for_huge_pages_unless_told_not_to(self):
+        for args, advised in ((["-m", "64"], True), (["-m", "64", "--no-huge-pages"], False),
+                              (["-m", "64", "--no-huge-pages", "-L"], True)):
+            with self.subTest(args=args), Server(args) as server:
+                c = server.connect()
+                self.assertEqual(c.request(b"set k 0 0 1\r\nv\r\n"), b"STORED\r\n")
+                c.close()
+                self.assertEqual(bool(huge_page_mappings(server.proc.pid)), advised,
+                                 server.output())
 
     def test_unknown_sub_option_fails_as_memcached(self):
         ours = subprocess.run([CUCKOOD_BIN, "-o", "no_such_option=1"], capture_output=True,

@@ -82,6 +82,8 @@ TEST(FlagsTest, LongFlagsWithEqualsOrSeparateValue) {
   EXPECT_EQ(parse({"--io", "uring"}).settings.io_engine, "uring");
   EXPECT_FALSE(o.settings.debug_time);
   EXPECT_TRUE(parse({"--debug-time"}).settings.debug_time);
+  EXPECT_FALSE(o.no_huge_pages);
+  EXPECT_TRUE(parse({"--no-huge-pages"}).no_huge_pages);
 }
 
 TEST(FlagsTest, HelpAndVersion) {
@@ -140,6 +142,7 @@ TEST(FlagsTest, BadValuesAreOneLineErrors) {
            {"--port="},
            {"--enable-shutdown=1"},
            {"--debug-time=1"},
+           {"--no-huge-pages=1"},
            {"-m", "2", "-I", "2m"},  // -I above half of -m, as memcached refuses
            {"-m", "x"},              // atoi's 0
            {"-R", "0"},

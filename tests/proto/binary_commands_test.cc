@@ -282,6 +282,12 @@ TEST(BinaryMisc, VerbositySetsTheLevel) {
   EXPECT_EQ(env.feed(request({Opcode::kVerbosity, "", be32(2), "", 4})),
             stored(Opcode::kVerbosity, 0, 4));
   EXPECT_EQ(env.worker().server.verbosity.load(), 2);
+  // Higher levels are clamped as the text command clamps them; the word is unsigned.
+  for (uint32_t level : {3u, 0x80000000u}) {
+    EXPECT_EQ(env.feed(request({Opcode::kVerbosity, "", be32(level), "", 4})),
+              stored(Opcode::kVerbosity, 0, 4));
+    EXPECT_EQ(env.worker().server.verbosity.load(), 2) << level;
+  }
 }
 
 TEST(BinaryMisc, QuitAnswersThenCloses) {
