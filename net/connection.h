@@ -187,7 +187,8 @@ class Connection {
   // `stats conns`: an event's requests are being answered; then, what it waits for.
   void begin_event() noexcept;
   void publish_state() noexcept;
-  void end_of_read(proto::StateTrace& states) noexcept;
+  // Closes every event that ran requests (a read, a resume, a drained backlog).
+  void end_event() noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
