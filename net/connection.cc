@@ -37,7 +37,7 @@ void Connection::receive_plain(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
   refill_budget();
-  if (proto::StateTrace* states = state_trace()) states->data_arrived();
+  if (proto::StateTrace* trace = state_trace()) trace->data_arrived();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
@@ -53,9 +53,9 @@ void Connection::receive_plain(std::string_view data) noexcept {
 void Connection::end_event() noexcept {
   update_pause();
   publish_state();
-  proto::StateTrace* states = state_trace();
-  if (states != nullptr && !yielded_ && !paused_) {
-    states->read_done(session_.input_left(!input_.empty()));
+  proto::StateTrace* trace = state_trace();
+  if (trace != nullptr && !yielded_ && !paused_) {
+    trace->read_done(session_.input_left(!input_.empty()));
   }
 }
 

@@ -7,7 +7,7 @@ namespace cuckood::proto {
 
 void observe_lookup(Worker& w, std::string_view key, bool hit, size_t value_size) noexcept {
   if (w.log.wants(kLogFetchers)) write_item_get(w.log, key, hit, value_size, w.client_fd);
-  if (w.item_trace != nullptr) w.item_trace->looked_up(key, hit);
+  if (w.state_trace != nullptr) w.state_trace->looked_up(key, hit);
 }
 
 void log_lookup(Worker& w, std::string_view key) noexcept {

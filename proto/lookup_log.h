@@ -1,5 +1,5 @@
 // Reporting a lookup's outcome as memcached's item_get does: to clients watching fetchers and
-// to -vvv's "> FOUND KEY" lines (Worker::item_trace). Internal to the command layer
+// to -vvv's "> FOUND KEY" lines (Worker::state_trace). Internal to the command layer
 // (commands.cc); the codecs never call it.
 //
 // Threading: called on the worker's own thread with its Worker.
@@ -18,7 +18,7 @@ namespace cuckood::proto {
 // Whether a lookup's outcome is wanted: by someone watching fetchers or by -vvv. One branch on
 // the request path.
 inline bool lookups_observed(const Worker& w) noexcept {
-  return w.log.wants(kLogFetchers) | (w.item_trace != nullptr);
+  return w.log.wants(kLogFetchers) | (w.state_trace != nullptr);
 }
 
 // Reports a lookup of `key` that found an item with a value of `value_size` bytes (`hit`) or
@@ -43,7 +43,7 @@ template <class Hit, class Call>
 bool logged_lookup(Worker& w, std::string_view key, FunctionRef<void(const Hit&)> visit,
                    Call call) noexcept {
   if (!lookups_observed(w)) return call(visit);
-  if (w.item_trace != nullptr) w.item_trace->lookup_starts();
+  if (w.state_trace != nullptr) w.state_trace->lookup_starts();
   size_t size = 0;
   auto seen = [&size, visit](const Hit& hit) {
     size = value_size_of(hit);

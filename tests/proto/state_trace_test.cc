@@ -35,7 +35,7 @@ class TracingLog final : public RequestLog {
   void reply(std::string_view line) noexcept override { lines.push_back(">" + std::string(line)); }
   void note(std::string_view line) noexcept override { lines.push_back(std::string(line)); }
   // Level 3 while `verbosity` (when given) says so, as net/'s log.
-  StateTrace* states() noexcept override {
+  StateTrace* state_trace() noexcept override {
     return verbosity == nullptr || *verbosity > 2 ? &machine : nullptr;
   }
 
