@@ -37,21 +37,26 @@ void Connection::receive_plain(std::string_view data) noexcept {
   if (session_.should_close() || broken_) return;  // memcached ignores input after quit/errors
   begin_event();
   refill_budget();
-  if (proto::StateTrace* states = state_trace()) states->data_arrived();
+  if (proto::StateTrace* trace = state_trace()) trace->data_arrived();
   if (paused_ || !input_.empty()) {
     input_.append(data, session_.bytes_wanted());
     if (!paused_) process_pending();
   } else {
     consume_direct(data);
   }
-  update_pause();
-  publish_state();
-  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
+  end_event();
 }
 
-// -vvv: the read's requests are answered, unless some wait for the connection's next turn.
-void Connection::end_of_read(proto::StateTrace& states) noexcept {
-  if (!yielded_ && !paused_) states.read_done(session_.input_left(!input_.empty()));
+// After an event's requests: pause or not by the backlog, publish what the connection now
+// waits for, and (-vvv) report the read answered unless some requests wait for the
+// connection's next turn.
+void Connection::end_event() noexcept {
+  update_pause();
+  publish_state();
+  proto::StateTrace* trace = state_trace();
+  if (trace != nullptr && !yielded_ && !paused_) {
+    trace->read_done(session_.input_left(!input_.empty()));
+  }
 }
 
 void Connection::begin_event() noexcept {
@@ -127,9 +132,7 @@ void Connection::resume() noexcept {
   begin_event();
   refill_budget();
   process_pending();
-  update_pause();
-  publish_state();
-  if (proto::StateTrace* states = state_trace()) end_of_read(*states);
+  end_event();
 }
 
 // Held input is parsed a slice at a time, re-checking the backlog in between: input held while
@@ -249,9 +252,7 @@ void Connection::plain_sent(size_t n) noexcept {
     begin_event();
     refill_budget();
     process_pending();
-    update_pause();
-    publish_state();
-    if (proto::StateTrace* states = state_trace()) end_of_read(*states);
+    end_event();
   }
 }
 

@@ -125,10 +125,10 @@ class Connection {
   // -vvv: the connection is about to close (before memcached's "connection closed." line),
   // and has closed (after it).
   void trace_closing() noexcept {
-    if (proto::StateTrace* states = state_trace()) states->closing();
+    if (proto::StateTrace* trace = state_trace()) trace->closing();
   }
   void trace_closed() noexcept {
-    if (proto::StateTrace* states = state_trace()) states->closed();
+    if (proto::StateTrace* trace = state_trace()) trace->closed();
   }
 
   // Whether the engine should be reading: not paused by backlog, not closing, peer open.
@@ -187,7 +187,8 @@ class Connection {
   // `stats conns`: an event's requests are being answered; then, what it waits for.
   void begin_event() noexcept;
   void publish_state() noexcept;
-  void end_of_read(proto::StateTrace& states) noexcept;
+  // Closes every event that ran requests (a read, a resume, a drained backlog).
+  void end_event() noexcept;
   // The log the session reports to: trace_ at -vv, else none.
   proto::RequestLog* request_log() noexcept;
   // sending_ is cut into pieces: even piece 2i = the bytes before slice i (after slice i - 1),
@@ -196,7 +197,7 @@ class Connection {
   std::string_view piece(size_t p) const noexcept;
 
   // -vvv: memcached's state machine for this connection, or null below verbosity 3.
-  proto::StateTrace* state_trace() noexcept { return trace_.states(); }
+  proto::StateTrace* state_trace() noexcept { return trace_.state_trace(); }
 
   // -vv: each request and its reply on stderr, as memcached prints them; -vvv: its state
   // transitions and lookups too (proto/state_trace.h).
@@ -204,20 +205,20 @@ class Connection {
    public:
     // `verbosity` is the server's (it outlives the log).
     TraceLog(int fd, const std::atomic<int>& verbosity) noexcept
-        : fd_(fd), verbosity_(verbosity), machine_(fd, *this) {}
+        : fd_(fd), verbosity_(verbosity), state_trace_(fd, *this) {}
     void request(std::string_view line) noexcept override;
     void reply(std::string_view line) noexcept override;
     void note(std::string_view line) noexcept override;
     // As memcached checks its verbosity at each transition: a `verbosity` command takes
     // effect at once.
-    proto::StateTrace* states() noexcept override {
-      return verbosity_.load(std::memory_order_relaxed) > 2 ? &machine_ : nullptr;
+    proto::StateTrace* state_trace() noexcept override {
+      return verbosity_.load(std::memory_order_relaxed) > 2 ? &state_trace_ : nullptr;
     }
 
    private:
     int fd_;
     const std::atomic<int>& verbosity_;
-    proto::StateTrace machine_;
+    proto::StateTrace state_trace_;
   };
 
   int fd_;

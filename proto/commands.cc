@@ -10,7 +10,7 @@
 #include "cache/expiry.h"
 #include "proto/counter.h"
 #include "proto/log_entries.h"
-#include "proto/state_trace.h"
+#include "proto/lookup_log.h"
 
 namespace cuckood::proto {
 
@@ -418,43 +418,6 @@ bool touch_item(Worker& w, std::string_view key, int64_t exptime,
   return rule.hit();
 }
 
-// Whether a lookup's outcome is wanted, as memcached's item_get reports it: by someone watching
-// fetchers or by -vvv's "> FOUND KEY" lines. One branch on the request path.
-bool lookups_observed(const Worker& w) noexcept {
-  return w.log.wants(kLogFetchers) | (w.item_trace != nullptr);
-}
-
-void observe_lookup(Worker& w, std::string_view key, bool hit, size_t value_size) noexcept {
-  if (w.log.wants(kLogFetchers)) write_item_get(w.log, key, hit, value_size, w.client_fd);
-  if (w.item_trace != nullptr) w.item_trace->looked_up(key, hit);
-}
-
-// Runs `call` (a lookup through the visitor it is given) and, while lookups are observed,
-// reports what it found as memcached's item_get.
-template <class Call>
-bool logged_lookup(Worker& w, std::string_view key, cache::ItemVisitor visit, Call call) noexcept {
-  if (!lookups_observed(w)) return call(visit);
-  if (w.item_trace != nullptr) w.item_trace->lookup_starts();
-  size_t size = 0;
-  auto seen = [&size, visit](const ItemView& item) {
-    size = item.value.size();
-    visit(item);
-  };
-  const bool hit = call(cache::ItemVisitor(seen));
-  observe_lookup(w, key, hit, size);
-  return hit;
-}
-
-// memcached looks a key up before it stores, deletes, increments or touches it, and reports
-// that lookup: while lookups are observed, so do we.
-void log_lookup(Worker& w, std::string_view key) noexcept {
-  if (!lookups_observed(w)) return;
-  size_t size = 0;
-  const bool hit = w.cache.peek(w.ctx, w.cache.hash(key),
-                                [&size](const ItemView& item) { size = item.value.size(); });
-  observe_lookup(w, key, hit, size);
-}
-
 // `stats detail on`: a relaxed load of a line written only by `stats detail on|off`.
 bool detail_on(const Worker& w) noexcept {
   return w.server.runtime.detail_enabled.load(std::memory_order_relaxed);
@@ -561,18 +524,8 @@ bool meta_get_unlogged(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit)
 }  // namespace
 
 bool meta_get(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept {
-  if (lookups_observed(w)) {
-    if (w.item_trace != nullptr) w.item_trace->lookup_starts();
-    size_t size = 0;
-    auto seen = [&size, visit](const MetaGetHit& hit) {
-      size = hit.item.value.size();
-      visit(hit);
-    };
-    const bool hit = meta_get_unlogged(w, args, MetaGetVisitor(seen));
-    observe_lookup(w, args.key, hit, size);
-    return hit;
-  }
-  return meta_get_unlogged(w, args, visit);
+  return logged_lookup(w, args.key, visit,
+                       [&](MetaGetVisitor logged) { return meta_get_unlogged(w, args, logged); });
 }
 
 bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept {

@@ -198,16 +198,16 @@ bool reaches_command(const binary::RequestHeader& h, std::string_view bytes, siz
 }
 
 // The responses: whole packets in output.bytes (values are not sliced while logging), each
-// preceded by the lookups `states` recorded before it (none printed when null). Stat answers
+// preceded by the lookups `trace` recorded before it (none printed when null). Stat answers
 // are written without memcached's header routine, so it dumps none of them.
 void log_binary_responses(RequestLog& log, const binary::RequestHeader& h, std::string_view bytes,
-                          size_t reply_from, StateTrace* states) {
+                          size_t reply_from, StateTrace* trace) {
   if (h.opcode == binary::Opcode::kStat) return;
   size_t pos = reply_from;
   while (bytes.size() - pos >= binary::kHeaderSize) {
     const binary::ResponseHeader r = binary::decode_response_header(bytes.data() + pos);
     const size_t body = pos + binary::kHeaderSize;
-    if (states != nullptr) states->print_lookups(pos);
+    if (trace != nullptr) trace->print_lookups(pos);
     if (is_written_error(r)) {
       std::string line = "Writing an error: ";
       line.append(bytes.substr(std::min(body, bytes.size()), r.body_length));
@@ -225,8 +225,8 @@ void log_binary_responses(RequestLog& log, const binary::RequestHeader& h, std::
 }
 
 // The reply lines from output.bytes[reply_from], values left out; each preceded by the lookups
-// `states` recorded before it (none printed when null).
-void log_reply_lines(RequestLog& log, const Output& output, size_t reply_from, StateTrace* states) {
+// `trace` recorded before it (none printed when null).
+void log_reply_lines(RequestLog& log, const Output& output, size_t reply_from, StateTrace* trace) {
   const std::string_view bytes = output.bytes;
   const std::vector<ValueSpan>& values = output.value_spans();
   // The values of this reply are the last spans, those from reply_from on.
@@ -244,7 +244,7 @@ void log_reply_lines(RequestLog& log, const Output& output, size_t reply_from, S
     const std::string_view text = without_cr(bytes.substr(pos, newline - pos));
     // An empty line is the "\r\n" that ends a value.
     if (!text.empty()) {
-      if (states != nullptr) states->print_lookups(pos);
+      if (trace != nullptr) trace->print_lookups(pos);
       log.reply(text);
     }
     pos = newline < next_value ? newline + 1 : newline;
@@ -255,37 +255,37 @@ void log_reply_lines(RequestLog& log, const Output& output, size_t reply_from, S
 
 void log_text_request(RequestLog& log, std::string_view line, const Output& output,
                       size_t reply_from, std::string_view held_back, RequestPath path) {
-  StateTrace* states = log.states();
-  if (states != nullptr) states->request_begins();
+  StateTrace* trace = log.state_trace();
+  if (trace != nullptr) trace->request_begins();
   log.request(line);
-  if (states != nullptr && path == RequestPath::kValueRead) states->value_read_begins();
+  if (trace != nullptr && path == RequestPath::kValueRead) trace->value_read_begins();
   // memcached's classic update looks a refused value's key up once it discards the value; its
   // ms before it answers.
   const bool lookups_after = path == RequestPath::kValueRefused && !line.starts_with("ms ");
-  log_reply_lines(log, output, reply_from, lookups_after ? nullptr : states);
-  if (states != nullptr && !lookups_after) states->print_lookups(SIZE_MAX);
+  log_reply_lines(log, output, reply_from, lookups_after ? nullptr : trace);
+  if (trace != nullptr && !lookups_after) trace->print_lookups(SIZE_MAX);
   if (!held_back.empty()) {
     std::string text = "NOREPLY ";
     text += without_cr(held_back.substr(0, held_back.find('\n')));
     log.reply(text);
   }
-  if (states != nullptr) {
+  if (trace != nullptr) {
     const std::string_view reply = std::string_view(output.bytes).substr(reply_from);
     if (path == RequestPath::kAnswered && flushed_retrieval(line, reply)) {
       path = RequestPath::kFlushed;
     }
-    states->request_ends(path);
+    trace->request_ends(path);
   }
 }
 
 void log_text_reply(RequestLog& log, const Output& output, size_t reply_from) {
-  log_reply_lines(log, output, reply_from, log.states());
+  log_reply_lines(log, output, reply_from, log.state_trace());
 }
 
 void log_binary_request(RequestLog& log, const binary::RequestHeader& h, std::string_view consumed,
                         const Output& output, size_t reply_from, bool closes) {
-  StateTrace* states = log.states();
-  if (states != nullptr) states->request_begins();
+  StateTrace* trace = log.state_trace();
+  if (trace != nullptr) trace->request_begins();
   log.request("Read binary protocol data:");
   dump_header(consumed.substr(0, binary::kHeaderSize), "  ", &RequestLog::request, log);
   const std::string_view bytes = output.bytes;
@@ -297,14 +297,13 @@ void log_binary_request(RequestLog& log, const binary::RequestHeader& h, std::st
                 consumed.substr(key_start, h.key_length));
   }
   const RequestPath path = binary_path(h, bytes, reply_from, reached, closes);
-  if (states != nullptr &&
-      (path == RequestPath::kValueRead || path == RequestPath::kValueFlushed)) {
-    states->value_read_begins();
+  if (trace != nullptr && (path == RequestPath::kValueRead || path == RequestPath::kValueFlushed)) {
+    trace->value_read_begins();
   }
   // A refused value's key is looked up once memcached discards the value (conn_swallow).
   log_binary_responses(log, h, bytes, reply_from,
-                       path == RequestPath::kErrorSwallow ? nullptr : states);
-  if (states != nullptr) states->request_ends(path);
+                       path == RequestPath::kErrorSwallow ? nullptr : trace);
+  if (trace != nullptr) trace->request_ends(path);
 }
 
 }  // namespace cuckood::proto

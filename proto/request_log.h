@@ -14,9 +14,9 @@
 // "Writing an error: <text>" for a keyless error, then "Writing bin response:" and its header
 // in hex (none for Stat answers, which memcached writes without its header routine).
 //
-// -vvv adds memcached's level-3 lines (proto/state_trace.h) through the log's states(): each
-// request's state transitions around its lines, and each lookup's "> FOUND KEY" among its
-// reply lines, where memcached prints it.
+// -vvv adds memcached's level-3 lines (proto/state_trace.h) through the log's state_trace():
+// each request's state transitions around its lines, and each lookup's "> FOUND KEY" among
+// its reply lines, where memcached prints it.
 //
 // Cost: with no log attached (verbosity < 2) a codec tests one pointer per request and
 // allocates nothing. Views passed to the log live only during the call.
@@ -37,7 +37,7 @@ class RequestLog {
   // A line memcached prints without the connection's "<fd" or ">fd" prefix.
   virtual void note(std::string_view line) noexcept = 0;
   // -vvv: the connection's state machine as memcached's would be; null below verbosity 3.
-  virtual StateTrace* states() noexcept { return nullptr; }
+  virtual StateTrace* state_trace() noexcept { return nullptr; }
 
  protected:
   ~RequestLog() = default;

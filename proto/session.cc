@@ -36,14 +36,14 @@ size_t Session::process(std::string_view input, Output& output, RequestLog* log)
   }
   // The log reads the replies in output.bytes: values are copied there while it listens.
   output.log_values(log != nullptr);
-  StateTrace* states = log != nullptr ? log->states() : nullptr;
-  if (states != nullptr) states->set_output(&output);
-  worker_.item_trace = states;
+  StateTrace* trace = log != nullptr ? log->state_trace() : nullptr;
+  if (trace != nullptr) trace->set_output(&output);
+  worker_.state_trace = trace;
   const size_t consumed = process_requests(input, output, log);
-  worker_.item_trace = nullptr;
-  if (states != nullptr) {
-    states->set_output(nullptr);
-    if (log->states() == nullptr) states->drop_lookups();  // -vvv ended during the call
+  worker_.state_trace = nullptr;
+  if (trace != nullptr) {
+    trace->set_output(nullptr);
+    if (log->state_trace() == nullptr) trace->drop_lookups();  // -vvv ended during the call
   }
   return consumed;
 }

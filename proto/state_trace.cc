@@ -98,6 +98,11 @@ void StateTrace::closed() noexcept {
   go(MachineState::kClosed);
 }
 
+void StateTrace::set_output(const Output* output) noexcept {
+  output_ = output;
+  for (Lookup& lookup : lookups_) lookup.offset = 0;
+}
+
 void StateTrace::lookup_starts() noexcept {
   lookup_offset_ = output_ != nullptr ? output_->bytes.size() : SIZE_MAX;
 }

@@ -89,7 +89,9 @@ class StateTrace {
   void closed() noexcept;
 
   // The session: lookups from now on are placed by their offset in `output` (null: none).
-  void set_output(const Output* output) noexcept { output_ = output; }
+  // Lookups not printed yet move to the start of the next output: the reply lines logged so
+  // far were the previous output's (a long get line's key that missed at the end of a read).
+  void set_output(const Output* output) noexcept;
 
   // The command layer: a lookup starts (its reply, if any, will start at the output's present
   // end: a visitor may append it before the outcome is reported); it found an item or not.

@@ -121,7 +121,7 @@ bool is_http_request(const text::Tokens& tokens) noexcept {
 // -vv: a long retrieval line is logged when it starts, as far as it has arrived.
 void log_long_line_start(RequestLog& log, std::string_view line) noexcept {
   if (line.ends_with('\r')) line.remove_suffix(1);
-  if (StateTrace* states = log.states()) states->request_begins();
+  if (StateTrace* trace = log.state_trace()) trace->request_begins();
   log.request(line);
 }
 
@@ -182,8 +182,9 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       pos += long_retrieval_.feed(request, available);
       if (log != nullptr) log_text_reply(*log, output, reply_from);
       if (long_retrieval_.active()) break;  // the rest of the line is still to come
-      if (log != nullptr && log->states() != nullptr) {
-        log->states()->request_ends(control.close ? RequestPath::kClosed : RequestPath::kFlushed);
+      if (log != nullptr && log->state_trace() != nullptr) {
+        log->state_trace()->request_ends(control.close ? RequestPath::kClosed
+                                                       : RequestPath::kFlushed);
       }
       --control.requests_left;
       continue;

@@ -22,7 +22,7 @@ struct Worker {
   int client_fd = -1;
   // -vvv: the connection's trace, told of each lookup as memcached prints it
   // (proto/state_trace.h); null below verbosity 3. Set by its Session for each call.
-  StateTrace* item_trace = nullptr;
+  StateTrace* state_trace = nullptr;
 };
 
 }  // namespace cuckood::proto

@@ -6,12 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "proto/output.h"
 #include "proto/request_log.h"
+#include "proto/text_protocol.h"
 #include "tests/proto/binary_packets.h"
 #include "tests/proto/session_fixture.h"
 
@@ -32,7 +35,7 @@ class TracingLog final : public RequestLog {
   void reply(std::string_view line) noexcept override { lines.push_back(">" + std::string(line)); }
   void note(std::string_view line) noexcept override { lines.push_back(std::string(line)); }
   // Level 3 while `verbosity` (when given) says so, as net/'s log.
-  StateTrace* states() noexcept override {
+  StateTrace* state_trace() noexcept override {
     return verbosity == nullptr || *verbosity > 2 ? &machine : nullptr;
   }
 
@@ -239,6 +242,23 @@ TEST(StateTrace, LookupsAreForgottenWhenLevel3EndsBeforeTheyArePrinted) {
   // from where level 3 left it.
   EXPECT_EQ(log.lines, (Lines{go("new_cmd", "parse_cmd"), "<get b", "> NOT FOUND b", ">END",
                               go("parse_cmd", "mwrite")}));
+}
+
+// A get line too long to wait for whole is answered as its keys arrive (one call per read, each
+// with an output of its own): a key that missed at the end of one read, so that no reply line
+// followed it there, still prints before the next read's reply lines.
+TEST(StateTrace, ALookupLeftAtAReadsEndPrintsBeforeTheNextReadsReplies) {
+  std::string line = "get k";  // a hit first: the misses after it stand past its reply
+  int misses = 0;
+  while (line.size() <= kMaxLineWithoutNewline) line += " miss" + std::to_string(misses++);
+  const Lines lines = trace_reads({"set k 0 0 2\r\nhi\r\n", line + " ", "k\r\n"});
+  Lines lookups_and_replies;
+  std::copy_if(lines.begin(), lines.end(), std::back_inserter(lookups_and_replies),
+               [](const std::string& l) { return l.starts_with('>'); });
+  ASSERT_GE(lookups_and_replies.size(), 4U);
+  const Lines tail(lookups_and_replies.end() - 4, lookups_and_replies.end());
+  EXPECT_EQ(tail, (Lines{"> NOT FOUND miss" + std::to_string(misses - 1), "> FOUND KEY k",
+                         ">VALUE k 0 2", ">END"}));
 }
 
 TEST(StateTrace, MetaCommandsAndACounterCreatedOnAMiss) {
