@@ -74,7 +74,10 @@ std::string mask_text(std::string_view reply, StatRule rule) {
       pos += block;
     }
   }
-  out.append(reply.substr(pos));
+  // A reply cut short (a connection closed early) may end inside a STAT line, whose mask
+  // would then not apply: the part is left out, so that the cut reply stays a prefix of the
+  // masked whole one.
+  if (!reply.substr(pos).starts_with(kStatPrefix)) out.append(reply.substr(pos));
   return out;
 }
 
@@ -110,7 +113,12 @@ std::string mask_binary(std::string_view reply, StatRule rule) {
     }
     pos += packet;
   }
-  out.append(reply.substr(pos));
+  // Likewise a Stat response cut short (or too short to tell) is left out.
+  const std::string_view rest = reply.substr(pos);
+  const bool may_be_stat =
+      rest.size() < 2 ||
+      static_cast<bin::Opcode>(static_cast<uint8_t>(rest[1])) == bin::Opcode::kStat;
+  if (!may_be_stat) out.append(rest);
   return out;
 }
 
