@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+from binary_requests import LOG_BATCH
 from harness import CUCKOOD_BIN, CUCKOOD_IO, MEMCACHED_BIN, SANITIZED, Server, rss_kib, wait_for
 
 ENGINE_NAME = {"uring": "io_uring", "epoll": "epoll"}[CUCKOOD_IO]
@@ -198,25 +199,12 @@ class StartStopTest(unittest.TestCase):
     def test_very_verbose_binary_log_matches_memcached(self):
         # memcached's binary -vv: each request header in hex, the command's own line, each
         # response header in hex (an error's text first); lines without the fd prefix too.
-        def packet(opcode, key=b"", extras=b"", value=b"", opaque=0):
-            body = extras + key + value
-            return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
-                               len(body), opaque, 0) + body
-        store = struct.pack(">II", 0, 0)
-        batch = (packet(0x01, b"k", store, b"value", 1) + packet(0x00, b"k", opaque=2) +
-                 packet(0x09, b"nokey") + packet(0x0c, b"nokey", opaque=3) +
-                 packet(0x00, b"nokey", opaque=4) + packet(0x02, b"k", store, b"x") +
-                 packet(0x0e, b"k", value=b"!") + packet(0x0f, b"nokey", value=b"!") +
-                 packet(0x05, b"n", struct.pack(">QQI", 5, 7, 0)) +
-                 packet(0x06, b"k", struct.pack(">QQI", 1, 0, 0xffffffff)) +
-                 packet(0x04, b"k") + packet(0x04, b"k") + packet(0x1c, b"n", struct.pack(">I", 0)) +
-                 packet(0x30) + packet(0x0a))
-        ours = very_verbose_log(Server(["-vv"]), [batch], NOOP_RESPONSE, raw_lines=True)
+        ours = very_verbose_log(Server(["-vv"]), [LOG_BATCH], NOOP_RESPONSE, raw_lines=True)
         self.assertIn("<N SET k Value len is 5", ours)
         # memcached prints a dump line in pieces (one write per byte), and now and then another
         # of its threads' writes lands between them: up to three tries for a clean log of its.
         for _ in range(3):
-            theirs = very_verbose_log(Server(["-vv", "-U", "0"], binary=MEMCACHED_BIN), [batch],
+            theirs = very_verbose_log(Server(["-vv", "-U", "0"], binary=MEMCACHED_BIN), [LOG_BATCH],
                                       NOOP_RESPONSE, raw_lines=True)
             if theirs == ours:
                 break

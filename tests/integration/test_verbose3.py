@@ -19,17 +19,10 @@ import socket
 import struct
 import unittest
 
+from binary_requests import LOG_BATCH, NOOP, STORE, packet
 from harness import MEMCACHED_BIN, Server, wait_for
 
 
-def packet(opcode, key=b"", extras=b"", value=b"", opaque=0):
-    body = extras + key + value
-    return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0, len(body),
-                       opaque, 0) + body
-
-
-STORE = struct.pack(">II", 0, 0)
-NOOP = packet(0x0A)
 BINARY = "binary"  # a step's reply: binary packets up to the answer to its last request
 QUIET = None  # a step with no reply
 
@@ -239,16 +232,8 @@ class VeryVeryVerboseTest(unittest.TestCase):
                        b"MN\r\n")])
 
     def test_binary_pipelined(self):
-        # test_lifecycle's -vv batch, in one read: quiet misses, errors, an unknown opcode.
-        batch = (packet(0x01, b"k", STORE, b"value", 1) + packet(0x00, b"k", opaque=2) +
-                 packet(0x09, b"nokey") + packet(0x0C, b"nokey", opaque=3) +
-                 packet(0x00, b"nokey", opaque=4) + packet(0x02, b"k", STORE, b"x") +
-                 packet(0x0E, b"k", value=b"!") + packet(0x0F, b"nokey", value=b"!") +
-                 packet(0x05, b"n", struct.pack(">QQI", 5, 7, 0)) +
-                 packet(0x06, b"k", struct.pack(">QQI", 1, 0, 0xFFFFFFFF)) +
-                 packet(0x04, b"k") + packet(0x04, b"k") +
-                 packet(0x1C, b"n", struct.pack(">I", 0)) + packet(0x30) + NOOP)
-        self.compare([(batch, BINARY)])
+        # the -vv batch of test_lifecycle, in one read: quiet misses, errors, an unknown opcode.
+        self.compare([(LOG_BATCH, BINARY)])
 
     def test_start_of_a_request_left_after_answers(self):
         # memcached tries the rest of the read (conn_parse_cmd), flushes, and waits.
