@@ -1,7 +1,6 @@
 #include "proto/commands.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -9,6 +8,7 @@
 #include "cache/copy_bytes.h"
 #include "cache/expiry.h"
 #include "proto/counter.h"
+#include "proto/fixed_vector.h"
 #include "proto/log_entries.h"
 #include "proto/lookup_log.h"
 
@@ -428,12 +428,13 @@ bool detail_on(const Worker& w) noexcept {
 void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept {
   constexpr size_t kChunk = 32;
   if (keys.size() < 2) return;
-  std::array<cache::HashedKey, kChunk> hashed;
+  FixedVector<cache::HashedKey, kChunk> hashed;
   while (!keys.empty()) {
-    const size_t n = std::min(keys.size(), kChunk);
-    for (size_t i = 0; i < n; ++i) hashed[i] = w.cache.hash(keys[i]);
-    w.cache.prefetch(w.ctx, {hashed.data(), n});
-    keys = keys.subspan(n);
+    hashed.clear();
+    for (; !keys.empty() && !hashed.full(); keys = keys.subspan(1)) {
+      hashed.push_back(w.cache.hash(keys.front()));
+    }
+    w.cache.prefetch(w.ctx, hashed.span());
   }
 }
 

@@ -35,7 +35,7 @@ constexpr std::string_view kBadArithMode = "CLIENT_ERROR invalid mode for ma M t
 constexpr size_t kFirstFlag = 2;  // mg/md/ma <key> <flags>*; ms has its length first
 
 bool opaque_too_long(const Tokens& t, size_t first) noexcept {
-  for (size_t i = first; i < t.count; ++i) {
+  for (size_t i = first; i < t.count(); ++i) {
     if (t[i][0] == 'O' && t[i].size() > meta::kMaxOpaqueLength) return true;
   }
   return false;
@@ -45,7 +45,7 @@ bool opaque_too_long(const Tokens& t, size_t first) noexcept {
 // false at the first that fails. mg words two of them differently from md and ma.
 bool parse_key_and_flags(TextRequest& r, const Tokens& t, bool is_get, MetaFlags& f) {
   if (!check_key(r, t[1])) return false;
-  if (t.count > meta::kMaxMetaTokens) {
+  if (t.count() > meta::kMaxMetaTokens) {
     r.out.append(is_get ? kGetFlagsTooLong : kFlagsTooLong);
     return false;
   }
@@ -90,7 +90,7 @@ void append_echo_flag(std::string& out, std::string_view token, const MetaFlags&
 void append_status(std::string& out, std::string_view code, const Tokens& t, size_t first,
                    const MetaFlags& f) {
   out.append(code);
-  for (size_t i = first; i < t.count; ++i) append_echo_flag(out, t[i], f);
+  for (size_t i = first; i < t.count(); ++i) append_echo_flag(out, t[i], f);
   out.append(kCrlf);
 }
 
@@ -109,7 +109,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
   args.vivify_exptime = f.vivify_ttl;
   args.recache_below = f.recache_ttl;
   args.record_access = !f.no_update;
-  for (size_t i = kFirstFlag; i < t.count; ++i) {
+  for (size_t i = kFirstFlag; i < t.count(); ++i) {
     switch (t[i][0]) {
       case 'T':
         args.steps[args.step_count++] = MetaGetStep::kTouch;
@@ -137,7 +137,7 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
     // memcached applies T and N (to a created item) as it meets them: a `t` before them shows
     // the deadline the item had.
     cache::Time exptime = hit.exptime_before;
-    for (size_t i = kFirstFlag; i < t.count; ++i) {
+    for (size_t i = kFirstFlag; i < t.count(); ++i) {
       switch (t[i][0]) {
         case 'T':
           exptime = cache::expiry_deadline(f.ttl, now);
@@ -191,11 +191,11 @@ void handle_mg(TextRequest& r, const Tokens& t) noexcept {
 
 void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   if (!check_key(r, t[1])) return;
-  if (t.count == 2) {
+  if (t.count() == 2) {
     r.out.append(kBadFormat);
     return;
   }
-  if (t.count > meta::kMaxMetaTokens) {
+  if (t.count() > meta::kMaxMetaTokens) {
     r.out.append(kFlagsTooLong);
     return;
   }
@@ -263,7 +263,7 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   }
   std::string& out = r.out;
   out.append(code);
-  for (size_t i = kFirstSetFlag; i < t.count; ++i) {
+  for (size_t i = kFirstSetFlag; i < t.count(); ++i) {
     if (t[i][0] == 'c') {
       out.append(" c");
       append_number(out, result.status == StoreStatus::kStored ? result.cas : 0);
@@ -358,7 +358,7 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
   // before them shows the deadline the counter had.
   const cache::Time now = r.w.ctx.now();
   cache::Time exptime = result.previous_exptime;
-  for (size_t i = kFirstFlag; i < t.count; ++i) {
+  for (size_t i = kFirstFlag; i < t.count(); ++i) {
     switch (t[i][0]) {
       case 'c':
         out.append(" c");
@@ -390,13 +390,13 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
 // (negative while the item lives), kept as memcached prints it. cls and size are the item's
 // size class and store size, as `lru_crawler metadump` and `stats items` count them.
 void handle_me(TextRequest& r, const Tokens& t) noexcept {
-  if (t.count < 2 || !valid_key_length(t[1].size())) {
+  if (t.count() < 2 || !valid_key_length(t[1].size())) {
     r.out.append(kBadFormat);
     return;
   }
   std::string_view key = t[1];
   char decoded[kMaxKeyLength];
-  const bool binary = t.count > 2 && t[2] == "b";
+  const bool binary = t.count() > 2 && t[2] == "b";
   if (binary) {
     const size_t n = meta::base64_decode(key, decoded);
     if (n == 0) {

@@ -25,7 +25,7 @@ bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& f,
     error = message;
     failed = true;
   };
-  for (size_t i = first; i < t.count; ++i) {
+  for (size_t i = first; i < t.count(); ++i) {
     const std::string_view token = t[i];
     const std::string_view arg = token.substr(1);
     const auto flag = static_cast<unsigned char>(token[0]);

@@ -48,7 +48,7 @@ struct MetaFlags {
   std::array<char, kMaxKeyLength> key_buffer;
 };
 
-// Parses tokens [first, t.count) into `flags` (`t[1]` is the key). On failure returns false
+// Parses tokens [first, t.count()) into `flags` (`t[1]` is the key). On failure returns false
 // and sets `error` to memcached's reply line (it keeps its value when memcached's
 // default message applies).
 bool parse_meta_flags(const text::Tokens& t, size_t first, MetaFlags& flags,

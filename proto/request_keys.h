@@ -13,10 +13,11 @@
 // Lifetime: the keys are views into the scanned input.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <span>
 #include <string_view>
+
+#include "proto/fixed_vector.h"
 
 namespace cuckood::proto {
 
@@ -28,16 +29,15 @@ class KeyBatch {
 
   // False, and the key not added, when the batch is full.
   bool add(std::string_view key) noexcept {
-    if (count_ == kCapacity) return false;
-    keys_[count_++] = key;
+    if (keys_.full()) return false;
+    keys_.push_back(key);
     return true;
   }
-  bool full() const noexcept { return count_ == kCapacity; }
-  std::span<const std::string_view> keys() const noexcept { return {keys_.data(), count_}; }
+  bool full() const noexcept { return keys_.full(); }
+  std::span<const std::string_view> keys() const noexcept { return keys_.span(); }
 
  private:
-  std::array<std::string_view, kCapacity> keys_;
-  size_t count_ = 0;
+  FixedVector<std::string_view, kCapacity> keys_;
 };
 
 // Adds the keys of the complete text (classic and meta) requests at the front of `input` to

@@ -47,7 +47,7 @@ void slabs_automove(TextRequest& r, const Tokens& t) noexcept {
   r.noreply = t.noreply();
   if (t[2] == "ratio") {
     double ratio = 0;
-    if (t.count < 4 || !parse_strtod(t[3], ratio)) {
+    if (t.count() < 4 || !parse_strtod(t[3], ratio)) {
       r.reply(kError);
       return;
     }
@@ -69,9 +69,9 @@ void slabs_automove(TextRequest& r, const Tokens& t) noexcept {
 
 // slabs reassign|automove ...: anything else is unknown (ERROR), as in memcached.
 void handle_slabs(TextRequest& r, const Tokens& t) noexcept {
-  if (t.count == 4 && t[1] == "reassign") {
+  if (t.count() == 4 && t[1] == "reassign") {
     slabs_reassign(r, t);
-  } else if (t.count >= 3 && t[1] == "automove") {
+  } else if (t.count() >= 3 && t[1] == "automove") {
     slabs_automove(r, t);
   } else {
     r.out.append(kError);
@@ -83,7 +83,7 @@ void handle_flush_all(TextRequest& r, const Tokens& t) noexcept {
   r.noreply = t.noreply();
   std::optional<int64_t> delay = 0;
   int32_t parsed = 0;
-  if (t.count != (r.noreply ? 2u : 1u)) {
+  if (t.count() != (r.noreply ? 2u : 1u)) {
     delay = parse_strtol32(t[1], parsed) ? std::optional<int64_t>(parsed) : std::nullopt;
   }
   switch (flush_all(r.w, delay, FlushCount::kEveryRequest)) {
@@ -150,8 +150,7 @@ void handle_watch(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kWatchAfterPipeline);
     return;
   }
-  const std::optional<LogFlags> flags =
-      parse_watch_flags(std::span<const std::string_view>(t.token.data() + 1, t.count - 1));
+  const std::optional<LogFlags> flags = parse_watch_flags(t.split.span().subspan(1));
   if (!flags) {
     r.out.append(kError);
     return;
@@ -172,7 +171,7 @@ void handle_shutdown(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kShutdownDisabled);
     return;
   }
-  if (t.count == 1 || (t.count == 2 && t[1] == "graceful")) {
+  if (t.count() == 1 || (t.count() == 2 && t[1] == "graceful")) {
     request_shutdown(r.w);
     r.control.close = true;
     return;
@@ -182,7 +181,7 @@ void handle_shutdown(TextRequest& r, const Tokens& t) noexcept {
 
 // stats detail on|off|dump
 void stats_detail(TextRequest& r, const Tokens& t) noexcept {
-  const std::string_view action = t.count > 2 ? t[2] : std::string_view{};
+  const std::string_view action = t.count() > 2 ? t[2] : std::string_view{};
   if (action == "on" || action == "off") {
     set_detail(r.w, action == "on");
     r.out.append(kOk);
@@ -196,7 +195,7 @@ void stats_detail(TextRequest& r, const Tokens& t) noexcept {
 // stats [group]: "STAT <name> <value>\r\n" lines and END.
 void handle_stats(TextRequest& r, const Tokens& t) noexcept {
   std::string_view group;
-  if (t.count > 1) {
+  if (t.count() > 1) {
     group = t[1];
     if (group == "reset") {
       reset_stats(r.w);
@@ -226,8 +225,9 @@ void handle_stats(TextRequest& r, const Tokens& t) noexcept {
     return;
   }
   if (group == "hotkeys") {  // a count that is no number: ERROR
-    out.append(collect_hot_key_stats(r.w, t.count > 2 ? t[2] : std::string_view{}, line) ? kEnd
-                                                                                         : kError);
+    out.append(collect_hot_key_stats(r.w, t.count() > 2 ? t[2] : std::string_view{}, line)
+                   ? kEnd
+                   : kError);
     return;
   }
   out.append(collect_stats(r.w, group, line) ? kEnd : kError);

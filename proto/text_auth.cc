@@ -44,7 +44,7 @@ size_t TextAuth::process(Worker& w, std::string_view input, Output& output, Sess
   text::Tokens tokens;
   text::tokenize(line, tokens);
   uint32_t length = 0;
-  if (tokens.count < 5 || tokens[0] != "set" || !text::parse_strtoul32(tokens[4], length)) {
+  if (tokens.count() < 5 || tokens[0] != "set" || !text::parse_strtoul32(tokens[4], length)) {
     output.bytes.append(kUnauthenticated);
     return line_size;
   }
@@ -64,7 +64,7 @@ size_t TextAuth::process(Worker& w, std::string_view input, Output& output, Sess
   }
   text::Tokens credentials;
   text::tokenize(data.substr(0, length), credentials);
-  if (credentials.count < 2) {
+  if (credentials.count() < 2) {
     output.bytes.append(kBadFormat);
     return line_size + block;
   }

@@ -112,7 +112,7 @@ void crawl(TextRequest& r, std::string_view classes) noexcept {
 // lru_crawler <crawl|metadump> <classes> | <sleep|tocrawl> <n> | enable | disable
 void handle_lru_crawler(TextRequest& r, const Tokens& t) noexcept {
   RuntimeSettings& rt = r.w.server.runtime;
-  if (t.count == 3) {
+  if (t.count() == 3) {
     uint32_t value = 0;
     if (t[1] == "crawl") {
       crawl(r, t[2]);
@@ -133,9 +133,9 @@ void handle_lru_crawler(TextRequest& r, const Tokens& t) noexcept {
     } else {
       r.out.append(kError);
     }
-  } else if (t.count == 2 && t[1] == "enable") {
+  } else if (t.count() == 2 && t[1] == "enable") {
     r.out.append(rt.lru_crawler.exchange(true) ? kCrawlerNotStarted : kOk);
-  } else if (t.count == 2 && t[1] == "disable") {
+  } else if (t.count() == 2 && t[1] == "disable") {
     rt.lru_crawler.store(false, std::memory_order_relaxed);
     r.out.append(kOk);
   } else {
@@ -151,7 +151,7 @@ void stats_cachedump(TextRequest& r, const Tokens& t) noexcept {
     r.out.append(kCachedumpDisabled);
     return;
   }
-  if (t.count < 4) {
+  if (t.count() < 4) {
     r.out.append(kBadCommandLine);
     return;
   }

@@ -115,7 +115,7 @@ bool is_http_request(const text::Tokens& tokens) noexcept {
   constexpr std::string_view kDispatchedLetters = "gsacidt";
   if (kDispatchedLetters.find(name[0]) != std::string_view::npos) return false;
   if (name[0] == 'm' && name.size() == 2) return false;
-  return tokens[tokens.count - 1].starts_with("HTTP/");
+  return tokens[tokens.count() - 1].starts_with("HTTP/");
 }
 
 // -vv: a long retrieval line is logged when it starts, as far as it has arrived.
@@ -138,7 +138,7 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
   text::Tokens tokens;
   text::tokenize(line, tokens);
   // memcached: no command is shorter than two characters.
-  if (tokens.count == 0 || tokens[0].size() < 2) {
+  if (tokens.count() == 0 || tokens[0].size() < 2) {
     request.out.append(text::kError);
     return;
   }
@@ -147,8 +147,8 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
     request.control.close = true;
     return;
   }
-  if (command == nullptr || tokens.count < command->min_tokens ||
-      tokens.count > command->max_tokens) {
+  if (command == nullptr || tokens.count() < command->min_tokens ||
+      tokens.count() > command->max_tokens) {
     request.out.append(text::kError);
     return;
   }

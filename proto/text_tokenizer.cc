@@ -16,12 +16,12 @@ std::string_view next_token(std::string_view& rest) noexcept {
 }
 
 void tokenize(std::string_view line, Tokens& out) noexcept {
-  out.count = 0;
+  out.split.clear();
   std::string_view rest = line;
-  while (out.count < kMaxTokens) {
+  while (!out.split.full()) {
     const std::string_view token = next_token(rest);
     if (token.empty()) break;
-    out.token[out.count++] = token;
+    out.split.push_back(token);
   }
   out.rest = rest;
 }

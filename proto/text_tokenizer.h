@@ -7,9 +7,10 @@
 // Lifetime: tokens are views into the line, valid while the line is.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <string_view>
+
+#include "proto/fixed_vector.h"
 
 namespace cuckood::proto::text {
 
@@ -17,14 +18,17 @@ namespace cuckood::proto::text {
 inline constexpr size_t kMaxTokens = 23;
 
 struct Tokens {
-  std::array<std::string_view, kMaxTokens> token;
-  size_t count = 0;
-  std::string_view rest;  // unsplit remainder after token[kMaxTokens - 1], if any
+  FixedVector<std::string_view, kMaxTokens> split;
+  std::string_view rest;  // unsplit remainder after the last token split, if any
 
-  std::string_view operator[](size_t i) const noexcept { return token[i]; }
+  size_t count() const noexcept { return split.size(); }
+  // Empty past the last token, so a handler may ask for an optional one.
+  std::string_view operator[](size_t i) const noexcept {
+    return i < split.size() ? split[i] : std::string_view{};
+  }
 
   // memcached's set_noreply_maybe: the last token (of those split) is "noreply".
-  bool noreply() const noexcept { return count > 0 && token[count - 1] == "noreply"; }
+  bool noreply() const noexcept { return !split.empty() && split[split.size() - 1] == "noreply"; }
 };
 
 void tokenize(std::string_view line, Tokens& out) noexcept;

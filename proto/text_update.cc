@@ -58,11 +58,11 @@ void handle_decr(TextRequest& r, const Tokens& t) noexcept {
 
 // delete <key> [0] [noreply]: memcached still accepts the legacy hold time, but only "0".
 void handle_delete(TextRequest& r, const Tokens& t) noexcept {
-  if (t.count > 2) {
+  if (t.count() > 2) {
     const bool hold_is_zero = t[2] == "0";
     r.noreply = t.noreply();
-    const bool valid = (t.count == 3 && (hold_is_zero || r.noreply)) ||
-                       (t.count == 4 && hold_is_zero && r.noreply);
+    const bool valid = (t.count() == 3 && (hold_is_zero || r.noreply)) ||
+                       (t.count() == 4 && hold_is_zero && r.noreply);
     if (!valid) {
       r.reply(kDeleteUsage);
       return;

@@ -12,7 +12,7 @@ namespace {
 TEST(TextTokenizer, SplitsOnRunsOfSpacesOnly) {
   Tokens t;
   tokenize("  get  a\tb   c ", t);
-  ASSERT_EQ(t.count, 3u);
+  ASSERT_EQ(t.count(), 3u);
   EXPECT_EQ(t[0], "get");
   EXPECT_EQ(t[1], "a\tb");
   EXPECT_EQ(t[2], "c");
@@ -22,9 +22,9 @@ TEST(TextTokenizer, SplitsOnRunsOfSpacesOnly) {
 TEST(TextTokenizer, EmptyAndBlankLinesHaveNoTokens) {
   Tokens t;
   tokenize("", t);
-  EXPECT_EQ(t.count, 0u);
+  EXPECT_EQ(t.count(), 0u);
   tokenize("    ", t);
-  EXPECT_EQ(t.count, 0u);
+  EXPECT_EQ(t.count(), 0u);
 }
 
 TEST(TextTokenizer, KeepsTheRestOfALongLineUnsplit) {
@@ -32,13 +32,23 @@ TEST(TextTokenizer, KeepsTheRestOfALongLineUnsplit) {
   for (int i = 0; i < 30; ++i) line += " k" + std::to_string(i);
   Tokens t;
   tokenize(line, t);
-  ASSERT_EQ(t.count, kMaxTokens);
+  ASSERT_EQ(t.count(), kMaxTokens);
   EXPECT_EQ(t[kMaxTokens - 1], "k21");
   std::string_view rest = t.rest;
   EXPECT_EQ(next_token(rest), "k22");
   int remaining = 1;
   while (!next_token(rest).empty()) ++remaining;
   EXPECT_EQ(remaining, 8);
+}
+
+TEST(TextTokenizer, ATokenPastTheLastIsEmptyEvenAfterALongerLine) {
+  Tokens t;
+  tokenize("set a 0 0 1 noreply", t);
+  tokenize("get b", t);
+  ASSERT_EQ(t.count(), 2u);
+  EXPECT_EQ(t[1], "b");
+  EXPECT_TRUE(t[2].empty());
+  EXPECT_TRUE(t[kMaxTokens + 5].empty());
 }
 
 TEST(TextTokenizer, NoreplyIsTheLastToken) {
