@@ -306,7 +306,9 @@ size_t CuckooIndex::prefetch_items(const HashedKey& key) const noexcept {
     return matches;
   };
   size_t matches = prefetch_matches(*p.first_table, p.first);
-  if (p.second_table != p.first_table || p.second != p.first) {
+  // A tag in the first bucket is almost always the key: reading the second line too would
+  // wait for its miss for nothing.
+  if (matches == 0 && (p.second_table != p.first_table || p.second != p.first)) {
     matches += prefetch_matches(*p.second_table, p.second);
   }
   return matches;

@@ -90,8 +90,9 @@ class CuckooIndex {
   // the wrong lines). Caller inside an epoch critical section.
   // Starts loading the lines of the key's two buckets.
   void prefetch_buckets(const HashedKey& key) const noexcept;
-  // Reads the key's two buckets (best once prefetch_buckets brought them) and starts loading
-  // the first two lines of each item whose tag matches: its header, key and a short value.
+  // Reads the key's first bucket, and its second only when no tag in the first matches (best
+  // once prefetch_buckets brought them), and starts loading the first two lines of each item
+  // whose tag matches: its header, key and a short value.
   // Returns how many items that was (tests).
   size_t prefetch_items(const HashedKey& key) const noexcept;
 

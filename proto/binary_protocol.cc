@@ -392,6 +392,7 @@ bool looks_up_key(Opcode opcode) noexcept {
 size_t BinaryProtocol::process(Worker& w, std::string_view input, Output& output,
                                SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
+  w.prefetched.clear();  // its keys were views into another call's input
   size_t pos = 0;
   size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (pos < input.size() && control.may_decode(output.size())) {

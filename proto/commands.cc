@@ -8,7 +8,6 @@
 #include "cache/copy_bytes.h"
 #include "cache/expiry.h"
 #include "proto/counter.h"
-#include "proto/fixed_vector.h"
 #include "proto/log_entries.h"
 #include "proto/lookup_log.h"
 
@@ -18,6 +17,12 @@ using cache::Change;
 using cache::ItemView;
 
 namespace {
+
+// Every look-up of a request hashes its key here: a key the read's batch hashed already is
+// not hashed again (proto/prefetched_keys.h).
+cache::HashedKey hashed(Worker& w, std::string_view key) noexcept {
+  return w.prefetched.hash(w.cache, key);
+}
 
 constexpr cache::Marks kAllMarks = static_cast<cache::Marks>(~cache::Marks{0});
 
@@ -407,14 +412,14 @@ class MetaGetRule final : public cache::Mutation {
 // store).
 void drop(Worker& w, std::string_view key) noexcept {
   DeleteRule rule(0, w.settings.cas_enabled);
-  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  w.cache.update(w.ctx, hashed(w, key), rule);
 }
 
 // A touch through TouchRule; counts nothing.
 bool touch_item(Worker& w, std::string_view key, int64_t exptime,
                 const cache::ItemVisitor* visit) noexcept {
   TouchRule rule(deadline(w, exptime), visit);
-  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  w.cache.update(w.ctx, hashed(w, key), rule);
   return rule.hit();
 }
 
@@ -426,23 +431,18 @@ bool detail_on(const Worker& w) noexcept {
 }  // namespace
 
 void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept {
-  constexpr size_t kChunk = 32;
-  if (keys.size() < 2) return;
-  FixedVector<cache::HashedKey, kChunk> hashed;
-  while (!keys.empty()) {
-    hashed.clear();
-    for (; !keys.empty() && !hashed.full(); keys = keys.subspan(1)) {
-      hashed.push_back(w.cache.hash(keys.front()));
-    }
-    w.cache.prefetch(w.ctx, hashed.span());
+  if (keys.size() < 2) {
+    w.prefetched.clear();
+    return;
   }
+  w.prefetched.start(w.cache, w.ctx, keys);
 }
 
 bool get(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_get.add();
   const bool hit = with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
     return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
-      return w.cache.read(w.ctx, w.cache.hash(key), logged);
+      return w.cache.read(w.ctx, hashed(w, key), logged);
     });
   });
   (hit ? w.stats.get_hits : w.stats.get_misses).add();
@@ -455,7 +455,7 @@ bool peek(Worker& w, std::string_view key, cache::ItemVisitor visit) noexcept {
   w.stats.cmd_meta.add();
   return with_shown_cas(w, visit, [&](cache::ItemVisitor shown) {
     return logged_lookup(w, key, shown, [&](cache::ItemVisitor logged) {
-      return w.cache.peek(w.ctx, w.cache.hash(key), logged);
+      return w.cache.peek(w.ctx, hashed(w, key), logged);
     });
   });
 }
@@ -483,7 +483,7 @@ bool meta_get_unlogged(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit)
     touches |= args.steps[i] == MetaGetStep::kTouch;
     vivifies |= args.steps[i] == MetaGetStep::kVivify;
   }
-  const cache::HashedKey key = w.cache.hash(args.key);
+  const cache::HashedKey key = hashed(w, args.key);
   bool hit = false;
   bool needs_update = touches || vivifies;
   std::optional<AccessSeen> seen;
@@ -571,7 +571,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
   StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value, meta);
   StoreResult result;
-  switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
+  switch (w.cache.update(w.ctx, hashed(w, key), rule)) {
     case cache::UpdateStatus::kDone: {
       result = rule.result();
       result.cas = shown_cas(w.settings.cas_enabled, result.cas);
@@ -614,7 +614,7 @@ DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
   log_lookup(w, key);
   if (detail_on(w)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
   DeleteRule rule(cas, w.settings.cas_enabled);
-  w.cache.update(w.ctx, w.cache.hash(key), rule);
+  w.cache.update(w.ctx, hashed(w, key), rule);
   switch (rule.status()) {
     case DeleteStatus::kDeleted:
       w.stats.delete_hits.add();
@@ -635,7 +635,7 @@ StoreStatus invalidate(Worker& w, std::string_view key, uint64_t cas,
   std::optional<cache::Time> new_deadline;
   if (exptime) new_deadline = deadline(w, *exptime);
   DeleteRule rule(cas, w.settings.cas_enabled, StaleMark{new_deadline});
-  switch (w.cache.update(w.ctx, w.cache.hash(key), rule)) {
+  switch (w.cache.update(w.ctx, hashed(w, key), rule)) {
     case cache::UpdateStatus::kDone:
       break;
     case cache::UpdateStatus::kTooLarge:
@@ -662,7 +662,7 @@ ArithResult arith(Worker& w, const ArithArgs& args) noexcept {
   if (args.new_exptime) new_exptime = deadline(w, *args.new_exptime);
   ArithRule rule(args, new_exptime, deadline(w, args.exptime), w.settings.cas_enabled);
   ArithResult result;
-  switch (w.cache.update(w.ctx, w.cache.hash(args.key), rule)) {
+  switch (w.cache.update(w.ctx, hashed(w, args.key), rule)) {
     case cache::UpdateStatus::kDone:
       result = rule.result();
       break;

@@ -46,8 +46,9 @@ inline constexpr cache::Marks kBinaryKey = 4;
 }  // namespace item_marks
 
 // The requests of one read are about to look `keys` up (proto/request_keys.h found them):
-// starts loading the memory those look-ups touch (cache::Cache::prefetch). Counts nothing and
-// changes no reply; a batch of fewer than two keys has no misses to overlap and is ignored.
+// hashes them and starts loading the memory those look-ups touch (proto/prefetched_keys.h).
+// Counts nothing and changes no reply; a batch of fewer than two keys has no misses to overlap
+// and only clears the batch before.
 void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept;
 
 // get/gets/getk (counts cmd_get, get_hits/get_misses).

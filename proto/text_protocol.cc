@@ -160,6 +160,7 @@ void dispatch(text::TextRequest& request, std::string_view line) noexcept {
 size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
                              SessionControl& control, RequestLog* log) noexcept {
   control.bytes_wanted = 0;
+  w.prefetched.clear();  // its keys were views into another call's input
   size_t pos = 0;
   size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   while (pos < input.size() && control.watcher < 0 && control.may_decode(output.size())) {

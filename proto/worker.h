@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cache/cache.h"
+#include "proto/prefetched_keys.h"
 #include "proto/settings.h"
 #include "proto/stats.h"
 #include "proto/watch_log.h"
@@ -23,6 +24,8 @@ struct Worker {
   // -vvv: the connection's trace, told of each lookup as memcached prints it
   // (proto/state_trace.h); null below verbosity 3. Set by its Session for each call.
   StateTrace* state_trace = nullptr;
+  // The keys of the read being served, hashed and loading (proto::prefetch).
+  PrefetchedKeys prefetched{};
 };
 
 }  // namespace cuckood::proto
