@@ -328,7 +328,8 @@ def cpu_seconds(pid):
 
 
 VPTR_PROBE_WITHOUT_DESCRIPTORS = re.compile(
-    r"[^\n]*: runtime error: member access within address 0x[0-9a-f]+ which does not point to"
+    r"[^\n]*: runtime error: member (?:access within|call on) address 0x[0-9a-f]+ which does not"
+    r" point to"
     r" an object of type '[\w:]+'\n0x[0-9a-f]+: note: object has invalid vptr\n"
     r"<memory cannot be printed>\n(?:    #[^\n]*\n|\n)*")
 
