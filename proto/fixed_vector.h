@@ -18,13 +18,7 @@ class FixedVector {
  public:
   static constexpr size_t kCapacity = N;
 
-  FixedVector() noexcept {}  // leaves the slots uninitialised on purpose
-  FixedVector(const FixedVector& other) noexcept { *this = other; }
-  FixedVector& operator=(const FixedVector& other) noexcept {
-    size_ = other.size_;
-    for (size_t i = 0; i < size_; ++i) ::new (&storage_[i * sizeof(T)]) T(other.data()[i]);
-    return *this;
-  }
+  FixedVector() noexcept {}  // leaves the slots uninitialised on purpose; copies are bytewise
 
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
