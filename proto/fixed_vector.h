@@ -31,6 +31,17 @@ class FixedVector {
     ++size_;
   }
 
+  // Appends a default-initialised value (a caller fills it in place, sparing a copy of a
+  // large T). The caller checks full() first.
+  T& emplace_back() noexcept {
+    T* value = ::new (&storage_[size_ * sizeof(T)]) T;
+    ++size_;
+    return *value;
+  }
+
+  // The caller checks empty() first.
+  void pop_back() noexcept { --size_; }
+
   const T* data() const noexcept { return std::launder(reinterpret_cast<const T*>(storage_)); }
   T* data() noexcept { return std::launder(reinterpret_cast<T*>(storage_)); }
   // Only below size().

@@ -6,6 +6,7 @@
 #include "proto/binary_protocol.h"
 #include "proto/key.h"
 #include "proto/text_handlers.h"
+#include "proto/text_protocol.h"
 #include "proto/text_tokenizer.h"
 
 namespace cuckood::proto {
@@ -18,60 +19,84 @@ void add_key(KeyBatch& batch, std::string_view key) noexcept {
   if (!key.empty() && valid_key_length(key.size())) batch.add(key);
 }
 
-// A meta command's key, unless a flag token says it is base64 (b): the bytes to hash are then
-// decoded ones.
-void add_meta_key(KeyBatch& batch, std::string_view key, std::string_view flags) noexcept {
-  for (std::string_view flag = next_token(flags); !flag.empty(); flag = next_token(flags)) {
-    if (flag.front() == 'b') return;
+// Calls `visit` on each token of `tokens` from `first` on, then on each token of its unsplit
+// rest, while `visit` returns true.
+template <typename Visit>
+void for_each_token(const text::Tokens& tokens, size_t first, Visit visit) noexcept {
+  for (size_t i = first; i < tokens.count(); ++i) {
+    if (!visit(tokens[i])) return;
   }
-  add_key(batch, key);
+  std::string_view rest = tokens.rest;
+  for (std::string_view token = next_token(rest); !token.empty(); token = next_token(rest)) {
+    if (!visit(token)) return;
+  }
 }
 
-// The value length named by token `index` of a line whose tokens after the command name are
-// `args`; false if absent or not a number.
-bool value_length(std::string_view args, size_t index, size_t& length) noexcept {
-  std::string_view token;
-  for (size_t i = 1; i <= index; ++i) token = next_token(args);
+// A meta command's key (token `index`), unless a later flag token says it is base64 (b): the
+// bytes to hash are then decoded ones.
+void add_meta_key(KeyBatch& batch, const text::Tokens& tokens, size_t index) noexcept {
+  bool base64 = false;
+  for_each_token(tokens, index + 1, [&](std::string_view flag) {
+    base64 = flag.front() == 'b';
+    return !base64;
+  });
+  if (!base64) add_key(batch, tokens[index]);
+}
+
+// The value length named by token `index`; false if absent or not a number.
+bool value_length(const text::Tokens& tokens, size_t index, size_t& length) noexcept {
+  const std::string_view token = tokens[index];
   if (token.empty()) return false;
   const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), length);
   return ec == std::errc() && end == token.data() + token.size();
 }
 
+void add_keys(KeyBatch& batch, const text::Tokens& tokens, text::KeyPlace place) noexcept {
+  if (place.first == 0) return;
+  if (place.many) {
+    for_each_token(tokens, place.first, [&](std::string_view key) {
+      add_key(batch, key);
+      return !batch.full();
+    });
+  } else if (place.meta) {
+    add_meta_key(batch, tokens, place.first);
+  } else {
+    add_key(batch, tokens[place.first]);
+  }
+}
+
 }  // namespace
 
-size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept {
+size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch,
+                      ScannedLines& lines) noexcept {
   size_t pos = 0;
-  for (size_t n = 0; n < max_requests && pos < input.size() && !batch.full(); ++n) {
+  for (size_t n = 0; n < max_requests && pos < input.size() && !batch.full() && !lines.full();
+       ++n) {
     const std::string_view rest = input.substr(pos);
     const void* newline = std::memchr(rest.data(), '\n', rest.size());
     if (newline == nullptr) break;
-    const size_t line_size =
-        static_cast<size_t>(static_cast<const char*>(newline) - rest.data()) + 1;
-    std::string_view args = rest.substr(0, line_size - 1);
-    if (args.ends_with('\r')) args.remove_suffix(1);
-    const text::Command* command = text::find_command(next_token(args));
-    const text::KeyPlace place = command != nullptr ? command->keys : text::KeyPlace{};
-    size_t request_size = line_size;
+    const size_t newline_at = static_cast<size_t>(static_cast<const char*>(newline) - rest.data());
+    // Split in place: a line the codec will not take is dropped again below.
+    ScannedLine& scanned = lines.emplace_back();
+    scanned.offset = pos;
+    scanned.size = newline_at + 1;
+    scanned.line = text::command_line(rest, newline_at);
+    text::tokenize(scanned.line, scanned.tokens);
+    scanned.command = scanned.tokens.count() > 0 ? text::find_command(scanned.tokens[0]) : nullptr;
+    const text::KeyPlace place =
+        scanned.command != nullptr ? scanned.command->keys : text::KeyPlace{};
+    size_t request_size = scanned.size;
     if (place.length_token != 0) {
       size_t length = 0;
-      if (!value_length(args, place.length_token, length) || length > rest.size()) break;
+      if (!value_length(scanned.tokens, place.length_token, length) || length > rest.size() ||
+          request_size + length + 2 > rest.size()) {
+        lines.pop_back();
+        break;
+      }
       request_size += length + 2;  // the data block and its "\r\n"
-      if (request_size > rest.size()) break;
     }
-    for (size_t token = 1; token < place.first; ++token) next_token(args);
-    if (place.many) {
-      for (std::string_view key = next_token(args); !key.empty() && !batch.full();
-           key = next_token(args)) {
-        add_key(batch, key);
-      }
-    } else if (place.first != 0) {
-      const std::string_view key = next_token(args);
-      if (place.meta) {
-        add_meta_key(batch, key, args);
-      } else {
-        add_key(batch, key);
-      }
-    }
+    add_keys(batch, scanned.tokens, place);
+    if (newline_at > kMaxLineWithoutNewline) lines.pop_back();
     pos += request_size;
   }
   return pos;

@@ -10,7 +10,10 @@
 // codec decides what such a line means). Keys longer than memcached allows and meta keys
 // given in base64 are left out.
 //
-// Lifetime: the keys are views into the scanned input.
+// The text scan also hands the codec each complete request line it passed, split exactly as
+// the codec splits a line to run it (ScannedLine), so a line is found and split once per read.
+//
+// Lifetime: the keys and lines are views into the scanned input.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +21,13 @@
 #include <string_view>
 
 #include "proto/fixed_vector.h"
+#include "proto/text_tokenizer.h"
 
 namespace cuckood::proto {
+
+namespace text {
+struct Command;
+}
 
 class KeyBatch {
  public:
@@ -40,11 +48,27 @@ class KeyBatch {
   FixedVector<std::string_view, kCapacity> keys_;
 };
 
+// A complete text request line, as the codec would find and split it (text::command_line,
+// text::tokenize, text::find_command).
+struct ScannedLine {
+  size_t offset;          // where the line starts in the scanned input
+  size_t size;            // its bytes, up to and including the '\n'
+  std::string_view line;  // text::command_line
+  text::Tokens tokens;
+  const text::Command* command;  // of tokens[0]; nullptr when unknown
+};
+
+// At most one line per request a scan may cover.
+using ScannedLines = FixedVector<ScannedLine, KeyBatch::kCapacity>;
+
 // Adds the keys of the complete text (classic and meta) requests at the front of `input` to
-// `batch`, stopping after `max_requests` requests or when the batch is full; returns the
-// bytes of the requests scanned (a multi-get cut short by a full batch counts as scanned).
-// Both bounds keep a scan's cost proportional to the requests its caller is about to run.
-size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept;
+// `batch`, stopping after `max_requests` (at most KeyBatch::kCapacity) requests or when the
+// batch is full; returns the bytes of the requests scanned (a multi-get cut short by a full
+// batch counts as scanned). Both bounds keep a scan's cost proportional to the requests its
+// caller is about to run. Each request's line is appended to `lines`, unless it is longer than
+// kMaxLineWithoutNewline (the codec answers those in its own way).
+size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch,
+                      ScannedLines& lines) noexcept;
 
 // The same for binary request packets.
 size_t scan_binary_keys(std::string_view input, size_t max_requests, KeyBatch& batch) noexcept;

@@ -72,7 +72,7 @@ constexpr Command kCommands[] = {
 }  // namespace
 
 const Command* find_command(std::string_view name) noexcept {
-  // Every request line is looked up here (twice: by the key pre-scan and to run it). Compared
+  // Every request line is looked up here (once, by the key pre-scan or to run it). Compared
   // inline, byte by byte: the names are short and most differ in length or first byte, where
   // string_view's == called memcmp for every entry of the same length.
   auto same = [name](std::string_view candidate) {
@@ -134,15 +134,14 @@ RequestPath text_path(const text::TextRequest& request) noexcept {
   return RequestPath::kAnswered;
 }
 
-void dispatch(text::TextRequest& request, std::string_view line) noexcept {
-  text::Tokens tokens;
-  text::tokenize(line, tokens);
+// `command` is find_command's answer for tokens[0].
+void dispatch(text::TextRequest& request, const text::Tokens& tokens,
+              const text::Command* command) noexcept {
   // memcached: no command is shorter than two characters.
   if (tokens.count() == 0 || tokens[0].size() < 2) {
     request.out.append(text::kError);
     return;
   }
-  const text::Command* command = text::find_command(tokens[0]);
   if (command == nullptr && is_http_request(tokens)) {
     request.control.close = true;
     return;
@@ -163,6 +162,11 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
   w.prefetched.clear();  // its keys were views into another call's input
   size_t pos = 0;
   size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
+  // The lines of the requests last scanned, found and split there once; lines_from is where
+  // that scan started, next_line the first of them not yet run.
+  ScannedLines lines;
+  size_t lines_from = 0;
+  size_t next_line = 0;
   while (pos < input.size() && control.watcher < 0 && control.may_decode(output.size())) {
     const std::string_view available = input.substr(pos);
     if (swallow_ > 0) {
@@ -193,48 +197,71 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
 
     if (pos >= prefetched_to && w.cache.prefetch_pays()) {
       KeyBatch batch;
+      lines.clear();
+      next_line = 0;
+      lines_from = pos;
       prefetched_to =
           pos + std::max<size_t>(
                     scan_text_keys(available, std::min(control.requests_left, KeyBatch::kCapacity),
-                                   batch),
+                                   batch, lines),
                     1);
       prefetch(w, batch.keys());
     }
-    if (scanned_ > available.size()) scanned_ = 0;
-    const void* newline =
-        std::memchr(available.data() + scanned_, '\n', available.size() - scanned_);
-    size_t line_end =
-        newline == nullptr
-            ? available.size()
-            : static_cast<size_t>(static_cast<const char*>(newline) - available.data());
-    if (line_end > kMaxLineWithoutNewline) {
-      // A long retrieval line is recognised by where its newline is, not by how much has
-      // arrived, so it is answered alike however it is split into reads. Any other line this
-      // long is answered if it came whole, else the connection closes (memcached's rule).
+    while (next_line < lines.size() && lines_from + lines[next_line].offset < pos) {
+      ++next_line;
+    }
+
+    size_t line_size;
+    std::string_view line;
+    const text::Tokens* tokens;
+    const text::Command* command;
+    text::Tokens split;  // the line's tokens when the scan did not split it
+    if (next_line < lines.size() && lines_from + lines[next_line].offset == pos) {
+      const ScannedLine& found = lines[next_line++];
       scanned_ = 0;
-      if (text::LongRetrieval::matches(available)) {
-        long_retrieval_.start();
-        if (log != nullptr) log_long_line_start(*log, available.substr(0, line_end));
-        continue;
+      line_size = found.size;
+      line = found.line;
+      tokens = &found.tokens;
+      command = found.command;
+    } else {
+      if (scanned_ > available.size()) scanned_ = 0;
+      const void* newline =
+          std::memchr(available.data() + scanned_, '\n', available.size() - scanned_);
+      const size_t line_end =
+          newline == nullptr
+              ? available.size()
+              : static_cast<size_t>(static_cast<const char*>(newline) - available.data());
+      if (line_end > kMaxLineWithoutNewline) {
+        // A long retrieval line is recognised by where its newline is, not by how much has
+        // arrived, so it is answered alike however it is split into reads. Any other line
+        // this long is answered if it came whole, else the connection closes (memcached's
+        // rule).
+        scanned_ = 0;
+        if (text::LongRetrieval::matches(available)) {
+          long_retrieval_.start();
+          if (log != nullptr) log_long_line_start(*log, available.substr(0, line_end));
+          continue;
+        }
+        if (newline == nullptr) {
+          control.close = true;
+          break;
+        }
       }
       if (newline == nullptr) {
-        control.close = true;
+        scanned_ = available.size();
         break;
       }
+      scanned_ = 0;
+      line_size = line_end + 1;
+      line = text::command_line(available, line_end);
+      text::tokenize(line, split);
+      tokens = &split;
+      command = split.count() > 0 ? text::find_command(split[0]) : nullptr;
     }
-    if (newline == nullptr) {
-      scanned_ = available.size();
-      break;
-    }
-    scanned_ = 0;
-    const size_t line_size = line_end + 1;
-    // As memcached: a '\r' before the '\n' is dropped, unless it is the line's only byte.
-    if (line_end > 1 && available[line_end - 1] == '\r') --line_end;
 
     text::TextRequest request{w, output.bytes, output, control, available.substr(line_size)};
-    const std::string_view line = available.substr(0, line_end);
     const size_t reply_from = output.bytes.size();
-    dispatch(request, line);
+    dispatch(request, *tokens, command);
     if (request.value_wanted > 0) {
       // Leave the line unconsumed until its data block is complete; it is parsed again then
       // (and logged then, once).

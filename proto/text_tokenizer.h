@@ -33,6 +33,12 @@ struct Tokens {
 
 void tokenize(std::string_view line, Tokens& out) noexcept;
 
+// The command line that `input` holds before its '\n' at `newline`: without the '\n' and, as
+// memcached, without a '\r' before it unless that is the line's only byte.
+inline std::string_view command_line(std::string_view input, size_t newline) noexcept {
+  return input.substr(0, newline > 1 && input[newline - 1] == '\r' ? newline - 1 : newline);
+}
+
 // Splits the next token off `rest` (skipping spaces); empty when none is left.
 std::string_view next_token(std::string_view& rest) noexcept;
 

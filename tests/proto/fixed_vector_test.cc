@@ -46,6 +46,25 @@ TEST(FixedVector, ClearEmptiesAndSlotsAreReused) {
   EXPECT_EQ(v.span()[0], 4);
 }
 
+TEST(FixedVector, EmplaceBackFillsInPlaceAndPopBackDropsTheLast) {
+  struct Pair {
+    int first = 1;
+    int second = 2;
+  };
+  FixedVector<Pair, 2> v;
+  Pair& added = v.emplace_back();
+  EXPECT_EQ(added.first, 1);  // default-initialised
+  added.second = 5;
+  EXPECT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].second, 5);
+  v.emplace_back().first = 7;
+  EXPECT_TRUE(v.full());
+  EXPECT_EQ(v[1].first, 7);
+  v.pop_back();
+  EXPECT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].second, 5);
+}
+
 TEST(FixedVector, CopiesHoldTheSameValues) {
   FixedVector<int, 4> v;
   v.push_back(5);

@@ -11,6 +11,7 @@
 
 #include "proto/binary_protocol.h"
 #include "proto/commands.h"
+#include "proto/text_protocol.h"
 #include "tests/proto/binary_packets.h"
 #include "tests/proto/session_fixture.h"
 
@@ -33,19 +34,44 @@ struct Scanned {
   }
 };
 
-Scanned scan(size_t (*scanner)(std::string_view, size_t, KeyBatch&), std::string_view input,
-             size_t max_requests) {
-  KeyBatch batch;
+Scanned collect(const KeyBatch& batch, size_t bytes) {
   Scanned s;
-  s.bytes = scanner(input, max_requests, batch);
+  s.bytes = bytes;
   for (std::string_view k : batch.keys()) s.keys.emplace_back(k);
   return s;
 }
 Scanned scan_text(std::string_view input, size_t max_requests = SIZE_MAX) {
-  return scan(scan_text_keys, input, max_requests);
+  KeyBatch batch;
+  ScannedLines lines;
+  const size_t bytes = scan_text_keys(input, max_requests, batch, lines);
+  return collect(batch, bytes);
 }
 Scanned scan_binary(std::string_view input, size_t max_requests = SIZE_MAX) {
-  return scan(scan_binary_keys, input, max_requests);
+  KeyBatch batch;
+  const size_t bytes = scan_binary_keys(input, max_requests, batch);
+  return collect(batch, bytes);
+}
+
+// A scanned line as the codec would have found and split it itself.
+void expect_split_as_the_codec_does(std::string_view input, const ScannedLine& scanned) {
+  const std::string_view rest = input.substr(scanned.offset);
+  const size_t newline = rest.find('\n');
+  ASSERT_NE(newline, std::string_view::npos);
+  EXPECT_EQ(scanned.size, newline + 1);
+  EXPECT_EQ(scanned.line, text::command_line(rest, newline));
+  EXPECT_EQ(scanned.line.data(), rest.data());  // a view into the input, not a copy
+  text::Tokens tokens;
+  text::tokenize(scanned.line, tokens);
+  ASSERT_EQ(scanned.tokens.count(), tokens.count());
+  for (size_t i = 0; i < tokens.count(); ++i) EXPECT_EQ(scanned.tokens[i], tokens[i]);
+  EXPECT_EQ(scanned.tokens.rest, tokens.rest);
+  EXPECT_EQ(scanned.command, tokens.count() > 0 ? text::find_command(tokens[0]) : nullptr);
+}
+
+std::vector<size_t> offsets(const ScannedLines& lines) {
+  std::vector<size_t> out;
+  for (const ScannedLine& l : lines.span()) out.push_back(l.offset);
+  return out;
 }
 
 TEST(ScanTextKeys, PipelinedAndMultiKeyRetrievals) {
@@ -105,6 +131,43 @@ TEST(ScanTextKeys, StopsWhenTheBatchIsFull) {
 TEST(ScanTextKeys, StopsAfterTheRequestsItIsAllowed) {
   EXPECT_EQ(scan_text("mn\r\nget a b\r\nget c\r\n", 2), (Scanned{{"a", "b"}, 13}));
   EXPECT_EQ(scan_text("get a\r\nget b\r\n", 0), Scanned{});
+}
+
+TEST(ScanTextKeys, HandsOverEachRequestLineSplitAsTheCodecSplitsIt) {
+  std::string many_keys = "get";
+  for (int i = 0; i < 25; ++i) many_keys += " k" + std::to_string(i);  // past kMaxTokens
+  const std::string input = "get a\r\nset s 0 0 11\r\nget notakey\r\nmn\nxyz  1\r\n\r\n" +
+                            many_keys + "\r\nms m 2 T0 \r\nhi\r\n";
+  KeyBatch batch;
+  ScannedLines lines;
+  EXPECT_EQ(scan_text_keys(input, SIZE_MAX, batch, lines), input.size());
+  // Every request's line, the set's data block stepped over.
+  EXPECT_EQ(offsets(lines), (std::vector<size_t>{0, 7, 34, 37, 45, 47, 47 + many_keys.size() + 2}));
+  for (const ScannedLine& l : lines.span()) expect_split_as_the_codec_does(input, l);
+  EXPECT_EQ(batch.keys().size(), 28u);  // a, s, k0..k24, m
+  EXPECT_EQ(lines[1].command->name, "set");
+  EXPECT_EQ(lines[4].command, nullptr);  // unknown: the codec answers it
+  EXPECT_EQ(lines[4].line, "\r");        // a lone '\r' stays, as memcached keeps it
+}
+
+TEST(ScanTextKeys, HandsOverNoLineItStoppedAtOrThatIsTooLong) {
+  const std::string long_get = "get " + std::string(kMaxLineWithoutNewline, 'k') + " key\r\n";
+  const std::string input = "get a\r\n" + long_get + "get b\r\nset k 0 0 x\r\nget c\r\n";
+  KeyBatch batch;
+  ScannedLines lines;
+  scan_text_keys(input, SIZE_MAX, batch, lines);
+  EXPECT_EQ(collect(batch, 0).keys, (Keys{"a", "key", "b"}));  // the long line's keys count
+  // The long line is the codec's to answer in parts; the set without a length ends the scan.
+  EXPECT_EQ(offsets(lines), (std::vector<size_t>{0, 7 + long_get.size()}));
+}
+
+TEST(ScanTextKeys, HandsOverAtMostOneLinePerRequestAllowed) {
+  KeyBatch batch;
+  ScannedLines lines;
+  std::string input;
+  for (size_t i = 0; i < ScannedLines::kCapacity + 3; ++i) input += "mn\r\n";
+  EXPECT_EQ(scan_text_keys(input, SIZE_MAX, batch, lines), 4 * ScannedLines::kCapacity);
+  EXPECT_TRUE(lines.full());
 }
 
 TEST(ScanBinaryKeys, EveryKeyedRequestInEveryForm) {

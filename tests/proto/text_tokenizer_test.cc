@@ -61,6 +61,14 @@ TEST(TextTokenizer, NoreplyIsTheLastToken) {
   EXPECT_FALSE(t.noreply());
 }
 
+TEST(TextTokenizer, CommandLineDropsTheNewlineAndACarriageReturnBeforeIt) {
+  EXPECT_EQ(command_line("get a\r\nnext", 6), "get a");
+  EXPECT_EQ(command_line("get a\nnext", 5), "get a");
+  EXPECT_EQ(command_line("get a\r\r\n", 7), "get a\r");  // only the last one
+  EXPECT_EQ(command_line("\r\n", 1), "\r");              // memcached keeps a line's only byte
+  EXPECT_EQ(command_line("\n", 0), "");
+}
+
 TEST(TextNumbers, Strtol32AcceptsWhatMemcachedAccepts) {
   int32_t v = 0;
   EXPECT_TRUE(parse_strtol32("123", v));
