@@ -1,5 +1,6 @@
 #include "proto/request_keys.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -51,6 +52,7 @@ bool value_length(const text::Tokens& tokens, size_t index, size_t& length) noex
   return ec == std::errc() && end == token.data() + token.size();
 }
 
+// The keys of one request line, at the places its command's table entry names.
 void add_keys(KeyBatch& batch, const text::Tokens& tokens, text::KeyPlace place) noexcept {
   if (place.first == 0) return;
   if (place.many) {
@@ -69,9 +71,9 @@ void add_keys(KeyBatch& batch, const text::Tokens& tokens, text::KeyPlace place)
 
 size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& batch,
                       ScannedLines& lines) noexcept {
+  max_requests = std::min(max_requests, ScannedLines::kCapacity);  // a line for each
   size_t pos = 0;
-  for (size_t n = 0; n < max_requests && pos < input.size() && !batch.full() && !lines.full();
-       ++n) {
+  for (size_t n = 0; n < max_requests && pos < input.size() && !batch.full(); ++n) {
     const std::string_view rest = input.substr(pos);
     const void* newline = std::memchr(rest.data(), '\n', rest.size());
     if (newline == nullptr) break;

@@ -62,7 +62,7 @@ struct ScannedLine {
 using ScannedLines = FixedVector<ScannedLine, KeyBatch::kCapacity>;
 
 // Adds the keys of the complete text (classic and meta) requests at the front of `input` to
-// `batch`, stopping after `max_requests` (at most KeyBatch::kCapacity) requests or when the
+// `batch`, stopping after `max_requests` requests (ScannedLines::kCapacity at most) or when the
 // batch is full; returns the bytes of the requests scanned (a multi-get cut short by a full
 // batch counts as scanned). Both bounds keep a scan's cost proportional to the requests its
 // caller is about to run. Each request's line is appended to `lines`, unless it is longer than

@@ -72,7 +72,8 @@ constexpr Command kCommands[] = {
 }  // namespace
 
 const Command* find_command(std::string_view name) noexcept {
-  // Every request line is looked up here (once, by the key pre-scan or to run it). Compared
+  // Every request line is looked up here, usually once: by the key pre-scan, which hands the
+  // codec its answer, or by the codec for a line no scan passed (or one run again). Compared
   // inline, byte by byte: the names are short and most differ in length or first byte, where
   // string_view's == called memcmp for every entry of the same length.
   auto same = [name](std::string_view candidate) {
@@ -163,7 +164,8 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
   size_t pos = 0;
   size_t prefetched_to = 0;  // the requests before this offset had their keys prefetched
   // The lines of the requests last scanned, found and split there once; lines_from is where
-  // that scan started, next_line the first of them not yet run.
+  // that scan started, next_line the first of them not yet run. On the stack (a few KiB, its
+  // slots never initialised): it lives for this call only, as the views into `input` do.
   ScannedLines lines;
   size_t lines_from = 0;
   size_t next_line = 0;

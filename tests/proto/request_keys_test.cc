@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/baseline/libcuckoo_cache.h"
 #include "proto/binary_protocol.h"
 #include "proto/commands.h"
 #include "proto/text_protocol.h"
@@ -281,6 +282,32 @@ TEST(Prefetch, MixedTextPipelinesAnswerInOrder) {
   for (size_t split : testing::kSplitSizes) {
     testing::Env env;
     EXPECT_EQ(env.feed(input, split), expected) << "split " << split;
+  }
+}
+
+// The codec runs a line the scan split exactly as one it finds and splits itself: the same
+// input, at every split size, answers alike on the shipping cache (where every read is scanned)
+// and on the oracle (whose prefetch never pays, so nothing is scanned). The input has the lines
+// where the codec consumes other than the scan stepped: a storage line refused before its data
+// (whose data then runs as a line), a refused value swallowed, a lone "\r", a line too long
+// for the scan to hand over, a storage line without a length.
+TEST(Prefetch, ScannedLinesAnswerAsUnscannedOnes) {
+  const std::string input = "set j 0 0 2\r\n22\r\nset k 0 0 5 a b\r\nhello\r\nget j k\r\n" +
+                            ("set big 0 0 1100000\r\n" + std::string(1100000, 'v') + "\r\n") +
+                            "get j\r\n\r\nmn\r\nget " + std::string(kMaxLineWithoutNewline, 'x') +
+                            " j\r\ndelete j noreply\r\nget j\r\nset q 0 0 x\r\nget j\r\n";
+  for (size_t split : {size_t{0}, size_t{1000}, size_t{10}, size_t{1}}) {
+    testing::Env scanned;
+    testing::BasicEnv<cache::LibcuckooCache> unscanned;
+    ASSERT_TRUE(scanned.worker().cache.prefetch_pays());
+    ASSERT_FALSE(unscanned.worker().cache.prefetch_pays());
+    const std::string answer = scanned.feed(input, split);
+    EXPECT_EQ(answer, unscanned.feed(input, split)) << "split " << split;
+    EXPECT_TRUE(answer.starts_with("STORED\r\nERROR\r\nERROR\r\nVALUE j 0 2\r\n22\r\nEND\r\n"));
+    EXPECT_NE(answer.find("SERVER_ERROR object too large for cache\r\nVALUE j"), std::string::npos);
+    EXPECT_TRUE(
+        answer.ends_with("MN\r\nCLIENT_ERROR bad command line format\r\nEND\r\n"
+                         "CLIENT_ERROR bad command line format\r\nEND\r\n"));
   }
 }
 
