@@ -83,8 +83,7 @@ size_t scan_text_keys(std::string_view input, size_t max_requests, KeyBatch& bat
     scanned.offset = pos;
     scanned.size = newline_at + 1;
     scanned.line = text::command_line(rest, newline_at);
-    text::tokenize(scanned.line, scanned.tokens);
-    scanned.command = scanned.tokens.count() > 0 ? text::find_command(scanned.tokens[0]) : nullptr;
+    scanned.command = text::split_command_line(scanned.line, scanned.tokens);
     const text::KeyPlace place =
         scanned.command != nullptr ? scanned.command->keys : text::KeyPlace{};
     size_t request_size = scanned.size;

@@ -49,7 +49,7 @@ class KeyBatch {
 };
 
 // A complete text request line, as the codec would find and split it (text::command_line,
-// text::tokenize, text::find_command).
+// text::split_command_line).
 struct ScannedLine {
   size_t offset;          // where the line starts in the scanned input
   size_t size;            // its bytes, up to and including the '\n'

@@ -64,6 +64,10 @@ struct Command {
 // The command table: name → handler. nullptr when the name is unknown.
 const Command* find_command(std::string_view name) noexcept;
 
+// Splits a command line (command_line) into `tokens` and returns the command its first token
+// names: nullptr when the line is empty or the name unknown.
+const Command* split_command_line(std::string_view line, Tokens& tokens) noexcept;
+
 // The key rule (proto/key.h) in the text protocol's words: false after answering
 // "CLIENT_ERROR bad command line format" (suppressed by noreply, as memcached does).
 bool check_key(TextRequest& r, std::string_view key) noexcept;

@@ -89,6 +89,11 @@ const Command* find_command(std::string_view name) noexcept {
   return nullptr;
 }
 
+const Command* split_command_line(std::string_view line, Tokens& tokens) noexcept {
+  tokenize(line, tokens);
+  return tokens.count() > 0 ? find_command(tokens[0]) : nullptr;
+}
+
 bool check_key(TextRequest& r, std::string_view key) noexcept {
   if (valid_key_length(key.size())) return true;
   r.reply(kBadFormat);
@@ -256,9 +261,8 @@ size_t TextProtocol::process(Worker& w, std::string_view input, Output& output,
       scanned_ = 0;
       line_size = line_end + 1;
       line = text::command_line(available, line_end);
-      text::tokenize(line, split);
+      command = text::split_command_line(line, split);
       tokens = &split;
-      command = split.count() > 0 ? text::find_command(split[0]) : nullptr;
     }
 
     text::TextRequest request{w, output.bytes, output, control, available.substr(line_size)};

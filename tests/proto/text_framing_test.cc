@@ -38,6 +38,22 @@ TEST(TextFraming, FindCommandMatchesWholeNamesOnly) {
   }
 }
 
+TEST(TextFraming, SplitCommandLineNamesTheFirstTokensCommand) {
+  text::Tokens tokens;
+  const text::Command* command = text::split_command_line("get a  b", tokens);
+  ASSERT_NE(command, nullptr);
+  EXPECT_EQ(command->name, "get");
+  ASSERT_EQ(tokens.count(), 3u);
+  EXPECT_EQ(tokens[2], "b");
+
+  EXPECT_EQ(text::split_command_line("bogus key", tokens), nullptr);
+  EXPECT_EQ(tokens.count(), 2u);
+  EXPECT_EQ(text::split_command_line("", tokens), nullptr);
+  EXPECT_EQ(tokens.count(), 0u);
+  EXPECT_EQ(text::split_command_line("   ", tokens), nullptr);
+  EXPECT_EQ(tokens.count(), 0u);
+}
+
 TEST(TextFraming, PipelinedRequestsAnswerInOrder) {
   expect_response(
       "set a 0 0 1\r\n1\r\nget a\r\nincr a 1\r\nbogus\r\nappend a 0 0 1\r\n0\r\n"
