@@ -20,24 +20,11 @@ void add_key(KeyBatch& batch, std::string_view key) noexcept {
   if (!key.empty() && valid_key_length(key.size())) batch.add(key);
 }
 
-// Calls `visit` on each token of `tokens` from `first` on, then on each token of its unsplit
-// rest, while `visit` returns true.
-template <typename Visit>
-void for_each_token(const text::Tokens& tokens, size_t first, Visit visit) noexcept {
-  for (size_t i = first; i < tokens.count(); ++i) {
-    if (!visit(tokens[i])) return;
-  }
-  std::string_view rest = tokens.rest;
-  for (std::string_view token = next_token(rest); !token.empty(); token = next_token(rest)) {
-    if (!visit(token)) return;
-  }
-}
-
 // A meta command's key (token `index`), unless a later flag token says it is base64 (b): the
 // bytes to hash are then decoded ones.
 void add_meta_key(KeyBatch& batch, const text::Tokens& tokens, size_t index) noexcept {
   bool base64 = false;
-  for_each_token(tokens, index + 1, [&](std::string_view flag) {
+  text::for_each_token(tokens, index + 1, [&](std::string_view flag) {
     base64 = flag.front() == 'b';
     return !base64;
   });
@@ -56,7 +43,7 @@ bool value_length(const text::Tokens& tokens, size_t index, size_t& length) noex
 void add_keys(KeyBatch& batch, const text::Tokens& tokens, text::KeyPlace place) noexcept {
   if (place.first == 0) return;
   if (place.many) {
-    for_each_token(tokens, place.first, [&](std::string_view key) {
+    text::for_each_token(tokens, place.first, [&](std::string_view key) {
       add_key(batch, key);
       return !batch.full();
     });

@@ -19,12 +19,10 @@ void retrieve(TextRequest& r, const Tokens& t, size_t first_key, bool with_cas,
               const int32_t* exptime) noexcept {
   const size_t start = r.out.size();
   bool ok = true;
-  for (size_t i = first_key; ok && i < t.count(); ++i)
-    ok = retrieve_key(r, t[i], with_cas, exptime);
-  std::string_view rest = t.rest;
-  for (std::string_view k = next_token(rest); ok && !k.empty(); k = next_token(rest)) {
-    ok = retrieve_key(r, k, with_cas, exptime);
-  }
+  for_each_token(t, first_key, [&](std::string_view key) {
+    ok = retrieve_key(r, key, with_cas, exptime);
+    return ok;
+  });
   if (!ok) {
     // As memcached: a too-long key voids the hits already written for this command.
     r.output.truncate(start);

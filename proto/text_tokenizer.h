@@ -42,4 +42,17 @@ inline std::string_view command_line(std::string_view input, size_t newline) noe
 // Splits the next token off `rest` (skipping spaces); empty when none is left.
 std::string_view next_token(std::string_view& rest) noexcept;
 
+// Calls `visit` on each token of `tokens` from `first` on, then on each token of its unsplit
+// rest (a multi-key line), while `visit` returns true.
+template <typename Visit>
+void for_each_token(const Tokens& tokens, size_t first, Visit visit) noexcept {
+  for (size_t i = first; i < tokens.count(); ++i) {
+    if (!visit(tokens[i])) return;
+  }
+  std::string_view rest = tokens.rest;
+  for (std::string_view token = next_token(rest); !token.empty(); token = next_token(rest)) {
+    if (!visit(token)) return;
+  }
+}
+
 }  // namespace cuckood::proto::text

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "proto/text_numbers.h"
 #include "proto/text_tokenizer.h"
@@ -67,6 +68,32 @@ TEST(TextTokenizer, CommandLineDropsTheNewlineAndACarriageReturnBeforeIt) {
   EXPECT_EQ(command_line("get a\r\r\n", 7), "get a\r");  // only the last one
   EXPECT_EQ(command_line("\r\n", 1), "\r");              // memcached keeps a line's only byte
   EXPECT_EQ(command_line("\n", 0), "");
+}
+
+TEST(TextTokenizer, ForEachTokenContinuesIntoTheRestAndStopsWhenAsked) {
+  std::string line = "get";
+  for (int i = 0; i < 30; ++i) line += " k" + std::to_string(i);
+  Tokens tokens;
+  tokenize(line, tokens);
+  ASSERT_FALSE(tokens.rest.empty());
+
+  std::vector<std::string_view> seen;
+  for_each_token(tokens, 1, [&](std::string_view token) {
+    seen.push_back(token);
+    return true;
+  });
+  ASSERT_EQ(seen.size(), 30u);
+  EXPECT_EQ(seen.front(), "k0");
+  EXPECT_EQ(seen.back(), "k29");
+
+  seen.clear();
+  for_each_token(tokens, 20, [&](std::string_view token) {
+    seen.push_back(token);
+    return token != "k24";  // past the split tokens, in the rest
+  });
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen.front(), "k19");
+  EXPECT_EQ(seen.back(), "k24");
 }
 
 TEST(TextNumbers, Strtol32AcceptsWhatMemcachedAccepts) {
