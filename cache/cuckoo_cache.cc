@@ -181,12 +181,14 @@ size_t CuckooCache::max_footprint() const noexcept {
 
 size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
   const size_t limit = max_footprint() & ~(Item::kAlignment - 1);
-  const size_t overhead = sizeof(Item) + key_size;
+  // As for an item with extras, so that the limit does not depend on the flags.
+  const size_t overhead = sizeof(Item) + Item::kExtrasSize + key_size;
   return limit > overhead ? limit - overhead : 0;
 }
 
-WalkedItem CuckooCache::measure(size_t key_size, size_t value_size) const noexcept {
-  const size_t footprint = Item::footprint(key_size, value_size);
+WalkedItem CuckooCache::measure(const ItemView& item) const noexcept {
+  const size_t footprint = Item::footprint(item.key.size(), item.value.size(),
+                                           Item::needs_extras(item.flags, item.exptime));
   return {store_.classes().of(footprint), static_cast<uint32_t>(footprint)};
 }
 
@@ -254,11 +256,15 @@ ItemView CuckooCache::view_of(const Item* item, bool fetched) const noexcept {
                   .marks = item->marks()};
 }
 
-// What an update decided against: the item it saw (nullptr: none), that item's cas and marks.
+// What an update decided against: the item it saw (nullptr: none), that item's cas, marks,
+// value size, deadline and whether it has room for a deadline (extras).
 struct CuckooCache::Seen {
   Item* item = nullptr;
   uint64_t cas = 0;
   Marks marks = 0;
+  size_t value_size = 0;
+  Time exptime = 0;
+  bool extended = false;
 
   // Whether `live` is still that: the very version (items are reused after reclamation, so
   // the pointer alone could name a newer item: the cas tells, uniques never repeat) with the
@@ -316,6 +322,9 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
         const ItemView live = view_of(seen.item, seen.item->fetched());
         seen.cas = live.cas;
         seen.marks = live.marks;
+        seen.value_size = live.value.size();
+        seen.exptime = live.exptime;
+        seen.extended = seen.item->extended();
         change = mutation.decide(&live);
       } else {
         change = mutation.decide(nullptr);
@@ -326,8 +335,14 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
       case Change::Kind::kKeep:
         return UpdateStatus::kDone;
       case Change::Kind::kRemove:
-      case Change::Kind::kTouch:
         status = modify(c, key, mutation, change, seen);
+        break;
+      case Change::Kind::kTouch:
+        // A deadline for an item without room for one: an extended copy first, then again.
+        status =
+            seen.item != nullptr && !seen.extended && !change.keep_exptime && change.exptime != 0
+                ? extend(c, key, seen)
+                : modify(c, key, mutation, change, seen);
         break;
       case Change::Kind::kStore:
         status = publish(c, key, mutation, change, seen);
@@ -354,6 +369,7 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
     raced = !seen.still(live ? linked : nullptr);
     if (raced) return live ? CuckooIndex::Decision::keep() : CuckooIndex::Decision::erase();
     if (change.kind == Change::Kind::kRemove) return CuckooIndex::Decision::erase();
+    // The item seen, so it has room for the deadline (update() extends one that has not).
     if (!change.keep_exptime) linked->set_exptime(change.exptime);
     linked->add_marks(change.marks);
     return CuckooIndex::Decision::keep();
@@ -375,6 +391,42 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
   return UpdateStatus::kDone;
 }
 
+// Swaps an extended copy of the item `seen` saw (same cas, value, marks and access state; no
+// flags and no deadline, as an item without extras has) in for it, so that a touch can then
+// set a deadline in place. Returns nullopt, for the touch to decide again, unless no room
+// could be made for the copy. Outside any guard, as allocation must be.
+std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key,
+                                                const Seen& seen) noexcept {
+  const size_t footprint = Item::footprint(key.key.size(), seen.value_size, true);
+  const uint32_t size_class = store_.classes().of(footprint);
+  void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class, 0, era(c.now()));
+  if (memory == nullptr) {
+    WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
+    return UpdateStatus::kNoMemory;
+  }
+  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
+  // A header first, whatever happens next: sweeps walk a segment item by item.
+  Item* copy = Item::create(memory, key.key, seen.value_size, 0, 0, seen.cas, true);
+
+  EpochGuard guard(epoch_, *c.participant);
+  const Era now = era(c.now());
+  Item* linked = index_.find(key);
+  if (linked == nullptr || !store_.is_live(linked, now) || !seen.still(linked)) {
+    store_.release(copy);
+    return std::nullopt;
+  }
+  std::memcpy(copy->value_data(), linked->value().data(), seen.value_size);
+  if (linked->fetched()) copy->set_fetched();
+  store_.stamp_access(copy, store_.last_access(linked));
+  if (!index_.relink(key, linked, copy)) {
+    store_.release(copy);
+    return std::nullopt;
+  }
+  account_unlinked(c, linked, now);
+  account_linked(c, copy, size_class, false);
+  return std::nullopt;
+}
+
 // kStore: the new item is written in the worker's own segment before any lock, then swapped
 // in. A derived value (append, incr) is built only from the item still linked, and swapped in
 // only if that item is linked still; a value of the mutation's own (set, add, cas) is swapped
@@ -382,8 +434,15 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
 std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& key,
                                                  Mutation& mutation, const Change& change,
                                                  const Seen& seen) noexcept {
-  const size_t footprint = Item::footprint(key.key.size(), change.value_size);
-  if (footprint > max_footprint()) return UpdateStatus::kTooLarge;
+  // The limit is that of an item with extras whatever the item, as max_value_size() says.
+  if (Item::footprint(key.key.size(), change.value_size, true) > max_footprint()) {
+    return UpdateStatus::kTooLarge;
+  }
+  // An item that takes its deadline from the one it replaces has room for the deadline seen (a
+  // deadline given to that item since is caught at the swap, which then decides again).
+  const bool extended = Item::needs_extras(change.flags, change.exptime) ||
+                        (change.keep_exptime && seen.exptime != 0);
+  const size_t footprint = Item::footprint(key.key.size(), change.value_size, extended);
   const uint32_t size_class = store_.classes().of(footprint);
   void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class,
                                  change.keep_exptime ? 0 : change.exptime, era(c.now()));
@@ -393,8 +452,8 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   }
   WorkerCounters::add(c.counters.appended, uint64_t{footprint});
   // A header first, whatever happens next: sweeps walk a segment item by item.
-  Item* item =
-      Item::create(memory, key.key, change.value_size, change.flags, change.exptime, next_cas(c));
+  Item* item = Item::create(memory, key.key, change.value_size, change.flags, change.exptime,
+                            next_cas(c), extended);
   if (change.fetched) item->set_fetched();
   item->add_marks(change.marks);
   store_.stamp_access(item, c.now());
@@ -431,7 +490,12 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
       if (refused || raced) return CuckooIndex::Decision::keep();
     }
     if (live != nullptr) {
-      if (change.keep_exptime) item->set_exptime(live->exptime());
+      if (change.keep_exptime) {
+        // An item replaced since the decision may have a deadline the new one has no room for.
+        raced = !item->can_set_exptime(live->exptime());
+        if (raced) return CuckooIndex::Decision::keep();
+        item->set_exptime(live->exptime());
+      }
       item->add_marks(live->marks() & change.keep_marks);
     }
     return CuckooIndex::Decision::put(item);

@@ -68,7 +68,7 @@ class CuckooCache final : public Cache {
   void unpin(WorkerContext& ctx, PinToken token) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
-  WalkedItem measure(size_t key_size, size_t value_size) const noexcept override;
+  WalkedItem measure(const ItemView& item) const noexcept override;
 
   // Introspection for tests and benchmarks.
   const CuckooIndex& index() const noexcept { return index_; }
@@ -99,6 +99,7 @@ class CuckooCache final : public Cache {
                                      const Change& change, const Seen& seen) noexcept;
   std::optional<UpdateStatus> publish(Context& c, const HashedKey& key, Mutation& mutation,
                                       const Change& change, const Seen& seen) noexcept;
+  std::optional<UpdateStatus> extend(Context& c, const HashedKey& key, const Seen& seen) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
   // One crawl over the classes of `class_mask`, on the reclaimer's thread.

@@ -1,7 +1,11 @@
-// One stored item: a 24-byte header followed by the key and the value, laid out contiguously
-// inside a segment (cache/segment_store.h). An item is immutable once it has been published in
-// the index; a new version of a key is a new item swapped into the index slot. The only fields
-// that change after publication are atomics: `exptime` (touch/gat, written under the key's
+// One stored item: a 16-byte header, the item's extras when it has any, then the key and the
+// value, laid out contiguously inside a segment (cache/segment_store.h). The extras are the
+// client's flags and the deadline (8 bytes); an item stored with neither (flags 0 and no
+// expiry, as most cache items are) leaves them out, and the extended bit beside the value size
+// says which layout an item has. An item is immutable once it has been published in the index;
+// a new version of a key is a new item swapped into the index slot (and a touch that gives a
+// deadline to an item without extras swaps in an extended copy first). The only fields that
+// change after publication are atomics: the deadline (touch/gat, written under the key's
 // stripe lock), `bits` (the CLOCK reference bit and the "fetched" bit, set by readers only
 // when still clear, cleared by the evictor; above them the item's marks, set only under the
 // key's stripe locks), the last-access stamp (rewritten by a reader at most once a minute) and
@@ -11,9 +15,11 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string_view>
 
 #include "cache/types.h"
@@ -26,32 +32,53 @@ class Item {
   static constexpr uint8_t kFetched = 2;     // read at least once (meta `h`, evicted_unfetched)
   static constexpr size_t kAlignment = 8;    // cas is read as a uint64_t
   static constexpr unsigned kMarkShift = 2;  // marks (cache/types.h) live above those two bits
+  static constexpr size_t kExtrasSize = 8;   // the flags and deadline words of an extended item
 
-  // Bytes an item with these sizes occupies in a segment, header and alignment padding included.
-  static constexpr size_t footprint(size_t key_size, size_t value_size) noexcept {
-    return (sizeof(Item) + key_size + value_size + kAlignment - 1) & ~(kAlignment - 1);
+  // Whether an item with these flags and deadline needs the extras (flags and deadline words).
+  static constexpr bool needs_extras(uint32_t flags, Time exptime) noexcept {
+    return flags != 0 || exptime != 0;
   }
 
-  // Writes the header and key into raw segment memory; the caller then fills value_data().
-  // `memory` must hold footprint(key.size(), value_size) bytes and is not yet visible to readers.
+  // Bytes an item with these sizes occupies in a segment, header, extras (if `extended`) and
+  // alignment padding included.
+  static constexpr size_t footprint(size_t key_size, size_t value_size, bool extended) noexcept {
+    const size_t extras = extended ? kExtrasSize : 0;
+    return (sizeof(Item) + extras + key_size + value_size + kAlignment - 1) & ~(kAlignment - 1);
+  }
+
+  // Writes the header, the extras (if `extended`, which they must be when needs_extras()) and
+  // the key into raw segment memory; the caller then fills value_data(). `memory` must hold
+  // footprint(key.size(), value_size, extended) bytes and is not yet visible to readers.
   static Item* create(void* memory, std::string_view key, size_t value_size, uint32_t flags,
-                      Time exptime, uint64_t cas) noexcept {
-    Item* item = ::new (memory) Item(key.size(), value_size, flags, exptime, cas);
-    std::memcpy(item->data_, key.data(), key.size());
+                      Time exptime, uint64_t cas, bool extended) noexcept {
+    Item* item = ::new (memory) Item(key.size(), value_size, extended, cas);
+    if (extended) ::new (item->data_) Extras{flags, exptime};
+    std::memcpy(item->key_data(), key.data(), key.size());
     return item;
   }
 
-  std::string_view key() const noexcept { return {data_, key_size_}; }
-  std::string_view value() const noexcept { return {data_ + key_size_, value_size()}; }
-  char* value_data() noexcept { return data_ + key_size_; }
-  size_t footprint() const noexcept { return footprint(key_size_, value_size()); }
-  uint32_t flags() const noexcept { return flags_; }
+  bool extended() const noexcept {
+    return (value_size_.load(std::memory_order_relaxed) & kExtended) != 0;
+  }
+  std::string_view key() const noexcept { return {key_data(), key_size_}; }
+  std::string_view value() const noexcept { return {key_data() + key_size_, value_size()}; }
+  char* value_data() noexcept { return key_data() + key_size_; }
+  size_t footprint() const noexcept { return footprint(key_size_, value_size(), extended()); }
+  uint32_t flags() const noexcept { return extended() ? extras()->flags : 0; }
   uint64_t cas() const noexcept { return cas_; }
 
   // Relaxed: the deadline is a single word with no dependent data; a reader racing a touch may
   // see either deadline, both of which were valid at some point during its read.
-  Time exptime() const noexcept { return exptime_.load(std::memory_order_relaxed); }
-  void set_exptime(Time exptime) noexcept { exptime_.store(exptime, std::memory_order_relaxed); }
+  Time exptime() const noexcept {
+    return extended() ? extras()->exptime.load(std::memory_order_relaxed) : 0;
+  }
+  // Only an extended item has room for a deadline; an item without extras keeps "never".
+  bool can_set_exptime(Time exptime) const noexcept { return exptime == 0 || extended(); }
+  // Requires can_set_exptime(exptime).
+  void set_exptime(Time exptime) noexcept {
+    assert(can_set_exptime(exptime));
+    if (extended()) extras()->exptime.store(exptime, std::memory_order_relaxed);
+  }
 
   // Marks the item read; returns whether it had been fetched before. Writes the shared header
   // only when a bit is still clear, so a hot item read by every core stays a read-only line.
@@ -100,23 +127,34 @@ class Item {
   }
 
  private:
-  Item(size_t key_size, size_t value_size, uint32_t flags, Time exptime, uint64_t cas) noexcept
+  // The words only an extended item carries, between the header and the key.
+  struct Extras {
+    uint32_t flags;
+    std::atomic<Time> exptime;
+  };
+  static_assert(sizeof(Extras) == kExtrasSize);
+
+  Item(size_t key_size, size_t value_size, bool extended, uint64_t cas) noexcept
       : cas_(cas),
-        exptime_(exptime),
-        flags_(flags),
-        value_size_(static_cast<uint32_t>(value_size)),
+        value_size_(static_cast<uint32_t>(value_size) | (extended ? kExtended : 0)),
         key_size_(static_cast<uint8_t>(key_size)) {}
 
-  // Values are smaller than a segment (at most 1 GiB), so the top bit of the size is free.
+  // Values are smaller than a segment (at most 1 GiB), so the top two bits of the size are
+  // free: one says the item has extras, the other that it was released.
+  static constexpr uint32_t kExtended = uint32_t{1} << 30;
   static constexpr uint32_t kReleased = uint32_t{1} << 31;
   uint32_t value_size() const noexcept {
-    return value_size_.load(std::memory_order_relaxed) & ~kReleased;
+    return value_size_.load(std::memory_order_relaxed) & ~(kExtended | kReleased);
   }
+  const Extras* extras() const noexcept {
+    return std::launder(reinterpret_cast<const Extras*>(data_));
+  }
+  Extras* extras() noexcept { return std::launder(reinterpret_cast<Extras*>(data_)); }
+  const char* key_data() const noexcept { return data_ + (extended() ? kExtrasSize : 0); }
+  char* key_data() noexcept { return data_ + (extended() ? kExtrasSize : 0); }
 
   uint64_t cas_;
-  std::atomic<Time> exptime_;
-  uint32_t flags_;
-  mutable std::atomic<uint32_t> value_size_;  // and the released bit
+  mutable std::atomic<uint32_t> value_size_;  // with the extended and released bits
   uint8_t key_size_;                          // memcached keys are at most 250 bytes
   mutable std::atomic<uint8_t> bits_{0};
   mutable std::atomic<uint16_t> access_stamp_{0};
@@ -124,12 +162,13 @@ class Item {
 };
 
 // Pinned layout: the per-item overhead reported in wip.md depends on it.
-static_assert(sizeof(Item) == 24, "Item header must stay 24 bytes");
+static_assert(sizeof(Item) == 16, "Item header must stay 16 bytes");
+static_assert(Item::kExtrasSize == 2 * sizeof(uint32_t));
 static_assert(alignof(Item) == Item::kAlignment);
 static_assert(std::atomic<Time>::is_always_lock_free && std::atomic<uint8_t>::is_always_lock_free &&
               std::atomic<uint32_t>::is_always_lock_free &&
               std::atomic<uint16_t>::is_always_lock_free);
-static_assert(Item::footprint(10, 32) == 72);
+static_assert(Item::footprint(10, 32, false) == 64 && Item::footprint(10, 32, true) == 72);
 static_assert(Item::kMarkShift + kMarkBits == 8, "marks fill the bits byte above the CLOCK bits");
 
 inline constexpr size_t kMaxKeySize = 250;

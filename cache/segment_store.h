@@ -75,8 +75,8 @@
 // Overhead outside `memory_limit`: the segment metadata (per segment a 64-byte Meta line, an
 // 8-byte Head and a 4-byte pin count per worker, constructed only for segments the limit has
 // reached) and the index (cache/cuckoo_index.h).
-// Inside it: the 24-byte item header, 8-byte alignment, and the unused tail of each sealed
-// segment (< one item).
+// Inside it: the item headers (16 bytes, 24 for an item with flags or a deadline), 8-byte
+// alignment, and the unused tail of each sealed segment (< one item).
 #pragma once
 
 #include <atomic>
@@ -158,7 +158,7 @@ class SegmentStore {
 
   static constexpr size_t kMinSegments = 8;
   static constexpr size_t kMaxSegmentSize = size_t{1} << 30;
-  static_assert(kMaxSegmentSize < (size_t{1} << 31), "Item keeps a flag above the value size");
+  static_assert(kMaxSegmentSize <= (size_t{1} << 30), "Item keeps two flags above the value size");
   // Free segments writers leave to the evictor's survivor copies (second chance).
   static constexpr size_t kSurvivorReserve = 1;
   // Growth waits for compaction while more than this share (1/n) of the memory held is dead

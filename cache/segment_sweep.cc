@@ -172,7 +172,7 @@ Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
   survivor_.offset += static_cast<uint32_t>(footprint);  // accounted when sealed, as above
   survivor_written_.fetch_add(footprint, std::memory_order_relaxed);
   Item* copy = Item::create(memory, item->key(), item->value().size(), item->flags(),
-                            item->exptime(), item->cas());
+                            item->exptime(), item->cas(), item->extended());
   note_exptime(copy, copy->exptime());
   std::memcpy(copy->value_data(), item->value().data(), item->value().size());
   if (item->fetched()) copy->set_fetched();

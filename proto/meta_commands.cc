@@ -422,7 +422,7 @@ void handle_me(TextRequest& r, const Tokens& t) noexcept {
     out.append(" cas=");
     append_number(out, item.cas);
     out.append(item.fetched ? " fetch=yes" : " fetch=no");
-    const cache::WalkedItem measured = r.w.cache.measure(item.key.size(), item.value.size());
+    const cache::WalkedItem measured = r.w.cache.measure(item);
     out.append(" cls=");
     append_number(out, measured.size_class + 1);
     out.append(" size=");

@@ -191,8 +191,8 @@ CacheStats MutexMapCache::stats() const noexcept {
 }
 
 // One size class: this baseline keeps no per-class figures.
-cache::WalkedItem MutexMapCache::measure(size_t key_size, size_t value_size) const noexcept {
-  return {0, static_cast<uint32_t>(item_size(key_size, value_size))};
+cache::WalkedItem MutexMapCache::measure(const cache::ItemView& item) const noexcept {
+  return {0, static_cast<uint32_t>(item_size(item.key.size(), item.value.size()))};
 }
 
 size_t MutexMapCache::max_value_size(size_t key_size) const noexcept {

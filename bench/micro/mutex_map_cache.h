@@ -46,7 +46,7 @@ class MutexMapCache final : public cache::Cache {
             cache::WalkVisitor visit) noexcept override;
   cache::CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
-  cache::WalkedItem measure(size_t key_size, size_t value_size) const noexcept override;
+  cache::WalkedItem measure(const cache::ItemView& item) const noexcept override;
 
  private:
   // The stored key keeps its hash so that the map never rehashes a key.

@@ -317,8 +317,8 @@ CacheStats LibcuckooCache::stats() const noexcept {
 }
 
 // One size class: the baseline keeps no per-class figures.
-WalkedItem LibcuckooCache::measure(size_t key_size, size_t value_size) const noexcept {
-  return {0, static_cast<uint32_t>(item_size(key_size, value_size))};
+WalkedItem LibcuckooCache::measure(const ItemView& item) const noexcept {
+  return {0, static_cast<uint32_t>(item_size(item.key.size(), item.value.size()))};
 }
 
 size_t LibcuckooCache::max_value_size(size_t key_size) const noexcept {

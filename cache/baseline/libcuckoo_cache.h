@@ -115,7 +115,7 @@ class LibcuckooCache final : public Cache {
             WalkVisitor visit) noexcept override;
   CacheStats stats() const noexcept override;
   size_t max_value_size(size_t key_size) const noexcept override;
-  WalkedItem measure(size_t key_size, size_t value_size) const noexcept override;
+  WalkedItem measure(const ItemView& item) const noexcept override;
 
  private:
   class Context;

@@ -192,6 +192,49 @@ TYPED_TEST_P(CachePrimitivesConformance, TouchSetsTheDeadlineAndShowsTheItem) {
   EXPECT_TRUE(this->read("k").has_value());
 }
 
+// An item stored without flags and deadline (which CuckooCache keeps without room for them)
+// takes a deadline as any other: same version, value, marks and access state.
+TYPED_TEST_P(CachePrimitivesConformance, TouchGivesADeadlineToAnItemStoredWithout) {
+  const Got old = this->put("k", "value");
+  ScriptedMutation mark([](const ItemView*) {
+    Change change = Change::touch(0);
+    change.keep_exptime = true;
+    change.marks = 0b100;
+    change.unread = true;
+    return change;
+  });
+  this->update("k", mark);
+  this->advance(3);
+  ScriptedMutation m([](const ItemView*) {
+    Change change = Change::touch(kStartTime + 500);
+    change.unread = true;
+    return change;
+  });
+  EXPECT_EQ(this->update("k", m), UpdateStatus::kDone);
+  ASSERT_TRUE(m.result.has_value());
+  EXPECT_EQ(m.result->exptime, kStartTime + 500);
+  EXPECT_EQ(m.result->cas, old.cas);
+  const auto got = this->peek("k");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->value, "value");
+  EXPECT_EQ(got->flags, 0u);
+  EXPECT_EQ(got->exptime, kStartTime + 500);
+  EXPECT_EQ(got->cas, old.cas);
+  EXPECT_EQ(got->marks, 0b100);
+  EXPECT_FALSE(got->fetched);
+  EXPECT_EQ(got->last_access, kStartTime);  // the store, not the unread touch
+  EXPECT_EQ(this->cache().stats().curr_items, 1u);
+  // Back to "never", then a deadline again.
+  ScriptedMutation never([](const ItemView*) { return Change::touch(0); });
+  this->update("k", never);
+  EXPECT_EQ(this->peek("k")->exptime, 0u);
+  ScriptedMutation again([](const ItemView*) { return Change::touch(kStartTime + 10); });
+  this->update("k", again);
+  EXPECT_EQ(this->peek("k")->exptime, kStartTime + 10);
+  this->advance(20);
+  EXPECT_FALSE(this->read("k").has_value());
+}
+
 TYPED_TEST_P(CachePrimitivesConformance, TooLargeStoreIsRefusedAndKeepsTheItem) {
   this->put("k", "v");
   const size_t too_large = this->cache().max_value_size(1) + 1;
@@ -331,7 +374,7 @@ TYPED_TEST_P(CachePrimitivesConformance, MeasureIsWhatAWalkReports) {
   size_t seen = 0;
   while (!cursor.done) {
     this->cache().walk(this->ctx(), cursor, 7, [&](const ItemView& item, const WalkedItem& info) {
-      const WalkedItem measured = this->cache().measure(item.key.size(), item.value.size());
+      const WalkedItem measured = this->cache().measure(item);
       EXPECT_EQ(measured.size_class, info.size_class);
       EXPECT_EQ(measured.size, info.size);
       EXPECT_GE(measured.size, item.key.size() + item.value.size());
@@ -370,6 +413,7 @@ REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANe
                             DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
                             DerivedStoreBuildsFromTheLiveItem, FetchedChangeMarksTheNewItemRead,
                             RemoveUnlinksTheLiveItem, TouchSetsTheDeadlineAndShowsTheItem,
+                            TouchGivesADeadlineToAnItemStoredWithout,
                             TooLargeStoreIsRefusedAndKeepsTheItem,
                             ReadRecordsTheAccessAndPeekDoesNot, PrefetchChangesNothingVisible,
                             LastAccessIsTheStoreTimeThenEveryMinuteAtMost,

@@ -66,7 +66,8 @@ class ClassStatsTest : public CacheFixture<CuckooFactory> {
     while (!cursor.done) {
       cache().walk(ctx(), cursor, budget, [&](const ItemView& item, const WalkedItem& info) {
         EXPECT_TRUE(keys.insert(std::string(item.key)).second) << item.key;
-        EXPECT_EQ(info.size, Item::footprint(item.key.size(), item.value.size()));
+        EXPECT_EQ(info.size, Item::footprint(item.key.size(), item.value.size(),
+                                             Item::needs_extras(item.flags, item.exptime)));
       });
     }
     return keys;
@@ -80,19 +81,19 @@ class ClassStatsTest : public CacheFixture<CuckooFactory> {
 };
 
 TEST_F(ClassStatsTest, ItemsAndBytesByClass) {
-  must_set("a", "x");                      // 24 + 1 + 1 -> 32: class 0
+  must_set("a", "x");                      // 16 + 1 + 1 -> 24: class 0
   must_set("b", std::string(100, 'v'));    // 128: class 1
   must_set("c", std::string(1000, 'v'));   // class 2
   must_set("d", std::string(10000, 'v'));  // beyond the last bound: class 2
   const CacheStats stats = cache().stats();
   ASSERT_EQ(stats.classes.size(), 3u);
   EXPECT_EQ(stats.classes[0].items, 1u);
-  EXPECT_EQ(stats.classes[0].bytes, Item::footprint(1, 1));
+  EXPECT_EQ(stats.classes[0].bytes, Item::footprint(1, 1, false));
   EXPECT_EQ(stats.classes[1].items, 1u);
   EXPECT_EQ(stats.classes[2].items, 2u);
   EXPECT_EQ(stats.curr_items, 4u);
-  EXPECT_EQ(stats.bytes, Item::footprint(1, 1) + Item::footprint(1, 100) +
-                             Item::footprint(1, 1000) + Item::footprint(1, 10000));
+  EXPECT_EQ(stats.bytes, Item::footprint(1, 1, false) + Item::footprint(1, 100, false) +
+                             Item::footprint(1, 1000, false) + Item::footprint(1, 10000, false));
   EXPECT_EQ(stats.classes[0].units, 1u);  // one segment holds each class
   EXPECT_EQ(stats.classes[0].oldest, now());
   EXPECT_EQ(stats.malloced, stats.bytes);  // written bytes, nothing dead yet
@@ -236,7 +237,7 @@ TEST_F(ClassStatsTest, LoweringTheLimitEvictsAndGivesMemoryBack) {
 TEST_F(ClassStatsTest, ExpiredSegmentsAreReusedBeforeNewMemory) {
   reset_with(size_t{64} << 20, size_t{1} << 20);
   const std::string value(60'000, 'v');
-  const uint64_t item = Item::footprint(3, value.size());
+  const uint64_t item = Item::footprint(3, value.size(), true);  // with a deadline
   for (int i = 0; i < 10; ++i) set(numbered("k", i), value, 0, 2);
   EXPECT_EQ(cache().stats().malloced, 10 * item);
   for (int round = 1; round <= 3; ++round) {

@@ -1,6 +1,8 @@
-// Appends to one key from several threads on CuckooCache while readers read it and the segment
-// store compacts the dead copies the appends leave (every append replaces the whole value;
-// items stored once in between keep any segment from dying whole):
+// Appends to one key from several threads on CuckooCache while readers read it, a toucher
+// gives it a deadline and takes it back (an item without one has no room for it, so a touch
+// swaps in a copy that has: one more writer racing the appends) and the segment store compacts
+// the dead copies the appends leave (every append replaces the whole value; items stored once
+// in between keep any segment from dying whole):
 // every record appears exactly once and in its appender's order, and no reader ever sees a
 // torn value (a partial record, a record missing before a later one of the same appender) or
 // one cas paired with two different values.
@@ -71,8 +73,21 @@ TEST(ConcurrentAppendTest, ReadersSeeWholeRecordsWhileAppendersRaceAndCompaction
   std::atomic<int> appending{kAppenders};
   std::atomic<long> reads{0};
   std::atomic<int> readers_ready{0};
-  std::vector<std::string> errors(kAppenders + kReaders);
+  std::vector<std::string> errors(kAppenders + kReaders + 1);
   std::vector<std::thread> threads;
+  std::atomic<long> touches{0};
+  threads.emplace_back([&] {
+    testing::CommandThread worker(cache);
+    while (readers_ready.load() < kReaders) std::this_thread::yield();
+    for (long i = 0; appending.load() > 0; ++i) {
+      worker.quiescent();
+      if (!worker.touch("log", i % 2 == 0 ? 3600 : 0)) {
+        errors.back() = "touch missed";
+        break;
+      }
+      touches.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
   for (int t = 0; t < kAppenders; ++t) {
     threads.emplace_back([&, t] {
       testing::CommandThread worker(cache);
@@ -125,6 +140,7 @@ TEST(ConcurrentAppendTest, ReadersSeeWholeRecordsWhileAppendersRaceAndCompaction
   for (std::thread& thread : threads) thread.join();
   for (const std::string& error : errors) EXPECT_EQ(error, "");
   EXPECT_GT(reads.load(), 0);
+  EXPECT_GT(touches.load(), 0);
 
   testing::CommandThread checker(cache);
   const std::optional<testing::Got> final_value = checker.get("log");

@@ -1,5 +1,6 @@
 // CuckooCache: the conformance suite, plus what is specific to our store: eviction instead of
-// kNoMemory when full, byte accounting with the 24-byte item header, the background reclaimer.
+// kNoMemory when full, byte accounting with the 16-byte item header (and the 8 bytes of flags and
+// deadline of the items that have either), the background reclaimer.
 #include "cache/cuckoo_cache.h"
 
 #include <gtest/gtest.h>
@@ -42,11 +43,12 @@ class CuckooCacheTest : public CacheFixture<CuckooFactory> {
 
 TEST_F(CuckooCacheTest, BytesAreTheItemFootprint) {
   must_set("key", std::string(100, 'v'));
-  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 100));
-  EXPECT_EQ(Item::footprint(3, 100), 128u);  // 24-byte header, 8-byte alignment
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 100, false));
+  EXPECT_EQ(Item::footprint(3, 100, false), 120u);  // 16-byte header, 8-byte alignment
+  EXPECT_EQ(Item::footprint(3, 100, true), 128u);   // and the 8 bytes of flags and deadline
   must_set("key", "99");
   EXPECT_EQ(incr("key", 1).value, 100u);
-  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 3));
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(3, 3, false));
   EXPECT_EQ(cache().stats().curr_items, 1u);
 }
 
@@ -83,12 +85,34 @@ TEST_F(CuckooCacheTest, StatsCountIndexDoublings) {
   }
 }
 
+TEST_F(CuckooCacheTest, FlagsOrADeadlineCostTheExtrasAndATouchAddsThem) {
+  must_set("a", "v");
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(1, 1, false));
+  must_set("b", "v", 3);
+  must_set("c", "v", 0, 100);
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(1, 1, false) + 2 * Item::footprint(1, 1, true));
+  const uint64_t total_items = cache().stats().total_items;
+  EXPECT_TRUE(touch("a", 100));  // the item moves to a copy with room for the deadline
+  const CacheStats stats = cache().stats();
+  EXPECT_EQ(stats.bytes, 3 * Item::footprint(1, 1, true));
+  EXPECT_EQ(stats.curr_items, 3u);
+  EXPECT_EQ(stats.total_items, total_items);  // not a new version
+  // An append keeps the extras only for a deadline (or flags) to keep.
+  EXPECT_TRUE(touch("a", 0));
+  EXPECT_EQ(store(StoreMode::kAppend, "a", "w").status, StoreStatus::kStored);
+  EXPECT_EQ(store(StoreMode::kAppend, "c", "w").status, StoreStatus::kStored);
+  EXPECT_EQ(cache().stats().bytes, Item::footprint(1, 2, false) + Item::footprint(1, 1, true) +
+                                       Item::footprint(1, 2, true));
+  EXPECT_EQ(value("a"), "vw");
+  EXPECT_GT(get("c")->exptime, 0u);
+}
+
 TEST_F(CuckooCacheTest, SmallMemoryLimitShrinksSegmentsAndCapsItems) {
   reset_with(size_t{1} << 20, size_t{1} << 20);
   EXPECT_EQ(cuckoo().segment_store().segment_size(), size_t{128} << 10);
   EXPECT_EQ(cuckoo().segment_store().segment_count(), SegmentStore::kMinSegments);
   const size_t max = cache().max_value_size(3);
-  EXPECT_EQ(max, (size_t{128} << 10) - sizeof(Item) - 3);
+  EXPECT_EQ(max, (size_t{128} << 10) - sizeof(Item) - Item::kExtrasSize - 3);
   EXPECT_EQ(set("big", std::string(max, 'x')).status, StoreStatus::kStored);
   EXPECT_EQ(set("big", std::string(max + 1, 'x')).status, StoreStatus::kTooLarge);
 }

@@ -26,14 +26,16 @@ inline std::string numbered(std::string_view prefix, uint64_t n) {
   return s;
 }
 
-// Owns items made outside a segment store; they live as long as the arena.
+// Owns items made outside a segment store; they live as long as the arena. Unless asked
+// otherwise each has extras, so that a test can give it a deadline.
 class ItemArena {
  public:
   Item* make(std::string_view key, std::string_view value, uint32_t flags = 0, Time exptime = 0,
-             uint64_t cas = 1) {
-    const size_t size = Item::footprint(key.size(), value.size());
+             uint64_t cas = 1, bool extended = true) {
+    const size_t size = Item::footprint(key.size(), value.size(), extended);
     blocks_.push_back(std::make_unique<uint64_t[]>(size / sizeof(uint64_t)));
-    Item* item = Item::create(blocks_.back().get(), key, value.size(), flags, exptime, cas);
+    Item* item =
+        Item::create(blocks_.back().get(), key, value.size(), flags, exptime, cas, extended);
     std::copy(value.begin(), value.end(), item->value_data());
     return item;
   }

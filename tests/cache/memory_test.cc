@@ -154,7 +154,7 @@ TEST_F(MemoryTest, SmallValuesReclaimAllMemoryAfterALargeValuePhase) {
     const std::string key = testing::numbered("large", i);
     ASSERT_EQ(set(key, value_for(key, 100'000)), StoreStatus::kStored);
   }
-  const size_t small_footprint = Item::footprint(12, 100);
+  const size_t small_footprint = Item::footprint(12, 100, false);
   const size_t fit = limit / small_footprint;
   for (size_t i = 0; i < 3 * fit; ++i) {
     const std::string key = testing::numbered("s", i);
@@ -205,7 +205,7 @@ TEST_F(MemoryTest, BytesPerSmallItem) {
       "[ metric ] 10-byte key + 32-byte value: %.1f bytes/item in the store (-m), %.1f bytes/item "
       "index, %.1f total (key+value = 42)\n",
       store_bytes, index_bytes, store_bytes + index_bytes);
-  EXPECT_EQ(stats.bytes, static_cast<uint64_t>(kItems) * Item::footprint(10, 32));
+  EXPECT_EQ(stats.bytes, static_cast<uint64_t>(kItems) * Item::footprint(10, 32, false));
 }
 
 TEST_F(MemoryTest, BackgroundReclaimerTakesBackExpiredItems) {

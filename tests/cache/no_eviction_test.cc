@@ -82,7 +82,7 @@ TEST_F(NoEvictionTest, AFullCacheRefusesAndKeepsEveryItem) {
   const size_t stored = fill("k");
   const size_t segments = cache_->segment_store().segment_count();
   const size_t per_segment =
-      cache_->segment_store().segment_size() / Item::footprint(6, kValueSize);
+      cache_->segment_store().segment_size() / Item::footprint(6, kValueSize, false);
   // All but the survivor reserve and the writer's partly filled segment.
   EXPECT_GE(stored, (segments - 2) * per_segment);
   EXPECT_EQ(set("another"), StoreStatus::kNoMemory);

@@ -17,13 +17,14 @@ namespace {
 
 class SweepLookaheadTest : public ::testing::Test {
  protected:
-  // Lays out `n` items back to back, as a segment holds them.
+  // Lays out `n` items back to back, as a segment holds them, every other one with extras.
   void fill(int n) {
     for (int i = 0; i < n; ++i) {
       const std::string key = testing::numbered("key", i);
       const std::string value(static_cast<size_t>(i % 5) * 7, 'v');
-      Item* item =
-          Item::create(segment_.data() + used_ / sizeof(uint64_t), key, value.size(), 0, 0, 1);
+      const bool extended = i % 2 == 1;
+      Item* item = Item::create(segment_.data() + used_ / sizeof(uint64_t), key, value.size(),
+                                extended ? 3 : 0, 0, 1, extended);
       used_ += static_cast<uint32_t>(item->footprint());
       items_.push_back(item);
     }

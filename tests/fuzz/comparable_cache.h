@@ -146,11 +146,11 @@ class ComparableCache final : public cache::Cache {
 
   // `me` prints the store size and class: the oracle shows the shipped cache's, as for
   // max_value_size().
-  cache::WalkedItem measure(size_t key_size, size_t value_size) const noexcept override {
+  cache::WalkedItem measure(const cache::ItemView& item) const noexcept override {
     if constexpr (kOracle) {
-      return shipped_cache(config()).measure(key_size, value_size);
+      return shipped_cache(config()).measure(item);
     } else {
-      return inner_.measure(key_size, value_size);
+      return inner_.measure(item);
     }
   }
 

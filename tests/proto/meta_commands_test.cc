@@ -214,12 +214,14 @@ TEST(MetaDebug, DumpsAnItem) {
   Env env;
   const std::string dump = env.feed("ms m 1 F5 T99\r\nx\r\nme m\r\n");
   ASSERT_TRUE(dump.starts_with("HD\r\nME m exp=-99 la=0 cas=")) << dump;
-  const cache::WalkedItem small = env.cache().measure(1, 1);
+  const cache::WalkedItem small =
+      env.cache().measure({.key = "m", .value = "x", .flags = 5, .exptime = 99});
   EXPECT_TRUE(dump.ends_with(" fetch=no cls=1 size=" + std::to_string(small.size) + "\r\n"))
       << dump;
   // The item's store size and size class, as metadump and `stats items` count them.
   const std::string large = env.feed("ms big 3000\r\n" + std::string(3000, 'v') + "\r\nme big\r\n");
-  const cache::WalkedItem measured = env.cache().measure(3, 3000);
+  const std::string value(3000, 'v');
+  const cache::WalkedItem measured = env.cache().measure({.key = "big", .value = value});
   EXPECT_GT(measured.size_class, 0u);
   EXPECT_TRUE(large.ends_with(" cls=" + std::to_string(measured.size_class + 1) +
                               " size=" + std::to_string(measured.size) + "\r\n"))
