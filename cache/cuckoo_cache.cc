@@ -440,7 +440,9 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   }
   // An item that takes its deadline from the one it replaces has room for the deadline seen (a
   // deadline given to that item since is caught at the swap, which then decides again).
-  const bool extended = Item::needs_extras(change.flags, change.exptime) ||
+  // Without eviction every item has the extras: a touch there must not need memory that only
+  // eviction could make.
+  const bool extended = !config().evict || Item::needs_extras(change.flags, change.exptime) ||
                         (change.keep_exptime && seen.exptime != 0);
   const size_t footprint = Item::footprint(key.key.size(), change.value_size, extended);
   const uint32_t size_class = store_.classes().of(footprint);

@@ -81,8 +81,9 @@ class NoEvictionTest : public ::testing::Test {
 TEST_F(NoEvictionTest, AFullCacheRefusesAndKeepsEveryItem) {
   const size_t stored = fill("k");
   const size_t segments = cache_->segment_store().segment_count();
+  // Without eviction every item has room for flags and a deadline.
   const size_t per_segment =
-      cache_->segment_store().segment_size() / Item::footprint(6, kValueSize, false);
+      cache_->segment_store().segment_size() / Item::footprint(6, kValueSize, true);
   // All but the survivor reserve and the writer's partly filled segment.
   EXPECT_GE(stored, (segments - 2) * per_segment);
   EXPECT_EQ(set("another"), StoreStatus::kNoMemory);
@@ -91,6 +92,9 @@ TEST_F(NoEvictionTest, AFullCacheRefusesAndKeepsEveryItem) {
   EXPECT_EQ(stats.evictions, 0u);
   EXPECT_EQ(stats.curr_items, stored);
   expect_all("k", stored);
+  // A touch needs no memory, full or not: the items stored without a deadline have room for one.
+  EXPECT_TRUE(thread_->touch(testing::numbered("k", 0), 100));
+  EXPECT_EQ(cache_->stats().bytes, stats.bytes);
 }
 
 TEST_F(NoEvictionTest, ExpiredItemsAreReclaimed) {
