@@ -290,8 +290,9 @@ class Cache {
   // Largest value that can be stored under `key_size` (max_item_size less the item header).
   virtual size_t max_value_size(size_t key_size) const noexcept = 0;
 
-  // The size class and store size `item` has, as walk() reports them (for an item stored
-  // afresh with its key, value, flags and deadline).
+  // The size class and store size `item` has, as walk() reports them, for an item stored afresh
+  // with its key, value, flags and deadline (CuckooCache: an item that once had flags or a
+  // deadline may keep room for them, 8 bytes more, when both are gone).
   virtual WalkedItem measure(const ItemView& item) const noexcept = 0;
 
  private:

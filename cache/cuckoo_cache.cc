@@ -187,8 +187,8 @@ size_t CuckooCache::max_value_size(size_t key_size) const noexcept {
 }
 
 WalkedItem CuckooCache::measure(const ItemView& item) const noexcept {
-  const size_t footprint = Item::footprint(item.key.size(), item.value.size(),
-                                           Item::needs_extras(item.flags, item.exptime));
+  const bool extended = !config().evict || Item::needs_extras(item.flags, item.exptime);
+  const size_t footprint = Item::footprint(item.key.size(), item.value.size(), extended);
   return {store_.classes().of(footprint), static_cast<uint32_t>(footprint)};
 }
 
@@ -338,10 +338,10 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
         status = modify(c, key, mutation, change, seen);
         break;
       case Change::Kind::kTouch:
-        // A deadline for an item without room for one: an extended copy first, then again.
+        // A deadline for an item without room for one lands on an extended copy.
         status =
             seen.item != nullptr && !seen.extended && !change.keep_exptime && change.exptime != 0
-                ? extend(c, key, seen)
+                ? extend(c, key, mutation, change, seen)
                 : modify(c, key, mutation, change, seen);
         break;
       case Change::Kind::kStore:
@@ -377,25 +377,32 @@ std::optional<UpdateStatus> CuckooCache::modify(Context& c, const HashedKey& key
   const auto result = index_.update(key, decide);
   if (result.changed) account_unlinked(c, result.previous, now);
   if (raced) return std::nullopt;
-  if (change.kind == Change::Kind::kTouch) {
-    if (!change.keep_exptime) store_.note_exptime(item, change.exptime);
-    if (change.unread) {
-      mutation.done(view_of(item, item->fetched()));
-      return UpdateStatus::kDone;
-    }
-    const bool fetched = item->mark_read();
-    const ItemView view = view_of(item, fetched);
-    store_.record_access(item, c.now());
-    mutation.done(view);
-  }
+  if (change.kind == Change::Kind::kTouch) touched(c, item, mutation, change);
   return UpdateStatus::kDone;
 }
 
-// Swaps an extended copy of the item `seen` saw (same cas, value, marks and access state; no
-// flags and no deadline, as an item without extras has) in for it, so that a touch can then
-// set a deadline in place. Returns nullopt, for the touch to decide again, unless no room
-// could be made for the copy. Outside any guard, as allocation must be.
+// After a touch landed on `item` (inside the caller's guard): the segment's deadline hint, the
+// access (unless unread) and what the mutation is shown.
+void CuckooCache::touched(Context& c, Item* item, Mutation& mutation,
+                          const Change& change) noexcept {
+  if (!change.keep_exptime) store_.note_exptime(item, change.exptime);
+  if (change.unread) {
+    mutation.done(view_of(item, item->fetched()));
+    return;
+  }
+  const bool fetched = item->mark_read();
+  const ItemView view = view_of(item, fetched);
+  store_.record_access(item, c.now());
+  mutation.done(view);
+}
+
+// A touch giving a deadline to the item `seen` saw, which has no room for one: an extended copy
+// (same cas, value, marks and access state) with the touch applied is swapped in for it, under
+// the key's stripe locks and only while the item is still that version with those marks.
+// Returns nullopt, for the touch to decide again, when the key changed meanwhile. Outside any
+// guard, as allocation must be.
 std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key,
+                                                Mutation& mutation, const Change& change,
                                                 const Seen& seen) noexcept {
   const size_t footprint = Item::footprint(key.key.size(), seen.value_size, true);
   const uint32_t size_class = store_.classes().of(footprint);
@@ -418,13 +425,20 @@ std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key
   std::memcpy(copy->value_data(), linked->value().data(), seen.value_size);
   if (linked->fetched()) copy->set_fetched();
   store_.stamp_access(copy, store_.last_access(linked));
-  if (!index_.relink(key, linked, copy)) {
+  auto decide = [&](Item* current) {
+    if (current != linked || !seen.still(current)) return CuckooIndex::Decision::keep();
+    copy->set_exptime(change.exptime);
+    copy->add_marks(current->marks() | change.marks);
+    return CuckooIndex::Decision::put(copy);
+  };
+  if (!index_.update(key, decide).changed) {
     store_.release(copy);
     return std::nullopt;
   }
   account_unlinked(c, linked, now);
   account_linked(c, copy, size_class, false);
-  return std::nullopt;
+  touched(c, copy, mutation, change);
+  return UpdateStatus::kDone;
 }
 
 // kStore: the new item is written in the worker's own segment before any lock, then swapped
@@ -438,12 +452,12 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   if (Item::footprint(key.key.size(), change.value_size, true) > max_footprint()) {
     return UpdateStatus::kTooLarge;
   }
-  // An item that takes its deadline from the one it replaces has room for the deadline seen (a
-  // deadline given to that item since is caught at the swap, which then decides again).
-  // Without eviction every item has the extras: a touch there must not need memory that only
-  // eviction could make.
+  // An item that takes its deadline from the one it replaces has room for one if that item had
+  // (a deadline given since to an item without room is caught at the swap, which then decides
+  // again). Without eviction every item has the extras: a touch there must not need memory
+  // that only eviction could make.
   const bool extended = !config().evict || Item::needs_extras(change.flags, change.exptime) ||
-                        (change.keep_exptime && seen.exptime != 0);
+                        (change.keep_exptime && (seen.extended || seen.exptime != 0));
   const size_t footprint = Item::footprint(key.key.size(), change.value_size, extended);
   const uint32_t size_class = store_.classes().of(footprint);
   void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class,

@@ -99,7 +99,9 @@ class CuckooCache final : public Cache {
                                      const Change& change, const Seen& seen) noexcept;
   std::optional<UpdateStatus> publish(Context& c, const HashedKey& key, Mutation& mutation,
                                       const Change& change, const Seen& seen) noexcept;
-  std::optional<UpdateStatus> extend(Context& c, const HashedKey& key, const Seen& seen) noexcept;
+  std::optional<UpdateStatus> extend(Context& c, const HashedKey& key, Mutation& mutation,
+                                     const Change& change, const Seen& seen) noexcept;
+  void touched(Context& c, Item* item, Mutation& mutation, const Change& change) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
   // One crawl over the classes of `class_mask`, on the reclaimer's thread.

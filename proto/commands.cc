@@ -287,13 +287,15 @@ class TouchRule final : public cache::Mutation {
       : exptime_(exptime), visit_(visit) {}
 
   Change decide(const ItemView* live) noexcept override {
-    hit_ = live != nullptr;
-    return hit_ ? Change::touch(exptime_) : Change::keep();
+    return live != nullptr ? Change::touch(exptime_) : Change::keep();
   }
   void done(const ItemView& item) noexcept override {
+    hit_ = true;
     if (visit_ != nullptr) (*visit_)(item);
   }
 
+  // Whether the touch landed: an item that was live but could not take it (no room for a copy
+  // with room for the deadline) is a miss, as an item gone meanwhile is.
   bool hit() const noexcept { return hit_; }
 
  private:

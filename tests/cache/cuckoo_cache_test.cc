@@ -97,13 +97,16 @@ TEST_F(CuckooCacheTest, FlagsOrADeadlineCostTheExtrasAndATouchAddsThem) {
   EXPECT_EQ(stats.bytes, 3 * Item::footprint(1, 1, true));
   EXPECT_EQ(stats.curr_items, 3u);
   EXPECT_EQ(stats.total_items, total_items);  // not a new version
-  // An append keeps the extras only for a deadline (or flags) to keep.
+  // An append keeps the extras of an item that has them, deadline or not, and adds none.
   EXPECT_TRUE(touch("a", 0));
+  must_set("d", "v");
   EXPECT_EQ(store(StoreMode::kAppend, "a", "w").status, StoreStatus::kStored);
   EXPECT_EQ(store(StoreMode::kAppend, "c", "w").status, StoreStatus::kStored);
-  EXPECT_EQ(cache().stats().bytes, Item::footprint(1, 2, false) + Item::footprint(1, 1, true) +
-                                       Item::footprint(1, 2, true));
+  EXPECT_EQ(store(StoreMode::kAppend, "d", "w").status, StoreStatus::kStored);
+  EXPECT_EQ(cache().stats().bytes, 2 * Item::footprint(1, 2, true) + Item::footprint(1, 1, true) +
+                                       Item::footprint(1, 2, false));
   EXPECT_EQ(value("a"), "vw");
+  EXPECT_EQ(get("a")->exptime, 0u);
   EXPECT_GT(get("c")->exptime, 0u);
 }
 

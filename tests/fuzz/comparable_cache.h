@@ -13,7 +13,7 @@
 //   - last access is shown only while it must be exact (before a later access is recorded, see
 //     present()): CuckooCache's 16-bit stamp may round a later one down;
 //   - max_value_size() of the oracle is the shipped cache's: items carry a header of a
-//     different size in each implementation (CuckooCache 24 bytes, 8-byte aligned;
+//     different size in each implementation (CuckooCache 16 or 24 bytes, 8-byte aligned;
 //     LibcuckooCache its table records), so the largest value differs by a few dozen bytes,
 //     and proto refuses a too-large value by that figure. The oracle is built with room for
 //     the difference, so its own size check never refuses first.
