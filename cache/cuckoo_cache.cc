@@ -396,6 +396,21 @@ void CuckooCache::touched(Context& c, Item* item, Mutation& mutation,
   mutation.done(view);
 }
 
+// Room for an item of `footprint` bytes in the worker's own segment (nullptr: none could be
+// made), counted as written or as out of memory in its size class. `exptime` is the item's
+// deadline as the segment's hint takes it (0: none yet).
+void* CuckooCache::allocate(Context& c, size_t footprint, uint32_t size_class,
+                            Time exptime) noexcept {
+  void* memory =
+      store_.allocate(c.writer, *c.participant, footprint, size_class, exptime, era(c.now()));
+  if (memory == nullptr) {
+    WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
+    return nullptr;
+  }
+  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
+  return memory;
+}
+
 // A touch giving a deadline to the item `seen` saw, which has no room for one: an extended copy
 // (same cas, value, marks and access state) with the touch applied is swapped in for it, under
 // the key's stripe locks and only while the item is still that version with those marks.
@@ -406,12 +421,8 @@ std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key
                                                 const Seen& seen) noexcept {
   const size_t footprint = Item::footprint(key.key.size(), seen.value_size, true);
   const uint32_t size_class = store_.classes().of(footprint);
-  void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class, 0, era(c.now()));
-  if (memory == nullptr) {
-    WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
-    return UpdateStatus::kNoMemory;
-  }
-  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
+  void* memory = allocate(c, footprint, size_class, 0);
+  if (memory == nullptr) return UpdateStatus::kNoMemory;
   // A header first, whatever happens next: sweeps walk a segment item by item.
   Item* copy = Item::create(memory, key.key, seen.value_size, 0, 0, seen.cas, true);
 
@@ -460,13 +471,8 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
                         (change.keep_exptime && (seen.extended || seen.exptime != 0));
   const size_t footprint = Item::footprint(key.key.size(), change.value_size, extended);
   const uint32_t size_class = store_.classes().of(footprint);
-  void* memory = store_.allocate(c.writer, *c.participant, footprint, size_class,
-                                 change.keep_exptime ? 0 : change.exptime, era(c.now()));
-  if (memory == nullptr) {
-    WorkerCounters::add(c.counters.classes[size_class].outofmemory, uint64_t{1});
-    return UpdateStatus::kNoMemory;
-  }
-  WorkerCounters::add(c.counters.appended, uint64_t{footprint});
+  void* memory = allocate(c, footprint, size_class, change.keep_exptime ? 0 : change.exptime);
+  if (memory == nullptr) return UpdateStatus::kNoMemory;
   // A header first, whatever happens next: sweeps walk a segment item by item.
   Item* item = Item::create(memory, key.key, change.value_size, change.flags, change.exptime,
                             next_cas(c), extended);

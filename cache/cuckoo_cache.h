@@ -102,6 +102,7 @@ class CuckooCache final : public Cache {
   std::optional<UpdateStatus> extend(Context& c, const HashedKey& key, Mutation& mutation,
                                      const Change& change, const Seen& seen) noexcept;
   void touched(Context& c, Item* item, Mutation& mutation, const Change& change) noexcept;
+  void* allocate(Context& c, size_t footprint, uint32_t size_class, Time exptime) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
   // One crawl over the classes of `class_mask`, on the reclaimer's thread.
