@@ -263,7 +263,6 @@ struct CuckooCache::Seen {
   uint64_t cas = 0;
   Marks marks = 0;
   size_t value_size = 0;
-  Time exptime = 0;
   bool extended = false;
 
   // Whether `live` is still that: the very version (items are reused after reclamation, so
@@ -323,7 +322,6 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
         seen.cas = live.cas;
         seen.marks = live.marks;
         seen.value_size = live.value.size();
-        seen.exptime = live.exptime;
         seen.extended = seen.item->extended();
         change = mutation.decide(&live);
       } else {
@@ -437,7 +435,7 @@ std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key
   if (linked->fetched()) copy->set_fetched();
   store_.stamp_access(copy, store_.last_access(linked));
   auto decide = [&](Item* current) {
-    if (current != linked || !seen.still(current)) return CuckooIndex::Decision::keep();
+    if (!seen.still(current)) return CuckooIndex::Decision::keep();
     copy->set_exptime(change.exptime);
     copy->add_marks(current->marks() | change.marks);
     return CuckooIndex::Decision::put(copy);
@@ -468,7 +466,7 @@ std::optional<UpdateStatus> CuckooCache::publish(Context& c, const HashedKey& ke
   // again). Without eviction every item has the extras: a touch there must not need memory
   // that only eviction could make.
   const bool extended = !config().evict || Item::needs_extras(change.flags, change.exptime) ||
-                        (change.keep_exptime && (seen.extended || seen.exptime != 0));
+                        (change.keep_exptime && seen.extended);
   const size_t footprint = Item::footprint(key.key.size(), change.value_size, extended);
   const uint32_t size_class = store_.classes().of(footprint);
   void* memory = allocate(c, footprint, size_class, change.keep_exptime ? 0 : change.exptime);
