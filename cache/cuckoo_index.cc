@@ -52,6 +52,16 @@ inline bool keys_equal(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+// Growth ahead of need. Near a full table most inserts search long cuckoo paths, and the
+// doubling's first touch of a table twice the size is the slowest moment of a growing cache.
+// So a table large enough for its counted load to be close (the count lags by under kCountGrain
+// entries per stripe) doubles as soon as it is kGrowAt full and an insert finds both its
+// buckets full, and its successor is faulted in, a chunk per insert, while the load climbs
+// from kFaultAheadFrom to kGrowAt. A smaller table grows only when no cuckoo path exists.
+constexpr double kFaultAheadFrom = 0.88;
+constexpr double kGrowAt = 0.95;
+constexpr size_t kMinSlotsToJudge = size_t{1} << 19;
+
 size_t round_up_pow2(size_t n) noexcept {
   size_t p = 1;
   while (p < n) p <<= 1;
@@ -69,20 +79,25 @@ static_assert(sizeof(void*) == 8, "slots pack 48-bit user-space pointers");
 
 struct CuckooIndex::Table {
   // `n` buckets, every slot empty. Fresh anonymous pages are the empty state already: not
-  // writing them spares the doubling a pass over the whole new table (its pages are touched
-  // as stripes migrate into it).
-  Table(size_t n, uint32_t generation_number, Table* predecessor)
+  // writing them spares the doubling a pass over the whole new table (its pages were faulted
+  // in ahead by prepare_growth, or are touched as stripes migrate into it).
+  // `memory`: n buckets' worth from map(), all zero, or nullptr to map them here.
+  Table(size_t n, uint32_t generation_number, Table* predecessor, void* memory = nullptr)
       : mask(n - 1),
         generation(generation_number),
         old(predecessor),
-        buckets(static_cast<CuckooIndexBucket*>(map(n * sizeof(CuckooIndexBucket)))) {}
-  ~Table() { munmap(buckets, (mask + 1) * sizeof(CuckooIndexBucket)); }
+        buckets(static_cast<CuckooIndexBucket*>(memory != nullptr ? memory : map(bytes_for(n)))) {
+    if (buckets == nullptr) throw std::bad_alloc();
+  }
+  ~Table() { munmap(buckets, bytes_for(mask + 1)); }
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  static void* map(size_t bytes) {
+  static size_t bytes_for(size_t n) noexcept { return n * sizeof(CuckooIndexBucket); }
+  // Fresh zero pages, or nullptr.
+  static void* map(size_t bytes) noexcept {
     void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) throw std::bad_alloc();
+    if (memory == MAP_FAILED) return nullptr;
     // A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a
     // distinct small page per bucket, and lookups land anywhere in the table: huge pages
     // (where the kernel grants them) spare most of those TLB misses and page faults.
@@ -174,6 +189,7 @@ CuckooIndex::~CuckooIndex() {
   Table* t = table_.load(std::memory_order_relaxed);
   if (t->unmigrated.load(std::memory_order_relaxed) != 0) delete t->old;
   delete t;
+  if (next_.memory != nullptr) munmap(next_.memory, next_.bytes);
 }
 
 const CuckooIndex::Table* CuckooIndex::home(const Table& t, uint64_t version) noexcept {
@@ -492,12 +508,14 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     }
     const Decision decision = decide(current);
     UpdateResult result{current, false};
+    double load_after_insert = 0;
     switch (decision.kind) {
       case Decision::Kind::kKeep:
         break;
       case Decision::Kind::kErase:
         if (current_slot != nullptr) {
           current_slot->store(0, std::memory_order_relaxed);  // readers never follow a 0
+          count_entry(current_side == 0 ? s1 : s2, -1);
           result.changed = true;
         }
         break;
@@ -506,17 +524,27 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         const uint64_t side = current_slot != nullptr ? current_side : free_side;
         if (target == nullptr) {
           unlock_two(s1, s2);
-          make_room(t, b1, b2);
+          const bool crowded = load_of(*t) >= kGrowAt;
+          if (crowded) {
+            grow(t);
+          } else {
+            make_room(t, b1, b2);
+          }
           continue;  // the decision is taken again on the state we then find
         }
         // Release: the new item's bytes happen before any reader's acquire load of the slot.
         target->store(pack(key.hash, decision.item, side, t->mask), std::memory_order_release);
+        if (current_slot == nullptr) {
+          count_entry(side == 0 ? s1 : s2, 1);
+          load_after_insert = load_of(*t);
+        }
         result.changed = true;
         break;
       }
     }
     unlock_two(s1, s2);
     if (growing()) help_migrate(t);
+    if (load_after_insert >= kFaultAheadFrom) prepare_growth(t, load_after_insert);
     return result;
   }
 }
@@ -607,6 +635,8 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
     const bool valid = current && from.load(std::memory_order_relaxed) == node.expected &&
                        to.load(std::memory_order_relaxed) == 0;
     if (valid) {
+      count_entry(from_s, -1);
+      count_entry(to_s, 1);
       begin_move(from_s, to_s);
       // The destination is written before the source is cleared; release keeps the item's
       // bytes visible to a reader that finds it at the new place.
@@ -629,7 +659,19 @@ void CuckooIndex::grow(Table* table) noexcept {
   }
   if (table_.load(std::memory_order_acquire) == table) {
     finish_migration(table);  // at most two tables: this one's predecessor must be empty
-    auto* grown = new Table((table->mask + 1) * 2, table->generation + 1, table);
+    const size_t n = (table->mask + 1) * 2;
+    void* memory = nullptr;
+    {
+      std::lock_guard lock(next_mutex_);
+      if (next_.bytes == Table::bytes_for(n)) {
+        memory = next_.memory;
+      } else if (next_.memory != nullptr) {
+        munmap(next_.memory, next_.bytes);
+      }
+      next_ = {};
+      next_faulted_.store(0, std::memory_order_relaxed);
+    }
+    auto* grown = new Table(n, table->generation + 1, table, memory);
     generation_.store(grown->generation, std::memory_order_relaxed);
     // Release: the new table's fields happen before a reader's acquire load of table_. Every
     // stripe's version word still names `table`, so readers keep reading it until a stripe
@@ -637,6 +679,51 @@ void CuckooIndex::grow(Table* table) noexcept {
     table_.store(grown, std::memory_order_release);
   }
   resizing_.store(false, std::memory_order_release);
+}
+
+void CuckooIndex::count_entry(size_t s, int delta) noexcept {
+  const uint32_t before = locks_[s].entries;
+  const uint32_t after = before + static_cast<uint32_t>(delta);
+  locks_[s].entries = after;
+  const int64_t grains =
+      static_cast<int64_t>(after / kCountGrain) - static_cast<int64_t>(before / kCountGrain);
+  if (grains != 0) counted_.fetch_add(grains * kCountGrain, std::memory_order_relaxed);
+}
+
+double CuckooIndex::load_of(const Table& t) const noexcept {
+  const size_t slots = (t.mask + 1) * kSlotsPerBucket;
+  if (slots < kMinSlotsToJudge) return 0;
+  // Each stripe's count is short by half a grain on average.
+  const int64_t estimate =
+      counted_.load(std::memory_order_relaxed) + int64_t{kStripes * kCountGrain / 2};
+  return static_cast<double>(estimate) / static_cast<double>(slots);
+}
+
+void CuckooIndex::prepare_growth(const Table* t, double load) noexcept {
+  const size_t bytes = Table::bytes_for(2 * (t->mask + 1));
+  const double share = std::min(1.0, (load - kFaultAheadFrom) / (kGrowAt - kFaultAheadFrom));
+  if (static_cast<double>(next_faulted_.load(std::memory_order_relaxed)) >=
+      share * static_cast<double>(bytes)) {
+    return;
+  }
+  // One writer faults one chunk at a time; the others go on with their requests.
+  std::unique_lock lock(next_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || table_.load(std::memory_order_acquire) != t) return;
+  if (next_.bytes != bytes) {
+    if (next_.memory != nullptr) munmap(next_.memory, next_.bytes);
+    next_ = {Table::map(bytes), bytes, 0};
+    if (next_.memory == nullptr) {
+      next_ = {};
+      return;
+    }
+  }
+  if (next_.faulted >= bytes) return;
+  // Zero stores into pages nobody else sees before grow() takes them under this mutex.
+  const size_t chunk = std::min(Table::kHugePage, bytes - next_.faulted);
+  auto* start = static_cast<volatile char*>(next_.memory) + next_.faulted;
+  for (size_t offset = 0; offset < chunk; offset += 4096) start[offset] = 0;
+  next_.faulted += chunk;
+  next_faulted_.store(next_.faulted, std::memory_order_relaxed);
 }
 
 }  // namespace cuckood::cache

@@ -18,9 +18,11 @@
 //    <= 4) and executes it backward, one move at a time under the two stripes concerned, the
 //    entry written to its new slot before the old one is cleared: a present key is never
 //    missed.
-//  - Growth: when no path exists, the table doubles, and the old table's entries migrate to
-//    the new one lazily, one lock stripe at a time. The doubling itself only allocates the new
-//    table and publishes it; no lock is held and nothing is copied. Each stripe's version word
+//  - Growth: when no path exists, or when a large table is nearly full (growth ahead of need,
+//    cuckoo_index.cc), the table doubles, and the old table's entries migrate to the new one
+//    lazily, one lock stripe at a time. The doubling itself only publishes the new table (its
+//    pages were faulted in while the old one filled, or are mapped then); no lock is held and
+//    nothing is copied. Each stripe's version word
 //    also names the generation of the table that holds its buckets; a writer that locks a stripe
 //    still in the old table migrates it first (under that lock), and after each update a writer
 //    helps migrate one more stripe, so the old table empties after about kStripes updates and
@@ -43,6 +45,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "cache/epoch.h"
@@ -147,11 +150,14 @@ class CuckooIndex {
   uint32_t growths() const noexcept { return generation_.load(std::memory_order_relaxed); }
   // Number of linked entries; walks the table, so only for tests and rare stats.
   size_t count_slow() const noexcept;
+  // Bytes of the next table already faulted in ahead of the doubling (tests).
+  size_t faulted_ahead() const noexcept { return next_faulted_.load(std::memory_order_relaxed); }
 
  private:
   struct Table;
   struct alignas(64) Lock {
     std::atomic<uint32_t> held{0};
+    uint32_t entries = 0;  // linked in the stripe's buckets; read and written under `held`
   };
   struct Path;
 
@@ -233,6 +239,14 @@ class CuckooIndex {
   bool find_path(const Table& table, size_t b1, size_t b2, Path& path) const noexcept;
   bool execute_path(Table* table, const Path& path) noexcept;
   void grow(Table* table) noexcept;
+  // Growth ahead of need (cuckoo_index.cc). Adds `delta` to stripe `s`'s entries, and to
+  // counted_ when that crosses a multiple of kCountGrain. Caller holds the stripe's lock.
+  void count_entry(size_t s, int delta) noexcept;
+  // The share of `t`'s slots used, estimated from counted_; 0 for a table too small to tell.
+  double load_of(const Table& t) const noexcept;
+  // Faults in the next chunk of the table that will succeed `t` if a stripe at `load` says
+  // the doubling is that near (no lock held on entry).
+  void prepare_growth(const Table* t, double load) noexcept;
 
   std::function<uint64_t(std::string_view)> rehash_;
   EpochDomain& epoch_;
@@ -243,6 +257,21 @@ class CuckooIndex {
   alignas(64) std::atomic<uint32_t> generation_{0};
   std::atomic<uint32_t> migrated_generation_{0};
   std::atomic<bool> resizing_{false};  // a writer is doubling (try-lock; others retry)
+  // The next table's memory, mapped and faulted in chunk by chunk while the table fills, so
+  // that the doubling finds its pages ready. Guarded by next_mutex_; next_faulted_ mirrors
+  // next_.faulted for writers that only check whether a chunk is due.
+  struct NextTable {
+    void* memory = nullptr;
+    size_t bytes = 0;
+    size_t faulted = 0;
+  };
+  // Entries linked, counted kCountGrain at a time per stripe (count_entry): one shared write
+  // per kCountGrain inserts, and short by less than kCountGrain per stripe.
+  static constexpr uint32_t kCountGrain = 16;
+  alignas(64) std::atomic<int64_t> counted_{0};
+  alignas(64) std::mutex next_mutex_;
+  NextTable next_;
+  std::atomic<size_t> next_faulted_{0};
   // Versions are dense (8 per line): they change only around cuckoo moves and migrations, so a
   // reader's version line stays in its cache; the locks, written by every writer, live on their
   // own lines.

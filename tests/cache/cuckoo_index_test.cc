@@ -207,6 +207,121 @@ TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
   EXPECT_GT(load, 0.90);
 }
 
+// A table large enough to judge its load doubles once it is nearly full, before cuckoo paths
+// get long, and the doubling finds its successor's pages faulted in while the table filled;
+// erased entries leave the count the load is judged by.
+TEST(CuckooIndexGrowthTest, GrowsAheadOfNeedIntoASuccessorFaultedInWhileItFilled) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  constexpr size_t kBuckets = 64 * CuckooIndex::kStripes;
+  constexpr size_t kSlots = kBuckets * CuckooIndex::kSlotsPerBucket;
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, epoch, kBuckets);
+  EpochParticipant* participant = epoch.register_participant();
+  testing::ItemArena items;
+  auto apply = [&](Item* item, bool erase) {
+    EpochGuard guard(epoch, *participant);
+    index.update(hasher.hashed(item->key()),
+                 [&](Item*) { return erase ? Decision::erase() : Decision::put(item); });
+  };
+
+  std::vector<Item*> first;
+  for (size_t i = 0; i < kSlots * 85 / 100; ++i) {
+    first.push_back(items.make(testing::numbered("first", i), "v"));
+    apply(first.back(), false);
+  }
+  for (Item* item : first) apply(item, true);
+  ASSERT_EQ(index.count_slow(), 0u);
+
+  size_t inserted = 0, faulted_at_85 = 0, faulted_before_growth = 0;
+  while (index.bucket_count() == kBuckets) {
+    if (inserted == kSlots * 85 / 100) faulted_at_85 = index.faulted_ahead();
+    faulted_before_growth = index.faulted_ahead();
+    apply(items.make(testing::numbered("fill", inserted++), "v"), false);
+  }
+  const double load = static_cast<double>(inserted - 1) / static_cast<double>(kSlots);
+  std::printf("[ metric ] load factor at growth ahead of need: %.3f\n", load);
+  EXPECT_GT(load, 0.92);
+  EXPECT_LT(load, 0.97);  // a table too small to judge fills to ~0.99 (test above)
+  EXPECT_EQ(faulted_at_85, 0u);
+  EXPECT_EQ(faulted_before_growth, 2 * kBuckets * 64);  // the whole successor
+  EXPECT_EQ(index.faulted_ahead(), 0u);                 // which the doubling took
+  EXPECT_EQ(index.count_slow(), inserted);
+}
+
+// Two writers fill a large table past the load at which its successor is faulted in and the
+// one at which it doubles ahead of need, erasing every third key they linked, while a reader
+// looks up present keys: none is missed, and the count behind the judged load stays exact.
+TEST(CuckooIndexGrowthTest, ConcurrentWritersGrowAheadOfNeedWithoutLosingAKey) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  constexpr size_t kBuckets = 64 * CuckooIndex::kStripes;
+  constexpr int kWriters = 2, kPresent = 1000;
+  const int per_writer = static_cast<int>(kBuckets * CuckooIndex::kSlotsPerBucket * 3 / 4);
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, epoch, kBuckets);
+  testing::ItemArena present_items;
+  std::vector<Item*> present;
+  {
+    EpochParticipant* me = epoch.register_participant();
+    EpochGuard guard(epoch, *me);
+    for (int i = 0; i < kPresent; ++i) {
+      present.push_back(present_items.make(testing::numbered("present", i), "v"));
+      index.update(hasher.hashed(present.back()->key()),
+                   [&](Item*) { return Decision::put(present.back()); });
+    }
+  }
+  std::vector<testing::ItemArena> arenas(kWriters);
+  std::vector<std::vector<Item*>> linked(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    const std::string prefix = testing::numbered("w", static_cast<uint64_t>(w)) + ":";
+    for (int i = 0; i < per_writer; ++i) {
+      linked[w].push_back(arenas[w].make(testing::numbered(prefix, static_cast<uint64_t>(i)), "v"));
+    }
+  }
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> misses{0};
+  auto writer = [&](int w) {
+    EpochParticipant* me = epoch.register_participant();
+    for (int i = 0; i < per_writer; ++i) {
+      EpochGuard guard(epoch, *me);
+      Item* item = linked[w][static_cast<size_t>(i)];
+      index.update(hasher.hashed(item->key()), [&](Item*) { return Decision::put(item); });
+      if (i % 3 == 2) {
+        EXPECT_TRUE(index.unlink(linked[w][static_cast<size_t>(i - 1)], [] { return true; }));
+      }
+    }
+    epoch.unregister_participant(me);
+  };
+  auto reader = [&] {
+    EpochParticipant* me = epoch.register_participant();
+    for (size_t i = 0; !done.load(std::memory_order_relaxed); i = (i + 1) % present.size()) {
+      EpochGuard guard(epoch, *me);
+      if (index.find(hasher.hashed(present[i]->key())) != present[i]) misses.fetch_add(1);
+    }
+    epoch.unregister_participant(me);
+  };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) writers.emplace_back(writer, w);
+  std::thread r(reader);
+  for (auto& t : writers) t.join();
+  done = true;
+  r.join();
+
+  EXPECT_EQ(misses.load(), 0u);
+  EXPECT_EQ(index.bucket_count(), 2 * kBuckets);
+  size_t live = kPresent;
+  EpochParticipant* me = epoch.register_participant();
+  EpochGuard guard(epoch, *me);
+  for (int w = 0; w < kWriters; ++w) {
+    for (int i = 0; i < per_writer; ++i) {
+      Item* item = linked[w][static_cast<size_t>(i)];
+      const bool erased = i % 3 == 1 && i + 1 < per_writer;
+      ASSERT_EQ(index.find(hasher.hashed(item->key())), erased ? nullptr : item) << item->key();
+      live += !erased;
+    }
+  }
+  EXPECT_EQ(index.count_slow(), live);
+}
+
 // Readers look up a fixed set of present keys while a writer inserts and erases others,
 // forcing cuckoo moves and several doublings. A present key must never be missed.
 TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
