@@ -432,12 +432,12 @@ std::optional<UpdateStatus> CuckooCache::extend(Context& c, const HashedKey& key
     return std::nullopt;
   }
   std::memcpy(copy->value_data(), linked->value().data(), seen.value_size);
-  if (linked->fetched()) copy->set_fetched();
   store_.stamp_access(copy, store_.last_access(linked));
   auto decide = [&](Item* current) {
     if (!seen.still(current)) return CuckooIndex::Decision::keep();
     copy->set_exptime(change.exptime);
     copy->add_marks(current->marks() | change.marks);
+    copy->copy_reads_from(*current);
     return CuckooIndex::Decision::put(copy);
   };
   if (!index_.update(key, decide).changed) {

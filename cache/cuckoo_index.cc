@@ -565,6 +565,7 @@ bool CuckooIndex::relink(const HashedKey& key, Item* item, Item* replacement) no
     if (current != item) return Decision::keep();
     replacement->set_exptime(item->exptime());
     replacement->add_marks(item->marks());
+    replacement->copy_reads_from(*item);
     return Decision::put(replacement);
   };
   return update(key, decide).changed;

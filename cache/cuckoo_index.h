@@ -117,9 +117,9 @@ class CuckooIndex {
     return unlink(key_of(item), item, condition);
   }
   // Links `replacement` (a copy of `item`: same key) in place of `item` if `item` is still
-  // linked; true if so. The copy takes the item's deadline and marks under the lock, so
-  // that a touch racing the copy is not lost. `key` is key_of(item). Caller inside a critical
-  // section.
+  // linked; true if so. The copy takes the item's deadline, marks and read state under the
+  // lock, so that a touch or a read racing the copy is not lost. `key` is key_of(item). Caller
+  // inside a critical section.
   bool relink(const HashedKey& key, Item* item, Item* replacement) noexcept;
   bool relink(Item* item, Item* replacement) noexcept {
     return relink(key_of(item), item, replacement);

@@ -96,6 +96,14 @@ class Item {
             kReferenced) != 0;
   }
   void set_fetched() noexcept { bits_.fetch_or(kFetched, std::memory_order_relaxed); }
+  // Gives a copy that replaces `source` its read state: fetched, and the CLOCK reference bit,
+  // so that a read of the item before the swap still spares the copy from the next eviction
+  // pass. Under the key's stripe locks, or before the copy is published.
+  void copy_reads_from(const Item& source) const noexcept {
+    const auto reads = static_cast<uint8_t>(source.bits_.load(std::memory_order_relaxed) &
+                                            (kReferenced | kFetched));
+    if (reads != 0) bits_.fetch_or(reads, std::memory_order_relaxed);
+  }
 
   // The item's marks (cache/types.h). Relaxed: writers change them under the key's stripe
   // locks, and a reader's snapshot is one byte.

@@ -175,7 +175,6 @@ Item* SegmentStore::copy_survivor_locked(const Item* item, Era era) noexcept {
                             item->exptime(), item->cas(), item->extended());
   note_exptime(copy, copy->exptime());
   std::memcpy(copy->value_data(), item->value().data(), item->value().size());
-  if (item->fetched()) copy->set_fetched();
   stamp_access(copy, last_access(item));
   return copy;
 }

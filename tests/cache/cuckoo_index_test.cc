@@ -100,9 +100,12 @@ TEST_F(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
   EXPECT_FALSE(result.changed);
   Item* copy = make("a", "1");
   a->set_exptime(99);
+  a->mark_read();
   EXPECT_TRUE(index_.relink(a, copy));
   EXPECT_EQ(index_.find(key("a")), copy);
   EXPECT_EQ(copy->exptime(), 99u);  // the copy took the linked item's deadline
+  EXPECT_TRUE(copy->fetched());     // and its read state, CLOCK bit included
+  EXPECT_TRUE(copy->take_reference());
   EXPECT_FALSE(index_.relink(a, make("a", "1")));
 }
 

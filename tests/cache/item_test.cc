@@ -77,5 +77,23 @@ TEST(ItemTest, AnExtendedItemTakesADeadlineInPlace) {
   EXPECT_EQ(item->value(), "v");
 }
 
+TEST(ItemTest, ACopyTakesTheReadStateAndKeepsItsOwnMarks) {
+  testing::ItemArena arena;
+  Item* unread = arena.make("key", "v");
+  Item* read = arena.make("key", "v");
+  read->mark_read();
+  Item* copy = arena.make("key", "v");
+  copy->add_marks(1);
+  copy->copy_reads_from(*unread);
+  EXPECT_FALSE(copy->fetched());
+  EXPECT_FALSE(copy->take_reference());
+  copy->copy_reads_from(*read);
+  EXPECT_TRUE(copy->fetched());
+  EXPECT_TRUE(copy->take_reference());  // the CLOCK bit, once
+  EXPECT_FALSE(copy->take_reference());
+  EXPECT_EQ(copy->marks(), 1u);
+  EXPECT_TRUE(read->take_reference());  // the source keeps its own
+}
+
 }  // namespace
 }  // namespace cuckood::cache
