@@ -534,8 +534,8 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         }
         // Release: the new item's bytes happen before any reader's acquire load of the slot.
         target->store(pack(key.hash, decision.item, side, t->mask), std::memory_order_release);
-        if (current_slot == nullptr) {
-          count_entry(side == 0 ? s1 : s2, 1);
+        // The load changes in grains: judged again (a shared line read) only when it did.
+        if (current_slot == nullptr && count_entry(side == 0 ? s1 : s2, 1)) {
           load_after_insert = load_of(*t);
         }
         result.changed = true;
@@ -682,13 +682,15 @@ void CuckooIndex::grow(Table* table) noexcept {
   resizing_.store(false, std::memory_order_release);
 }
 
-void CuckooIndex::count_entry(size_t s, int delta) noexcept {
+bool CuckooIndex::count_entry(size_t s, int delta) noexcept {
   const uint32_t before = locks_[s].entries;
   const uint32_t after = before + static_cast<uint32_t>(delta);
   locks_[s].entries = after;
   const int64_t grains =
       static_cast<int64_t>(after / kCountGrain) - static_cast<int64_t>(before / kCountGrain);
-  if (grains != 0) counted_.fetch_add(grains * kCountGrain, std::memory_order_relaxed);
+  if (grains == 0) return false;
+  counted_.fetch_add(grains * kCountGrain, std::memory_order_relaxed);
+  return true;
 }
 
 double CuckooIndex::load_of(const Table& t) const noexcept {

@@ -240,8 +240,9 @@ class CuckooIndex {
   bool execute_path(Table* table, const Path& path) noexcept;
   void grow(Table* table) noexcept;
   // Growth ahead of need (cuckoo_index.cc). Adds `delta` to stripe `s`'s entries, and to
-  // counted_ when that crosses a multiple of kCountGrain. Caller holds the stripe's lock.
-  void count_entry(size_t s, int delta) noexcept;
+  // counted_ when that crosses a multiple of kCountGrain (then returns true). Caller holds the
+  // stripe's lock.
+  bool count_entry(size_t s, int delta) noexcept;
   // The share of `t`'s slots used, estimated from counted_; 0 for a table too small to tell.
   double load_of(const Table& t) const noexcept;
   // Faults in the next chunk of the table that will succeed `t` if a stripe at `load` says
