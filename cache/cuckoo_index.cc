@@ -56,8 +56,9 @@ inline bool keys_equal(std::string_view a, std::string_view b) noexcept {
 // doubling's first touch of a table twice the size is the slowest moment of a growing cache.
 // So a table large enough for its counted load to be close (the count lags by under kCountGrain
 // entries per stripe) doubles as soon as it is kGrowAt full and an insert finds both its
-// buckets full, and its successor is faulted in, a chunk per insert, while the load climbs
-// from kFaultAheadFrom to kGrowAt. A smaller table grows only when no cuckoo path exists.
+// buckets full, and its successor is faulted in, a chunk at a time as the count moves, while
+// the load climbs from kFaultAheadFrom to kGrowAt. A smaller table grows only when no cuckoo
+// path exists.
 constexpr double kFaultAheadFrom = 0.88;
 constexpr double kGrowAt = 0.95;
 constexpr size_t kMinSlotsToJudge = size_t{1} << 19;

@@ -22,22 +22,21 @@
 //    cuckoo_index.cc), the table doubles, and the old table's entries migrate to the new one
 //    lazily, one lock stripe at a time. The doubling itself only publishes the new table (its
 //    pages were faulted in while the old one filled, or are mapped then); no lock is held and
-//    nothing is copied. Each stripe's version word
-//    also names the generation of the table that holds its buckets; a writer that locks a stripe
-//    still in the old table migrates it first (under that lock), and after each update a writer
-//    helps migrate one more stripe, so the old table empties after about kStripes updates and
-//    is then retired to the epoch domain. Each old bucket b splits into new buckets b and b + n,
-//    both in b's stripe (stripes are the bucket's low bits, which doubling preserves), so a
-//    stripe migrates alone, needs no cuckoo moves (an entry keeps its slot index) and never
-//    holds more than two stripes' locks. Which of the two buckets an entry goes to is one hash
-//    bit, kept in its slot when known (slot layout below), else read from its item. Migration
-//    writes only the new table and then publishes the stripe's new generation with one release
-//    store, so readers never wait for it: a reader probes each of its two buckets in the table its
-//    stripe's version word names; the old table is never written once a stripe left it. A miss
-//    re-checks the version words as for cuckoo moves, so a migration meanwhile makes it retry. The
-//    next doubling first finishes the previous migration (usually nothing is left by then), so at
-//    most two tables exist. Writers whose insert needs the doubling another writer is performing
-//    retry until it is published (an allocation, not a rehash).
+//    nothing is copied. Each stripe's version word also names the generation of the table that
+//    holds its buckets; a writer that locks a stripe still in the old table migrates it first
+//    (under that lock), and after each update a writer helps migrate one more stripe, so the
+//    old table empties after about kStripes updates and is then retired to the epoch domain. Each
+//    old bucket b splits into new buckets b and b + n, both in b's stripe (stripes are the bucket's
+//    low bits, which doubling preserves), so a stripe migrates alone, needs no cuckoo moves (an
+//    entry keeps its slot index) and never holds more than two stripes' locks. Which of the two
+//    buckets an entry goes to is one hash bit, kept in its slot when known (slot layout below),
+//    else read from its item. Migration writes only the new table and then publishes the stripe's
+//    new generation with one release store, so readers never wait for it: a reader probes each of
+//    its two buckets in the table its stripe's version word names; the old table is never written
+//    once a stripe left it. A miss re-checks the version words as for cuckoo moves, so a migration
+//    meanwhile makes it retry. The next doubling first finishes the previous migration (usually
+//    nothing is left by then), so at most two tables exist. Writers whose insert needs the doubling
+//    another writer is performing retry until it is published (an allocation, not a rehash).
 #pragma once
 
 #include <atomic>
@@ -245,8 +244,8 @@ class CuckooIndex {
   bool count_entry(size_t s, int delta) noexcept;
   // The share of `t`'s slots used, estimated from counted_; 0 for a table too small to tell.
   double load_of(const Table& t) const noexcept;
-  // Faults in the next chunk of the table that will succeed `t` if a stripe at `load` says
-  // the doubling is that near (no lock held on entry).
+  // Faults in the next chunk of the table that will succeed `t` if `t`'s load says the
+  // doubling is that near (no lock held on entry).
   void prepare_growth(const Table* t, double load) noexcept;
 
   std::function<uint64_t(std::string_view)> rehash_;
