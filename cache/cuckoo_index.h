@@ -257,6 +257,10 @@ class CuckooIndex {
   alignas(64) std::atomic<uint32_t> generation_{0};
   std::atomic<uint32_t> migrated_generation_{0};
   std::atomic<bool> resizing_{false};  // a writer is doubling (try-lock; others retry)
+  // Entries linked, counted kCountGrain at a time per stripe (count_entry): one shared write
+  // per kCountGrain inserts, and short by less than kCountGrain per stripe.
+  static constexpr uint32_t kCountGrain = 16;
+  alignas(64) std::atomic<int64_t> counted_{0};
   // The next table's memory, mapped and faulted in chunk by chunk while the table fills, so
   // that the doubling finds its pages ready. Guarded by next_mutex_; next_faulted_ mirrors
   // next_.faulted for writers that only check whether a chunk is due.
@@ -265,10 +269,6 @@ class CuckooIndex {
     size_t bytes = 0;
     size_t faulted = 0;
   };
-  // Entries linked, counted kCountGrain at a time per stripe (count_entry): one shared write
-  // per kCountGrain inserts, and short by less than kCountGrain per stripe.
-  static constexpr uint32_t kCountGrain = 16;
-  alignas(64) std::atomic<int64_t> counted_{0};
   alignas(64) std::mutex next_mutex_;
   NextTable next_;
   std::atomic<size_t> next_faulted_{0};
