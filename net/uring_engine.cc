@@ -86,7 +86,7 @@ class UringLoop final : public EventLoop {
       }
     } catch (...) {
       buffers_.reset();
-      io_uring_queue_exit(&ring_);
+      exit_worker_ring(ring_);
       throw;
     }
   }
@@ -96,7 +96,7 @@ class UringLoop final : public EventLoop {
   ~UringLoop() override {
     buffers_.reset();
     if (udp_) udp_->release_buffers();
-    io_uring_queue_exit(&ring_);  // cancels whatever is still armed
+    exit_worker_ring(ring_);  // cancels whatever is still armed
   }
 
   void run() noexcept override;
