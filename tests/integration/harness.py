@@ -38,6 +38,8 @@ SANITIZED = bool(os.environ.get("CUCKOOD_SANITIZER"))
 PORT_ATTEMPTS = 5
 # Both servers' words for a port somebody else holds (cuckood exits 1, memcached 71).
 PORT_IN_USE = "Address already in use"
+# In cuckood's start-up line, logged once it serves.
+STARTUP_LINE = " listening on "
 # The first line of an ASan, LSan, TSan or UBSan report.
 SANITIZER_REPORT = re.compile(r"(?:ERROR|WARNING|FATAL): \w*Sanitizer|: runtime error: ")
 
@@ -168,6 +170,11 @@ class Server:
                 # And one connection, opened and closed: tests that count connections
                 # (total_connections, -v logs) count this probe.
                 socket.create_connection(("127.0.0.1", self.port), timeout=timeout).close()
+                if self.binary != MEMCACHED_BIN:
+                    # cuckood logs its "listening on" line once its workers have started, which
+                    # may be after they answer (a slow, sanitized start): tests read that line.
+                    wait_for(lambda: STARTUP_LINE in self.output() or self.proc.poll() is not None,
+                             timeout)
                 return self
             self.stop()
             if self.fixed_port:
