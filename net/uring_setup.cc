@@ -15,15 +15,11 @@
 #include "net/engine.h"
 #include "net/unique_fd.h"
 
-namespace cuckood::net {
-
-namespace {
-
 // liburing maps and unmaps a ring's queues with raw system calls, out of ThreadSanitizer's
 // sight: a ring mapped where a finished worker's ring was (a fast shutdown while another worker
 // is still starting) would look like a race on the reused addresses. The kernel orders the
-// unmap before the map; these tell the sanitizer so, through one token every teardown releases
-// and every set-up acquires.
+// unmap before the map; ring_unmapping() and ring_mapped() tell the sanitizer so, through one
+// token every teardown releases and every set-up acquires.
 #if defined(__SANITIZE_THREAD__)
 #define CUCKOOD_TSAN_RING_ANNOTATIONS 1
 #elif defined(__has_feature)
@@ -35,9 +31,20 @@ namespace {
 #ifdef CUCKOOD_TSAN_RING_ANNOTATIONS
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
+#endif
+
+namespace cuckood::net {
+
+namespace {
+
+#ifdef CUCKOOD_TSAN_RING_ANNOTATIONS
 char ring_mappings_token;
-void ring_mapped() noexcept { __tsan_acquire(&ring_mappings_token); }
-void ring_unmapping() noexcept { __tsan_release(&ring_mappings_token); }
+void ring_mapped() noexcept {
+  __tsan_acquire(&ring_mappings_token);
+}
+void ring_unmapping() noexcept {
+  __tsan_release(&ring_mappings_token);
+}
 #else
 void ring_mapped() noexcept {}
 void ring_unmapping() noexcept {}
