@@ -316,6 +316,8 @@ UpdateStatus CuckooCache::update(WorkerContext& ctx, const HashedKey& key,
     Change change;
     {
       EpochGuard guard(epoch_, *c.participant);
+      // The index's lines load while the mutation decides and its item is built.
+      index_.prefetch_update(key);
       if (!mutation.blind()) seen.item = find_live(c, key, era(c.now()));
       if (seen.item != nullptr) {
         const ItemView live = view_of(seen.item, seen.item->fetched());

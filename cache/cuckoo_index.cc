@@ -468,21 +468,24 @@ void CuckooIndex::finish_migration(Table* t) noexcept {
   }
 }
 
+void CuckooIndex::prefetch_update(const HashedKey& key) const noexcept {
+  const uint16_t tag = tag_of(key.hash);
+  const Table* t = table_.load(std::memory_order_acquire);
+  const size_t b1 = key.hash & t->mask;
+  __builtin_prefetch(&t->buckets[b1]);
+  __builtin_prefetch(&t->buckets[alt_bucket(b1, tag, t->mask)]);
+  __builtin_prefetch(&locks_[stripe_of(key.hash)], 1);
+  __builtin_prefetch(&locks_[alt_stripe(key.hash, tag)], 1);
+}
+
 CuckooIndex::UpdateResult CuckooIndex::update(
     const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept {
   const uint16_t tag = tag_of(key.hash);
   const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
   for (;;) {
-    {
-      // Four independent cache misses (two lock lines, two bucket lines): start them all
-      // before the first lock's exchange waits on its own, so that they overlap.
-      const Table* t = table_.load(std::memory_order_acquire);
-      const size_t b1 = key.hash & t->mask;
-      __builtin_prefetch(&t->buckets[b1]);
-      __builtin_prefetch(&t->buckets[alt_bucket(b1, tag, t->mask)]);
-      __builtin_prefetch(&locks_[s1], 1);
-      __builtin_prefetch(&locks_[s2], 1);
-    }
+    // Four independent cache misses: start them all before the first lock's exchange waits on
+    // its own, so that they overlap.
+    prefetch_update(key);
     Table* t = lock_current(s1, s2);
     const size_t b1 = key.hash & t->mask;
     const size_t b2 = alt_bucket(b1, tag, t->mask);

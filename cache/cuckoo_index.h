@@ -98,6 +98,12 @@ class CuckooIndex {
   // Returns how many items that was (tests).
   size_t prefetch_items(const HashedKey& key) const noexcept;
 
+  // Starts loading the lines update() takes first for `key` (its two stripe locks, for
+  // writing, and its two buckets in the current table), so that a caller with other work before
+  // the update (an item to build) overlaps their misses with it. A hint. Caller inside an epoch
+  // critical section.
+  void prefetch_update(const HashedKey& key) const noexcept;
+
   // Atomic read-modify-write of the key's slot: `decide` is called under the key's stripe locks
   // with the current item (nullptr if absent); it must be quick, must not call into the index,
   // and may be called again if the locks had to be dropped to make room. Caller inside an

@@ -516,7 +516,7 @@ TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
 
 // Batch prefetches (prefetch_buckets, prefetch_items) find the candidates find() would
 // compare, in either table while a doubling migrates, and change nothing — no slot, no
-// migration, no read of an item.
+// migration, no read of an item. prefetch_update neither.
 TEST_F(CuckooIndexTest, PrefetchFindsThePresentKeysItemAndNothingInAnEmptyTable) {
   EXPECT_EQ(prefetch("absent"), 0u);
   put(make("present"));
@@ -531,7 +531,11 @@ TEST_F(CuckooIndexTest, PrefetchChangesNothing) {
   const int n = static_cast<int>(index_.bucket_count() * CuckooIndex::kSlotsPerBucket / 2);
   for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
   const size_t buckets = index_.bucket_count();
-  for (int i = 0; i < 2 * n; ++i) prefetch(testing::numbered("key", i));
+  for (int i = 0; i < 2 * n; ++i) {
+    prefetch(testing::numbered("key", i));
+    EpochGuard guard(epoch_, *participant_);
+    index_.prefetch_update(key(testing::numbered("key", i)));
+  }
   EXPECT_EQ(index_.bucket_count(), buckets);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(n));
   EXPECT_EQ(rehashes_.load(), 0u);
@@ -544,7 +548,11 @@ TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherTableWhileMigrating) {
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
   ASSERT_TRUE(index_.growing());  // most stripes are still in the old table
-  for (int k = 0; k < i; ++k) ASSERT_GE(prefetch(testing::numbered("key", k)), 1u) << k;
+  for (int k = 0; k < i; ++k) {
+    ASSERT_GE(prefetch(testing::numbered("key", k)), 1u) << k;
+    EpochGuard guard(epoch_, *participant_);
+    index_.prefetch_update(key(testing::numbered("key", k)));
+  }
   EXPECT_TRUE(index_.growing());  // a prefetch does not help migrate
   EXPECT_EQ(rehashes_.load(), 0u);
 }
@@ -576,6 +584,7 @@ TEST_F(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
       EpochGuard guard(epoch_, *participant_);
       index_.prefetch_buckets(key(name));
       index_.prefetch_items(key(name));
+      index_.prefetch_update(key(name));
       if (index_.find(key(name)) == nullptr) ++missed;
     }
     epoch_.reclaim();  // frees the tables the doublings retired, once no guard holds them
