@@ -50,8 +50,12 @@ namespace cuckood::net {
 
 class Connection {
  public:
-  static constexpr size_t kHighWater = size_t{4} << 20;  // stop reading above this backlog
-  static constexpr size_t kLowWater = size_t{1} << 20;   // resume at or below this one
+  // Stop reading above this backlog; resume at or below the low mark. The backlog a worker fills
+  // for one connection in one turn is work every other connection of the worker waits for
+  // (copied values, fresh pages), and its large values stay pinned until sent (past the pin cap
+  // they are copied too): a small mark keeps both short, and the socket is still never idle.
+  static constexpr size_t kHighWater = size_t{1} << 20;
+  static constexpr size_t kLowWater = size_t{256} << 10;
   // Kept by an emptied output string; above it the memory goes back (idle connections stay
   // small).
   static constexpr size_t kKeepOutputCapacity = 64 * 1024;

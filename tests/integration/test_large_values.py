@@ -152,7 +152,7 @@ class SlowReaderWhileKeysChurn(unittest.TestCase):
                         order.append(("text", k))
                         request += b"mg %s v k\r\n" % k
                         order.append(("meta", k))
-                r.send(request)  # ~19 MB of replies: well past the 4 MiB backlog mark
+                r.send(request)  # ~19 MB of replies: well past the 1 MiB backlog mark
                 hits = 0
                 for kind, k in order:
                     time.sleep(0.004)  # a slow reader
