@@ -10,6 +10,7 @@ CMAKE_FLAGS ?=
 ARGS ?=
 COMPAT_DIR ?= build-compat
 COMPAT_TIMEOUT ?= 300
+COMPAT_OUT_TIMEOUT ?= $(COMPAT_TIMEOUT)
 FILES ?=
 DEB_BUILD_DIR ?= build-deb
 PREFIX ?= /usr/local
@@ -85,7 +86,7 @@ soak:
 compat: build
 	@bash scripts/install-deps.sh compat
 	@bash compat/run-suite.sh --server cuckood --bin $(BUILD_DIR)/cuckood --dir $(COMPAT_DIR) \
-	  --timeout $(COMPAT_TIMEOUT) --check $(FILES)
+	  --timeout $(COMPAT_TIMEOUT) --out-timeout $(COMPAT_OUT_TIMEOUT) --check $(FILES)
 
 compat-memcached:
 	@bash scripts/install-deps.sh compat
