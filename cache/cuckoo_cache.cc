@@ -93,12 +93,21 @@ size_t initial_buckets(const CacheConfig& config) noexcept {
   return std::max<size_t>(slots / CuckooIndex::kSlotsPerBucket, CuckooIndex::kStripes);
 }
 
+// The index may double until it has slots for twice the smallest items the store can hold, so
+// that at its largest size it is never more than half full, where cuckoo paths always exist.
+size_t max_buckets(const CacheConfig& config) noexcept {
+  const size_t most_items = SegmentStore::capacity_bytes(config.memory_limit, config.max_item_size,
+                                                         config.memory_reserve) /
+                            Item::footprint(1, 0, false);
+  return std::max(initial_buckets(config), 2 * most_items / CuckooIndex::kSlotsPerBucket);
+}
+
 }  // namespace
 
 CuckooCache::CuckooCache(const CacheConfig& config)
     : Cache(config),
-      index_([this](std::string_view key) { return hash(key).hash; }, epoch_,
-             initial_buckets(config)),
+      index_([this](std::string_view key) { return hash(key).hash; }, initial_buckets(config),
+             max_buckets(config)),
       store_(config.memory_limit, config.max_item_size, index_, epoch_,
              SizeClasses(config.size_classes), config.evict, config.huge_pages,
              config.memory_reserve, config.eviction_observer),

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -63,6 +64,9 @@ constexpr double kFaultAheadFrom = 0.88;
 constexpr double kGrowAt = 0.95;
 constexpr size_t kMinSlotsToJudge = size_t{1} << 19;
 
+// Beyond any machine's memory, and small enough that sizes in bytes cannot overflow.
+constexpr size_t kMaxBuckets = size_t{1} << 40;
+
 size_t round_up_pow2(size_t n) noexcept {
   size_t p = 1;
   while (p < n) p <<= 1;
@@ -71,55 +75,20 @@ size_t round_up_pow2(size_t n) noexcept {
 
 }  // namespace
 
-struct alignas(64) CuckooIndexBucket {
+struct alignas(64) CuckooIndex::Bucket {
   std::atomic<uint64_t> slots[CuckooIndex::kSlotsPerBucket];
 };
-static_assert(sizeof(CuckooIndexBucket) == 64, "a bucket is one cache line");
 static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_always_lock_free);
 static_assert(sizeof(void*) == 8, "slots pack 48-bit user-space pointers");
 
-struct CuckooIndex::Table {
-  // `n` buckets, every slot empty. Fresh anonymous pages are the empty state already: not
-  // writing them spares the doubling a pass over the whole new table (its pages were faulted
-  // in ahead by prepare_growth, or are touched as stripes migrate into it).
-  // `memory`: n buckets' worth from map(), all zero, or nullptr to map them here.
-  Table(size_t n, uint32_t generation_number, Table* predecessor, void* memory = nullptr)
-      : mask(n - 1),
-        generation(generation_number),
-        old(predecessor),
-        buckets(static_cast<CuckooIndexBucket*>(memory != nullptr ? memory : map(bytes_for(n)))) {
-    if (buckets == nullptr) throw std::bad_alloc();
-  }
-  ~Table() { munmap(buckets, bytes_for(mask + 1)); }
-  Table(const Table&) = delete;
-  Table& operator=(const Table&) = delete;
+namespace {
 
-  static size_t bytes_for(size_t n) noexcept { return n * sizeof(CuckooIndexBucket); }
-  // Fresh zero pages, or nullptr.
-  static void* map(size_t bytes) noexcept {
-    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) return nullptr;
-    // A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a
-    // distinct small page per bucket, and lookups land anywhere in the table: huge pages
-    // (where the kernel grants them) spare most of those TLB misses and page faults.
-    if (bytes >= kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);
-    return memory;
-  }
-  static constexpr size_t kHugePage = size_t{2} << 20;
-  std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept {
-    return buckets[bucket].slots[i];
-  }
+// A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a distinct
+// small page per bucket, and lookups land anywhere in the table: huge pages (where the kernel
+// grants them) spare most of those TLB misses and page faults.
+constexpr size_t kHugePage = size_t{2} << 20;
 
-  const size_t mask;
-  const uint32_t generation;  // doublings since the index was made
-  // The table this one is migrating from; retired (and never read again) once `unmigrated`
-  // reaches 0. Owned by this table until then.
-  Table* const old;
-  CuckooIndexBucket* const buckets;
-  // Written by migrating writers only: kept off the line every reader loads.
-  alignas(64) std::atomic<size_t> unmigrated{old != nullptr ? kStripes : 0};
-  std::atomic<size_t> next_to_help{0};  // helpers claim stripes in this order
-};
+}  // namespace
 
 // One BFS node: a bucket reached by moving the entry in `parent`'s slot `slot` to it.
 struct CuckooIndex::Path {
@@ -176,50 +145,70 @@ uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
   return moved;
 }
 
-CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
-                         size_t initial_buckets)
+CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, size_t initial_buckets,
+                         size_t max_buckets)
     : rehash_(std::move(rehash)),
-      epoch_(epoch),
-      table_(new Table(round_up_pow2(initial_buckets < kStripes ? kStripes : initial_buckets), 0,
-                       nullptr)),
-      locks_(new Lock[kStripes]) {
+      locks_(new Lock[kStripes]),
+      initial_buckets_(round_up_pow2(std::clamp(initial_buckets, kStripes, kMaxBuckets))),
+      max_buckets_(std::max(initial_buckets_, round_up_pow2(std::min(max_buckets, kMaxBuckets)))) {
+  // Address space only: no page is writable, or counted against the commit limit, before
+  // commit_locked() hands it to a size. The slack aligns the buckets to a huge page.
+  reservation_bytes_ = max_buckets_ * sizeof(Bucket) + kHugePage;
+  reservation_ = mmap(nullptr, reservation_bytes_, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reservation_ == MAP_FAILED) throw std::bad_alloc();
+  const auto base = (reinterpret_cast<uintptr_t>(reservation_) + kHugePage - 1) & ~(kHugePage - 1);
+  buckets_ = reinterpret_cast<Bucket*>(base);
+  madvise(buckets_, max_buckets_ * sizeof(Bucket), MADV_HUGEPAGE);
+  bool committed;
+  {
+    std::lock_guard lock(growth_mutex_);
+    committed = commit_locked(initial_buckets_);
+  }
+  if (!committed) {
+    munmap(reservation_, reservation_bytes_);
+    throw std::bad_alloc();
+  }
   for (auto& v : versions_) v.store(0, std::memory_order_relaxed);
 }
 
 CuckooIndex::~CuckooIndex() {
-  Table* t = table_.load(std::memory_order_relaxed);
-  if (t->unmigrated.load(std::memory_order_relaxed) != 0) delete t->old;
-  delete t;
-  if (next_.memory != nullptr) munmap(next_.memory, next_.bytes);
+  munmap(reservation_, reservation_bytes_);
 }
 
-const CuckooIndex::Table* CuckooIndex::home(const Table& t, uint64_t version) noexcept {
-  const uint32_t generation = generation_of(version);
-  if (generation == t.generation) return &t;
-  if (generation + 1 == t.generation) return t.old;
-  return nullptr;
+bool CuckooIndex::commit_locked(size_t buckets) noexcept {
+  if (buckets <= committed_buckets_) return true;
+  // Fresh anonymous pages are the empty state already: nothing is written here.
+  if (mprotect(buckets_ + committed_buckets_, (buckets - committed_buckets_) * sizeof(Bucket),
+               PROT_READ | PROT_WRITE) != 0) {
+    return false;
+  }
+  committed_buckets_ = buckets;
+  return true;
+}
+
+std::atomic<uint64_t>& CuckooIndex::slot(size_t bucket, size_t i) const noexcept {
+  return buckets_[bucket].slots[i];
 }
 
 size_t CuckooIndex::bucket_count() const noexcept {
-  return table_.load(std::memory_order_acquire)->mask + 1;
+  return mask_of(generation_.load(std::memory_order_relaxed)) + 1;
 }
 
 bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
                        FunctionRef<void(Item*)> visit) const noexcept {
-  const Table* t = table_.load(std::memory_order_acquire);
-  const size_t buckets = t->mask + 1;
-  if (span == 0) span = buckets;
+  if (span == 0) span = bucket_count();
   const size_t end = std::min(span, position + count);
   for (; position < end; ++position) {
-    for (size_t b = position; b < buckets; b += span) {
-      // A stripe still in the old table is read there: old bucket b holds the entries of new
-      // buckets b and b + its size, so it is visited once, at b. A stripe already migrated
-      // into a table newer than t: t's copy of it is frozen and still complete.
-      const Table* h = home(*t, versions_[stripe_of(b)].load(std::memory_order_acquire));
-      if (h == nullptr) h = t;
-      if (b > h->mask) continue;
+    // Buckets position, position + span, ... share a stripe (span is a multiple of kStripes).
+    const size_t s = stripe_of(position);
+    for (size_t b = position;; b += span) {
+      // The stripe's layout is read again after each bucket: a migration publishes it before
+      // clearing the old slots of the entries it copied up, so an entry cleared from a bucket
+      // already read here was there, and one cleared before it was read is found above it.
+      if (b > home_mask(versions_[s].load(std::memory_order_acquire))) break;
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        if (Item* item = item_of(h->slot(b, i).load(std::memory_order_acquire))) visit(item);
+        if (Item* item = item_of(slot(b, i).load(std::memory_order_acquire))) visit(item);
       }
     }
   }
@@ -227,22 +216,20 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
 }
 
 size_t CuckooIndex::count_slow() const noexcept {
-  const Table* t = table_.load(std::memory_order_acquire);
   size_t n = 0;
   for (size_t s = 0; s < kStripes; ++s) {
-    const Table* h = home(*t, versions_[s].load(std::memory_order_acquire));
-    if (h == nullptr) h = t;
-    for (size_t b = s; b <= h->mask; b += kStripes) {
+    const size_t mask = home_mask(versions_[s].load(std::memory_order_acquire));
+    for (size_t b = s; b <= mask; b += kStripes) {
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        n += h->slot(b, i).load(std::memory_order_relaxed) != 0;
+        n += slot(b, i).load(std::memory_order_relaxed) != 0;
       }
     }
   }
   return n;
 }
 
-Item* CuckooIndex::find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
-                                  std::string_view key) noexcept {
+Item* CuckooIndex::find_in_bucket(size_t bucket, uint16_t tag,
+                                  std::string_view key) const noexcept {
   // Slot by slot, with an early exit: the tag test is one compare on a word already loaded,
   // and keys are compared (inline, see keys_equal) only on a tag match, which a 16-bit tag
   // makes rare for a wrong key. Building a mask of all eight tag matches first, then comparing
@@ -250,7 +237,7 @@ Item* CuckooIndex::find_in_bucket(const Table& table, size_t bucket, uint16_t ta
   // loop early.
   for (size_t i = 0; i < kSlotsPerBucket; ++i) {
     // Acquire pairs with the writer's release store: the item's bytes are visible.
-    const uint64_t word = table.slot(bucket, i).load(std::memory_order_acquire);
+    const uint64_t word = slot(bucket, i).load(std::memory_order_acquire);
     if (tag_of(word) != tag || word == 0) continue;
     Item* item = item_of(word);
     if (keys_equal(item->key(), key)) return item;  // present at the instant of the load
@@ -262,8 +249,6 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
   const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
   for (;;) {
-    // Acquire: the table's fields were set before publication.
-    const Table* t = table_.load(std::memory_order_acquire);
     // Acquire: a stripe's migrated buckets were written before its new generation.
     const uint64_t v1 = versions_[s1].load(std::memory_order_acquire);
     const uint64_t v2 = versions_[s2].load(std::memory_order_acquire);
@@ -271,15 +256,13 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
       cpu_relax();
       continue;
     }
-    const Table* h1 = home(*t, v1);
-    const Table* h2 = home(*t, v2);
-    if (h1 == nullptr || h2 == nullptr) continue;  // t was replaced meanwhile
-    const size_t b1 = key.hash & h1->mask;
-    if (Item* item = find_in_bucket(*h1, b1, tag, key.key)) return item;
-    const size_t b2 = alt_bucket(key.hash & h2->mask, tag, h2->mask);
-    if (Item* item = find_in_bucket(*h2, b2, tag, key.key)) return item;
-    // A miss is only trustworthy if no move touched our stripes meanwhile. The acquire fence
-    // orders the slot loads above before the version re-reads (seqlock reader).
+    if (Item* item = find_in_bucket(key.hash & home_mask(v1), tag, key.key)) return item;
+    const size_t mask2 = home_mask(v2);
+    if (Item* item = find_in_bucket(alt_bucket(key.hash & mask2, tag, mask2), tag, key.key)) {
+      return item;
+    }
+    // A miss is only trustworthy if no move or migration touched our stripes meanwhile. The
+    // acquire fence orders the slot loads above before the version re-reads (seqlock reader).
     std::atomic_thread_fence(std::memory_order_acquire);
     if (versions_[s1].load(std::memory_order_relaxed) == v1 &&
         versions_[s2].load(std::memory_order_relaxed) == v2) {
@@ -290,30 +273,26 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
 
 CuckooIndex::Probe CuckooIndex::probe_of(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
-  const Table* t = table_.load(std::memory_order_acquire);
-  // A stripe whose version names no table we hold (a doubling raced us) is guessed to be in
-  // the current one; find() would retry instead.
-  const Table* h1 = home(*t, versions_[stripe_of(key.hash)].load(std::memory_order_acquire));
-  const Table* h2 = home(*t, versions_[alt_stripe(key.hash, tag)].load(std::memory_order_acquire));
-  if (h1 == nullptr) h1 = t;
-  if (h2 == nullptr) h2 = t;
-  return {h1, key.hash & h1->mask, h2, alt_bucket(key.hash & h2->mask, tag, h2->mask)};
+  const size_t mask1 = home_mask(versions_[stripe_of(key.hash)].load(std::memory_order_relaxed));
+  const size_t mask2 =
+      home_mask(versions_[alt_stripe(key.hash, tag)].load(std::memory_order_relaxed));
+  return {key.hash & mask1, alt_bucket(key.hash & mask2, tag, mask2)};
 }
 
 void CuckooIndex::prefetch_buckets(const HashedKey& key) const noexcept {
   const Probe p = probe_of(key);
-  __builtin_prefetch(&p.first_table->buckets[p.first]);
-  __builtin_prefetch(&p.second_table->buckets[p.second]);
+  __builtin_prefetch(&buckets_[p.first]);
+  __builtin_prefetch(&buckets_[p.second]);
 }
 
 size_t CuckooIndex::prefetch_items(const HashedKey& key) const noexcept {
   const Probe p = probe_of(key);
   const uint16_t tag = tag_of(key.hash);
-  auto prefetch_matches = [tag](const Table& table, size_t bucket) {
+  auto prefetch_matches = [this, tag](size_t bucket) {
     size_t matches = 0;
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       // Relaxed: only an address to prefetch, never dereferenced here.
-      const uint64_t word = table.slot(bucket, i).load(std::memory_order_relaxed);
+      const uint64_t word = slot(bucket, i).load(std::memory_order_relaxed);
       if (tag_of(word) != tag || word == 0) continue;
       const char* item = reinterpret_cast<const char*>(item_of(word));
       __builtin_prefetch(item);
@@ -322,12 +301,10 @@ size_t CuckooIndex::prefetch_items(const HashedKey& key) const noexcept {
     }
     return matches;
   };
-  size_t matches = prefetch_matches(*p.first_table, p.first);
+  size_t matches = prefetch_matches(p.first);
   // A tag in the first bucket is almost always the key: reading the second line too would
   // wait for its miss for nothing.
-  if (matches == 0 && (p.second_table != p.first_table || p.second != p.first)) {
-    matches += prefetch_matches(*p.second_table, p.second);
-  }
+  if (matches == 0 && p.second != p.first) matches += prefetch_matches(p.second);
   return matches;
 }
 
@@ -384,96 +361,113 @@ void CuckooIndex::end_move(size_t s1, size_t s2) noexcept {
   }
 }
 
-CuckooIndex::Table* CuckooIndex::lock_current(size_t s1, size_t s2) noexcept {
+uint32_t CuckooIndex::lock_current(size_t s1, size_t s2) noexcept {
   lock_two(s1, s2);
-  // Acquire: the new table's fields. A doubling published after this load cannot move our
-  // stripes out of `t` while we hold their locks.
-  Table* t = table_.load(std::memory_order_acquire);
-  migrate_locked(t, s1);
-  if (s2 != s1) migrate_locked(t, s2);
-  return t;
+  // Acquire: the doubled table's pages were made writable before its generation. A doubling
+  // published after this load cannot migrate our stripes while we hold their locks.
+  const uint32_t generation = generation_.load(std::memory_order_acquire);
+  migrate_locked(generation, s1);
+  if (s2 != s1) migrate_locked(generation, s2);
+  return generation;
 }
 
-void CuckooIndex::migrate_locked(Table* t, size_t s) noexcept {
+void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   const uint64_t version = versions_[s].load(std::memory_order_relaxed);
-  // Only a stripe still in t's predecessor moves (t cannot be stale then: a doubling first
-  // finishes the previous migration).
-  if (generation_of(version) + 1 != t->generation) return;
-  const Table& old = *t->old;
-  // The stripe's old buckets lie kStripes apart, as do the new ones: prefetch bucket lines well
-  // ahead (the new ones for writing), and the items whose hash bit is not in their slot a few
-  // buckets ahead (one cache miss each, in no useful order), so that the misses overlap.
+  // Only a stripe still laid out for the previous generation moves (a doubling first finishes
+  // the previous migration).
+  if (generation_of(version) + 1 != generation) return;
+  const size_t old_mask = mask_of(generation - 1), old_size = old_mask + 1;
+  // The stripe's buckets lie kStripes apart: prefetch them well ahead for writing (each old
+  // bucket is rewritten, and half its entries go to the fresh bucket above it), and the items
+  // whose hash bit is not in their slot a few buckets ahead (one cache miss each, in no useful
+  // order), so that the misses overlap.
   constexpr size_t kBucketsAhead = 8, kItemsAhead = 4;
   auto prefetch_buckets = [&](size_t b) {
-    __builtin_prefetch(&old.buckets[b]);
-    __builtin_prefetch(&t->buckets[b], 1);
-    __builtin_prefetch(&t->buckets[b + old.mask + 1], 1);
+    __builtin_prefetch(&buckets_[b], 1);
+    __builtin_prefetch(&buckets_[b + old_size], 1);
   };
   auto prefetch_items = [&](size_t b) {
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-      const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);
+      const uint64_t word = slot(b, i).load(std::memory_order_relaxed);
       if (word != 0 && (word & kNextBitKnown) == 0) __builtin_prefetch(item_of(word));
     }
   };
-  for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old.mask; ++k) {
+  for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old_mask; ++k) {
     prefetch_buckets(s + k * kStripes);
   }
-  for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old.mask; ++k) {
+  for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old_mask; ++k) {
     prefetch_items(s + k * kStripes);
   }
-  for (size_t b = s; b <= old.mask; b += kStripes) {
-    if (b + kBucketsAhead * kStripes <= old.mask) prefetch_buckets(b + kBucketsAhead * kStripes);
-    if (b + kItemsAhead * kStripes <= old.mask) prefetch_items(b + kItemsAhead * kStripes);
+  // Copy: readers of the old layout still find every entry in its old slot (marked or with new
+  // hints, the same item), and nobody reads the fresh buckets before the stripe's new
+  // generation is published. Release stores: the item's bytes happen before a reader's acquire
+  // load of any slot word naming it.
+  for (size_t b = s; b <= old_mask; b += kStripes) {
+    if (b + kBucketsAhead * kStripes <= old_mask) prefetch_buckets(b + kBucketsAhead * kStripes);
+    if (b + kItemsAhead * kStripes <= old_mask) prefetch_items(b + kItemsAhead * kStripes);
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-      const uint64_t word = old.slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
+      const uint64_t word = slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
       if (word == 0) continue;
-      // Slot i of the new bucket is free: only old bucket b maps to new buckets b and b + n.
+      assert(!is_marked_moved(word));
       size_t nb;
-      const uint64_t moved = migrated_word(word, b, old.mask, nb);
-      // Release: the item's bytes happen before a reader's acquire load of the slot.
-      t->slot(nb, i).store(moved, std::memory_order_release);
+      const uint64_t moved = migrated_word(word, b, old_mask, nb);
+      if (nb == b) {
+        slot(b, i).store(moved, std::memory_order_release);
+      } else {
+        // Slot i of the fresh bucket is free: only old bucket b maps to it.
+        slot(nb, i).store(moved, std::memory_order_release);
+        slot(b, i).store(marked_moved(word), std::memory_order_release);
+      }
     }
   }
-  // Release: the copied slots happen before a reader's acquire load of the new generation.
-  // The changed word also fails the re-check of a reader whose miss overlapped the copy.
-  const uint64_t migrated =
-      (uint64_t{t->generation} << kGenerationShift) | (version & kCounterMask);
-  versions_[s].store(migrated, std::memory_order_release);
-  if (t->unmigrated.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    // The last stripe left the old table, and every reader that can still reach it loaded a
-    // version word older than these stores: it is freed after a grace period. Done under the
-    // stripe's lock, so that the next migration's end (which needs this lock) is announced
-    // after this one's.
-    Table* retired = t->old;
-    epoch_.retire([retired] { delete retired; });
-    migrated_generation_.store(t->generation, std::memory_order_relaxed);
+  // Publish: release, the copies happen before a reader's acquire load of the new generation.
+  // The changed word also fails the re-check of an old-layout reader whose miss overlaps the
+  // clearing below.
+  versions_[s].store((uint64_t{generation} << kGenerationShift) | (version & kCounterMask),
+                     std::memory_order_release);
+  // Clear: the release fence keeps every 0 below from becoming visible before the new
+  // generation, so a reader that misses because of it sees the version word changed.
+  std::atomic_thread_fence(std::memory_order_release);
+  for (size_t b = s; b <= old_mask; b += kStripes) {
+    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+      if (is_marked_moved(slot(b, i).load(std::memory_order_relaxed))) {
+        slot(b, i).store(0, std::memory_order_relaxed);
+      }
+    }
+  }
+  // Under the stripe's lock, so that finish_migration (which takes every lock) sees the count
+  // of every migration it waited for.
+  if (unmigrated_.fetch_sub(1, std::memory_order_relaxed) == 1) {
+    migrated_generation_.store(generation, std::memory_order_relaxed);
   }
 }
 
-void CuckooIndex::help_migrate(Table* t) noexcept {
-  const size_t s = t->next_to_help.fetch_add(1, std::memory_order_relaxed);
+void CuckooIndex::help_migrate() noexcept {
+  const size_t s = next_to_help_.fetch_add(1, std::memory_order_relaxed);
   if (s >= kStripes) return;
-  if (generation_of(versions_[s].load(std::memory_order_relaxed)) == t->generation) return;
+  // Acquire: a claim counted after a doubling's reset is judged against that doubling.
+  const uint32_t generation = generation_.load(std::memory_order_acquire);
+  if (generation_of(versions_[s].load(std::memory_order_relaxed)) == generation) return;
   lock_current(s, s);
   unlock_stripe(s);
 }
 
-void CuckooIndex::finish_migration(Table* t) noexcept {
+void CuckooIndex::finish_migration(uint32_t generation) noexcept {
+  // Every lock, even of a stripe already migrated: a writer may still be finishing its
+  // migration's bookkeeping under it.
   for (size_t s = 0; s < kStripes; ++s) {
-    // Acquire: a stripe another writer migrated is complete before we double again.
-    if (generation_of(versions_[s].load(std::memory_order_acquire)) == t->generation) continue;
     lock_stripe(s);
-    migrate_locked(t, s);
+    migrate_locked(generation, s);
     unlock_stripe(s);
   }
 }
 
 void CuckooIndex::prefetch_update(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
-  const Table* t = table_.load(std::memory_order_acquire);
-  const size_t b1 = key.hash & t->mask;
-  __builtin_prefetch(&t->buckets[b1]);
-  __builtin_prefetch(&t->buckets[alt_bucket(b1, tag, t->mask)]);
+  const size_t mask = mask_of(generation_.load(std::memory_order_relaxed));
+  const size_t b1 = key.hash & mask;
+  __builtin_prefetch(&buckets_[b1]);
+  __builtin_prefetch(&buckets_[alt_bucket(b1, tag, mask)]);
   __builtin_prefetch(&locks_[stripe_of(key.hash)], 1);
   __builtin_prefetch(&locks_[alt_stripe(key.hash, tag)], 1);
 }
@@ -486,9 +480,10 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     // Four independent cache misses: start them all before the first lock's exchange waits on
     // its own, so that they overlap.
     prefetch_update(key);
-    Table* t = lock_current(s1, s2);
-    const size_t b1 = key.hash & t->mask;
-    const size_t b2 = alt_bucket(b1, tag, t->mask);
+    const uint32_t generation = lock_current(s1, s2);
+    const size_t mask = mask_of(generation);
+    const size_t b1 = key.hash & mask;
+    const size_t b2 = alt_bucket(b1, tag, mask);
     std::atomic<uint64_t>* current_slot = nullptr;
     std::atomic<uint64_t>* free_slot = nullptr;
     uint64_t current_side = 0, free_side = 0;
@@ -496,15 +491,15 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     for (const uint64_t side : {uint64_t{0}, kAlternateSide}) {
       const size_t b = side == 0 ? b1 : b2;
       for (size_t i = 0; i < kSlotsPerBucket && current_slot == nullptr; ++i) {
-        auto& slot = t->slot(b, i);
-        const uint64_t word = slot.load(std::memory_order_relaxed);  // we hold the lock
+        auto& candidate = slot(b, i);
+        const uint64_t word = candidate.load(std::memory_order_relaxed);  // we hold the lock
         if (word == 0) {
           if (free_slot == nullptr) {
-            free_slot = &slot;
+            free_slot = &candidate;
             free_side = side;
           }
         } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key.key)) {
-          current_slot = &slot;
+          current_slot = &candidate;
           current_side = side;
           current = item_of(word);
         }
@@ -518,7 +513,10 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         break;
       case Decision::Kind::kErase:
         if (current_slot != nullptr) {
-          current_slot->store(0, std::memory_order_relaxed);  // readers never follow a 0
+          // Release, though readers never follow a 0: a reader that misses because of this 0
+          // must also see any migration of the stripe that came before it, so that its
+          // re-check of the version word catches that migration.
+          current_slot->store(0, std::memory_order_release);
           count_entry(current_side == 0 ? s1 : s2, -1);
           result.changed = true;
         }
@@ -528,27 +526,24 @@ CuckooIndex::UpdateResult CuckooIndex::update(
         const uint64_t side = current_slot != nullptr ? current_side : free_side;
         if (target == nullptr) {
           unlock_two(s1, s2);
-          const bool crowded = load_of(*t) >= kGrowAt;
-          if (crowded) {
-            grow(t);
-          } else {
-            make_room(t, b1, b2);
-          }
+          // A crowded table doubles rather than search long paths, unless it is at its
+          // largest size.
+          if (load_of(generation) < kGrowAt || !grow(generation)) make_room(generation, b1, b2);
           continue;  // the decision is taken again on the state we then find
         }
         // Release: the new item's bytes happen before any reader's acquire load of the slot.
-        target->store(pack(key.hash, decision.item, side, t->mask), std::memory_order_release);
+        target->store(pack(key.hash, decision.item, side, mask), std::memory_order_release);
         // The load changes in grains: judged again (a shared line read) only when it did.
         if (current_slot == nullptr && count_entry(side == 0 ? s1 : s2, 1)) {
-          load_after_insert = load_of(*t);
+          load_after_insert = load_of(generation);
         }
         result.changed = true;
         break;
       }
     }
     unlock_two(s1, s2);
-    if (growing()) help_migrate(t);
-    if (load_after_insert >= kFaultAheadFrom) prepare_growth(t, load_after_insert);
+    if (growing()) help_migrate();
+    if (load_after_insert >= kFaultAheadFrom) prepare_growth(generation, load_after_insert);
     return result;
   }
 }
@@ -579,19 +574,20 @@ bool CuckooIndex::linked(const Item* item) const noexcept {
   return find(key_of(item)) == item;
 }
 
-void CuckooIndex::make_room(Table* table, size_t b1, size_t b2) noexcept {
+void CuckooIndex::make_room(uint32_t generation, size_t b1, size_t b2) noexcept {
   // The path buffer (8 KiB) stays off the worker's stack, one per thread.
   thread_local std::unique_ptr<Path> path_buffer;
   if (!path_buffer) path_buffer = std::make_unique<Path>();
   Path& path = *path_buffer;
-  if (find_path(*table, b1, b2, path)) {
-    execute_path(table, path);  // on a lost race the caller simply tries again
+  if (find_path(mask_of(generation), b1, b2, path)) {
+    execute_path(generation, path);  // on a lost race the caller simply tries again
     return;
   }
-  grow(table);
+  // At the largest size, other writers' erasures are what frees a slot.
+  if (!grow(generation)) sched_yield();
 }
 
-bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path) const noexcept {
+bool CuckooIndex::find_path(size_t mask, size_t b1, size_t b2, Path& path) const noexcept {
   // Breadth-first over buckets, reading slots without locks: the path is only a plan, and
   // execute_path() re-validates every step under the locks.
   size_t head = 0, tail = 0;
@@ -601,7 +597,7 @@ bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path
     const size_t index = head++;
     const auto node = path.nodes[index];
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-      const uint64_t word = table.slot(node.bucket, i).load(std::memory_order_relaxed);
+      const uint64_t word = slot(node.bucket, i).load(std::memory_order_relaxed);
       if (word == 0) {
         path.found = index;
         path.free_slot = static_cast<uint8_t>(i);
@@ -610,13 +606,13 @@ bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path
     }
     if (node.depth == kMaxPathDepth) continue;
     for (size_t i = 0; i < kSlotsPerBucket && tail < Path::kMaxNodes; ++i) {
-      const uint64_t word = table.slot(node.bucket, i).load(std::memory_order_relaxed);
+      const uint64_t word = slot(node.bucket, i).load(std::memory_order_relaxed);
       if (word == 0) continue;
-      const size_t alt = alt_bucket(node.bucket, tag_of(word), table.mask);
+      const size_t alt = alt_bucket(node.bucket, tag_of(word), mask);
       if (alt == node.bucket) continue;
       // Each node is a random bucket, one cache miss: start a node's children's misses
       // together, so that they overlap instead of being taken one after the other.
-      __builtin_prefetch(&table.buckets[alt]);
+      __builtin_prefetch(&buckets_[alt]);
       path.nodes[tail++] = {alt, static_cast<int32_t>(index), static_cast<uint8_t>(i),
                             static_cast<uint8_t>(node.depth + 1), word};
     }
@@ -624,7 +620,7 @@ bool CuckooIndex::find_path(const Table& table, size_t b1, size_t b2, Path& path
   return false;
 }
 
-bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
+bool CuckooIndex::execute_path(uint32_t generation, const Path& path) noexcept {
   // Backward: the last entry moves into the free slot first, so every step has a free target
   // and each entry is always in at least one of its buckets.
   size_t index = path.found;
@@ -633,10 +629,11 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
     const auto& node = path.nodes[index];
     const auto& parent = path.nodes[static_cast<size_t>(node.parent)];
     const size_t from_s = stripe_of(parent.bucket), to_s = stripe_of(node.bucket);
-    // The plan read buckets of stripes not yet migrated as empty: validated after migrating.
-    const bool current = lock_current(from_s, to_s) == table;
-    auto& from = table->slot(parent.bucket, node.slot);
-    auto& to = table->slot(node.bucket, free_slot);
+    // The plan read stripes not yet migrated in their old layout: validated after migrating
+    // them (a migration rewrites every word it keeps, and empties or fills the fresh buckets).
+    const bool current = lock_current(from_s, to_s) == generation;
+    auto& from = slot(parent.bucket, node.slot);
+    auto& to = slot(node.bucket, free_slot);
     const bool valid = current && from.load(std::memory_order_relaxed) == node.expected &&
                        to.load(std::memory_order_relaxed) == 0;
     if (valid) {
@@ -657,33 +654,31 @@ bool CuckooIndex::execute_path(Table* table, const Path& path) noexcept {
   return true;
 }
 
-void CuckooIndex::grow(Table* table) noexcept {
+bool CuckooIndex::grow(uint32_t generation) noexcept {
+  const size_t n = mask_of(generation) + 1;
+  if (2 * n > max_buckets_) return false;
   if (resizing_.exchange(true, std::memory_order_acquire)) {
     sched_yield();  // another writer is doubling: the caller retries once it has published
-    return;
+    return true;
   }
-  if (table_.load(std::memory_order_acquire) == table) {
-    finish_migration(table);  // at most two tables: this one's predecessor must be empty
-    const size_t n = (table->mask + 1) * 2;
-    void* memory = nullptr;
-    {
-      std::lock_guard lock(next_mutex_);
-      if (next_.bytes == Table::bytes_for(n)) {
-        memory = next_.memory;
-      } else if (next_.memory != nullptr) {
-        munmap(next_.memory, next_.bytes);
-      }
-      next_ = {};
-      next_faulted_.store(0, std::memory_order_relaxed);
-    }
-    auto* grown = new Table(n, table->generation + 1, table, memory);
-    generation_.store(grown->generation, std::memory_order_relaxed);
-    // Release: the new table's fields happen before a reader's acquire load of table_. Every
-    // stripe's version word still names `table`, so readers keep reading it until a stripe
-    // migrates.
-    table_.store(grown, std::memory_order_release);
+  if (generation_.load(std::memory_order_acquire) == generation) {
+    finish_migration(generation);  // every stripe in one layout before the next
+    // Published under the mutex: a prepare_growth() that found this generation current has
+    // finished with the fresh half, and later ones find it no longer current.
+    std::lock_guard lock(growth_mutex_);
+    // Out of memory for the index: fatal, as a failed allocation of the table would be.
+    if (!commit_locked(2 * n)) std::abort();
+    faulted_ahead_ = 0;
+    faulted_ahead_bytes_.store(0, std::memory_order_relaxed);
+    unmigrated_.store(kStripes, std::memory_order_relaxed);
+    next_to_help_.store(0, std::memory_order_relaxed);
+    // Release: the fresh half is writable, and the migration counters reset, before a
+    // writer's acquire load of the new generation. Every stripe's version word still names
+    // the old one, so readers keep the old layout until a stripe migrates.
+    generation_.store(generation + 1, std::memory_order_release);
   }
   resizing_.store(false, std::memory_order_release);
+  return true;
 }
 
 bool CuckooIndex::count_entry(size_t s, int delta) noexcept {
@@ -697,8 +692,8 @@ bool CuckooIndex::count_entry(size_t s, int delta) noexcept {
   return true;
 }
 
-double CuckooIndex::load_of(const Table& t) const noexcept {
-  const size_t slots = (t.mask + 1) * kSlotsPerBucket;
+double CuckooIndex::load_of(uint32_t generation) const noexcept {
+  const size_t slots = (mask_of(generation) + 1) * kSlotsPerBucket;
   if (slots < kMinSlotsToJudge) return 0;
   // Each stripe's count is short by half a grain on average.
   const int64_t estimate =
@@ -706,31 +701,28 @@ double CuckooIndex::load_of(const Table& t) const noexcept {
   return static_cast<double>(estimate) / static_cast<double>(slots);
 }
 
-void CuckooIndex::prepare_growth(const Table* t, double load) noexcept {
-  const size_t bytes = Table::bytes_for(2 * (t->mask + 1));
+void CuckooIndex::prepare_growth(uint32_t generation, double load) noexcept {
+  const size_t n = mask_of(generation) + 1;
+  const size_t bytes = n * sizeof(Bucket);  // the fresh half of the doubled table
   const double share = std::min(1.0, (load - kFaultAheadFrom) / (kGrowAt - kFaultAheadFrom));
-  if (static_cast<double>(next_faulted_.load(std::memory_order_relaxed)) >=
+  if (static_cast<double>(faulted_ahead_bytes_.load(std::memory_order_relaxed)) >=
       share * static_cast<double>(bytes)) {
     return;
   }
   // One writer faults one chunk at a time; the others go on with their requests.
-  std::unique_lock lock(next_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || table_.load(std::memory_order_acquire) != t) return;
-  if (next_.bytes != bytes) {
-    if (next_.memory != nullptr) munmap(next_.memory, next_.bytes);
-    next_ = {Table::map(bytes), bytes, 0};
-    if (next_.memory == nullptr) {
-      next_ = {};
-      return;
-    }
+  std::unique_lock lock(growth_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || generation_.load(std::memory_order_acquire) != generation) return;
+  if (2 * n > max_buckets_ || faulted_ahead_ >= bytes || !commit_locked(2 * n)) return;
+  // A write to each page faults it in. An atomic or of 0 changes nothing, so it is safe
+  // whoever else reads these slots (a prefetch guessing a layout may).
+  const size_t chunk = std::min(kHugePage, bytes - faulted_ahead_);
+  constexpr size_t kPage = 4096, kBucketsPerPage = kPage / sizeof(Bucket);
+  const size_t first = n + faulted_ahead_ / sizeof(Bucket);
+  for (size_t b = first; b < first + chunk / sizeof(Bucket); b += kBucketsPerPage) {
+    slot(b, 0).fetch_or(0, std::memory_order_relaxed);
   }
-  if (next_.faulted >= bytes) return;
-  // Zero stores into pages nobody else sees before grow() takes them under this mutex.
-  const size_t chunk = std::min(Table::kHugePage, bytes - next_.faulted);
-  auto* start = static_cast<volatile char*>(next_.memory) + next_.faulted;
-  for (size_t offset = 0; offset < chunk; offset += 4096) start[offset] = 0;
-  next_.faulted += chunk;
-  next_faulted_.store(next_.faulted, std::memory_order_relaxed);
+  faulted_ahead_ += chunk;
+  faulted_ahead_bytes_.store(faulted_ahead_, std::memory_order_relaxed);
 }
 
 }  // namespace cuckood::cache

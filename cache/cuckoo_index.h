@@ -19,24 +19,30 @@
 //    entry written to its new slot before the old one is cleared: a present key is never
 //    missed.
 //  - Growth: when no path exists, or when a large table is nearly full (growth ahead of need,
-//    cuckoo_index.cc), the table doubles, and the old table's entries migrate to the new one
-//    lazily, one lock stripe at a time. The doubling itself only publishes the new table (its
-//    pages were faulted in while the old one filled, or are mapped then); no lock is held and
-//    nothing is copied. Each stripe's version word also names the generation of the table that
-//    holds its buckets; a writer that locks a stripe still in the old table migrates it first
-//    (under that lock), and after each update a writer helps migrate one more stripe, so the
-//    old table empties after about kStripes updates and is then retired to the epoch domain. Each
-//    old bucket b splits into new buckets b and b + n, both in b's stripe (stripes are the bucket's
-//    low bits, which doubling preserves), so a stripe migrates alone, needs no cuckoo moves (an
-//    entry keeps its slot index) and never holds more than two stripes' locks. Which of the two
-//    buckets an entry goes to is one hash bit, kept in its slot when known (slot layout below),
-//    else read from its item. Migration writes only the new table and then publishes the stripe's
-//    new generation with one release store, so readers never wait for it: a reader probes each of
-//    its two buckets in the table its stripe's version word names; the old table is never written
-//    once a stripe left it. A miss re-checks the version words as for cuckoo moves, so a migration
-//    meanwhile makes it retry. The next doubling first finishes the previous migration (usually
-//    nothing is left by then), so at most two tables exist. Writers whose insert needs the doubling
-//    another writer is performing retry until it is published (an allocation, not a rehash).
+//    cuckoo_index.cc), the table doubles in place. The index reserves the address space of its
+//    largest size once, so the table of 2n buckets is the table of n with n fresh buckets after
+//    it: each old bucket b splits into buckets b and b + n, both in b's stripe (stripes are the
+//    bucket's low bits, which doubling preserves), an entry keeps its slot index, and which of
+//    the two buckets it belongs in is one hash bit, kept in its slot when known (slot layout
+//    below), else read from its item. The doubling itself only publishes the new generation
+//    (the fresh half's pages were faulted in while the table filled, or are as stripes
+//    migrate); no lock is held and nothing is copied. Stripes then migrate lazily, one at a
+//    time under its lock: a writer that locks a stripe still in the old generation migrates it
+//    first, and after each update a writer helps migrate one more stripe, so the migration ends
+//    after about kStripes updates. Each stripe's version word also names the generation its
+//    buckets are laid out for, and readers probe with that generation's mask. A migration
+//    never makes readers wait: it copies the entries bound for b + n there (nobody reads the
+//    fresh half under the old generation) and marks their old slots, publishes the stripe's new
+//    generation with one release store, and only then clears the marked slots, so a reader of
+//    either generation finds every present entry in its buckets until the version word
+//    changes; a miss re-checks the version words as for cuckoo moves and retries. A marked slot
+//    a new-generation reader still finds is the same item as its copy, which cannot change
+//    while the migrating writer holds the stripe's lock. The next doubling first finishes the
+//    previous migration (usually nothing is left by then). Writers whose insert needs the
+//    doubling another writer is performing retry until it is published.
+//  - Memory: the reservation is address space only (PROT_NONE) until a size is reached; the
+//    buckets of a size are made writable when the table grows to it, or as its fresh half is
+//    faulted in ahead. Nothing is freed while the index lives.
 #pragma once
 
 #include <atomic>
@@ -47,7 +53,6 @@
 #include <mutex>
 #include <string_view>
 
-#include "cache/epoch.h"
 #include "cache/function_ref.h"
 #include "cache/item.h"
 #include "cache/types.h"
@@ -74,10 +79,17 @@ class CuckooIndex {
     bool changed = false;      // the decision was kPut, or kErase of a present item
   };
 
+  // Largest table when the caller does not say (the reservation is address space only).
+  static constexpr size_t kDefaultMaxBuckets = size_t{1} << 26;
+
   // `rehash` recomputes a key's hash (the Cache's keyed hash); used by growth and unlink().
-  // Thread-safe for the lifetime of the index. `epoch` must outlive the index.
-  CuckooIndex(std::function<uint64_t(std::string_view)> rehash, EpochDomain& epoch,
-              size_t initial_buckets = kStripes);
+  // Thread-safe for the lifetime of the index. The table starts with `initial_buckets` and
+  // doubles up to `max_buckets` (both rounded up to powers of two, at least kStripes); a table
+  // at its largest size makes room by cuckoo paths alone, so `max_buckets` should leave the
+  // load well below full (CuckooCache reserves twice the slots its store can fill). Throws
+  // std::bad_alloc if the address space cannot be reserved (start-up only).
+  CuckooIndex(std::function<uint64_t(std::string_view)> rehash, size_t initial_buckets = kStripes,
+              size_t max_buckets = kDefaultMaxBuckets);
   ~CuckooIndex();
   CuckooIndex(const CuckooIndex&) = delete;
   CuckooIndex& operator=(const CuckooIndex&) = delete;
@@ -155,11 +167,13 @@ class CuckooIndex {
   uint32_t growths() const noexcept { return generation_.load(std::memory_order_relaxed); }
   // Number of linked entries; walks the table, so only for tests and rare stats.
   size_t count_slow() const noexcept;
-  // Bytes of the next table already faulted in ahead of the doubling (tests).
-  size_t faulted_ahead() const noexcept { return next_faulted_.load(std::memory_order_relaxed); }
+  // Bytes of the next size's fresh half already faulted in ahead of the doubling (tests).
+  size_t faulted_ahead() const noexcept {
+    return faulted_ahead_bytes_.load(std::memory_order_relaxed);
+  }
 
  private:
-  struct Table;
+  struct Bucket;
   struct alignas(64) Lock {
     std::atomic<uint32_t> held{0};
     uint32_t entries = 0;  // linked in the stripe's buckets; read and written under `held`
@@ -172,9 +186,17 @@ class CuckooIndex {
   // that picks its bucket once the table it is in doubles (bit log2(buckets)). A migration
   // that finds that bit needs no read of the item; it spends the bit, so an entry that is not
   // rewritten meanwhile is read at every other doubling (where its next bit is noted again).
+  // kNextBit without kNextBitKnown, which no linked entry has, marks the old slot of an entry a
+  // migration copied to its new bucket, until the migration clears it.
   static constexpr unsigned kTagShift = 48;
   static constexpr uint64_t kAlternateSide = 1, kNextBitKnown = 2, kNextBit = 4;
   static constexpr uint64_t kHintMask = kAlternateSide | kNextBitKnown | kNextBit;
+  static uint64_t marked_moved(uint64_t word) noexcept {
+    return (word & ~kNextBitKnown) | kNextBit;
+  }
+  static bool is_marked_moved(uint64_t word) noexcept {
+    return (word & (kNextBitKnown | kNextBit)) == kNextBit;
+  }
   static constexpr uint64_t kPointerMask = ((uint64_t{1} << kTagShift) - 1) & ~kHintMask;
   static uint16_t tag_of(uint64_t hash) noexcept {
     return static_cast<uint16_t>(hash >> kTagShift);
@@ -197,7 +219,7 @@ class CuckooIndex {
     return alt_bucket(stripe_of(hash), tag, kStripes - 1);
   }
   // A stripe's version word: the seqlock counter of cuckoo moves in the low half (odd while a
-  // move runs), the generation of the table holding the stripe's buckets in the high half.
+  // move runs), the generation (doublings) its buckets are laid out for in the high half.
   static constexpr unsigned kGenerationShift = 32;
   static constexpr uint64_t kCounterMask = (uint64_t{1} << kGenerationShift) - 1;
   static uint32_t generation_of(uint64_t version) noexcept {
@@ -206,20 +228,21 @@ class CuckooIndex {
   static uint64_t bumped(uint64_t version) noexcept {
     return (version & ~kCounterMask) | ((version + 1) & kCounterMask);
   }
-  // The table holding a stripe's buckets, given the current table `t` and the stripe's version
-  // word: `t`, or the one it is migrating from; nullptr if `t` is no longer current (retry).
-  static const Table* home(const Table& t, uint64_t version) noexcept;
+  // The mask of the table after `generation` doublings.
+  size_t mask_of(uint32_t generation) const noexcept {
+    return (initial_buckets_ << generation) - 1;
+  }
+  // The mask a stripe's buckets are laid out for, from its version word.
+  size_t home_mask(uint64_t version) const noexcept { return mask_of(generation_of(version)); }
+  std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept;
   // The two buckets find() would probe for `key` now, without its retry: the prefetches' guess.
   struct Probe {
-    const Table* first_table;
     size_t first;
-    const Table* second_table;
     size_t second;
   };
   Probe probe_of(const HashedKey& key) const noexcept;
   // The item under `key` in one bucket, or nullptr (find's probe; no version check).
-  static Item* find_in_bucket(const Table& table, size_t bucket, uint16_t tag,
-                              std::string_view key) noexcept;
+  Item* find_in_bucket(size_t bucket, uint16_t tag, std::string_view key) const noexcept;
 
   void lock_two(size_t s1, size_t s2) noexcept;
   void unlock_two(size_t s1, size_t s2) noexcept;
@@ -227,57 +250,70 @@ class CuckooIndex {
   void unlock_stripe(size_t s) noexcept;
   void begin_move(size_t s1, size_t s2) noexcept;
   void end_move(size_t s1, size_t s2) noexcept;
-  // Locks both stripes and migrates them into the current table, which it returns: the table
-  // to operate on while the locks are held (a doubling meanwhile leaves them in it).
-  Table* lock_current(size_t s1, size_t s2) noexcept;
-  // Moves stripe `s`'s entries from `t`'s predecessor into `t` unless already there. Caller
-  // holds the stripe's lock and loaded `t` from table_ after taking it.
-  void migrate_locked(Table* t, size_t s) noexcept;
-  // Migrates the next stripe of `t` nobody has claimed yet, if any (no lock held on entry).
-  void help_migrate(Table* t) noexcept;
-  // Migrates every stripe still in `t`'s predecessor (no lock held on entry).
-  void finish_migration(Table* t) noexcept;
+  // Locks both stripes and migrates them into the current generation, which it returns: the
+  // one to operate in while the locks are held (a doubling meanwhile leaves them in it).
+  uint32_t lock_current(size_t s1, size_t s2) noexcept;
+  // Moves stripe `s`'s entries from the layout of generation - 1 to that of `generation`
+  // unless already there. Caller holds the stripe's lock and loaded `generation` from
+  // generation_ after taking it.
+  void migrate_locked(uint32_t generation, size_t s) noexcept;
+  // Migrates the next stripe nobody has claimed yet, if any (no lock held on entry).
+  void help_migrate() noexcept;
+  // Migrates every stripe still laid out for generation - 1 (no lock held on entry).
+  void finish_migration(uint32_t generation) noexcept;
 
   // Called without locks when both of a key's buckets were full: frees a slot in b1 or b2 by
   // a cuckoo path, or grows the table. The caller retries its update either way.
-  void make_room(Table* table, size_t b1, size_t b2) noexcept;
-  bool find_path(const Table& table, size_t b1, size_t b2, Path& path) const noexcept;
-  bool execute_path(Table* table, const Path& path) noexcept;
-  void grow(Table* table) noexcept;
+  void make_room(uint32_t generation, size_t b1, size_t b2) noexcept;
+  bool find_path(size_t mask, size_t b1, size_t b2, Path& path) const noexcept;
+  bool execute_path(uint32_t generation, const Path& path) noexcept;
+  // Doubles the table of `generation` unless it is no longer current; false when it is at
+  // its largest size.
+  bool grow(uint32_t generation) noexcept;
   // Growth ahead of need (cuckoo_index.cc). Adds `delta` to stripe `s`'s entries, and to
   // counted_ when that crosses a multiple of kCountGrain (then returns true). Caller holds the
   // stripe's lock.
   bool count_entry(size_t s, int delta) noexcept;
-  // The share of `t`'s slots used, estimated from counted_; 0 for a table too small to tell.
-  double load_of(const Table& t) const noexcept;
-  // Faults in the next chunk of the table that will succeed `t` if `t`'s load says the
-  // doubling is that near (no lock held on entry).
-  void prepare_growth(const Table* t, double load) noexcept;
+  // The share of the slots of the table after `generation` doublings used, estimated from
+  // counted_; 0 for a table too small to tell.
+  double load_of(uint32_t generation) const noexcept;
+  // Faults in the next chunk of the fresh half the next doubling adds to the table of
+  // `generation` if its load says the doubling is that near (no lock held on entry).
+  void prepare_growth(uint32_t generation, double load) noexcept;
+  // Makes the first `buckets` of the reservation writable; false if the kernel refuses.
+  // Caller holds growth_mutex_.
+  bool commit_locked(size_t buckets) noexcept;
 
   std::function<uint64_t(std::string_view)> rehash_;
-  EpochDomain& epoch_;
-  std::atomic<Table*> table_;
   std::unique_ptr<Lock[]> locks_;
-  // Written once per doubling: the current table's generation, and the newest one whose
-  // migration finished (equal when no migration is under way). Read by every update.
+  // Read by every lookup, written only at construction.
+  alignas(64) Bucket* buckets_;  // the reservation, aligned to a huge page
+  size_t initial_buckets_;
+  size_t max_buckets_;
+  void* reservation_;
+  size_t reservation_bytes_;
+  // Written once per doubling: the current generation (released when the doubled table may be
+  // used), and the newest one whose migration finished (equal when none is under way). Read by
+  // every update.
   alignas(64) std::atomic<uint32_t> generation_{0};
   std::atomic<uint32_t> migrated_generation_{0};
   std::atomic<bool> resizing_{false};  // a writer is doubling (try-lock; others retry)
+  // The current migration's progress, written by migrating writers only: stripes not yet
+  // migrated, and the next stripe a helper claims.
+  alignas(64) std::atomic<size_t> unmigrated_{0};
+  std::atomic<size_t> next_to_help_{0};
   // Entries linked, counted kCountGrain at a time per stripe (count_entry): one shared write
   // per kCountGrain inserts, and short by less than kCountGrain per stripe.
   static constexpr uint32_t kCountGrain = 16;
   alignas(64) std::atomic<int64_t> counted_{0};
-  // The next table's memory, mapped and faulted in chunk by chunk while the table fills, so
-  // that the doubling finds its pages ready. Guarded by next_mutex_; next_faulted_ mirrors
-  // next_.faulted for writers that only check whether a chunk is due.
-  struct NextTable {
-    void* memory = nullptr;
-    size_t bytes = 0;
-    size_t faulted = 0;
-  };
-  alignas(64) std::mutex next_mutex_;
-  NextTable next_;
-  std::atomic<size_t> next_faulted_{0};
+  // The writable prefix of the reservation (buckets), and how much of the next doubling's
+  // fresh half is faulted in (bytes), chunk by chunk while the table fills, so that the
+  // doubling finds its pages ready. Guarded by growth_mutex_; faulted_ahead_bytes_ mirrors
+  // faulted_ahead_ for writers that only check whether a chunk is due.
+  alignas(64) std::mutex growth_mutex_;
+  size_t committed_buckets_ = 0;
+  size_t faulted_ahead_ = 0;
+  std::atomic<size_t> faulted_ahead_bytes_{0};
   // Versions are dense (8 per line): they change only around cuckoo moves and migrations, so a
   // reader's version line stays in its cache; the locks, written by every writer, live on their
   // own lines.

@@ -51,6 +51,14 @@ char* reserve_memory(size_t& segments, size_t fallback, size_t segment_size) {
 
 }  // namespace
 
+size_t SegmentStore::capacity_bytes(size_t memory_limit, size_t max_item_size,
+                                    size_t memory_reserve) noexcept {
+  const size_t segment_size = choose_segment_size(memory_limit, max_item_size);
+  return reserved_segments(std::max<size_t>(1, memory_limit / segment_size), segment_size,
+                           memory_reserve) *
+         segment_size;
+}
+
 SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index,
                            EpochDomain& epoch, const SizeClasses& classes, bool evict,
                            bool huge_pages, size_t memory_reserve, EvictionObserver* observer)
@@ -61,8 +69,7 @@ SegmentStore::SegmentStore(size_t memory_limit, size_t max_item_size, CuckooInde
       observer_(observer),
       segment_size_(choose_segment_size(memory_limit, max_item_size)),
       segment_shift_(static_cast<unsigned>(std::countr_zero(segment_size_))),
-      capacity_(reserved_segments(std::max<size_t>(1, memory_limit / segment_size_), segment_size_,
-                                  memory_reserve)),
+      capacity_(capacity_bytes(memory_limit, max_item_size, memory_reserve) / segment_size_),
       min_segments_(std::min(kMinSegments, std::max<size_t>(1, memory_limit / segment_size_))),
       limit_(std::max<size_t>(1, memory_limit / segment_size_)),
       limit_bytes_(memory_limit),

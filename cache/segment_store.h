@@ -182,6 +182,10 @@ class SegmentStore {
   SegmentStore(size_t memory_limit, size_t max_item_size, CuckooIndex& index, EpochDomain& epoch,
                const SizeClasses& classes, bool evict = true, bool huge_pages = false,
                size_t memory_reserve = 0, EvictionObserver* observer = nullptr);
+  // The bytes of items a store made with these arguments can ever hold: its reservation (less
+  // if the kernel refuses that much).
+  static size_t capacity_bytes(size_t memory_limit, size_t max_item_size,
+                               size_t memory_reserve = 0) noexcept;
   ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;

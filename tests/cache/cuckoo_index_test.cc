@@ -9,12 +9,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cache/epoch.h"
 #include "cache/key_hasher.h"
 #include "tests/cache/cuckoo_test_support.h"
 
@@ -28,12 +30,10 @@ class CuckooIndexTest : public ::testing::Test {
   // Migration reads an item to rehash its key only when its slot lacks the hash bit it needs:
   // the hook counts those reads.
   CuckooIndexTest()
-      : index_(
-            [this](std::string_view k) {
-              rehashes_.fetch_add(1, std::memory_order_relaxed);
-              return hasher_(k);
-            },
-            epoch_) {}
+      : index_([this](std::string_view k) {
+          rehashes_.fetch_add(1, std::memory_order_relaxed);
+          return hasher_(k);
+        }) {}
 
   HashedKey key(const std::string& k) const { return hasher_.hashed(k); }
   // The hashed keys prefix0 .. prefix<n-1>; they point into `names`.
@@ -131,12 +131,9 @@ TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   EXPECT_GT(index_.bucket_count(), initial);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) ASSERT_NE(find(testing::numbered("key", i)), nullptr) << i;
-  // Retired tables are freed once no reader can hold them.
-  epoch_.reclaim();
-  EXPECT_EQ(epoch_.pending(), 0u);
 }
 
-TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
+TEST_F(CuckooIndexTest, GrowingOnlyWhileStripesMigrate) {
   EXPECT_FALSE(index_.growing());
   EXPECT_EQ(index_.growths(), 0u);
   const size_t initial = index_.bucket_count();
@@ -147,14 +144,12 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   EXPECT_TRUE(index_.growing());
   EXPECT_EQ(index_.growths(), 1u) << "counted when published, not when migrated";
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
-  // Every update helps migrate one stripe: the old table is empty after kStripes more.
+  // Every update helps migrate one stripe: all are in the new layout after kStripes more.
   for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
   EXPECT_FALSE(index_.growing());
   EXPECT_EQ(index_.bucket_count(), initial * 2);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
-  epoch_.reclaim();
-  EXPECT_EQ(epoch_.pending(), 0u);  // the old table was retired and freed
   // Every slot written since the index was made noted the hash bit the doubling needed.
   EXPECT_EQ(rehashes_.load(), 0u);
 
@@ -169,12 +164,12 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileTheOldTableMigrates) {
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
 }
 
-TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherTableWhileMigrating) {
+TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherLayoutWhileMigrating) {
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
   ASSERT_TRUE(index_.growing());
-  // Most stripes are still in the old table: every key is found, replaced and erased there.
+  // Most stripes are still in the old layout: every key is found, replaced and erased there.
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
   Item* replacement = make("key0", "new");
   Item* previous = put(replacement);
@@ -210,15 +205,87 @@ TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
   EXPECT_GT(load, 0.90);
 }
 
+// A walk that a doubling and its whole migration interrupt finishes over the doubled table
+// and sees every entry linked when it began exactly once. A cuckoo move may carry an entry
+// across a walk's position, so the keys here are ones no move can carry: their tags make both
+// their buckets the same in tables of up to 2048 buckets, so a full bucket doubles the table.
+TEST_F(CuckooIndexTest, AWalkSurvivesADoublingAndItsMigration) {
+  constexpr uint64_t kSameBucketTags = 2048;
+  ASSERT_EQ(index_.bucket_count() * 2, kSameBucketTags);
+  std::vector<std::string> names;
+  for (uint64_t i = 0; names.size() < 4 * index_.bucket_count(); ++i) {
+    std::string name = testing::numbered("key", i);
+    if (((hasher_(name) >> 48) + 1) % kSameBucketTags == 0) names.push_back(std::move(name));
+  }
+  // The number of these keys whose insert doubles the table, learnt on a twin index.
+  size_t doubling = 0;
+  {
+    CuckooIndex twin([this](std::string_view k) { return hasher_(k); });
+    while (twin.bucket_count() == index_.bucket_count()) {
+      Item* item = make(names.at(doubling++));
+      EpochGuard guard(epoch_, *participant_);
+      twin.update(key(std::string(item->key())), [&](Item*) { return Decision::put(item); });
+    }
+  }
+  const size_t initial = index_.bucket_count();
+  std::vector<Item*> linked;
+  for (size_t i = 0; i + 1 < doubling; ++i) {
+    linked.push_back(make(names[i]));
+    put(linked.back());
+  }
+  std::map<const Item*, int> seen;
+  size_t position = 0, span = 0;
+  auto walk = [&](size_t count) {
+    EpochGuard guard(epoch_, *participant_);
+    return index_.walk(position, span, count, [&](Item* item) { ++seen[item]; });
+  };
+  EXPECT_FALSE(walk(initial / 2));
+  put(make(names[doubling - 1]));
+  ASSERT_EQ(index_.bucket_count(), 2 * initial);
+  // Replacing an entry with itself moves nothing, and helps migrate one stripe.
+  for (size_t k = 0; index_.growing(); ++k) put(linked[k % linked.size()]);
+  while (!walk(64)) {
+  }
+  for (const Item* item : linked) EXPECT_EQ(seen[item], 1) << item->key();
+}
+
+// A table at its largest size makes room by cuckoo paths alone: it neither doubles nor faults
+// in memory beyond its reservation, and keeps every key.
+TEST(CuckooIndexGrowthTest, NeverGrowsPastItsLargestSize) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  constexpr size_t kBuckets = 64 * CuckooIndex::kStripes;
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, kBuckets, kBuckets);
+  EpochParticipant* participant = epoch.register_participant();
+  testing::ItemArena items;
+  // Past the load at which a table this large doubles ahead of need.
+  const size_t n = kBuckets * CuckooIndex::kSlotsPerBucket * 96 / 100;
+  std::vector<Item*> linked;
+  for (size_t i = 0; i < n; ++i) {
+    linked.push_back(items.make(testing::numbered("key", i), "v"));
+    EpochGuard guard(epoch, *participant);
+    index.update(hasher.hashed(linked.back()->key()),
+                 [&](Item*) { return Decision::put(linked.back()); });
+  }
+  EXPECT_EQ(index.bucket_count(), kBuckets);
+  EXPECT_EQ(index.growths(), 0u);
+  EXPECT_EQ(index.faulted_ahead(), 0u);
+  EXPECT_EQ(index.count_slow(), n);
+  EpochGuard guard(epoch, *participant);
+  for (const Item* item : linked) {
+    ASSERT_EQ(index.find(hasher.hashed(item->key())), item) << item->key();
+  }
+}
+
 // A table large enough to judge its load doubles once it is nearly full, before cuckoo paths
-// get long, and the doubling finds its successor's pages faulted in while the table filled;
+// get long, and the doubling finds its fresh half's pages faulted in while the table filled;
 // erased entries leave the count the load is judged by.
 TEST(CuckooIndexGrowthTest, GrowsAheadOfNeedIntoASuccessorFaultedInWhileItFilled) {
   KeyHasher hasher{7};
   EpochDomain epoch;
   constexpr size_t kBuckets = 64 * CuckooIndex::kStripes;
   constexpr size_t kSlots = kBuckets * CuckooIndex::kSlotsPerBucket;
-  CuckooIndex index([&](std::string_view k) { return hasher(k); }, epoch, kBuckets);
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, kBuckets);
   EpochParticipant* participant = epoch.register_participant();
   testing::ItemArena items;
   auto apply = [&](Item* item, bool erase) {
@@ -246,12 +313,12 @@ TEST(CuckooIndexGrowthTest, GrowsAheadOfNeedIntoASuccessorFaultedInWhileItFilled
   EXPECT_GT(load, 0.92);
   EXPECT_LT(load, 0.97);  // a table too small to judge fills to ~0.99 (test above)
   EXPECT_EQ(faulted_at_85, 0u);
-  EXPECT_EQ(faulted_before_growth, 2 * kBuckets * 64);  // the whole successor
-  EXPECT_EQ(index.faulted_ahead(), 0u);                 // which the doubling took
+  EXPECT_EQ(faulted_before_growth, kBuckets * 64);  // the whole fresh half
+  EXPECT_EQ(index.faulted_ahead(), 0u);             // which the doubling took
   EXPECT_EQ(index.count_slow(), inserted);
 }
 
-// Two writers fill a large table past the load at which its successor is faulted in and the
+// Two writers fill a large table past the load at which its fresh half is faulted in and the
 // one at which it doubles ahead of need, erasing every third key they linked, while a reader
 // looks up present keys: none is missed, and the count behind the judged load stays exact.
 TEST(CuckooIndexGrowthTest, ConcurrentWritersGrowAheadOfNeedWithoutLosingAKey) {
@@ -260,7 +327,7 @@ TEST(CuckooIndexGrowthTest, ConcurrentWritersGrowAheadOfNeedWithoutLosingAKey) {
   constexpr size_t kBuckets = 64 * CuckooIndex::kStripes;
   constexpr int kWriters = 2, kPresent = 1000;
   const int per_writer = static_cast<int>(kBuckets * CuckooIndex::kSlotsPerBucket * 3 / 4);
-  CuckooIndex index([&](std::string_view k) { return hasher(k); }, epoch, kBuckets);
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, kBuckets);
   testing::ItemArena present_items;
   std::vector<Item*> present;
   {
@@ -413,7 +480,7 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
 
 // Several writers insert, replace and erase disjoint keys from the smallest table, so the
 // table doubles several times and stripes migrate on every writer's path while others are
-// still in the old table; readers look up a fixed set of present keys and a walker walks the
+// still in the old layout; readers look up a fixed set of present keys and a walker walks the
 // table meanwhile. No present key is ever missed, and every writer's final state is exact.
 TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
   constexpr int kPresent = 2000, kWriters = 2;
@@ -515,7 +582,7 @@ TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
 }
 
 // Batch prefetches (prefetch_buckets, prefetch_items) find the candidates find() would
-// compare, in either table while a doubling migrates, and change nothing — no slot, no
+// compare, in either layout while a doubling migrates, and change nothing — no slot, no
 // migration, no read of an item. prefetch_update neither.
 TEST_F(CuckooIndexTest, PrefetchFindsThePresentKeysItemAndNothingInAnEmptyTable) {
   EXPECT_EQ(prefetch("absent"), 0u);
@@ -543,11 +610,11 @@ TEST_F(CuckooIndexTest, PrefetchChangesNothing) {
   for (int i = 0; i < n; ++i) ASSERT_NE(index_.find(key(testing::numbered("key", i))), nullptr);
 }
 
-TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherTableWhileMigrating) {
+TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherLayoutWhileMigrating) {
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
-  ASSERT_TRUE(index_.growing());  // most stripes are still in the old table
+  ASSERT_TRUE(index_.growing());  // most stripes are still in the old layout
   for (int k = 0; k < i; ++k) {
     ASSERT_GE(prefetch(testing::numbered("key", k)), 1u) << k;
     EpochGuard guard(epoch_, *participant_);
@@ -557,8 +624,8 @@ TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherTableWhileMigrating) {
   EXPECT_EQ(rehashes_.load(), 0u);
 }
 
-// Prefetches race writers that fill and double the table: the tables they read stay alive for
-// the epoch (a sanitizer build checks), and a present key is always found afterwards.
+// Prefetches race writers that fill and double the table: every line they read is mapped (a
+// sanitizer build checks), and a present key is always found afterwards.
 TEST_F(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
   const int n = testing::kSanitized ? 20'000 : 100'000;
   std::atomic<int> written{0};
@@ -587,7 +654,6 @@ TEST_F(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
       index_.prefetch_update(key(name));
       if (index_.find(key(name)) == nullptr) ++missed;
     }
-    epoch_.reclaim();  // frees the tables the doublings retired, once no guard holds them
   }
   writer.join();
   EXPECT_GT(index_.bucket_count(), CuckooIndex::kStripes);

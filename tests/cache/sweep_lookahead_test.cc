@@ -33,7 +33,7 @@ class SweepLookaheadTest : public ::testing::Test {
 
   KeyHasher hasher_{7};
   EpochDomain epoch_;
-  CuckooIndex index_{[this](std::string_view k) { return hasher_(k); }, epoch_};
+  CuckooIndex index_{[this](std::string_view k) { return hasher_(k); }};
   EpochParticipant* participant_ = epoch_.register_participant();
   std::vector<uint64_t> segment_ = std::vector<uint64_t>(8192);
   uint32_t used_ = 0;
