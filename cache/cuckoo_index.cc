@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
@@ -111,13 +112,15 @@ struct CuckooIndex::Path {
 };
 
 static_assert(Item::kAlignment >= 8 && alignof(Item) <= Item::kAlignment,
-              "slots keep migration hints in the low 3 bits of item pointers");
+              "slots keep an item's address over 8");
 
 uint64_t CuckooIndex::pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept {
   const auto address = reinterpret_cast<uint64_t>(item);
-  assert((address & ~kPointerMask) == 0 && "user-space pointers fit in 48 bits, 8-aligned");
-  const uint64_t next_bit = (hash & (mask + 1)) != 0 ? kNextBit : 0;
-  return (hash & ~((uint64_t{1} << kTagShift) - 1)) | address | side | kNextBitKnown | next_bit;
+  assert((address & 7) == 0 && (address >> 3) <= kAddressMask &&
+         "user-space pointers fit in 48 bits, 8-aligned");
+  const uint64_t next_bits = (hash >> std::countr_zero(mask + 1)) & ((1u << kNextBitsKept) - 1);
+  const uint64_t field = (uint64_t{1} << kNextBitsKept) | next_bits;
+  return (uint64_t{tag_of(hash)} << kTagShift) | (field << kFieldShift) | side | (address >> 3);
 }
 
 uint64_t CuckooIndex::tag_mix(uint16_t tag) noexcept {
@@ -131,16 +134,19 @@ uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
   // decides, flipped on the alternate side by the tag mix's bit there.
   const uint64_t old_size = mask + 1;
   const bool alternate = (word & kAlternateSide) != 0;
-  bool high;
+  bool hash_bit;
   uint64_t moved;
-  if (word & kNextBitKnown) {
-    high = ((word & kNextBit) != 0) != (alternate && (tag_mix(tag_of(word)) & old_size) != 0);
-    moved = word & ~(kNextBitKnown | kNextBit);
+  if (!needs_rehash(word)) {
+    const uint64_t field = field_of(word);
+    const unsigned count = static_cast<unsigned>(std::bit_width(field)) - 1;
+    hash_bit = (field & 1) != 0;
+    moved = with_field(word, (uint64_t{1} << (count - 1)) | ((field & ((1u << count) - 1)) >> 1));
   } else {
     const uint64_t hash = rehash_(item_of(word)->key());
-    high = ((hash ^ (alternate ? tag_mix(tag_of(word)) : 0)) & old_size) != 0;
+    hash_bit = (hash & old_size) != 0;
     moved = pack(hash, item_of(word), word & kAlternateSide, 2 * mask + 1);
   }
+  const bool high = hash_bit != (alternate && (tag_mix(tag_of(word)) & old_size) != 0);
   new_bucket = bucket + (high ? old_size : 0);
   return moved;
 }
@@ -203,10 +209,10 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
     // Buckets position, position + span, ... share a stripe (span is a multiple of kStripes).
     const size_t s = stripe_of(position);
     for (size_t b = position;; b += span) {
-      // The stripe's layout is read again after each bucket: a migration publishes it before
-      // clearing the old slots of the entries it copied up, so an entry cleared from a bucket
-      // already read here was there, and one cleared before it was read is found above it.
-      if (b > home_mask(versions_[s].load(std::memory_order_acquire))) break;
+      // The stripe's layout is read again after each bucket: a migration announces itself
+      // before it moves an entry up, so an entry cleared from a bucket before it was read here
+      // is found in the fresh bucket above it.
+      if (b > reach_mask(versions_[s].load(std::memory_order_acquire))) break;
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
         if (Item* item = item_of(slot(b, i).load(std::memory_order_acquire))) visit(item);
       }
@@ -218,7 +224,7 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
 size_t CuckooIndex::count_slow() const noexcept {
   size_t n = 0;
   for (size_t s = 0; s < kStripes; ++s) {
-    const size_t mask = home_mask(versions_[s].load(std::memory_order_acquire));
+    const size_t mask = reach_mask(versions_[s].load(std::memory_order_acquire));
     for (size_t b = s; b <= mask; b += kStripes) {
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
         n += slot(b, i).load(std::memory_order_relaxed) != 0;
@@ -245,6 +251,14 @@ Item* CuckooIndex::find_in_bucket(size_t bucket, uint16_t tag,
   return nullptr;
 }
 
+Item* CuckooIndex::find_at_home(uint64_t version, size_t bucket, uint16_t tag,
+                                std::string_view key) const noexcept {
+  if (Item* item = find_in_bucket(bucket, tag, key)) return item;
+  // Migrating: the entry may have moved up since the old bucket was read.
+  if (version & kMigrating) return find_in_bucket(bucket + home_mask(version) + 1, tag, key);
+  return nullptr;
+}
+
 Item* CuckooIndex::find(const HashedKey& key) const noexcept {
   const uint16_t tag = tag_of(key.hash);
   const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
@@ -256,9 +270,9 @@ Item* CuckooIndex::find(const HashedKey& key) const noexcept {
       cpu_relax();
       continue;
     }
-    if (Item* item = find_in_bucket(key.hash & home_mask(v1), tag, key.key)) return item;
+    if (Item* item = find_at_home(v1, key.hash & home_mask(v1), tag, key.key)) return item;
     const size_t mask2 = home_mask(v2);
-    if (Item* item = find_in_bucket(alt_bucket(key.hash & mask2, tag, mask2), tag, key.key)) {
+    if (Item* item = find_at_home(v2, alt_bucket(key.hash & mask2, tag, mask2), tag, key.key)) {
       return item;
     }
     // A miss is only trustworthy if no move or migration touched our stripes meanwhile. The
@@ -378,7 +392,7 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   if (generation_of(version) + 1 != generation) return;
   const size_t old_mask = mask_of(generation - 1), old_size = old_mask + 1;
   // The stripe's buckets lie kStripes apart: prefetch them well ahead for writing (each old
-  // bucket is rewritten, and half its entries go to the fresh bucket above it), and the items
+  // bucket is rewritten, and about half its entries go to the fresh bucket above it), and the items
   // whose hash bit is not in their slot a few buckets ahead (one cache miss each, in no useful
   // order), so that the misses overlap.
   constexpr size_t kBucketsAhead = 8, kItemsAhead = 4;
@@ -389,7 +403,7 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   auto prefetch_items = [&](size_t b) {
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       const uint64_t word = slot(b, i).load(std::memory_order_relaxed);
-      if (word != 0 && (word & kNextBitKnown) == 0) __builtin_prefetch(item_of(word));
+      if (word != 0 && needs_rehash(word)) __builtin_prefetch(item_of(word));
     }
   };
   for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old_mask; ++k) {
@@ -398,43 +412,36 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old_mask; ++k) {
     prefetch_items(s + k * kStripes);
   }
-  // Copy: readers of the old layout still find every entry in its old slot (marked or with new
-  // hints, the same item), and nobody reads the fresh buckets before the stripe's new
-  // generation is published. Release stores: the item's bytes happen before a reader's acquire
-  // load of any slot word naming it.
+  // Announce: readers that load the flagged version probe each bucket of the old layout and
+  // the fresh one above it. The fence keeps every slot store below from becoming visible
+  // before the flag, so a reader that loaded the version earlier and misses because of one of
+  // them sees the version word changed when it re-checks.
+  versions_[s].store(version | kMigrating, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  // Move: an entry bound upward is written to the fresh bucket before its old slot is cleared,
+  // so a reader that probes the old bucket and then the fresh one finds it in one of them.
+  // Release stores: the item's bytes, and the copy, happen before a reader's acquire load of
+  // the slot word that follows them.
   for (size_t b = s; b <= old_mask; b += kStripes) {
     if (b + kBucketsAhead * kStripes <= old_mask) prefetch_buckets(b + kBucketsAhead * kStripes);
     if (b + kItemsAhead * kStripes <= old_mask) prefetch_items(b + kItemsAhead * kStripes);
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       const uint64_t word = slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
       if (word == 0) continue;
-      assert(!is_marked_moved(word));
       size_t nb;
       const uint64_t moved = migrated_word(word, b, old_mask, nb);
-      if (nb == b) {
-        slot(b, i).store(moved, std::memory_order_release);
-      } else {
+      if (nb != b) {
         // Slot i of the fresh bucket is free: only old bucket b maps to it.
         slot(nb, i).store(moved, std::memory_order_release);
-        slot(b, i).store(marked_moved(word), std::memory_order_release);
+        slot(b, i).store(0, std::memory_order_release);
+      } else {
+        slot(b, i).store(moved, std::memory_order_release);
       }
     }
   }
-  // Publish: release, the copies happen before a reader's acquire load of the new generation.
-  // The changed word also fails the re-check of an old-layout reader whose miss overlaps the
-  // clearing below.
+  // Publish: release, the moves happen before a reader's acquire load of the new generation.
   versions_[s].store((uint64_t{generation} << kGenerationShift) | (version & kCounterMask),
                      std::memory_order_release);
-  // Clear: the release fence keeps every 0 below from becoming visible before the new
-  // generation, so a reader that misses because of it sees the version word changed.
-  std::atomic_thread_fence(std::memory_order_release);
-  for (size_t b = s; b <= old_mask; b += kStripes) {
-    for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-      if (is_marked_moved(slot(b, i).load(std::memory_order_relaxed))) {
-        slot(b, i).store(0, std::memory_order_relaxed);
-      }
-    }
-  }
   // Under the stripe's lock, so that finish_migration (which takes every lock) sees the count
   // of every migration it waited for.
   if (unmigrated_.fetch_sub(1, std::memory_order_relaxed) == 1) {

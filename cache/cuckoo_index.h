@@ -1,7 +1,7 @@
 // The concurrent key → item index: partial-key cuckoo hashing (MemC3, Fan et al. NSDI'13).
 //
 // Each key has two candidate buckets, b1 = hash & mask and b2 = b1 ^ (f(tag) & mask), where the
-// tag is the top 16 bits of the hash; b2 is computable from (b1, tag) alone, so an entry can
+// tag is the top 13 bits of the hash; b2 is computable from (b1, tag) alone, so an entry can
 // be moved to its other bucket without reading its key. A bucket is one cache line of 8 slots;
 // a slot is one atomic word packing the tag and the item pointer (see slot layout below), so a
 // lookup reads at most two cache lines before it compares a key.
@@ -31,13 +31,12 @@
 //    first, and after each update a writer helps migrate one more stripe, so the migration ends
 //    after about kStripes updates. Each stripe's version word also names the generation its
 //    buckets are laid out for, and readers probe with that generation's mask. A migration
-//    never makes readers wait: it copies the entries bound for b + n there (nobody reads the
-//    fresh half under the old generation) and marks their old slots, publishes the stripe's new
-//    generation with one release store, and only then clears the marked slots, so a reader of
-//    either generation finds every present entry in its buckets until the version word
-//    changes; a miss re-checks the version words as for cuckoo moves and retries. A marked slot
-//    a new-generation reader still finds is the same item as its copy, which cannot change
-//    while the migrating writer holds the stripe's lock. The next doubling first finishes the
+//    never makes readers wait: it flags the stripe's version word as migrating, moves each
+//    entry bound for b + n there before it clears its old slot, and publishes the stripe's new
+//    generation with one release store. A reader that loaded the flagged word probes, on each
+//    side, the old bucket and then the fresh one above it, so it finds every present entry in
+//    one of them; a reader that loaded the word before the flag and misses re-checks the
+//    version words, as for cuckoo moves, and retries. The next doubling first finishes the
 //    previous migration (usually nothing is left by then). Writers whose insert needs the
 //    doubling another writer is performing retry until it is published.
 //  - Memory: the reservation is address space only (PROT_NONE) until a size is reached; the
@@ -64,6 +63,8 @@ class CuckooIndex {
   static constexpr size_t kSlotsPerBucket = 8;
   static constexpr size_t kStripes = 1024;
   static constexpr size_t kMaxPathDepth = 4;
+  // Hash bits above a table's mask that a slot keeps for its next doublings (slot layout).
+  static constexpr unsigned kNextBitsKept = 4;
 
   // What update()'s decision function wants done with the key's slot.
   struct Decision {
@@ -180,24 +181,29 @@ class CuckooIndex {
   };
   struct Path;
 
-  // Slot layout: the tag in the top 16 bits, the item pointer in the low 48. Items are 8-byte
-  // aligned, so the pointer's low 3 bits carry migration hints instead: the entry's side (in
-  // its primary bucket hash & mask, or in the alternate one), and, when known, the hash bit
-  // that picks its bucket once the table it is in doubles (bit log2(buckets)). A migration
-  // that finds that bit needs no read of the item; it spends the bit, so an entry that is not
-  // rewritten meanwhile is read at every other doubling (where its next bit is noted again).
-  // kNextBit without kNextBitKnown, which no linked entry has, marks the old slot of an entry a
-  // migration copied to its new bucket, until the migration clears it.
-  static constexpr unsigned kTagShift = 48;
-  static constexpr uint64_t kAlternateSide = 1, kNextBitKnown = 2, kNextBit = 4;
-  static constexpr uint64_t kHintMask = kAlternateSide | kNextBitKnown | kNextBit;
-  static uint64_t marked_moved(uint64_t word) noexcept {
-    return (word & ~kNextBitKnown) | kNextBit;
+  // Slot layout, low to high: the item's address over 8 (items are 8-byte aligned and
+  // user-space addresses fit in 48 bits) in 45 bits; the entry's side (in its primary bucket
+  // hash & mask, or in the alternate one); the next hash bits its doublings need, in 5 bits; the
+  // tag in the top 13. Doubling a table of 2^k buckets sends an entry to bucket b or b + 2^k by
+  // hash bit k. A slot written in a table of 2^k buckets keeps bits k .. k + kNextBitsKept - 1
+  // as a field `1 << count | bits` (count of them left, the lowest next); a migration spends
+  // the lowest without reading the item, and reads the item to rehash its key only when none
+  // is left, so an entry not rewritten meanwhile is read at one doubling in kNextBitsKept + 1.
+  // Tags are 13 bits, not 16, to
+  // make room for the field: a wrong key's tag matches one slot in 8192 (a needless key
+  // compare), and alternate buckets still spread over 8192 offsets.
+  static constexpr unsigned kAddressBits = 45, kFieldShift = 46, kFieldBits = 5, kTagShift = 51;
+  static constexpr uint64_t kAlternateSide = uint64_t{1} << kAddressBits;
+  static constexpr uint64_t kAddressMask = kAlternateSide - 1;
+  static constexpr uint64_t kFieldMask = ((uint64_t{1} << kFieldBits) - 1) << kFieldShift;
+  static_assert(kFieldShift == kAddressBits + 1 && kTagShift == kFieldShift + kFieldBits &&
+                kFieldBits == kNextBitsKept + 1 && 64 - kTagShift == 13);
+  static uint64_t field_of(uint64_t word) noexcept { return (word & kFieldMask) >> kFieldShift; }
+  static uint64_t with_field(uint64_t word, uint64_t field) noexcept {
+    return (word & ~kFieldMask) | (field << kFieldShift);
   }
-  static bool is_marked_moved(uint64_t word) noexcept {
-    return (word & (kNextBitKnown | kNextBit)) == kNextBit;
-  }
-  static constexpr uint64_t kPointerMask = ((uint64_t{1} << kTagShift) - 1) & ~kHintMask;
+  // No next hash bit left: the next doubling reads the item.
+  static bool needs_rehash(uint64_t word) noexcept { return field_of(word) == 1; }
   static uint16_t tag_of(uint64_t hash) noexcept {
     return static_cast<uint16_t>(hash >> kTagShift);
   }
@@ -207,7 +213,7 @@ class CuckooIndex {
   // Where an entry of old bucket `bucket` goes when its table (mask `mask`) doubles.
   uint64_t migrated_word(uint64_t word, size_t bucket, size_t mask, size_t& new_bucket) const;
   static Item* item_of(uint64_t slot) noexcept {
-    return reinterpret_cast<Item*>(slot & kPointerMask);
+    return reinterpret_cast<Item*>((slot & kAddressMask) << 3);
   }
   static uint64_t tag_mix(uint16_t tag) noexcept;
   static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
@@ -218,10 +224,13 @@ class CuckooIndex {
   static size_t alt_stripe(uint64_t hash, uint16_t tag) noexcept {
     return alt_bucket(stripe_of(hash), tag, kStripes - 1);
   }
-  // A stripe's version word: the seqlock counter of cuckoo moves in the low half (odd while a
-  // move runs), the generation (doublings) its buckets are laid out for in the high half.
+  // A stripe's version word: the seqlock counter of cuckoo moves in the low 31 bits (odd while
+  // a move runs), kMigrating while a migration moves its entries from the layout of its
+  // generation to the next one, the generation (doublings) its buckets are laid out for in
+  // the high half.
   static constexpr unsigned kGenerationShift = 32;
-  static constexpr uint64_t kCounterMask = (uint64_t{1} << kGenerationShift) - 1;
+  static constexpr uint64_t kMigrating = uint64_t{1} << 31;
+  static constexpr uint64_t kCounterMask = kMigrating - 1;
   static uint32_t generation_of(uint64_t version) noexcept {
     return static_cast<uint32_t>(version >> kGenerationShift);
   }
@@ -234,6 +243,11 @@ class CuckooIndex {
   }
   // The mask a stripe's buckets are laid out for, from its version word.
   size_t home_mask(uint64_t version) const noexcept { return mask_of(generation_of(version)); }
+  // The mask of the buckets that may hold a stripe's entries: its layout's, or the next one's
+  // while a migration moves them.
+  size_t reach_mask(uint64_t version) const noexcept {
+    return mask_of(generation_of(version) + ((version & kMigrating) != 0));
+  }
   std::atomic<uint64_t>& slot(size_t bucket, size_t i) const noexcept;
   // The two buckets find() would probe for `key` now, without its retry: the prefetches' guess.
   struct Probe {
@@ -243,6 +257,10 @@ class CuckooIndex {
   Probe probe_of(const HashedKey& key) const noexcept;
   // The item under `key` in one bucket, or nullptr (find's probe; no version check).
   Item* find_in_bucket(size_t bucket, uint16_t tag, std::string_view key) const noexcept;
+  // The item under `key` in `bucket` of the layout `version` names, or in the bucket it moves
+  // to if a migration is moving it (find's probe of one side; no version check).
+  Item* find_at_home(uint64_t version, size_t bucket, uint16_t tag,
+                     std::string_view key) const noexcept;
 
   void lock_two(size_t s1, size_t s2) noexcept;
   void unlock_two(size_t s1, size_t s2) noexcept;

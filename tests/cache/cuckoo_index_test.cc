@@ -150,16 +150,20 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileStripesMigrate) {
   EXPECT_EQ(index_.bucket_count(), initial * 2);
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
-  // Every slot written since the index was made noted the hash bit the doubling needed.
+  // Every slot written since the index was made noted the hash bits the doubling needed.
   EXPECT_EQ(rehashes_.load(), 0u);
 
-  // The entries that moved at the first doubling spent their bit: the second one reads each
-  // of them once, and only them.
-  while (index_.bucket_count() == initial * 2) put(make(testing::numbered("key", i++)));
-  for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
-  EXPECT_FALSE(index_.growing());
-  EXPECT_EQ(index_.growths(), 2u);
-  EXPECT_EQ(rehashes_.load(), before_first);
+  // A slot keeps the bits of its next kNextBitsKept doublings: the entries linked before the
+  // first doubling are read at the doubling after those, each once, and no other entry is.
+  for (uint32_t growths = 2; growths <= CuckooIndex::kNextBitsKept + 1; ++growths) {
+    const size_t buckets = index_.bucket_count();
+    while (index_.bucket_count() == buckets) put(make(testing::numbered("key", i++)));
+    for (size_t n = 0; n < CuckooIndex::kStripes; ++n) put(make(testing::numbered("key", i++)));
+    EXPECT_FALSE(index_.growing());
+    EXPECT_EQ(index_.growths(), growths);
+    EXPECT_EQ(rehashes_.load(), growths <= CuckooIndex::kNextBitsKept ? 0 : before_first)
+        << growths;
+  }
   EXPECT_EQ(index_.count_slow(), static_cast<size_t>(i));
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
 }
@@ -215,7 +219,8 @@ TEST_F(CuckooIndexTest, AWalkSurvivesADoublingAndItsMigration) {
   std::vector<std::string> names;
   for (uint64_t i = 0; names.size() < 4 * index_.bucket_count(); ++i) {
     std::string name = testing::numbered("key", i);
-    if (((hasher_(name) >> 48) + 1) % kSameBucketTags == 0) names.push_back(std::move(name));
+    const uint64_t tag = hasher_(name) >> 51;  // the top 13 bits
+    if ((tag + 1) % kSameBucketTags == 0) names.push_back(std::move(name));
   }
   // The number of these keys whose insert doubles the table, learnt on a twin index.
   size_t doubling = 0;
