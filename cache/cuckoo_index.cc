@@ -124,7 +124,7 @@ uint64_t CuckooIndex::pack(uint64_t hash, const Item* item, uint64_t side, size_
 }
 
 uint64_t CuckooIndex::tag_mix(uint16_t tag) noexcept {
-  // libcuckoo's tag mix: spreads a 16-bit tag over the mask's bits.
+  // libcuckoo's tag mix: spreads a tag over the mask's bits.
   return (uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL;
 }
 
@@ -136,6 +136,7 @@ uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
   const bool alternate = (word & kAlternateSide) != 0;
   bool hash_bit;
   uint64_t moved;
+  assert(field_of(word) != 0 && "a linked entry's field holds at least its count's marker bit");
   if (!needs_rehash(word)) {
     const uint64_t field = field_of(word);
     const unsigned count = static_cast<unsigned>(std::bit_width(field)) - 1;
@@ -165,7 +166,6 @@ CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, size_
   if (reservation_ == MAP_FAILED) throw std::bad_alloc();
   const auto base = (reinterpret_cast<uintptr_t>(reservation_) + kHugePage - 1) & ~(kHugePage - 1);
   buckets_ = reinterpret_cast<Bucket*>(base);
-  madvise(buckets_, max_buckets_ * sizeof(Bucket), MADV_HUGEPAGE);
   bool committed;
   {
     std::lock_guard lock(growth_mutex_);
@@ -190,6 +190,10 @@ bool CuckooIndex::commit_locked(size_t buckets) noexcept {
     return false;
   }
   committed_buckets_ = buckets;
+  // Asked once the table spans huge pages (a small one stays on small pages).
+  if (buckets * sizeof(Bucket) >= kHugePage) {
+    madvise(buckets_, buckets * sizeof(Bucket), MADV_HUGEPAGE);
+  }
   return true;
 }
 
@@ -237,7 +241,7 @@ size_t CuckooIndex::count_slow() const noexcept {
 Item* CuckooIndex::find_in_bucket(size_t bucket, uint16_t tag,
                                   std::string_view key) const noexcept {
   // Slot by slot, with an early exit: the tag test is one compare on a word already loaded,
-  // and keys are compared (inline, see keys_equal) only on a tag match, which a 16-bit tag
+  // and keys are compared (inline, see keys_equal) only on a tag match, which a 13-bit tag
   // makes rare for a wrong key. Building a mask of all eight tag matches first, then comparing
   // keys, is slower: the eight atomic loads cannot be vectorised, and a hit usually stops the
   // loop early.
@@ -416,7 +420,9 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   // the fresh one above it. The fence keeps every slot store below from becoming visible
   // before the flag, so a reader that loaded the version earlier and misses because of one of
   // them sees the version word changed when it re-checks.
-  versions_[s].store(version | kMigrating, std::memory_order_relaxed);
+  // The store is a release too: a reader that loads the flagged word then sees the buckets at
+  // least as the last writer before the migration left them.
+  versions_[s].store(version | kMigrating, std::memory_order_release);
   std::atomic_thread_fence(std::memory_order_release);
   // Move: an entry bound upward is written to the fresh bucket before its old slot is cleared,
   // so a reader that probes the old bucket and then the fresh one finds it in one of them.
@@ -454,7 +460,9 @@ void CuckooIndex::help_migrate() noexcept {
   if (s >= kStripes) return;
   // Acquire: a claim counted after a doubling's reset is judged against that doubling.
   const uint32_t generation = generation_.load(std::memory_order_acquire);
-  if (generation_of(versions_[s].load(std::memory_order_relaxed)) == generation) return;
+  const uint64_t version = versions_[s].load(std::memory_order_relaxed);
+  // Already migrated, or being migrated by its lock's holder.
+  if (generation_of(version) == generation || (version & kMigrating) != 0) return;
   lock_current(s, s);
   unlock_stripe(s);
 }

@@ -150,8 +150,8 @@ class CuckooIndex {
   // it; true once the whole table was walked. `position` counts buckets of the table as it
   // was when the walk began (`span` of them; 0 starts a walk); since doubling splits bucket b
   // into b and b + span, a walk survives growth. Lock-free; the caller is inside a critical
-  // section. An entry that a concurrent cuckoo move or migration carries across the position
-  // may be missed or seen twice.
+  // section. An entry that a concurrent cuckoo move carries across the position may be missed
+  // or seen twice; one that a concurrent migration carries up may be seen twice.
   bool walk(size_t& position, size_t& span, size_t count,
             FunctionRef<void(Item*)> visit) const noexcept;
 
