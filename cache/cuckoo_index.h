@@ -120,7 +120,8 @@ class CuckooIndex {
   // Atomic read-modify-write of the key's slot: `decide` is called under the key's stripe locks
   // with the current item (nullptr if absent); it must be quick, must not call into the index,
   // and may be called again if the locks had to be dropped to make room. Caller inside an
-  // epoch critical section. Never fails: the table grows when full.
+  // epoch critical section. Never fails: the table grows when full (at its largest size, cuckoo
+  // paths and other writers' erasures make room).
   UpdateResult update(const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept;
 
   // `item`'s key with its hash: what unlink and relink need, computed ahead by a sweep that
