@@ -57,6 +57,17 @@
 #include "net/listener.h"
 #include "net/worker_state.h"
 
+// glibc's malloc_trim knows only glibc's heap: under a sanitizer that replaces malloc that heap
+// was never set up, and trimming it crashes, so idle ticks do not trim there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CUCKOOD_SANITIZER_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define CUCKOOD_SANITIZER_MALLOC 1
+#endif
+#endif
+
 namespace cuckood::net {
 
 // While draining, how often the loop wakes to check the deadline.
@@ -131,7 +142,7 @@ class ConnectionTable {
   // The loop waited a whole kIdleTick with no event (see above): a burst's memory does not
   // stay with an idle server.
   void idle_tick() noexcept {
-    if (pool_.release_all()) ::malloc_trim(0);
+    if (pool_.release_all()) trim_heap();
   }
 
   // The longest the loop may wait for events: kIdleTick, while draining kDrainPoll, while
@@ -143,6 +154,12 @@ class ConnectionTable {
   }
 
  private:
+  static void trim_heap() noexcept {
+#ifndef CUCKOOD_SANITIZER_MALLOC
+    ::malloc_trim(0);
+#endif
+  }
+
   // Leaves the book first (see net/connection_directory.h), then releases and closes the fd.
   void close_fd(Entry& e) noexcept {
     if (state_.worker().log.wants(proto::kLogConnEvents)) {
