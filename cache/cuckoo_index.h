@@ -190,9 +190,8 @@ class CuckooIndex {
   // as a field `1 << count | bits` (count of them left, the lowest next); a migration spends
   // the lowest without reading the item, and reads the item to rehash its key only when none
   // is left, so an entry not rewritten meanwhile is read at one doubling in kNextBitsKept + 1.
-  // Tags are 13 bits, not 16, to
-  // make room for the field: a wrong key's tag matches one slot in 8192 (a needless key
-  // compare), and alternate buckets still spread over 8192 offsets.
+  // Tags are 13 bits, not 16, to make room for the field: a wrong key's tag matches one slot
+  // in 8192 (a needless key compare), and alternate buckets still spread over 8192 offsets.
   static constexpr unsigned kAddressBits = 45, kFieldShift = 46, kFieldBits = 5, kTagShift = 51;
   static constexpr uint64_t kAlternateSide = uint64_t{1} << kAddressBits;
   static constexpr uint64_t kAddressMask = kAlternateSide - 1;
