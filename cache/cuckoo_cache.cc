@@ -82,15 +82,20 @@ namespace {
 // A look-up reads one bucket line of the index besides its item (prefetch_pays).
 constexpr uint64_t kBucketLineBytes = 64;
 
-// The index starts with one slot per 8 KiB of -m (at least CuckooIndex::kStripes buckets) and
-// doubles as items arrive. A table sized for the whole of -m up front spares the first
+// The index starts with one slot per 8 KiB of -m, and at least 2^16 slots (512 KiB, the size of
+// memcached's default table of 2^16 pointers): enough for its stripes to take whole runs of
+// buckets (CuckooIndex::kMaxStripeRun), which keeps each later migration to a run of lines per
+// page. It doubles as items arrive. A table sized for the whole of -m up front spares the first
 // doublings but spreads the same keys over many more cache lines, which makes every lookup
 // slower; doubling is cheap (a bounded BFS, see CuckooIndex), so the table starts small.
 // -o hashpower=N asks for 2^N slots instead, as memcached's initial 2^N hash buckets.
 size_t initial_buckets(const CacheConfig& config) noexcept {
-  const size_t slots =
-      config.hashpower != 0 ? size_t{1} << config.hashpower : config.memory_limit / 8192;
-  return std::max<size_t>(slots / CuckooIndex::kSlotsPerBucket, CuckooIndex::kStripes);
+  if (config.hashpower != 0) {
+    return std::max<size_t>((size_t{1} << config.hashpower) / CuckooIndex::kSlotsPerBucket,
+                            CuckooIndex::kStripes);
+  }
+  return std::max<size_t>(config.memory_limit / 8192 / CuckooIndex::kSlotsPerBucket,
+                          CuckooIndex::kStripes * CuckooIndex::kMaxStripeRun);
 }
 
 // The index may double until it has slots for twice the smallest items the store can hold, so

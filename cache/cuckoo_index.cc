@@ -84,9 +84,9 @@ static_assert(sizeof(void*) == 8, "slots pack 48-bit user-space pointers");
 
 namespace {
 
-// A stripe's buckets lie kStripes buckets (64 KiB) apart, so migrating one touches a distinct
-// small page per bucket, and lookups land anywhere in the table: huge pages (where the kernel
-// grants them) spare most of those TLB misses and page faults.
+// Lookups land anywhere in the table, and a stripe's runs of buckets lie kStripes runs apart
+// (a migration touches one run per small page): huge pages (where the kernel grants them) spare
+// most of those TLB misses and page faults.
 constexpr size_t kHugePage = size_t{2} << 20;
 
 }  // namespace
@@ -128,16 +128,18 @@ uint64_t CuckooIndex::tag_mix(uint16_t tag) noexcept {
   return (uint64_t{tag} + 1) * 0xc6a4a7935bd1e995ULL;
 }
 
-uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
-                                    size_t& new_bucket) const {
+// Inlined into the migration's loop, and without a branch on the side (a coin toss per entry).
+[[gnu::always_inline]] inline uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket,
+                                                                  size_t mask,
+                                                                  size_t& new_bucket) const {
   // The new bucket is `bucket` or `bucket` + old size: the hash bit at the old size's position
   // decides, flipped on the alternate side by the tag mix's bit there.
   const uint64_t old_size = mask + 1;
-  const bool alternate = (word & kAlternateSide) != 0;
+  const uint64_t alternate_mask = uint64_t{0} - ((word & kAlternateSide) >> kAddressBits);
   bool hash_bit;
   uint64_t moved;
   assert(field_of(word) != 0 && "a linked entry's field holds at least its count's marker bit");
-  if (!needs_rehash(word)) {
+  if (!needs_rehash(word)) [[likely]] {
     const uint64_t field = field_of(word);
     const unsigned count = static_cast<unsigned>(std::bit_width(field)) - 1;
     hash_bit = (field & 1) != 0;
@@ -147,8 +149,8 @@ uint64_t CuckooIndex::migrated_word(uint64_t word, size_t bucket, size_t mask,
     hash_bit = (hash & old_size) != 0;
     moved = pack(hash, item_of(word), word & kAlternateSide, 2 * mask + 1);
   }
-  const bool high = hash_bit != (alternate && (tag_mix(tag_of(word)) & old_size) != 0);
-  new_bucket = bucket + (high ? old_size : 0);
+  const uint64_t high = hash_bit != ((tag_mix(tag_of(word)) & old_size & alternate_mask) != 0);
+  new_bucket = bucket + (old_size & (uint64_t{0} - high));
   return moved;
 }
 
@@ -157,7 +159,9 @@ CuckooIndex::CuckooIndex(std::function<uint64_t(std::string_view)> rehash, size_
     : rehash_(std::move(rehash)),
       locks_(new Lock[kStripes]),
       initial_buckets_(round_up_pow2(std::clamp(initial_buckets, kStripes, kMaxBuckets))),
-      max_buckets_(std::max(initial_buckets_, round_up_pow2(std::min(max_buckets, kMaxBuckets)))) {
+      max_buckets_(std::max(initial_buckets_, round_up_pow2(std::min(max_buckets, kMaxBuckets)))),
+      stripe_shift_(static_cast<unsigned>(
+          std::countr_zero(std::min(kMaxStripeRun, initial_buckets_ / kStripes)))) {
   // Address space only: no page is writable, or counted against the commit limit, before
   // commit_locked() hands it to a size. The slack aligns the buckets to a huge page.
   reservation_bytes_ = max_buckets_ * sizeof(Bucket) + kHugePage;
@@ -210,7 +214,7 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
   if (span == 0) span = bucket_count();
   const size_t end = std::min(span, position + count);
   for (; position < end; ++position) {
-    // Buckets position, position + span, ... share a stripe (span is a multiple of kStripes).
+    // Buckets position, position + span, ... share a stripe (span is a multiple of the runs).
     const size_t s = stripe_of(position);
     for (size_t b = position;; b += span) {
       // The stripe's layout is read again after each bucket: a migration announces itself
@@ -228,10 +232,11 @@ bool CuckooIndex::walk(size_t& position, size_t& span, size_t count,
 size_t CuckooIndex::count_slow() const noexcept {
   size_t n = 0;
   for (size_t s = 0; s < kStripes; ++s) {
-    const size_t mask = reach_mask(versions_[s].load(std::memory_order_acquire));
-    for (size_t b = s; b <= mask; b += kStripes) {
+    const size_t buckets =
+        (reach_mask(versions_[s].load(std::memory_order_acquire)) + 1) / kStripes;
+    for (size_t k = 0; k < buckets; ++k) {
       for (size_t i = 0; i < kSlotsPerBucket; ++i) {
-        n += slot(b, i).load(std::memory_order_relaxed) != 0;
+        n += slot(stripe_bucket(s, k), i).load(std::memory_order_relaxed) != 0;
       }
     }
   }
@@ -395,10 +400,11 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   // the previous migration).
   if (generation_of(version) + 1 != generation) return;
   const size_t old_mask = mask_of(generation - 1), old_size = old_mask + 1;
-  // The stripe's buckets lie kStripes apart: prefetch them well ahead for writing (each old
-  // bucket is rewritten, and about half its entries go to the fresh bucket above it), and the items
-  // whose hash bit is not in their slot a few buckets ahead (one cache miss each, in no useful
-  // order), so that the misses overlap.
+  const size_t stripe_buckets = old_size / kStripes;
+  // The stripe's runs lie kStripes runs apart: prefetch its buckets well ahead for writing (each
+  // old bucket is rewritten, and about half its entries go to the fresh bucket above it), and
+  // the items whose hash bit is not in their slot a few buckets ahead (one cache miss each, in no
+  // useful order), so that the misses overlap.
   constexpr size_t kBucketsAhead = 8, kItemsAhead = 4;
   auto prefetch_buckets = [&](size_t b) {
     __builtin_prefetch(&buckets_[b], 1);
@@ -410,11 +416,11 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
       if (word != 0 && needs_rehash(word)) __builtin_prefetch(item_of(word));
     }
   };
-  for (size_t k = 0; k < kBucketsAhead && s + k * kStripes <= old_mask; ++k) {
-    prefetch_buckets(s + k * kStripes);
+  for (size_t k = 0; k < kBucketsAhead && k < stripe_buckets; ++k) {
+    prefetch_buckets(stripe_bucket(s, k));
   }
-  for (size_t k = 0; k < kItemsAhead && s + k * kStripes <= old_mask; ++k) {
-    prefetch_items(s + k * kStripes);
+  for (size_t k = 0; k < kItemsAhead && k < stripe_buckets; ++k) {
+    prefetch_items(stripe_bucket(s, k));
   }
   // Announce: readers that load the flagged version probe each bucket of the old layout and
   // the fresh one above it. The fence keeps every slot store below from becoming visible
@@ -428,21 +434,20 @@ void CuckooIndex::migrate_locked(uint32_t generation, size_t s) noexcept {
   // so a reader that probes the old bucket and then the fresh one finds it in one of them.
   // Release stores: the item's bytes, and the copy, happen before a reader's acquire load of
   // the slot word that follows them.
-  for (size_t b = s; b <= old_mask; b += kStripes) {
-    if (b + kBucketsAhead * kStripes <= old_mask) prefetch_buckets(b + kBucketsAhead * kStripes);
-    if (b + kItemsAhead * kStripes <= old_mask) prefetch_items(b + kItemsAhead * kStripes);
+  for (size_t k = 0; k < stripe_buckets; ++k) {
+    if (k + kBucketsAhead < stripe_buckets) prefetch_buckets(stripe_bucket(s, k + kBucketsAhead));
+    if (k + kItemsAhead < stripe_buckets) prefetch_items(stripe_bucket(s, k + kItemsAhead));
+    const size_t b = stripe_bucket(s, k);
     for (size_t i = 0; i < kSlotsPerBucket; ++i) {
       const uint64_t word = slot(b, i).load(std::memory_order_relaxed);  // we hold the lock
       if (word == 0) continue;
       size_t nb;
       const uint64_t moved = migrated_word(word, b, old_mask, nb);
-      if (nb != b) {
-        // Slot i of the fresh bucket is free: only old bucket b maps to it.
-        slot(nb, i).store(moved, std::memory_order_release);
-        slot(b, i).store(0, std::memory_order_release);
-      } else {
-        slot(b, i).store(moved, std::memory_order_release);
-      }
+      // Without a branch (which way an entry goes is a coin toss): the entry is written where
+      // it belongs, then its old slot keeps it or is cleared. Slot i of the fresh bucket is
+      // free: only old bucket b maps to it.
+      slot(nb, i).store(moved, std::memory_order_release);
+      slot(b, i).store(moved & (uint64_t{0} - uint64_t{nb == b}), std::memory_order_release);
     }
   }
   // Publish: release, the moves happen before a reader's acquire load of the new generation.

@@ -7,11 +7,14 @@
 // lookup reads at most two cache lines before it compares a key.
 //
 // Concurrency:
-//  - Reads (find) are lock-free and write nothing shared. Stripes of buckets (bucket & 1023)
-//    carry a version counter, odd while a cuckoo move is rewriting one of its buckets. A reader
-//    that finds the key returns at once (the slot held it at that instant); a reader that
-//    misses re-checks both stripes' versions and retries if a move ran meanwhile, because the
-//    move may have carried the key from the bucket not yet read to the one already read.
+//  - Buckets are grouped into kStripes stripes: runs of up to kMaxStripeRun consecutive buckets
+//    (the run length fixed when the index is made), run r belonging to stripe r % kStripes, so
+//    that a stripe's buckets come in runs a migration reads and writes as whole pages.
+//  - Reads (find) are lock-free and write nothing shared. Stripes carry a version counter, odd
+//    while a cuckoo move is rewriting one of its buckets. A reader that finds the key returns
+//    at once (the slot held it at that instant); a reader that misses re-checks both stripes'
+//    versions and retries if a move ran meanwhile, because the move may have carried the key
+//    from the bucket not yet read to the one already read.
 //  - Writes take the spinlocks of the key's two stripes, lower index first. Replacing or
 //    erasing a slot is one atomic store and needs no version bump (readers see old or new).
 //    Inserting into two full buckets releases the locks, finds a cuckoo path by BFS (depth
@@ -21,10 +24,10 @@
 //  - Growth: when no path exists, or when a large table is nearly full (growth ahead of need,
 //    cuckoo_index.cc), the table doubles in place. The index reserves the address space of its
 //    largest size once, so the table of 2n buckets is the table of n with n fresh buckets after
-//    it: each old bucket b splits into buckets b and b + n, both in b's stripe (stripes are the
-//    bucket's low bits, which doubling preserves), an entry keeps its slot index, and which of
-//    the two buckets it belongs in is one hash bit, kept in its slot when known (slot layout
-//    below), else read from its item. The doubling itself only publishes the new generation
+//    it: each old bucket b splits into buckets b and b + n, both in b's stripe (n is a multiple
+//    of the kStripes runs, so doubling preserves stripes), an entry keeps its slot index, and
+//    which of the two buckets it belongs in is one hash bit, kept in its slot when known (slot
+//    layout below), else read from its item. The doubling itself only publishes the new generation
 //    (the fresh half's pages were faulted in while the table filled, or are as stripes
 //    migrate); no lock is held and nothing is copied. Stripes then migrate lazily, one at a
 //    time under its lock: a writer that locks a stripe still in the old generation migrates it
@@ -62,6 +65,9 @@ class CuckooIndex {
  public:
   static constexpr size_t kSlotsPerBucket = 8;
   static constexpr size_t kStripes = 1024;
+  // Longest run of consecutive buckets in one stripe: 8 buckets are 512 bytes, so a stripe's
+  // migration touches a run of lines per page instead of one line per page.
+  static constexpr size_t kMaxStripeRun = 8;
   static constexpr size_t kMaxPathDepth = 4;
   // Hash bits above a table's mask that a slot keeps for its next doublings (slot layout).
   static constexpr unsigned kNextBitsKept = 4;
@@ -85,7 +91,8 @@ class CuckooIndex {
 
   // `rehash` recomputes a key's hash (the Cache's keyed hash); used by growth and unlink().
   // Thread-safe for the lifetime of the index. The table starts with `initial_buckets` and
-  // doubles up to `max_buckets` (both rounded up to powers of two, at least kStripes); a table
+  // doubles up to `max_buckets` (both rounded up to powers of two, at least kStripes; stripes
+  // take runs of kMaxStripeRun buckets when `initial_buckets` is at least kStripes runs); a table
   // at its largest size makes room by cuckoo paths alone, so `max_buckets` should leave the
   // load well below full (CuckooCache reserves twice the slots its store can fill). Throws
   // std::bad_alloc if the address space cannot be reserved (start-up only).
@@ -219,10 +226,18 @@ class CuckooIndex {
   static size_t alt_bucket(size_t bucket, uint16_t tag, size_t mask) noexcept {
     return (bucket ^ tag_mix(tag)) & mask;  // involutive in `bucket`
   }
-  static size_t stripe_of(size_t bucket) noexcept { return bucket & (kStripes - 1); }
-  // A key's two stripes depend on its hash alone (tables have at least kStripes buckets).
-  static size_t alt_stripe(uint64_t hash, uint16_t tag) noexcept {
-    return alt_bucket(stripe_of(hash), tag, kStripes - 1);
+  size_t stripe_of(size_t bucket) const noexcept {
+    return (bucket >> stripe_shift_) & (kStripes - 1);
+  }
+  // A key's two stripes depend on its hash alone (tables have at least kStripes runs): the
+  // alternate bucket's run is the primary's XORed with the tag mix, as in alt_bucket.
+  size_t alt_stripe(uint64_t hash, uint16_t tag) const noexcept {
+    return stripe_of(hash ^ tag_mix(tag));
+  }
+  // The `k`-th bucket of stripe `s`, in address order.
+  size_t stripe_bucket(size_t s, size_t k) const noexcept {
+    const size_t run_mask = (size_t{1} << stripe_shift_) - 1;
+    return ((((k >> stripe_shift_) * kStripes) + s) << stripe_shift_) | (k & run_mask);
   }
   // A stripe's version word: the seqlock counter of cuckoo moves in the low 31 bits (odd while
   // a move runs), kMigrating while a migration moves its entries from the layout of its
@@ -308,6 +323,7 @@ class CuckooIndex {
   alignas(64) Bucket* buckets_;  // the reservation, aligned to a huge page
   size_t initial_buckets_;
   size_t max_buckets_;
+  unsigned stripe_shift_;  // log2 of the stripes' run length
   void* reservation_;
   size_t reservation_bytes_;
   // Written once per doubling: the current generation (released when the doubled table may be

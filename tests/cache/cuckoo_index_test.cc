@@ -25,17 +25,24 @@ namespace {
 
 using Decision = CuckooIndex::Decision;
 
-class CuckooIndexTest : public ::testing::Test {
+// Every test runs on a table of kStripes buckets, whose stripes are single buckets, and on one
+// of twice that, whose stripes take runs of two buckets (the parameter: the initial buckets).
+class CuckooIndexTest : public ::testing::TestWithParam<size_t> {
  protected:
   // Migration reads an item to rehash its key only when its slot lacks the hash bit it needs:
   // the hook counts those reads.
   CuckooIndexTest()
-      : index_([this](std::string_view k) {
-          rehashes_.fetch_add(1, std::memory_order_relaxed);
-          return hasher_(k);
-        }) {}
+      : index_(
+            [this](std::string_view k) {
+              rehashes_.fetch_add(1, std::memory_order_relaxed);
+              return hasher_(k);
+            },
+            GetParam()) {}
 
   HashedKey key(const std::string& k) const { return hasher_.hashed(k); }
+  // The initial table's size in tables of kStripes buckets: workloads meant to make it double
+  // a given number of times scale with it.
+  static int table_scale() { return static_cast<int>(GetParam() / CuckooIndex::kStripes); }
   // The hashed keys prefix0 .. prefix<n-1>; they point into `names`.
   std::vector<HashedKey> numbered_keys(std::string_view prefix, int n,
                                        std::vector<std::string>& names) const {
@@ -70,7 +77,7 @@ class CuckooIndexTest : public ::testing::Test {
   std::atomic<size_t> rehashes_{0};  // counted on whichever thread migrates
 };
 
-TEST_F(CuckooIndexTest, PutFindReplaceErase) {
+TEST_P(CuckooIndexTest, PutFindReplaceErase) {
   EXPECT_EQ(find("a"), nullptr);
   Item* a1 = make("a", "1");
   EXPECT_EQ(put(a1), nullptr);
@@ -89,7 +96,7 @@ TEST_F(CuckooIndexTest, PutFindReplaceErase) {
   EXPECT_EQ(index_.count_slow(), 0u);
 }
 
-TEST_F(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
+TEST_P(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
   Item* a = make("a", "1");
   put(a);
   EpochGuard guard(epoch_, *participant_);
@@ -109,7 +116,7 @@ TEST_F(CuckooIndexTest, KeepLeavesTheSlotAndRelinkSwapsACopy) {
   EXPECT_FALSE(index_.relink(a, make("a", "1")));
 }
 
-TEST_F(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
+TEST_P(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
   Item* a = make("a", "1");
   put(a);
   const HashedKey a_key = index_.key_of(a);
@@ -124,7 +131,7 @@ TEST_F(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
   EXPECT_EQ(index_.find(key("a")), nullptr);
 }
 
-TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
+TEST_P(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   const size_t initial = index_.bucket_count();
   const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 3);
   for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
@@ -133,7 +140,7 @@ TEST_F(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   for (int i = 0; i < n; ++i) ASSERT_NE(find(testing::numbered("key", i)), nullptr) << i;
 }
 
-TEST_F(CuckooIndexTest, GrowingOnlyWhileStripesMigrate) {
+TEST_P(CuckooIndexTest, GrowingOnlyWhileStripesMigrate) {
   EXPECT_FALSE(index_.growing());
   EXPECT_EQ(index_.growths(), 0u);
   const size_t initial = index_.bucket_count();
@@ -168,7 +175,7 @@ TEST_F(CuckooIndexTest, GrowingOnlyWhileStripesMigrate) {
   for (int k = 0; k < i; ++k) ASSERT_NE(find(testing::numbered("key", k)), nullptr) << k;
 }
 
-TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherLayoutWhileMigrating) {
+TEST_P(CuckooIndexTest, ReadsAndWritesFindKeysInEitherLayoutWhileMigrating) {
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
@@ -197,7 +204,7 @@ TEST_F(CuckooIndexTest, ReadsAndWritesFindKeysInEitherLayoutWhileMigrating) {
   EXPECT_TRUE(index_.growing());
 }
 
-TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
+TEST_P(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
   // With 8-slot buckets and BFS paths, the table fills well before it has to double.
   const size_t slots = index_.bucket_count() * CuckooIndex::kSlotsPerBucket;
   size_t inserted = 0;
@@ -212,20 +219,20 @@ TEST_F(CuckooIndexTest, LoadFactorBeforeGrowthIsHigh) {
 // A walk that a doubling and its whole migration interrupt finishes over the doubled table
 // and sees every entry linked when it began exactly once. A cuckoo move may carry an entry
 // across a walk's position, so the keys here are ones no move can carry: their tags make both
-// their buckets the same in tables of up to 2048 buckets, so a full bucket doubles the table.
-TEST_F(CuckooIndexTest, AWalkSurvivesADoublingAndItsMigration) {
-  constexpr uint64_t kSameBucketTags = 2048;
-  ASSERT_EQ(index_.bucket_count() * 2, kSameBucketTags);
+// their buckets the same in tables of up to twice the initial size, so a full bucket doubles
+// the table.
+TEST_P(CuckooIndexTest, AWalkSurvivesADoublingAndItsMigration) {
+  const uint64_t same_bucket_tags = 2 * index_.bucket_count();
   std::vector<std::string> names;
   for (uint64_t i = 0; names.size() < 4 * index_.bucket_count(); ++i) {
     std::string name = testing::numbered("key", i);
     const uint64_t tag = hasher_(name) >> 51;  // the top 13 bits
-    if ((tag + 1) % kSameBucketTags == 0) names.push_back(std::move(name));
+    if ((tag + 1) % same_bucket_tags == 0) names.push_back(std::move(name));
   }
   // The number of these keys whose insert doubles the table, learnt on a twin index.
   size_t doubling = 0;
   {
-    CuckooIndex twin([this](std::string_view k) { return hasher_(k); });
+    CuckooIndex twin([this](std::string_view k) { return hasher_(k); }, GetParam());
     while (twin.bucket_count() == index_.bucket_count()) {
       Item* item = make(names.at(doubling++));
       EpochGuard guard(epoch_, *participant_);
@@ -399,9 +406,9 @@ TEST(CuckooIndexGrowthTest, ConcurrentWritersGrowAheadOfNeedWithoutLosingAKey) {
 
 // Readers look up a fixed set of present keys while a writer inserts and erases others,
 // forcing cuckoo moves and several doublings. A present key must never be missed.
-TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
+TEST_P(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
   constexpr int kPresent = 2000;
-  const int churn = testing::kSanitized ? 20'000 : 200'000;
+  const int churn = (testing::kSanitized ? 20'000 : 200'000) * table_scale();
   for (int i = 0; i < kPresent; ++i) put(make(testing::numbered("present", i)));
   std::vector<Item*> churn_items;
   churn_items.reserve(churn);
@@ -487,9 +494,9 @@ TEST_F(CuckooIndexTest, ReadersNeverMissAPresentKeyDuringMovesAndGrowth) {
 // table doubles several times and stripes migrate on every writer's path while others are
 // still in the old layout; readers look up a fixed set of present keys and a walker walks the
 // table meanwhile. No present key is ever missed, and every writer's final state is exact.
-TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
+TEST_P(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
   constexpr int kPresent = 2000, kWriters = 2;
-  const int per_writer = testing::kSanitized ? 20'000 : 150'000;
+  const int per_writer = (testing::kSanitized ? 20'000 : 150'000) * table_scale();
   for (int i = 0; i < kPresent; ++i) put(make(testing::numbered("present", i)));
   std::vector<std::vector<Item*>> items(kWriters), replacements(kWriters);
   for (int w = 0; w < kWriters; ++w) {
@@ -589,7 +596,7 @@ TEST_F(CuckooIndexTest, ConcurrentWritersGrowManyTimesWhileReadersNeverMiss) {
 // Batch prefetches (prefetch_buckets, prefetch_items) find the candidates find() would
 // compare, in either layout while a doubling migrates, and change nothing — no slot, no
 // migration, no read of an item. prefetch_update neither.
-TEST_F(CuckooIndexTest, PrefetchFindsThePresentKeysItemAndNothingInAnEmptyTable) {
+TEST_P(CuckooIndexTest, PrefetchFindsThePresentKeysItemAndNothingInAnEmptyTable) {
   EXPECT_EQ(prefetch("absent"), 0u);
   put(make("present"));
   EXPECT_GE(prefetch("present"), 1u);
@@ -599,7 +606,7 @@ TEST_F(CuckooIndexTest, PrefetchFindsThePresentKeysItemAndNothingInAnEmptyTable)
   EXPECT_LT(candidates, 5u);
 }
 
-TEST_F(CuckooIndexTest, PrefetchChangesNothing) {
+TEST_P(CuckooIndexTest, PrefetchChangesNothing) {
   const int n = static_cast<int>(index_.bucket_count() * CuckooIndex::kSlotsPerBucket / 2);
   for (int i = 0; i < n; ++i) put(make(testing::numbered("key", i)));
   const size_t buckets = index_.bucket_count();
@@ -615,7 +622,7 @@ TEST_F(CuckooIndexTest, PrefetchChangesNothing) {
   for (int i = 0; i < n; ++i) ASSERT_NE(index_.find(key(testing::numbered("key", i))), nullptr);
 }
 
-TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherLayoutWhileMigrating) {
+TEST_P(CuckooIndexTest, PrefetchFindsKeysInEitherLayoutWhileMigrating) {
   const size_t initial = index_.bucket_count();
   int i = 0;
   while (index_.bucket_count() == initial) put(make(testing::numbered("key", i++)));
@@ -631,7 +638,8 @@ TEST_F(CuckooIndexTest, PrefetchFindsKeysInEitherLayoutWhileMigrating) {
 
 // Prefetches race writers that fill and double the table: every line they read is mapped (a
 // sanitizer build checks), and a present key is always found afterwards.
-TEST_F(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
+TEST_P(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
+  const size_t initial = index_.bucket_count();
   const int n = testing::kSanitized ? 20'000 : 100'000;
   std::atomic<int> written{0};
   std::thread writer([&] {
@@ -661,10 +669,16 @@ TEST_F(CuckooIndexTest, PrefetchRacesWritersThatGrowTheTable) {
     }
   }
   writer.join();
-  EXPECT_GT(index_.bucket_count(), CuckooIndex::kStripes);
+  EXPECT_GT(index_.bucket_count(), initial);
   EXPECT_GT(rounds, 0u);
   EXPECT_EQ(missed, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(StripeRuns, CuckooIndexTest,
+                         ::testing::Values(CuckooIndex::kStripes, 2 * CuckooIndex::kStripes),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return "Run" + std::to_string(info.param / CuckooIndex::kStripes);
+                         });
 
 }  // namespace
 }  // namespace cuckood::cache

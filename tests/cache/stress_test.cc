@@ -105,9 +105,11 @@ TEST(CuckooStressTest, ReadersRacingEvictionSeeOnlyConsistentValues) {
 }
 
 TEST(CuckooStressTest, ReadersNeverMissPresentKeysWhileTheIndexGrows) {
-  // 64 MiB: the index starts at 1024 buckets (one slot per 8 KiB of -m), so that even the
-  // sanitizers' 30,000 inserts make it double; the items (~15 MB at most) never evict.
-  CuckooCache cache(config_with(size_t{64} << 20, size_t{64} << 10));
+  // The index starts at 1024 buckets (hashpower 13), so that even the sanitizers' 30,000
+  // inserts make it double; the items (~15 MB at most) never evict in 64 MiB.
+  CacheConfig config = config_with(size_t{64} << 20, size_t{64} << 10);
+  config.hashpower = 13;
+  CuckooCache cache(config);
   constexpr int kPresent = 1000;
   const int inserts = testing::kSanitized ? 30'000 : 300'000;
   {
