@@ -50,23 +50,13 @@
 #include <memory>
 #include <vector>
 
+#include "cache/sanitizer.h"
 #include "net/buffer_pool.h"
 #include "net/conn_events.h"
 #include "net/connection.h"
 #include "net/engine.h"
 #include "net/listener.h"
 #include "net/worker_state.h"
-
-// glibc's malloc_trim knows only glibc's heap: under a sanitizer that replaces malloc that heap
-// was never set up, and trimming it crashes, so idle ticks do not trim there.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CUCKOOD_SANITIZER_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define CUCKOOD_SANITIZER_MALLOC 1
-#endif
-#endif
 
 namespace cuckood::net {
 
@@ -154,8 +144,10 @@ class ConnectionTable {
   }
 
  private:
+  // glibc's malloc_trim knows only glibc's heap: under a sanitizer that replaces malloc that
+  // heap was never set up, and trimming it crashes, so idle ticks do not trim there.
   static void trim_heap() noexcept {
-#ifndef CUCKOOD_SANITIZER_MALLOC
+#ifndef CUCKOOD_SANITIZED
     ::malloc_trim(0);
 #endif
   }

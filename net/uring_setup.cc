@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 
+#include "cache/sanitizer.h"
 #include "net/buffer_ring.h"
 #include "net/engine.h"
 #include "net/unique_fd.h"
@@ -20,15 +21,7 @@
 // is still starting) would look like a race on the reused addresses. The kernel orders the
 // unmap before the map; ring_unmapping() and ring_mapped() tell the sanitizer so, through one
 // token every teardown releases and every set-up acquires.
-#if defined(__SANITIZE_THREAD__)
-#define CUCKOOD_TSAN_RING_ANNOTATIONS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CUCKOOD_TSAN_RING_ANNOTATIONS 1
-#endif
-#endif
-
-#ifdef CUCKOOD_TSAN_RING_ANNOTATIONS
+#ifdef CUCKOOD_TSAN
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
 #endif
@@ -37,7 +30,7 @@ namespace cuckood::net {
 
 namespace {
 
-#ifdef CUCKOOD_TSAN_RING_ANNOTATIONS
+#ifdef CUCKOOD_TSAN
 char ring_mappings_token;
 void ring_mapped() noexcept {
   __tsan_acquire(&ring_mappings_token);

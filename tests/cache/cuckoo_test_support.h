@@ -9,18 +9,11 @@
 #include <vector>
 
 #include "cache/item.h"
+#include "cache/sanitizer.h"
 
 namespace cuckood::cache::testing {
 
-// GCC names the sanitizers with macros; clang (before 17) only answers __has_feature.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CUCKOOD_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define CUCKOOD_TEST_SANITIZED 1
-#endif
-#endif
-#ifdef CUCKOOD_TEST_SANITIZED
+#ifdef CUCKOOD_SANITIZED
 inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;
