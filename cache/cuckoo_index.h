@@ -92,7 +92,7 @@ class CuckooIndex {
   // `rehash` recomputes a key's hash (the Cache's keyed hash); used by growth and unlink().
   // Thread-safe for the lifetime of the index. The table starts with `initial_buckets` and
   // doubles up to `max_buckets` (both rounded up to powers of two, at least kStripes; stripes
-  // take runs of kMaxStripeRun buckets when `initial_buckets` is at least kStripes runs); a table
+  // take runs of min(kMaxStripeRun, initial buckets / kStripes) buckets); a table
   // at its largest size makes room by cuckoo paths alone, so `max_buckets` should leave the
   // load well below full (CuckooCache reserves twice the slots its store can fill). Throws
   // std::bad_alloc if the address space cannot be reserved (start-up only).
@@ -218,7 +218,8 @@ class CuckooIndex {
   // mask `mask`.
   static uint64_t pack(uint64_t hash, const Item* item, uint64_t side, size_t mask) noexcept;
   // Where an entry of old bucket `bucket` goes when its table (mask `mask`) doubles.
-  uint64_t migrated_word(uint64_t word, size_t bucket, size_t mask, size_t& new_bucket) const;
+  inline uint64_t migrated_word(uint64_t word, size_t bucket, size_t mask,
+                                size_t& new_bucket) const;
   static Item* item_of(uint64_t slot) noexcept {
     return reinterpret_cast<Item*>((slot & kAddressMask) << 3);
   }
