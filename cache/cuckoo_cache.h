@@ -5,9 +5,10 @@
 // line, a lock-free index probe, and at most a one-time set of the item's reference bit.
 // Updates (update()) ask the mutation what to do with the item they see lock-free, build a new
 // item in the worker's own segment without any lock, then swap it into the index under the
-// key's two stripe locks, where the mutation's decision is checked once more against what is
-// linked then; a lost race simply decides again. Items are never changed in place except for
-// their deadline and marks (kTouch, under the stripe locks) and the reference/fetched bits.
+// key's stripe locks (CuckooIndex::update), where the mutation's decision is checked once more
+// against what is linked then; a lost race simply decides again. Items are never changed in place
+// except for their deadline and marks (kTouch, under the stripe locks) and the reference/fetched
+// bits.
 //
 // flush_all: the cache keeps a flush generation plus an optional pending deadline; an item is
 // live only while its segment's generation is the effective one, so a flush is one atomic

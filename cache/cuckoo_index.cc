@@ -347,6 +347,13 @@ void CuckooIndex::lock_stripe(size_t s) noexcept {
   }
 }
 
+bool CuckooIndex::try_lock_stripe(size_t s) noexcept {
+  auto& held = locks_[s].held;
+  // Acquire on success, as lock_stripe.
+  return held.load(std::memory_order_relaxed) == 0 &&
+         held.exchange(1, std::memory_order_acquire) == 0;
+}
+
 void CuckooIndex::unlock_stripe(size_t s) noexcept {
   locks_[s].held.store(0, std::memory_order_release);
 }
@@ -386,6 +393,10 @@ void CuckooIndex::end_move(size_t s1, size_t s2) noexcept {
 
 uint32_t CuckooIndex::lock_current(size_t s1, size_t s2) noexcept {
   lock_two(s1, s2);
+  return migrate_current(s1, s2);
+}
+
+uint32_t CuckooIndex::migrate_current(size_t s1, size_t s2) noexcept {
   // Acquire: the doubled table's pages were made writable before its generation. A doubling
   // published after this load cannot migrate our stripes while we hold their locks.
   const uint32_t generation = generation_.load(std::memory_order_acquire);
@@ -496,76 +507,119 @@ CuckooIndex::UpdateResult CuckooIndex::update(
     const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept {
   const uint16_t tag = tag_of(key.hash);
   const size_t s1 = stripe_of(key.hash), s2 = alt_stripe(key.hash, tag);
+  // Lets go of the primary stripe's lock, or of both, then helps a migration under way.
+  auto unlock_and_help = [&](bool both) {
+    both ? unlock_two(s1, s2) : unlock_stripe(s1);
+    if (growing()) help_migrate();
+  };
   for (;;) {
     // Four independent cache misses: start them all before the first lock's exchange waits on
     // its own, so that they overlap.
     prefetch_update(key);
-    const uint32_t generation = lock_current(s1, s2);
+    // Most keys a write finds sit in their primary bucket, and every writer of a bucket's slots
+    // holds that bucket's stripe lock (an insert of the same key holds both of its stripes, a
+    // cuckoo move both ends', a migration its own): the primary stripe's lock alone then
+    // excludes every other change to the key's entry.
+    lock_stripe(s1);
+    uint32_t generation = migrate_current(s1, s1);
+    BucketScan first = scan_bucket(key.hash & mask_of(generation), tag, key.key);
+    if (first.key != nullptr) {
+      const UpdateResult result = apply_in_place(key, decide, *first.key, 0, s1, generation);
+      unlock_and_help(false);
+      return result;
+    }
+    // Absent from its primary bucket: both stripes. Taking the second one out of order is
+    // only tried, never waited for, so writers still cannot deadlock. The primary bucket is
+    // scanned again only if its lock was let go or the table doubled meanwhile.
+    bool primary_stale = false;
+    if (s2 != s1 && !try_lock_stripe(s2)) {
+      unlock_stripe(s1);
+      lock_two(s1, s2);
+      primary_stale = true;
+    }
+    const uint32_t scanned_in = generation;
+    generation = migrate_current(s1, s2);
     const size_t mask = mask_of(generation);
     const size_t b1 = key.hash & mask;
     const size_t b2 = alt_bucket(b1, tag, mask);
-    std::atomic<uint64_t>* current_slot = nullptr;
-    std::atomic<uint64_t>* free_slot = nullptr;
-    uint64_t current_side = 0, free_side = 0;
-    Item* current = nullptr;
-    for (const uint64_t side : {uint64_t{0}, kAlternateSide}) {
-      const size_t b = side == 0 ? b1 : b2;
-      for (size_t i = 0; i < kSlotsPerBucket && current_slot == nullptr; ++i) {
-        auto& candidate = slot(b, i);
-        const uint64_t word = candidate.load(std::memory_order_relaxed);  // we hold the lock
-        if (word == 0) {
-          if (free_slot == nullptr) {
-            free_slot = &candidate;
-            free_side = side;
-          }
-        } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key.key)) {
-          current_slot = &candidate;
-          current_side = side;
-          current = item_of(word);
-        }
-      }
+    if (primary_stale || generation != scanned_in) first = scan_bucket(b1, tag, key.key);
+    const BucketScan second =
+        first.key == nullptr && b2 != b1 ? scan_bucket(b2, tag, key.key) : BucketScan{};
+    if (first.key != nullptr || second.key != nullptr) {
+      const bool primary = first.key != nullptr;
+      const UpdateResult result =
+          apply_in_place(key, decide, primary ? *first.key : *second.key,
+                         primary ? 0 : kAlternateSide, primary ? s1 : s2, generation);
+      unlock_and_help(true);
+      return result;
     }
-    const Decision decision = decide(current);
-    UpdateResult result{current, false};
-    double load_after_insert = 0;
-    switch (decision.kind) {
-      case Decision::Kind::kKeep:
-        break;
-      case Decision::Kind::kErase:
-        if (current_slot != nullptr) {
-          // Release, though readers never follow a 0: a reader that misses because of this 0
-          // must also see any migration of the stripe that came before it, so that its
-          // re-check of the version word catches that migration.
-          current_slot->store(0, std::memory_order_release);
-          count_entry(current_side == 0 ? s1 : s2, -1);
-          result.changed = true;
-        }
-        break;
-      case Decision::Kind::kPut: {
-        auto* target = current_slot != nullptr ? current_slot : free_slot;
-        const uint64_t side = current_slot != nullptr ? current_side : free_side;
-        if (target == nullptr) {
-          unlock_two(s1, s2);
-          // A crowded table doubles rather than search long paths, unless it is at its
-          // largest size.
-          if (load_of(generation) < kGrowAt || !grow(generation)) make_room(generation, b1, b2);
-          continue;  // the decision is taken again on the state we then find
-        }
-        // Release: the new item's bytes happen before any reader's acquire load of the slot.
-        target->store(pack(key.hash, decision.item, side, mask), std::memory_order_release);
-        // The load changes in grains: judged again (a shared line read) only when it did.
-        if (current_slot == nullptr && count_entry(side == 0 ? s1 : s2, 1)) {
-          load_after_insert = load_of(generation);
-        }
-        result.changed = true;
-        break;
-      }
+    const Decision decision = decide(nullptr);
+    if (decision.kind != Decision::Kind::kPut) {
+      unlock_and_help(true);
+      return {nullptr, false};
     }
-    unlock_two(s1, s2);
-    if (growing()) help_migrate();
-    if (load_after_insert >= kFaultAheadFrom) prepare_growth(generation, load_after_insert);
-    return result;
+    const uint64_t side = first.free != nullptr ? 0 : kAlternateSide;
+    std::atomic<uint64_t>* target = first.free != nullptr ? first.free : second.free;
+    if (target == nullptr) {
+      unlock_two(s1, s2);
+      // A crowded table doubles rather than search long paths, unless it is at its largest
+      // size.
+      if (load_of(generation) < kGrowAt || !grow(generation)) make_room(generation, b1, b2);
+      continue;  // the decision is taken again on the state we then find
+    }
+    // Release: the new item's bytes happen before any reader's acquire load of the slot.
+    target->store(pack(key.hash, decision.item, side, mask), std::memory_order_release);
+    // The load changes in grains: judged again (a shared line read) only when it did.
+    const bool counted = count_entry(side == 0 ? s1 : s2, 1);
+    unlock_and_help(true);
+    if (counted) {
+      const double load = load_of(generation);
+      if (load >= kFaultAheadFrom) prepare_growth(generation, load);
+    }
+    return {nullptr, true};
   }
+}
+
+CuckooIndex::BucketScan CuckooIndex::scan_bucket(size_t bucket, uint16_t tag,
+                                                 std::string_view key) const noexcept {
+  BucketScan scan;
+  for (size_t i = 0; i < kSlotsPerBucket; ++i) {
+    auto& candidate = slot(bucket, i);
+    const uint64_t word = candidate.load(std::memory_order_relaxed);  // the caller holds the lock
+    if (word == 0) {
+      if (scan.free == nullptr) scan.free = &candidate;
+    } else if (tag_of(word) == tag && keys_equal(item_of(word)->key(), key)) {
+      scan.key = &candidate;
+      break;
+    }
+  }
+  return scan;
+}
+
+CuckooIndex::UpdateResult CuckooIndex::apply_in_place(const HashedKey& key,
+                                                      FunctionRef<Decision(Item*)> decide,
+                                                      std::atomic<uint64_t>& current_slot,
+                                                      uint64_t side, size_t stripe,
+                                                      uint32_t generation) noexcept {
+  Item* current = item_of(current_slot.load(std::memory_order_relaxed));
+  const Decision decision = decide(current);
+  switch (decision.kind) {
+    case Decision::Kind::kKeep:
+      return {current, false};
+    case Decision::Kind::kErase:
+      // Release, though readers never follow a 0: a reader that misses because of this 0
+      // must also see any migration of the stripe that came before it, so that its re-check
+      // of the version word catches that migration.
+      current_slot.store(0, std::memory_order_release);
+      count_entry(stripe, -1);
+      return {current, true};
+    case Decision::Kind::kPut:
+      // Release: the new item's bytes happen before any reader's acquire load of the slot.
+      current_slot.store(pack(key.hash, decision.item, side, mask_of(generation)),
+                         std::memory_order_release);
+      return {current, true};
+  }
+  return {current, false};
 }
 
 HashedKey CuckooIndex::key_of(const Item* item) const noexcept {

@@ -15,8 +15,11 @@
 //    at once (the slot held it at that instant); a reader that misses re-checks both stripes'
 //    versions and retries if a move ran meanwhile, because the move may have carried the key
 //    from the bucket not yet read to the one already read.
-//  - Writes take the spinlocks of the key's two stripes, lower index first. Replacing or
-//    erasing a slot is one atomic store and needs no version bump (readers see old or new).
+//  - Every writer of a bucket's slots holds that bucket's stripe spinlock. A write first takes
+//    the lock of the key's primary stripe: a key found in its primary bucket is replaced or
+//    erased under that lock alone; otherwise the write also takes the alternate stripe's (tried
+//    at once, or both again lower index first). Replacing or erasing a slot is one atomic store
+//    and needs no version bump (readers see old or new).
 //    Inserting into two full buckets releases the locks, finds a cuckoo path by BFS (depth
 //    <= 4) and executes it backward, one move at a time under the two stripes concerned, the
 //    entry written to its new slot before the old one is cleared: a present key is never
@@ -124,9 +127,11 @@ class CuckooIndex {
   // critical section.
   void prefetch_update(const HashedKey& key) const noexcept;
 
-  // Atomic read-modify-write of the key's slot: `decide` is called under the key's stripe locks
-  // with the current item (nullptr if absent); it must be quick, must not call into the index,
-  // and may be called again if the locks had to be dropped to make room. Caller inside an
+  // Atomic read-modify-write of the key's slot: `decide` is called with the current item
+  // (nullptr if absent) while no other writer can change that slot (under the primary stripe's
+  // lock when the key is in its primary bucket, else under both of its stripes' locks); it must
+  // be quick, must not call into the index, and may be called again if the locks had to be
+  // dropped to make room. Caller inside an
   // epoch critical section. Never fails: the table grows when full (at its largest size, cuckoo
   // paths and other writers' erasures make room).
   UpdateResult update(const HashedKey& key, FunctionRef<Decision(Item* current)> decide) noexcept;
@@ -281,12 +286,28 @@ class CuckooIndex {
   void lock_two(size_t s1, size_t s2) noexcept;
   void unlock_two(size_t s1, size_t s2) noexcept;
   void lock_stripe(size_t s) noexcept;
+  // Takes the stripe's lock only if it is free at once.
+  bool try_lock_stripe(size_t s) noexcept;
   void unlock_stripe(size_t s) noexcept;
   void begin_move(size_t s1, size_t s2) noexcept;
   void end_move(size_t s1, size_t s2) noexcept;
   // Locks both stripes and migrates them into the current generation, which it returns: the
   // one to operate in while the locks are held (a doubling meanwhile leaves them in it).
   uint32_t lock_current(size_t s1, size_t s2) noexcept;
+  // lock_current's second half, for a caller that took the locks itself.
+  uint32_t migrate_current(size_t s1, size_t s2) noexcept;
+  // update()'s steps: a bucket's slot that holds `key` and its first free slot (each nullptr
+  // if none; the caller holds the bucket's stripe lock); and the decision on the item in a
+  // key's slot, carried out (`side` and `stripe` are the slot's, `generation` the layout it is
+  // in).
+  struct BucketScan {
+    std::atomic<uint64_t>* key = nullptr;
+    std::atomic<uint64_t>* free = nullptr;
+  };
+  BucketScan scan_bucket(size_t bucket, uint16_t tag, std::string_view key) const noexcept;
+  UpdateResult apply_in_place(const HashedKey& key, FunctionRef<Decision(Item* current)> decide,
+                              std::atomic<uint64_t>& current_slot, uint64_t side, size_t stripe,
+                              uint32_t generation) noexcept;
   // Moves stripe `s`'s entries from the layout of generation - 1 to that of `generation`
   // unless already there. Caller holds the stripe's lock and loaded `generation` from
   // generation_ after taking it.

@@ -131,6 +131,156 @@ TEST_P(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
   EXPECT_EQ(index_.find(key("a")), nullptr);
 }
 
+// A table at its largest size, nearly full, holds many keys in their alternate bucket. update()
+// takes a key found in its primary bucket under that bucket's stripe lock alone, and any other
+// under both: replacing, keeping and erasing must act alike on either side.
+TEST(CuckooIndexUpdateTest, ReplacesKeepsAndErasesKeysInEitherOfTheirBuckets) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  constexpr size_t kBuckets = CuckooIndex::kStripes;
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, kBuckets, kBuckets);
+  EpochParticipant* participant = epoch.register_participant();
+  testing::ItemArena items;
+  const size_t n = kBuckets * CuckooIndex::kSlotsPerBucket * 95 / 100;
+  std::vector<Item*> linked;
+  EpochGuard guard(epoch, *participant);
+  for (size_t i = 0; i < n; ++i) {
+    linked.push_back(items.make(testing::numbered("key", i), "0"));
+    index.update(hasher.hashed(linked.back()->key()),
+                 [&](Item*) { return Decision::put(linked.back()); });
+  }
+  ASSERT_EQ(index.bucket_count(), kBuckets);
+  size_t in_primary = 0, in_alternate = 0;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    size_t position = b, span = kBuckets;
+    index.walk(position, span, 1, [&](Item* item) {
+      ((hasher(item->key()) & (kBuckets - 1)) == b ? in_primary : in_alternate) += 1;
+    });
+  }
+  ASSERT_GT(in_primary, n / 2);
+  ASSERT_GT(in_alternate, n / 20);  // both paths are taken below
+
+  for (Item*& item : linked) {
+    Item* replacement = items.make(item->key(), "1");
+    const auto result = index.update(hasher.hashed(item->key()), [&](Item* current) {
+      EXPECT_EQ(current, item);
+      return Decision::put(replacement);
+    });
+    EXPECT_EQ(result.previous, item);
+    EXPECT_TRUE(result.changed);
+    item = replacement;
+  }
+  for (Item* item : linked) {
+    const auto result = index.update(hasher.hashed(item->key()), [&](Item* current) {
+      EXPECT_EQ(current, item);
+      return Decision::keep();
+    });
+    EXPECT_EQ(result.previous, item);
+    EXPECT_FALSE(result.changed);
+    ASSERT_EQ(index.find(hasher.hashed(item->key())), item) << item->key();
+  }
+  EXPECT_EQ(index.count_slow(), n);
+  for (size_t i = 0; i < n; i += 2) {
+    const auto result =
+        index.update(hasher.hashed(linked[i]->key()), [](Item*) { return Decision::erase(); });
+    EXPECT_EQ(result.previous, linked[i]);
+    EXPECT_TRUE(result.changed);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(index.find(hasher.hashed(linked[i]->key())), i % 2 == 0 ? nullptr : linked[i]);
+  }
+  EXPECT_EQ(index.count_slow(), n / 2);
+  // An erase of an absent key changes nothing, and its decision sees no item.
+  const auto absent = index.update(hasher.hashed(linked[0]->key()), [](Item* current) {
+    EXPECT_EQ(current, nullptr);
+    return Decision::erase();
+  });
+  EXPECT_FALSE(absent.changed);
+  EXPECT_EQ(absent.previous, nullptr);
+}
+
+// Two writers count every present key up, round after round, while a third inserts fresh keys
+// (keeping some, so that the table doubles and then fills at its largest size) and erases
+// others, whose cuckoo paths move present keys between their two buckets: each count must end
+// at twice the rounds (no increment lost to the other writer of the key or to a move, none
+// applied twice), whichever bucket the key is in and whichever locks its update took.
+TEST(CuckooIndexUpdateTest, ConcurrentIncrementsRaceCuckooMovesAndGrowthWithoutLosingOne) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  constexpr size_t kBuckets = CuckooIndex::kStripes;
+  constexpr int kWriters = 2, kRounds = 60;
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, kBuckets, 4 * kBuckets);
+  const size_t present = kBuckets * CuckooIndex::kSlotsPerBucket * 90 / 100;
+  // Enough kept fresh keys to double the table twice and fill it to 3/4 of its largest size.
+  const size_t keep = 4 * kBuckets * CuckooIndex::kSlotsPerBucket * 3 / 4 - present;
+  testing::ItemArena setup;
+  std::vector<std::string> names;
+  {
+    EpochParticipant* me = epoch.register_participant();
+    EpochGuard guard(epoch, *me);
+    for (size_t i = 0; i < present; ++i) {
+      Item* item = setup.make(testing::numbered("present", i), "0");
+      names.emplace_back(item->key());
+      index.update(hasher.hashed(item->key()), [&](Item*) { return Decision::put(item); });
+    }
+  }
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> wrong{0};
+  std::atomic<size_t> kept{0};
+  // Outlive the threads: their items stay linked (or are read by the others) after they end.
+  std::vector<testing::ItemArena> arenas(kWriters + 1);
+  auto writer = [&](int w) {
+    EpochParticipant* me = epoch.register_participant();
+    testing::ItemArena& arena = arenas[static_cast<size_t>(w)];
+    for (int round = 0; round < kRounds; ++round) {
+      for (const std::string& name : names) {
+        EpochGuard guard(epoch, *me);
+        index.update(hasher.hashed(name), [&](Item* current) {
+          if (current == nullptr) {
+            wrong.fetch_add(1);
+            return Decision::keep();
+          }
+          const int count = std::stoi(std::string(current->value()));
+          return Decision::put(arena.make(name, std::to_string(count + 1)));
+        });
+      }
+    }
+    epoch.unregister_participant(me);
+  };
+  auto churner = [&] {
+    EpochParticipant* me = epoch.register_participant();
+    testing::ItemArena& arena = arenas[kWriters];
+    for (uint64_t i = 0; !done.load(std::memory_order_relaxed); ++i) {
+      EpochGuard guard(epoch, *me);
+      Item* item = arena.make(testing::numbered("churn", i), "c");
+      index.update(hasher.hashed(item->key()), [&](Item*) { return Decision::put(item); });
+      if (i % 2 == 1 && kept.load(std::memory_order_relaxed) < keep) {
+        kept.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        index.unlink(item, [] { return true; });
+      }
+    }
+    epoch.unregister_participant(me);
+  };
+  std::thread churn(churner);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) writers.emplace_back(writer, w);
+  for (auto& t : writers) t.join();
+  done = true;
+  churn.join();
+
+  EXPECT_EQ(wrong.load(), 0u);
+  EXPECT_GT(index.growths(), 0u);
+  EXPECT_EQ(index.count_slow(), present + kept.load());
+  EpochParticipant* me = epoch.register_participant();
+  EpochGuard guard(epoch, *me);
+  for (const std::string& name : names) {
+    const Item* found = index.find(hasher.hashed(name));
+    ASSERT_NE(found, nullptr) << name;
+    EXPECT_EQ(found->value(), std::to_string(kWriters * kRounds)) << name;
+  }
+}
+
 TEST_P(CuckooIndexTest, GrowsFromSmallAndKeepsEveryKey) {
   const size_t initial = index_.bucket_count();
   const int n = static_cast<int>(initial * CuckooIndex::kSlotsPerBucket * 3);
