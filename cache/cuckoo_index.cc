@@ -528,6 +528,8 @@ CuckooIndex::UpdateResult CuckooIndex::update(
       unlock_and_help(false);
       return result;
     }
+    if (doubling_window_hook_ != nullptr) [[unlikely]]
+      (*doubling_window_hook_)();
     // Absent from its primary bucket: both stripes. Taking the second one out of order is
     // only tried, never waited for, so writers still cannot deadlock. The primary bucket is
     // scanned again only if its lock was let go or the table doubled meanwhile.
@@ -737,22 +739,27 @@ bool CuckooIndex::grow(uint32_t generation) noexcept {
   }
   if (generation_.load(std::memory_order_acquire) == generation) {
     finish_migration(generation);  // every stripe in one layout before the next
-    // Published under the mutex: a prepare_growth() that found this generation current has
-    // finished with the fresh half, and later ones find it no longer current.
-    std::lock_guard lock(growth_mutex_);
-    // Out of memory for the index: fatal, as a failed allocation of the table would be.
-    if (!commit_locked(2 * n)) std::abort();
-    faulted_ahead_ = 0;
-    faulted_ahead_bytes_.store(0, std::memory_order_relaxed);
-    unmigrated_.store(kStripes, std::memory_order_relaxed);
-    next_to_help_.store(0, std::memory_order_relaxed);
-    // Release: the fresh half is writable, and the migration counters reset, before a
-    // writer's acquire load of the new generation. Every stripe's version word still names
-    // the old one, so readers keep the old layout until a stripe migrates.
-    generation_.store(generation + 1, std::memory_order_release);
+    publish_doubling(generation);
   }
   resizing_.store(false, std::memory_order_release);
   return true;
+}
+
+void CuckooIndex::publish_doubling(uint32_t generation) noexcept {
+  const size_t n = mask_of(generation) + 1;
+  // Published under the mutex: a prepare_growth() that found this generation current has
+  // finished with the fresh half, and later ones find it no longer current.
+  std::lock_guard lock(growth_mutex_);
+  // Out of memory for the index: fatal, as a failed allocation of the table would be.
+  if (!commit_locked(2 * n)) std::abort();
+  faulted_ahead_ = 0;
+  faulted_ahead_bytes_.store(0, std::memory_order_relaxed);
+  unmigrated_.store(kStripes, std::memory_order_relaxed);
+  next_to_help_.store(0, std::memory_order_relaxed);
+  // Release: the fresh half is writable, and the migration counters reset, before a writer's
+  // acquire load of the new generation. Every stripe's version word still names the old one,
+  // so readers keep the old layout until a stripe migrates.
+  generation_.store(generation + 1, std::memory_order_release);
 }
 
 bool CuckooIndex::count_entry(size_t s, int delta) noexcept {

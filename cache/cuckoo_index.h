@@ -325,6 +325,10 @@ class CuckooIndex {
   // Doubles the table of `generation` unless it is no longer current; false when it is at
   // its largest size.
   bool grow(uint32_t generation) noexcept;
+  // grow()'s second half, once every stripe is in the layout of `generation`: makes the doubled
+  // table writable and publishes generation + 1. The caller doubles alone (resizing_) and the
+  // table is below its largest size.
+  void publish_doubling(uint32_t generation) noexcept;
   // Growth ahead of need (cuckoo_index.cc). Adds `delta` to stripe `s`'s entries, and to
   // counted_ when that crosses a multiple of kCountGrain (then returns true). Caller holds the
   // stripe's lock.
@@ -339,6 +343,13 @@ class CuckooIndex {
   // Caller holds growth_mutex_.
   bool commit_locked(size_t buckets) noexcept;
 
+  // Tests only (tests/cache/cuckoo_index_test.cc): the hook below, and publish_doubling().
+  friend class CuckooIndexTestPeer;
+  // Tests only; null otherwise. Runs in update() when the key was not in its primary bucket,
+  // with that bucket's stripe alone locked, before the alternate stripe's lock and the second
+  // look at the generation: where a doubling published by another writer (whose grow() took
+  // and let go of our stripe's lock before we took it) moves the bucket just scanned.
+  const FunctionRef<void()>* doubling_window_hook_ = nullptr;
   std::function<uint64_t(std::string_view)> rehash_;
   std::unique_ptr<Lock[]> locks_;
   // Read by every lookup, written only at construction.

@@ -21,6 +21,23 @@
 #include "tests/cache/cuckoo_test_support.h"
 
 namespace cuckood::cache {
+
+// CuckooIndex's test seam: the hook in update()'s window between its two locks, and the
+// doubling a grow() publishes once every stripe is in the current layout.
+class CuckooIndexTestPeer {
+ public:
+  static void set_doubling_window_hook(CuckooIndex& index, const FunctionRef<void()>* hook) {
+    index.doubling_window_hook_ = hook;
+  }
+  // Publishes a doubling as another writer's grow() does after its pass over every stripe's
+  // lock; only when no migration is under way, so that the pass would have changed nothing.
+  static bool publish_doubling(CuckooIndex& index) {
+    if (index.growing()) return false;
+    index.publish_doubling(index.generation_.load(std::memory_order_relaxed));
+    return true;
+  }
+};
+
 namespace {
 
 using Decision = CuckooIndex::Decision;
@@ -197,6 +214,43 @@ TEST(CuckooIndexUpdateTest, ReplacesKeepsAndErasesKeysInEitherOfTheirBuckets) {
   });
   EXPECT_FALSE(absent.changed);
   EXPECT_EQ(absent.previous, nullptr);
+}
+
+// An insert scans its key's primary bucket under that stripe's lock alone, then takes the
+// alternate stripe's. A doubling published in between (by a writer whose grow() passed our
+// stripe's lock before we took it) sends half of the primary bucket's keys up, and the new key
+// with them half the time: the insert must look at its primary bucket again. The hook publishes
+// a doubling in that window whenever the previous one's migration is over; every key must then
+// be found where it was put (without the second look, each doubling loses the key being
+// inserted one time in two).
+TEST(CuckooIndexUpdateTest, InsertsLookAgainAfterADoublingBetweenTheirTwoLocks) {
+  KeyHasher hasher{7};
+  EpochDomain epoch;
+  CuckooIndex index([&](std::string_view k) { return hasher(k); }, CuckooIndex::kStripes);
+  EpochParticipant* participant = epoch.register_participant();
+  testing::ItemArena items;
+  constexpr size_t kDoublings = 8;
+  size_t doublings = 0;
+  auto double_in_window = [&] {
+    if (doublings < kDoublings && CuckooIndexTestPeer::publish_doubling(index)) ++doublings;
+  };
+  const FunctionRef<void()> hook(double_in_window);
+  CuckooIndexTestPeer::set_doubling_window_hook(index, &hook);
+  constexpr size_t kKeys = 16 * CuckooIndex::kStripes;
+  std::vector<Item*> linked;
+  EpochGuard guard(epoch, *participant);
+  for (size_t i = 0; i < kKeys; ++i) {
+    linked.push_back(items.make(testing::numbered("key", i), "v"));
+    index.update(hasher.hashed(linked.back()->key()),
+                 [&](Item*) { return Decision::put(linked.back()); });
+  }
+  CuckooIndexTestPeer::set_doubling_window_hook(index, nullptr);
+  EXPECT_EQ(doublings, kDoublings);
+  EXPECT_EQ(index.bucket_count(), CuckooIndex::kStripes << kDoublings);
+  for (Item* item : linked) {
+    ASSERT_EQ(index.find(hasher.hashed(item->key())), item) << item->key();
+  }
+  EXPECT_EQ(index.count_slow(), kKeys);
 }
 
 // Two writers count every present key up, round after round, while a third inserts fresh keys
