@@ -148,6 +148,19 @@ TEST_P(CuckooIndexTest, KeyOfGivesTheHashedKeyThatUnlinkAndRelinkTake) {
   EXPECT_EQ(index_.find(key("a")), nullptr);
 }
 
+// Links fresh items key0 .. key<n-1>, each holding `value`, and returns them in that order.
+// The caller is inside a critical section.
+std::vector<Item*> link_numbered(CuckooIndex& index, const KeyHasher& hasher,
+                                 testing::ItemArena& items, size_t n, const std::string& value) {
+  std::vector<Item*> linked;
+  for (size_t i = 0; i < n; ++i) {
+    Item* item = items.make(testing::numbered("key", i), value);
+    index.update(hasher.hashed(item->key()), [&](Item*) { return Decision::put(item); });
+    linked.push_back(item);
+  }
+  return linked;
+}
+
 // A table at its largest size, nearly full, holds many keys in their alternate bucket. update()
 // takes a key found in its primary bucket under that bucket's stripe lock alone, and any other
 // under both: replacing, keeping and erasing must act alike on either side.
@@ -159,13 +172,8 @@ TEST(CuckooIndexUpdateTest, ReplacesKeepsAndErasesKeysInEitherOfTheirBuckets) {
   EpochParticipant* participant = epoch.register_participant();
   testing::ItemArena items;
   const size_t n = kBuckets * CuckooIndex::kSlotsPerBucket * 95 / 100;
-  std::vector<Item*> linked;
   EpochGuard guard(epoch, *participant);
-  for (size_t i = 0; i < n; ++i) {
-    linked.push_back(items.make(testing::numbered("key", i), "0"));
-    index.update(hasher.hashed(linked.back()->key()),
-                 [&](Item*) { return Decision::put(linked.back()); });
-  }
+  std::vector<Item*> linked = link_numbered(index, hasher, items, n, "0");
   ASSERT_EQ(index.bucket_count(), kBuckets);
   size_t in_primary = 0, in_alternate = 0;
   for (size_t b = 0; b < kBuckets; ++b) {
@@ -237,13 +245,8 @@ TEST(CuckooIndexUpdateTest, InsertsLookAgainAfterADoublingBetweenTheirTwoLocks) 
   const FunctionRef<void()> hook(double_in_window);
   CuckooIndexTestPeer::set_doubling_window_hook(index, &hook);
   constexpr size_t kKeys = 16 * CuckooIndex::kStripes;
-  std::vector<Item*> linked;
   EpochGuard guard(epoch, *participant);
-  for (size_t i = 0; i < kKeys; ++i) {
-    linked.push_back(items.make(testing::numbered("key", i), "v"));
-    index.update(hasher.hashed(linked.back()->key()),
-                 [&](Item*) { return Decision::put(linked.back()); });
-  }
+  const std::vector<Item*> linked = link_numbered(index, hasher, items, kKeys, "v");
   CuckooIndexTestPeer::set_doubling_window_hook(index, nullptr);
   EXPECT_EQ(doublings, kDoublings);
   EXPECT_EQ(index.bucket_count(), CuckooIndex::kStripes << kDoublings);
