@@ -1,10 +1,11 @@
 // One client connection's byte flow, shared by both I/O engines: received bytes go to the
 // protocol Session (parsed in place when no partial request is pending), responses collect in
 // an Output (bytes plus slices of pinned item memory, proto/output.h) that the engine sends
-// once per loop turn as one sendmsg: iovecs over the bytes and the slices, in order, at most
-// kMaxIovecs per call. A slice is unpinned as soon as its last byte is sent; whatever is still
-// pinned is released when the connection is destroyed (closed, reset, aborted, shut down), so
-// the Connection must be destroyed on its worker's thread while the cache context exists.
+// once per loop turn (or less often, see send_due) as one sendmsg: iovecs over the bytes and
+// the slices, in order, at most kMaxIovecs per call. A slice is unpinned as soon as its last
+// byte is sent; whatever is still pinned is released when the connection is destroyed (closed,
+// reset, aborted, shut down), so the Connection must be destroyed on its worker's thread while
+// the cache context exists.
 // Fairness (-R): each event (bytes received, a resume, output drained) lets the session
 // decode at most reqs_per_event requests; with more complete input left the connection
 // *yields* (counted in conn_yields) and the engine resumes it next loop turn, after the other
@@ -65,6 +66,8 @@ class Connection {
   static constexpr size_t kLogChunk = 64 * 1024;
   // TLS: output encrypted per unsent() call, at most (the ciphertext buffer's bound).
   static constexpr size_t kCipherBatch = 256 * 1024;
+  // Output a yielded connection holds back (see send_due); from this much on it goes out.
+  static constexpr size_t kYieldedHoldLimit = 16 * 1024;
 
   // `pool` is the worker's (it must outlive the connection): large input and output buffers
   // are taken from it and given back to it. `unix_socket`: accepted from the -s socket. `tls`:
@@ -143,6 +146,16 @@ class Connection {
   bool has_unsent() const noexcept {
     return plain_unsent_left() ||
            (tls_ && (cipher_sent_ < cipher_.size() || tls_->pending_ciphertext() != 0));
+  }
+
+  // Whether the engine should send this turn. A connection that yielded (-R) holds its output
+  // back until its held requests are decoded, up to kYieldedHoldLimit: a deep pipeline's
+  // replies to one read then leave in one send rather than one per reqs_per_event requests
+  // (a send of small replies costs the kernel more than the server's work for them). -R
+  // still bounds how long the other connections wait; a long pipeline's replies still stream.
+  // (When the server stops, yielded connections are not resumed: the engine sends regardless.)
+  bool send_due() const noexcept {
+    return has_unsent() && (!yielded_ || backlog() >= kYieldedHoldLimit);
   }
 
   // The bytes to send next, as at most kMaxIovecs iovecs (never empty when has_unsent());

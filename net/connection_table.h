@@ -19,7 +19,7 @@
 //
 // Yields (-R): a connection that stopped decoding for fairness is noted when serviced and
 // resumed by resume_yielded(), which the engine calls after handling the next wait's events;
-// meanwhile the wait does not block.
+// meanwhile the wait does not block, and its small output waits too (send_due).
 //
 // Idle clients (-o idle_timeout): each connection's last event time is kept (a clock read per
 // event, only when the option is on); about once a second the table closes connections idle
@@ -114,6 +114,12 @@ class ConnectionTable {
   // or, once stopping, everything sent. (The engine may still have to wait for its I/O.)
   bool done(const Entry& e) const noexcept {
     return e.aborted || e.conn.finished() || (stopping_ && !e.conn.has_unsent());
+  }
+
+  // Whether the engine sends e's output this turn: when Connection::send_due says so, and
+  // whatever is unsent once stopping (yielded connections are not resumed then).
+  bool send_due(const Entry& e) const noexcept {
+    return stopping_ ? e.conn.has_unsent() : e.conn.send_due();
   }
 
   // Releases and closes the connection in an open slot and frees the slot.

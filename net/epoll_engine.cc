@@ -185,7 +185,7 @@ void EpollLoop::begin_stop() noexcept {
 void EpollLoop::service(uint32_t slot) noexcept {
   EpollConnection& c = connections_[slot];
   Connection& conn = c.conn;
-  if (!c.aborted && conn.has_unsent()) {
+  if (!c.aborted && connections_.send_due(c)) {
     // One sendmsg: the reply bytes and the values sent from item memory, in order.
     const std::span<const iovec> out = conn.unsent();
     msghdr msg{};
@@ -204,7 +204,7 @@ void EpollLoop::service(uint32_t slot) noexcept {
     return;
   }
   const uint32_t wanted = (conn.wants_input() && !connections_.stopping() ? EPOLLIN : 0u) |
-                          (conn.has_unsent() ? EPOLLOUT : 0u);
+                          (connections_.send_due(c) ? EPOLLOUT : 0u);
   if (wanted != c.events) {
     epoll_event ev{};
     ev.events = wanted;

@@ -310,7 +310,7 @@ void UringLoop::service(uint32_t slot) noexcept {
     }
     return;
   }
-  if (!c.send_inflight && conn.has_unsent()) {
+  if (!c.send_inflight && connections_.send_due(c)) {
     // One sendmsg: the reply bytes and the values sent from item memory, in order.
     const std::span<const iovec> out = conn.unsent();
     c.send_msg = {};

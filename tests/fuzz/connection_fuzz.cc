@@ -138,7 +138,7 @@ class Engine {
     } else if (!reading && !conn_->has_unsent() && !conn_->yielded()) {
       arrived_.clear();  // closing: the engine reads no more
     }
-    if (conn_->has_unsent()) {
+    if (conn_->send_due()) {
       const std::span<const iovec> iov = conn_->unsent();
       size_t total = 0;
       for (const iovec& v : iov) total += v.iov_len;

@@ -60,6 +60,27 @@ def stats(conn, group=""):
     return dict(re.findall(r"^STAT (\S+) (.*)\r$", text, re.M))
 
 
+def data_segments_in(sock):
+    """Segments with data the socket has received (tcp_info's tcpi_data_segs_in, Linux 4.6)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return struct.unpack_from("I", info, 152)[0]
+
+
+def read_until_closed(conn):
+    """Everything `conn` receives until the server closes it (a reset, when the server closed
+    with requests unread, comes after the data it sent)."""
+    out = conn.buf
+    conn.buf = b""
+    while True:
+        try:
+            chunk = conn.sock.recv(1 << 20)
+        except ConnectionResetError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
+
+
 def process_gone(pid):
     """True once `pid` has exited (a zombie left to an init that does not reap counts)."""
     try:
@@ -354,6 +375,39 @@ class ReqsPerEventTest(unittest.TestCase):
             self.assertGreater(int(stats(c)["conn_yields"]), before)
             self.assertEqual(stats(c, "settings")["reqs_per_event"], "2")
             c.close()
+
+    def test_a_yielded_batch_is_answered_in_one_send(self):
+        # The replies to one read's pipeline wait for the whole batch (net/connection.h,
+        # send_due) rather than leaving reqs_per_event at a time: the client's socket counts
+        # the server's data segments.
+        with Server(["-R", "2", "-t", "1"]) as server:
+            c = server.connect()
+            self.assertEqual(c.request(b"mn\r\n"), b"MN\r\n")
+            before = data_segments_in(c.sock)
+            c.send(b"mn\r\n" * 200)
+            self.assertEqual(c.read_until(b"MN\r\n" * 200), b"MN\r\n" * 200)
+            self.assertLessEqual(data_segments_in(c.sock) - before, 2)
+            self.assertGreater(int(stats(c)["conn_yields"]), 0)
+            c.close()
+
+    def test_sigterm_while_yielded_sends_every_answer_made(self):
+        # Stopping, a yielded connection is not resumed and its held replies go out at once:
+        # every reply the server logged (-vv) reaches the client.
+        requests = 40000
+        server = Server(["-R", "1", "-t", "1", "-vv"]).start()
+        try:
+            c = server.connect()
+            c.send(b"mn\r\n" * requests)
+            received = c.read_exact(4)
+            self.assertEqual(server.stop(), 0)
+            received += read_until_closed(c)
+            logged = len(re.findall(r"^>\d+ MN$", server.output(), re.M))
+            self.assertLess(logged, requests, "the stop came after the last request")
+            self.assertEqual(received, b"MN\r\n" * (len(received) // 4))
+            self.assertEqual(len(received) // 4, logged)
+            c.close()
+        finally:
+            server.stop()
 
     def test_a_flooding_client_does_not_starve_another(self):
         with Server(["-R", "1", "-t", "1"]) as server:

@@ -81,11 +81,16 @@ TEST(ConnectionTest, UnsentStaysStableWhileMoreOutputArrives) {
   EXPECT_FALSE(c.has_unsent());
 }
 
+// Settings with -R `n`: an event decodes at most n requests (0: any number).
+proto::Settings reqs_per_event(int n) {
+  proto::Settings settings;
+  settings.reqs_per_event = n;
+  return settings;
+}
+
 // Settings without -R's limit, for tests about something else that feed many requests at once.
 proto::Settings unlimited_requests() {
-  proto::Settings settings;
-  settings.reqs_per_event = 0;
-  return settings;
+  return reqs_per_event(0);
 }
 
 TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
@@ -139,34 +144,62 @@ TEST(ConnectionTest, BackpressureHoldsInputAndResumesInOrder) {
 }
 
 // -R: an event decodes at most reqs_per_event requests; the rest waits for resume(), which the
-// engine calls on a later loop turn, and each yield is counted in conn_yields.
+// engine calls on a later loop turn, and each yield is counted in conn_yields. Meanwhile the
+// small output is not due: the engine sends the batch's replies once it is decoded (a stopping
+// engine sends regardless, as drain() does here).
 TEST(ConnectionTest, YieldsAfterReqsPerEventAndResumes) {
-  proto::Settings settings;
-  settings.reqs_per_event = 3;
-  Env env(settings);
+  Env env(reqs_per_event(3));
   BufferPool pool;
   Connection c(7, env.worker(), pool);
+  EXPECT_FALSE(c.send_due()) << "nothing to send";
   c.receive("version\r\nversion\r\nversion\r\nversion\r\nversion\r\nversion\r\nversion\r\n");
   const std::string one = "VERSION " + std::string(proto::kVersion) + "\r\n";
   EXPECT_TRUE(c.yielded());
   EXPECT_FALSE(c.idle());
+  EXPECT_TRUE(c.has_unsent());
+  EXPECT_FALSE(c.send_due());
   EXPECT_EQ(drain(c), one + one + one);
   c.peer_closed();
   EXPECT_FALSE(c.finished()) << "requests left to answer";
   c.resume();
   EXPECT_TRUE(c.yielded());
-  EXPECT_EQ(drain(c), one + one + one);
+  EXPECT_FALSE(c.send_due());
   c.resume();
   EXPECT_FALSE(c.yielded());
-  EXPECT_EQ(drain(c), one);
+  EXPECT_TRUE(c.send_due());
+  EXPECT_EQ(drain(c), one + one + one + one);
   EXPECT_TRUE(c.finished());
   EXPECT_EQ(env.worker().stats.conn_yields.load(), 2u);
 }
 
+// Held output stops at kYieldedHoldLimit: past it a yielded connection sends, so the replies to
+// a long pipeline of large values keep streaming.
+TEST(ConnectionTest, AYieldedConnectionSendsOnceItHoldsTheLimit) {
+  Env env(reqs_per_event(2));
+  BufferPool pool;
+  Connection c(7, env.worker(), pool);
+  const std::string value(Connection::kYieldedHoldLimit / 2, 'v');
+  c.receive("set v 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n");
+  EXPECT_TRUE(c.send_due());
+  EXPECT_EQ(drain(c), "STORED\r\n");
+  c.receive("get v\r\nget v\r\nget v\r\nget v\r\nget v\r\n");
+  EXPECT_TRUE(c.yielded());
+  EXPECT_GE(c.backlog(), Connection::kYieldedHoldLimit);
+  EXPECT_TRUE(c.send_due());
+  const std::string answer =
+      "VALUE v 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nEND\r\n";
+  EXPECT_EQ(drain(c), answer + answer);
+  c.resume();
+  EXPECT_TRUE(c.yielded());
+  EXPECT_TRUE(c.send_due());
+  EXPECT_EQ(drain(c), answer + answer);
+  c.resume();
+  EXPECT_FALSE(c.yielded());
+  EXPECT_EQ(drain(c), answer);
+}
+
 TEST(ConnectionTest, NewInputIsANewEvent) {
-  proto::Settings settings;
-  settings.reqs_per_event = 2;
-  Env env(settings);
+  Env env(reqs_per_event(2));
   BufferPool pool;
   Connection c(7, env.worker(), pool);
   c.receive("mn\r\nmn\r\nmn\r\n");
