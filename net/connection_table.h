@@ -117,7 +117,7 @@ class ConnectionTable {
   }
 
   // Whether the engine sends e's output this turn: when Connection::send_due says so, and
-  // whatever is unsent once stopping (yielded connections are not resumed then).
+  // whatever is unsent once stopping (yielded connections are no longer resumed then).
   bool send_due(const Entry& e) const noexcept {
     return stopping_ ? e.conn.has_unsent() : e.conn.send_due();
   }

@@ -2,7 +2,8 @@
 // when io_uring is disabled or too old). Level-triggered: per turn, at most one read of up to
 // 64 KiB per readable connection (parsed in place in the worker's read buffer) and one sendmsg
 // per connection with output, then interest updated — EPOLLIN only while the connection
-// wants input (backpressure), EPOLLOUT only while output waits. UDP sockets (-U): net/udp_epoll.h.
+// wants input (backpressure), EPOLLOUT only while output is due (ConnectionTable::send_due).
+// UDP sockets (-U): net/udp_epoll.h.
 // Kernel: epoll (2.6), accept4 (2.6.28).
 #include <sys/epoll.h>
 #include <sys/socket.h>

@@ -138,7 +138,8 @@ class Engine {
     } else if (!reading && !conn_->has_unsent() && !conn_->yielded()) {
       arrived_.clear();  // closing: the engine reads no more
     }
-    if (conn_->send_due()) {
+    // As the engines send, and sometimes regardless (as a stopping engine does).
+    if (conn_->send_due() || (conn_->has_unsent() && schedule_.one_in(4))) {
       const std::span<const iovec> iov = conn_->unsent();
       size_t total = 0;
       for (const iovec& v : iov) total += v.iov_len;

@@ -15,6 +15,7 @@ import stat
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -391,18 +392,22 @@ class ReqsPerEventTest(unittest.TestCase):
             c.close()
 
     def test_sigterm_while_yielded_sends_every_answer_made(self):
-        # Stopping, a yielded connection is not resumed and its held replies go out at once:
-        # every reply the server logged (-vv) reaches the client.
-        requests = 40000
+        # A stopping server no longer resumes a yielded connection, and sends its held replies
+        # at once: every reply the server logged (-vv) reaches the client.
+        requests = 100000
         server = Server(["-R", "1", "-t", "1", "-vv"]).start()
         try:
             c = server.connect()
             c.send(b"mn\r\n" * requests)
-            received = c.read_exact(4)
+            received = [c.read_exact(4)]  # decoding is under way
+            reader = threading.Thread(target=lambda: received.append(read_until_closed(c)))
+            reader.start()
             self.assertEqual(server.stop(), 0)
-            received += read_until_closed(c)
+            reader.join(10)
+            received = b"".join(received)
             logged = len(re.findall(r"^>\d+ MN$", server.output(), re.M))
-            self.assertLess(logged, requests, "the stop came after the last request")
+            if logged == requests:
+                self.skipTest("the stop came after the last request")
             self.assertEqual(received, b"MN\r\n" * (len(received) // 4))
             self.assertEqual(len(received) // 4, logged)
             c.close()
