@@ -151,11 +151,11 @@ class Connection {
   // Whether the engine should send this turn. A connection that yielded (-R) holds its output
   // back until its held requests are decoded, up to kYieldedHoldLimit: a deep pipeline's
   // replies to one read then leave in one send rather than one per reqs_per_event requests
-  // (a send of small replies costs the kernel more than the server's work for them). -R
-  // still bounds how long the other connections wait; a long pipeline's replies still stream,
-  // 16 KiB at a time. Engines ask ConnectionTable::send_due, which also covers stopping (no
-  // resume then). A connection closed as broken (input past every request size limit, a
-  // TLS failure) sends nothing more, its held output included.
+  // (each send costs the kernel, and wakes the client, whatever its size). -R still bounds how
+  // long the other connections wait; a long pipeline's replies still stream, 16 KiB at a time.
+  // Engines ask ConnectionTable::send_due, which also covers stopping (no resume then). A
+  // connection closed as broken (input past every request size limit, a TLS failure) sends
+  // nothing more, its held output included.
   bool send_due() const noexcept {
     return has_unsent() && (!yielded_ || backlog() >= kYieldedHoldLimit);
   }
