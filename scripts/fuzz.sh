@@ -13,7 +13,8 @@
 # bounded step that does not depend on the machine's speed (`make test-sanitize`, CI).
 # A crash, sanitizer report or broken property fails the run and leaves the input in
 # build-fuzz/<target>-crash-*; replay it with `build-fuzz/tests/fuzz/<target> FILE`
-# (CUCKOOD_FUZZ_SHOW=1 prints the answers). Each target's log is build-fuzz/<target>.log.
+# (CUCKOOD_FUZZ_SHOW=1 prints the answers); the run ends by printing each failure's cause and
+# input (base64). Each target's log is build-fuzz/<target>.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,7 @@ for target in "${targets[@]}"; do
   pids+=($!)
 done
 
-status=0
+failed=()
 for i in "${!targets[@]}"; do
   target=${targets[$i]}
   if wait "${pids[$i]}"; then
@@ -52,7 +53,22 @@ for i in "${!targets[@]}"; do
   else
     echo "$target FAILED (build-fuzz/$target.log):"
     grep -v -E '^(#[0-9]|	NEW_FUNC)' "build-fuzz/$target.log" | tail -n 120
-    status=1
+    failed+=("$target")
   fi
 done
-exit "$status"
+
+# Last, where a log reader that keeps only the end still sees them: each failure's cause and
+# the input that caused it, so that it can be replayed from the log alone.
+for target in "${failed[@]}"; do
+  echo "== $target failed:"
+  grep -E '(ERROR|SUMMARY|broken: first difference|evicted|runtime error)' \
+    "build-fuzz/$target.log" | head -n 6 || true
+  for crash in "build-fuzz/$target"-{crash,leak,timeout,oom}-*; do
+    if [ -f "$crash" ]; then
+      echo "== replay: echo <base64 below> | base64 -d >in && build-fuzz/tests/fuzz/$target in"
+      base64 -w 0 "$crash"
+      echo
+    fi
+  done
+done
+[ "${#failed[@]}" -eq 0 ]
