@@ -35,7 +35,8 @@
 // `oldest_live`, moved into the future); CuckooCache, whose flush generation has moved on, does
 // not. Every key stored before may differ.
 // The caches part at the first request that could show such a key: a lookup or update of it,
-// or `stats` (the counts). Requests on other keys are compared as before.
+// a walk (`stats cachedump`, `lru_crawler metadump`) or `stats` (the counts). Requests on
+// other keys are compared as before.
 //
 // There is no reclaimer pass after a clock move here (no reclaim_now(), fuzz_server.h): the
 // oracle has no reclaimer, and when dead items are taken back shows in `stats`.
@@ -120,6 +121,7 @@ class ComparableCache final : public cache::Cache {
   }
   void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
             cache::WalkVisitor visit) noexcept override {
+    if (!differing_keys_.empty()) replies_part_ = true;
     inner_.walk(ctx, cursor, budget, visit);
   }
   cache::PinToken pin(cache::WorkerContext& ctx, std::string_view bytes) noexcept override {
