@@ -16,7 +16,9 @@
 //     different size in each implementation (CuckooCache 16 or 24 bytes, 8-byte aligned;
 //     LibcuckooCache its table records), so the largest value differs by a few dozen bytes,
 //     and proto refuses a too-large value by that figure. The oracle is built with room for
-//     the difference, so its own size check never refuses first.
+//     the difference, so its own size check never refuses first. For the same reason the
+//     oracle shows an item's store size and class as the shipped cache measures them (`me`,
+//     and the items a walk shows: `lru_crawler metadump`'s size= and cls=).
 //   - the oracle's peek() takes back the dead (expired or flushed) item it finds, as
 //     CuckooCache's does (LibcuckooCache leaves it to the next read or update): when memory
 //     is taken back shows in `stats` (curr_items, reclaimed, expired_unfetched), and neither
@@ -122,7 +124,11 @@ class ComparableCache final : public cache::Cache {
   void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
             cache::WalkVisitor visit) noexcept override {
     if (!differing_keys_.empty()) replies_part_ = true;
-    inner_.walk(ctx, cursor, budget, visit);
+    now_ = ctx.now();
+    inner_.walk(ctx, cursor, budget,
+                [&](const cache::ItemView& item, const cache::WalkedItem& walked) {
+                  visit(present(item), kOracle ? measure(item) : walked);
+                });
   }
   cache::PinToken pin(cache::WorkerContext& ctx, std::string_view bytes) noexcept override {
     return inner_.pin(ctx, bytes);
