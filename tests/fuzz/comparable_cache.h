@@ -17,8 +17,10 @@
 //     LibcuckooCache its table records), so the largest value differs by a few dozen bytes,
 //     and proto refuses a too-large value by that figure. The oracle is built with room for
 //     the difference, so its own size check never refuses first. For the same reason the
-//     oracle shows an item's store size and class as the shipped cache measures them (`me`,
-//     and the items a walk shows: `lru_crawler metadump`'s size= and cls=).
+//     oracle shows an item's store size and class as the shipped cache measures them (`me`),
+//     and both caches show the items a walk finds (`lru_crawler metadump`'s size= and cls=)
+//     with measure()'s figures rather than the walk's: a CuckooCache item that once had a
+//     deadline may keep room for one (Cache::measure), which the oracle cannot know.
 //   - the oracle's peek() takes back the dead (expired or flushed) item it finds, as
 //     CuckooCache's does (LibcuckooCache leaves it to the next read or update): when memory
 //     is taken back shows in `stats` (curr_items, reclaimed, expired_unfetched), and neither
@@ -125,10 +127,9 @@ class ComparableCache final : public cache::Cache {
             cache::WalkVisitor visit) noexcept override {
     if (!differing_keys_.empty()) replies_part_ = true;
     now_ = ctx.now();
-    inner_.walk(ctx, cursor, budget,
-                [&](const cache::ItemView& item, const cache::WalkedItem& walked) {
-                  visit(present(item), kOracle ? measure(item) : walked);
-                });
+    inner_.walk(ctx, cursor, budget, [&](const cache::ItemView& item, const cache::WalkedItem&) {
+      visit(present(item), measure(item));
+    });
   }
   cache::PinToken pin(cache::WorkerContext& ctx, std::string_view bytes) noexcept override {
     return inner_.pin(ctx, bytes);
