@@ -155,9 +155,16 @@ void MutexMapCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   }
 }
 
+// A pending flush is withdrawn; one in force since this second (which also kills what is stored
+// later in this second) becomes an immediate one, which spares what is stored after it.
 void MutexMapCache::cancel_flush(WorkerContext& ctx) noexcept {
-  const Time pending = flush_at_.load(std::memory_order_relaxed);
-  if (pending != 0 && pending - 1 >= ctx.now()) flush_at_.store(0, std::memory_order_relaxed);
+  const Time flush = flush_at_.load(std::memory_order_relaxed);
+  if (flush == 0 || flush - 1 < ctx.now()) return;
+  if (flush - 1 > ctx.now()) {
+    flush_at_.store(0, std::memory_order_relaxed);
+  } else {
+    flush_all(ctx, 0);
+  }
 }
 
 void MutexMapCache::walk(WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,

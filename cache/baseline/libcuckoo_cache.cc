@@ -273,9 +273,29 @@ UpdateStatus LibcuckooCache::update(WorkerContext& ctx, const HashedKey& key,
 
 void LibcuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   const Time now = ctx.now();
-  Time deadline = (when == 0 || when <= now) ? now : when;
-  if (deadline == 0) deadline = 1;  // 0 means "no flush"
+  const Time deadline = (when == 0 || when <= now) ? now : when;
   std::lock_guard lock(flush_mu_);
+  set_flush(deadline, now);
+}
+
+// A pending flush is withdrawn. One in force stays in force for what was stored before it; one
+// that took effect this second (deadline now + 1, which also kills what is stored later in
+// this second) becomes a flush due now, so that what is stored after the cancel lives, as in
+// CuckooCache (which folds it into its generation) and in memcached.
+void LibcuckooCache::cancel_flush(WorkerContext& ctx) noexcept {
+  const Time now = ctx.now();
+  std::lock_guard lock(flush_mu_);
+  const Time when = flush_when_.load(std::memory_order_relaxed);
+  if (when == 0 || when <= now) return;
+  if (when - 1 > now) {
+    flush_when_.store(0, std::memory_order_release);
+  } else {
+    set_flush(now, now);
+  }
+}
+
+void LibcuckooCache::set_flush(Time deadline, Time now) noexcept {
+  if (deadline == 0) deadline = 1;  // 0 means "no flush"
   // As memcached: a flush due by the next second also sets the cas threshold, so that items
   // stored after it within the current second survive.
   const bool immediate = deadline - 1 <= now;
@@ -284,13 +304,6 @@ void LibcuckooCache::flush_all(WorkerContext& ctx, Time when) noexcept {
   }
   flush_when_.store(deadline, std::memory_order_release);
   if (immediate) cas_generation_.fetch_add(1, std::memory_order_release);
-}
-
-// As memcached, whose oldest_live is then 0: a flush in force is withdrawn as well.
-void LibcuckooCache::cancel_flush(WorkerContext& ctx) noexcept {
-  std::lock_guard lock(flush_mu_);
-  const Time when = flush_when_.load(std::memory_order_relaxed);
-  if (when != 0 && when - 1 > ctx.now()) flush_when_.store(0, std::memory_order_release);
 }
 
 void LibcuckooCache::walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,

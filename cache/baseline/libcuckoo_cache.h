@@ -131,6 +131,9 @@ class LibcuckooCache final : public Cache {
   bool is_live(const Item& item, Time now) const noexcept;
   // Accounts for a dead item that the caller is about to overwrite or erase.
   void reclaim(Context& c, const Item& item, size_t key_size, Time now) noexcept;
+  // Makes `deadline` the flush in force or pending, as seen at `now`. The caller holds
+  // flush_mu_.
+  void set_flush(Time deadline, Time now) noexcept;
   bool reserve(size_t bytes) noexcept;
   void release(size_t bytes) noexcept { bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
   uint64_t next_cas(Context& c) noexcept;

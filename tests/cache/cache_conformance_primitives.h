@@ -408,6 +408,21 @@ TYPED_TEST_P(CachePrimitivesConformance, CancelFlushWithdrawsAPendingFlush) {
   EXPECT_TRUE(this->get("a").has_value());
 }
 
+// A flush due at the next second is in force at once, also for what is stored later in this
+// second (memcached's it->time <= oldest_live); cancelled, it spares what is stored after the
+// cancel and keeps what it flushed flushed.
+TYPED_TEST_P(CachePrimitivesConformance, CancelFlushKeepsAFlushInForceAndSparesLaterStores) {
+  this->put("a", "1");
+  this->cache().flush_all(this->ctx(), this->now() + 1);
+  this->put("b", "2");
+  this->cache().cancel_flush(this->ctx());
+  this->put("c", "3");
+  this->advance(3);
+  EXPECT_FALSE(this->get("a").has_value());
+  EXPECT_FALSE(this->get("b").has_value());
+  EXPECT_TRUE(this->get("c").has_value());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANewItem,
                             StoresSetMarksAndInheritOnlyKeepMarks, TouchAddsMarksInPlace,
                             DecideSeesTheLiveItem, ExpiredItemsAreNotShownToDecide,
@@ -418,6 +433,7 @@ REGISTER_TYPED_TEST_SUITE_P(CachePrimitivesConformance, StoreOnAbsentKeyLinksANe
                             ReadRecordsTheAccessAndPeekDoesNot, PrefetchChangesNothingVisible,
                             LastAccessIsTheStoreTimeThenEveryMinuteAtMost,
                             MeasureIsWhatAWalkReports, WalkVisitsEveryLiveItem,
-                            CancelFlushWithdrawsAPendingFlush);
+                            CancelFlushWithdrawsAPendingFlush,
+                            CancelFlushKeepsAFlushInForceAndSparesLaterStores);
 
 }  // namespace cuckood::cache::testing
