@@ -72,6 +72,10 @@ struct CacheConfig {
   // bytes (the server passes a core's private cache size: below it look-ups hit that cache
   // and preparing a batch only costs); 0: from the start.
   size_t prefetch_from_bytes = 0;
+  // start_crawl runs the crawl at once on the calling thread instead of the background one, so
+  // that what a crawl changes never depends on that thread's timing (single-threaded tests and
+  // fuzz targets that compare answers).
+  bool crawl_in_caller = false;
 };
 
 // Statistics of one size class (CacheConfig::size_classes).

@@ -593,6 +593,11 @@ void CuckooCache::walk(WorkerContext& ctx, WalkCursor& cursor, size_t budget,
 bool CuckooCache::start_crawl(uint64_t class_mask) noexcept {
   bool idle = false;
   if (!crawling_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) return false;
+  if (config().crawl_in_caller) {
+    crawl(class_mask);
+    crawling_.store(false, std::memory_order_release);
+    return true;
+  }
   {
     std::lock_guard lock(reclaimer_mutex_);
     // Bit 63 stands for "asked" so that an empty mask still runs (and finds nothing).

@@ -106,7 +106,8 @@ class CuckooCache final : public Cache {
   void* allocate(Context& c, size_t footprint, uint32_t size_class, Time exptime) noexcept;
   void publish_now(Time now) noexcept;
   void reclaimer_loop() noexcept;
-  // One crawl over the classes of `class_mask`, on the reclaimer's thread.
+  // One crawl over the classes of `class_mask`, on the reclaimer's thread (the caller's with
+  // CacheConfig::crawl_in_caller).
   void crawl(uint64_t class_mask) noexcept;
 
   EpochDomain epoch_;

@@ -188,6 +188,25 @@ TEST_F(ClassStatsTest, CrawlReclaimsTheDeadItemsOfItsClasses) {
   EXPECT_EQ(stats.crawler_reclaimed, 60u);
 }
 
+TEST_F(ClassStatsTest, ACrawlInTheCallerIsDoneWhenStartCrawlReturns) {
+  CacheConfig config;
+  config.size_classes = kBounds;
+  config.crawl_in_caller = true;
+  reset(config);
+  for (int i = 0; i < 30; ++i) {
+    set(numbered("short", i), "v", 0, 1);
+    must_set(numbered("keep", i), "v");
+  }
+  advance(5);
+  ASSERT_TRUE(cache().start_crawl(~uint64_t{0}));
+  EXPECT_FALSE(cache().crawling());
+  const CacheStats stats = cache().stats();
+  EXPECT_EQ(stats.crawler_reclaimed, 30u);
+  EXPECT_EQ(stats.crawler_items_checked, 60u);
+  EXPECT_EQ(stats.curr_items, 30u);
+  ASSERT_TRUE(cache().start_crawl(~uint64_t{0}));  // never busy: the last one is done
+}
+
 TEST_F(ClassStatsTest, CancelFlushKeepsWhatAPendingFlushWouldHaveKilled) {
   must_set("a", "1");
   flush_all(10);

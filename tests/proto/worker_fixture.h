@@ -3,7 +3,7 @@
 // registered worker, and the Settings, ServerState and CommandStats that the Worker refers to.
 // The cache type is a template parameter; the default is the one the server ships, so that
 // protocol tests run on it. The clock is fake: it starts at kStartTime and moves only by
-// advance().
+// advance(); a crawl (lru_crawler crawl) runs at once, on the calling thread.
 // Shared by the GoogleTest suites and the libFuzzer target (tests/fuzz, clang, no GoogleTest):
 // it must not include <gtest/gtest.h>.
 //
@@ -79,6 +79,7 @@ class WorkerFixture {
     config.size_classes = slab_classes(settings);
     config.clock = [this] { return now_; };
     config.hash_seed = hash_seed;
+    config.crawl_in_caller = true;  // one thread: what a crawl did shows in the next reply
     cache_ = std::make_unique<CacheType>(config);
     thread_ = std::make_unique<ThreadWorker>(*cache_, std::move(settings));
   }
