@@ -76,7 +76,8 @@ proto::Settings settings_for(Schedule& schedule) {
 // As session_fuzz's rule, and conn_yields: a Session fed directly never yields.
 StatMask connection_rule(std::string_view name) {
   if (name == "rusage_user" || name == "rusage_system" || name == "uptime" ||
-      name == "bytes_read" || name == "bytes_written" || name == "conn_yields") {
+      name == "bytes_read" || name == "bytes_written" || name == "total_malloced" ||
+      name == "conn_yields") {
     return StatMask::kValue;
   }
   return StatMask::kKeep;

@@ -56,11 +56,15 @@ proto::Settings small_limits() {
 //   rusage_user, rusage_system  the process's CPU time, read at each `stats`;
 //   uptime                      the fake clock less the wall-clock second each server started;
 //   bytes_read, bytes_written   counted after each read (as memcached does), so a `stats` in
-//                               the middle of a read does not see that read's bytes yet.
+//                               the middle of a read does not see that read's bytes yet;
+//   total_malloced              a segment emptied by a flush, crawl or eviction counts until
+//                               its grace period has ended and its last pin is gone, which
+//                               the worker's quiescent points (one after each read) and the
+//                               slices it sent decide.
 // pid (one process) and time (the shared fake clock) are the same on both and compared.
 StatMask split_rule(std::string_view name) {
   if (name == "rusage_user" || name == "rusage_system" || name == "uptime" ||
-      name == "bytes_read" || name == "bytes_written") {
+      name == "bytes_read" || name == "bytes_written" || name == "total_malloced") {
     return StatMask::kValue;
   }
   return StatMask::kKeep;
