@@ -7,10 +7,12 @@
 #   connection_fuzz    net/'s Connection driven as an engine drives it (short sends, pauses,
 #                      -R yields, EOF, resets); what its client receives must be the answer of
 #                      a Session fed each segment whole.
-# They share the seed corpus tests/fuzz/corpus and the dictionary tests/fuzz/fuzz.dict; what
-# each finds new stays in build-fuzz/corpus/<target> (each also reads the others'), not in
-# the source tree. With RUNS set instead, each runs that many inputs from a fixed seed, a
-# bounded step that does not depend on the machine's speed (`make test-sanitize`, CI).
+# They share the seed corpus tests/fuzz/corpus, GRAMMAR_INPUTS (default 2000) request
+# sequences written by tests/fuzz/grammar_inputs.py into build-fuzz/grammar (the same ones on
+# every run), and the dictionary tests/fuzz/fuzz.dict; what each finds new stays in
+# build-fuzz/corpus/<target> (each also reads the others'), not in the source tree. With RUNS
+# set instead, each runs that many inputs from a fixed seed, a bounded step that does not
+# depend on the machine's speed (`make test-sanitize`, CI).
 # A crash, sanitizer report or broken property fails the run and leaves the input in
 # build-fuzz/<target>-crash-*; replay it with `build-fuzz/tests/fuzz/<target> FILE`
 # (CUCKOOD_FUZZ_SHOW=1 prints the answers); the run ends by printing each failure's cause and
@@ -29,6 +31,8 @@ CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build build-fuzz -j "$jobs" --target "${targets[@]}"
 
 for target in "${targets[@]}"; do mkdir -p "build-fuzz/corpus/$target"; done
+rm -rf build-fuzz/grammar
+/usr/bin/python3 tests/fuzz/grammar_inputs.py build-fuzz/grammar "${GRAMMAR_INPUTS:-2000}"
 
 pids=()
 for target in "${targets[@]}"; do
@@ -39,7 +43,8 @@ for target in "${targets[@]}"; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "build-fuzz/tests/fuzz/$target" "${limit[@]}" -max_len=4096 \
     -dict=tests/fuzz/fuzz.dict -artifact_prefix="build-fuzz/$target-" -print_final_stats=1 \
-    "build-fuzz/corpus/$target" "${others[@]}" tests/fuzz/corpus >"build-fuzz/$target.log" 2>&1 &
+    "build-fuzz/corpus/$target" "${others[@]}" tests/fuzz/corpus build-fuzz/grammar \
+    >"build-fuzz/$target.log" 2>&1 &
   pids+=($!)
 done
 
