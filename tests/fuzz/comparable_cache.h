@@ -21,6 +21,8 @@
 //     and both caches show the items a walk finds (`lru_crawler metadump`'s size= and cls=)
 //     with measure()'s figures rather than the walk's: a CuckooCache item that once had a
 //     deadline may keep room for one (Cache::measure), which the oracle cannot know.
+//   - a walk (cachedump, metadump) shows its items in key order, all in its first call: each
+//     implementation walks its own table in its own order.
 //   - the oracle's peek() takes back the dead (expired or flushed) item it finds, as
 //     CuckooCache's does (LibcuckooCache leaves it to the next read or update): when memory
 //     is taken back shows in `stats` (curr_items, reclaimed, expired_unfetched), and neither
@@ -58,6 +60,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "cache/baseline/libcuckoo_cache.h"
 #include "cache/cache.h"
@@ -123,13 +126,33 @@ class ComparableCache final : public cache::Cache {
     if (pending(flush_deadline_)) flush_deadline_ = 0;
     inner_.cancel_flush(ctx);
   }
-  void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t budget,
+  void walk(cache::WorkerContext& ctx, cache::WalkCursor& cursor, size_t /*budget*/,
             cache::WalkVisitor visit) noexcept override {
     if (!differing_keys_.empty()) replies_part_ = true;
+    if (cursor.done) return;
     now_ = ctx.now();
-    inner_.walk(ctx, cursor, budget, [&](const cache::ItemView& item, const cache::WalkedItem&) {
-      visit(present(item), measure(item));
-    });
+    // The whole walk in the first call, in key order: each implementation walks its own table.
+    struct Copy {
+      std::string key;
+      std::string value;
+      cache::ItemView view;
+    };
+    std::vector<Copy> items;
+    cache::WalkCursor inner;
+    while (!inner.done) {
+      inner_.walk(ctx, inner, kWalkBudget,
+                  [&](const cache::ItemView& item, const cache::WalkedItem&) {
+                    items.push_back({std::string(item.key), std::string(item.value), item});
+                  });
+    }
+    std::sort(items.begin(), items.end(),
+              [](const Copy& a, const Copy& b) { return a.key < b.key; });
+    for (Copy& item : items) {
+      item.view.key = item.key;
+      item.view.value = item.value;
+      visit(present(item.view), measure(item.view));
+    }
+    cursor.done = true;
   }
   cache::PinToken pin(cache::WorkerContext& ctx, std::string_view bytes) noexcept override {
     return inner_.pin(ctx, bytes);
@@ -214,6 +237,7 @@ class ComparableCache final : public cache::Cache {
   };
 
   static constexpr size_t kOracleMemory = size_t{4} << 20;
+  static constexpr size_t kWalkBudget = 1024;  // buckets per inner walk() call
 
   static cache::CacheConfig inner_config(cache::CacheConfig config) {
     if constexpr (kOracle) {
