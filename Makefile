@@ -54,7 +54,7 @@ fuzz:
 bench:
 	@bash scripts/install-deps.sh bench
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target cuckood cuckood-load ktls_probe
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target cuckood cuckood-load ktls_probe kernel_entry_probe
 	@bash bench/compare.sh $(BUILD_DIR)
 
 # The bigmem workload (bench/bigmem.sh): 212 M records appended over 78 M keys divided by SCALE

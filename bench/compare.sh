@@ -23,6 +23,8 @@
 #   TLS=1|0                         1: also the tls_* workloads, against both servers started
 #                                   with -Z and a certificate made here by `openssl req`; the
 #                                   table then records bench/ktls_probe's line (kernel TLS)
+# Under the table goes bench/kernel_entry_probe's line, run on the servers' CPU: what a system
+# call costs the user code after it, which the user-share column includes.
 set -euo pipefail
 
 build=${1:?usage: bench/compare.sh BUILD_DIR}
@@ -39,7 +41,9 @@ results=${RESULTS:-$here/results}
 
 tls=${TLS:-1}
 ktls_probe=$build/bench/ktls_probe
+kernel_entry_probe=$build/bench/kernel_entry_probe
 [ -x "$load" ] || { echo "compare.sh: $load not built" >&2; exit 1; }
+[ -x "$kernel_entry_probe" ] || { echo "compare.sh: $kernel_entry_probe not built" >&2; exit 1; }
 [ "$tls" = 0 ] || [ -x "$ktls_probe" ] || { echo "compare.sh: $ktls_probe not built" >&2; exit 1; }
 [ -x "$memcached" ] || { echo "compare.sh: $memcached missing (scripts/install-deps.sh bench)" >&2; exit 1; }
 if [ "${BASELINE_ONLY:-0}" = 1 ]; then
@@ -136,7 +140,11 @@ if [ "$tls" != 0 ]; then
 fi
 [ -s "$runs" ] || { echo "compare.sh: WORKLOADS selected nothing" >&2; exit 1; }
 
+kernel_entry=$("${server_cpu[@]}" "$kernel_entry_probe")
+echo "$kernel_entry"
+
 report_args=(--runs "$runs" --out "$results" --memcached "$memcached" --ktls "$ktls"
+  --kernel-entry "$kernel_entry"
   --setting "servers -t $threads -m $memory (hit ratio: -m 64; tls_*: -Z, RSA 2048 certificate)${CUCKOOD_ARGS:+, cuckood $CUCKOOD_ARGS}, generator 1 thread, ${duration} s per run after ${warmup} s warm-up; $pinning"
   --seconds "$(($(date +%s) - started))")
 [ "${BASELINE_ONLY:-0}" = 1 ] && report_args+=(--baseline-only)

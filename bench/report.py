@@ -195,6 +195,10 @@ def markdown(workloads, meta):
             mc["cpu"], mc["cpus"], mc["memory_gib"], mc["os"], mc["kernel"], mc["memcached"],
             mc["cuckood_commit"], mc["date_utc"], mc["loadavg_1min_at_end"], meta["seconds"]),
     ]
+    if meta.get("kernel_entry"):
+        lines.append("Kernel entry (bench/kernel_entry_probe, on the servers' CPU; the user "
+                     "share includes what user code pays again after each system call): %s"
+                     % meta["kernel_entry"])
     if meta.get("ktls"):
         lines.append("Kernel TLS (bench/ktls_probe, beside the tls_* rows): %s" % meta["ktls"])
     if meta["baseline_only"]:
@@ -257,6 +261,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=0)
     ap.add_argument("--baseline-only", action="store_true")
     ap.add_argument("--ktls", default="", help="bench/ktls_probe's line, when TLS rows ran")
+    ap.add_argument("--kernel-entry", default="", help="bench/kernel_entry_probe's line")
     args = ap.parse_args()
 
     with open(args.runs) as f:
@@ -268,6 +273,7 @@ def main():
         "seconds": args.seconds,
         "baseline_only": args.baseline_only,
         "ktls": args.ktls,
+        "kernel_entry": args.kernel_entry,
         "machine": machine(args),
     }
     table = markdown(workloads, meta)

@@ -1,7 +1,7 @@
 """bench/report.py, the table of `make bench`, on made-up runs: the server CPU per request
 columns (medians over rounds, the per-round ratio memcached / cuckood, the user share), runs
-that did not measure server CPU, and the kernel TLS line beside the TLS rows. No server is
-started."""
+that did not measure server CPU, the kernel TLS line beside the TLS rows and the kernel entry
+line. No server is started."""
 
 import importlib.util
 import json
@@ -99,6 +99,17 @@ class ReportTest(unittest.TestCase):
         self.assertIn("\nKernel TLS (bench/ktls_probe, beside the tls_* rows): " + line + "\n",
                       table)
         self.assertNotIn("Kernel TLS", report.markdown([w], dict(META, ktls="")))
+
+    def test_kernel_entry_line_under_the_table(self):
+        w = self.summarize(runs("mixed_90_10", [(result(100e3, 4.0, 0.3), result(300e3, 2.0, 0.3))]))
+        line = ("a system call (getppid) takes 940 ns; after each one a dependent load costs 1.2 "
+                "ns on one 4 KiB page (warm 0.6) and 13.9 ns with each load on its own page "
+                "(warm 0.6)")
+        table = report.markdown(list(w.values()), dict(META, kernel_entry=line))
+        self.assertIn("\nKernel entry (bench/kernel_entry_probe, on the servers' CPU; the user share "
+                      "includes what user code pays again after each system call): " + line + "\n",
+                      table)
+        self.assertNotIn("Kernel entry", report.markdown(list(w.values()), META))
 
 
 if __name__ == "__main__":
