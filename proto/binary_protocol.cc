@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "proto/binary_replies.h"
 #include "proto/commands.h"
@@ -143,7 +144,9 @@ void handle_concat(Context& c, const Request& r, const Command& cmd) {
 }
 
 void handle_delete(Context& c, const Request& r, const Command& cmd) {
-  switch (remove(c.w, r.key, r.header.cas)) {
+  const std::optional<uint64_t> cas =
+      r.header.cas != 0 ? std::optional<uint64_t>(r.header.cas) : std::nullopt;
+  switch (remove(c.w, r.key, cas)) {
     case DeleteStatus::kDeleted:
       if (!cmd.quiet) append_success(c.out, r.reply());
       break;

@@ -244,7 +244,8 @@ struct StaleMark {
 // linked), which keeps the item's fetched state and base64-key mark and counts as no new item.
 class DeleteRule final : public cache::Mutation {
  public:
-  DeleteRule(uint64_t cas, bool cas_enabled, std::optional<StaleMark> stale = {}) noexcept
+  DeleteRule(std::optional<uint64_t> cas, bool cas_enabled,
+             std::optional<StaleMark> stale = {}) noexcept
       : cas_(cas), cas_enabled_(cas_enabled), stale_(stale) {}
 
   Change decide(const ItemView* live) noexcept override {
@@ -252,7 +253,7 @@ class DeleteRule final : public cache::Mutation {
       status_ = DeleteStatus::kNotFound;
       return Change::keep();
     }
-    if (cas_ != 0 && shown_cas(cas_enabled_, live->cas) != cas_) {
+    if (cas_ && shown_cas(cas_enabled_, live->cas) != *cas_) {
       status_ = DeleteStatus::kExists;
       return Change::keep();
     }
@@ -273,7 +274,7 @@ class DeleteRule final : public cache::Mutation {
   DeleteStatus status() const noexcept { return status_; }
 
  private:
-  const uint64_t cas_;
+  const std::optional<uint64_t> cas_;
   const bool cas_enabled_;
   const std::optional<StaleMark> stale_;
   DeleteStatus status_ = DeleteStatus::kNotFound;
@@ -413,7 +414,7 @@ class MetaGetRule final : public cache::Mutation {
 // Removes the item under `key`, if any; counts nothing (memcached's unlink after a failed
 // store).
 void drop(Worker& w, std::string_view key) noexcept {
-  DeleteRule rule(0, w.settings.cas_enabled);
+  DeleteRule rule(std::nullopt, w.settings.cas_enabled);
   w.cache.update(w.ctx, hashed(w, key), rule);
 }
 
@@ -611,7 +612,7 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
   return result;
 }
 
-DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
+DeleteStatus remove(Worker& w, std::string_view key, std::optional<uint64_t> cas,
                     MismatchCount mismatch) noexcept {
   log_lookup(w, key);
   if (detail_on(w)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
@@ -631,7 +632,7 @@ DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
   return rule.status();
 }
 
-StoreStatus invalidate(Worker& w, std::string_view key, uint64_t cas,
+StoreStatus invalidate(Worker& w, std::string_view key, std::optional<uint64_t> cas,
                        std::optional<int64_t> exptime) noexcept {
   log_lookup(w, key);
   std::optional<cache::Time> new_deadline;

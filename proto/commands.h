@@ -132,18 +132,20 @@ enum class TooLargeRemoves { kForSetOnly, kAlways };
 void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
                       TooLargeRemoves removes) noexcept;
 
-// delete; a non-zero cas must match. A cas mismatch counts as memcached counts it: nothing in
-// the binary protocol, a delete miss in meta's md.
+// delete; a `cas`, when given, must match the item's, 0 included (meta's md C0: memcached
+// answers EX unless cas is off, where every item shows 0; the binary protocol's 0 means none,
+// so its codec gives no cas then). A cas mismatch counts as memcached counts it: nothing in the
+// binary protocol, a delete miss in meta's md.
 enum class MismatchCount { kNone, kAsMiss };
-DeleteStatus remove(Worker& w, std::string_view key, uint64_t cas,
+DeleteStatus remove(Worker& w, std::string_view key, std::optional<uint64_t> cas,
                     MismatchCount mismatch = MismatchCount::kNone) noexcept;
 
 // md I: marks the item stale instead of removing it (a new cas, the win token free again),
-// with a new deadline if `exptime` is given; a non-zero cas must match. kStored when marked,
+// with a new deadline if `exptime` is given; a `cas`, when given, must match. kStored when marked,
 // kNotFound, kExists, or kNoMemory when no room could be made for the stale copy (memcached
 // marks in place; only a full cache under -M refuses). Counts a miss or a cas mismatch as a
 // delete miss, and a success as nothing, as memcached does.
-StoreStatus invalidate(Worker& w, std::string_view key, uint64_t cas,
+StoreStatus invalidate(Worker& w, std::string_view key, std::optional<uint64_t> cas,
                        std::optional<int64_t> exptime) noexcept;
 
 struct ArithArgs {

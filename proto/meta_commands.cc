@@ -277,7 +277,7 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
 void handle_md(TextRequest& r, const Tokens& t) noexcept {
   MetaFlags f;
   if (!parse_key_and_flags(r, t, /*is_get=*/false, f) || !check_opaque(r, t)) return;
-  const uint64_t cas = f.has_cas ? f.cas : 0;
+  const std::optional<uint64_t> cas = f.has_cas ? std::optional<uint64_t>(f.cas) : std::nullopt;
   std::string_view code;
   if (f.invalidate) {  // marked stale instead of removed
     std::optional<int64_t> exptime;

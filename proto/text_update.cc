@@ -70,7 +70,7 @@ void handle_delete(TextRequest& r, const Tokens& t) noexcept {
   }
   const std::string_view key = t[1];
   if (!check_key(r, key)) return;
-  switch (remove(r.w, key, 0)) {
+  switch (remove(r.w, key, std::nullopt)) {
     case DeleteStatus::kDeleted:
       r.reply(kDeleted);
       return;

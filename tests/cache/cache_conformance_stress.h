@@ -403,7 +403,7 @@ TYPED_TEST_P(CacheStressConformance, ConcurrentMetaGetsOfAStaleItemHaveOneWinner
   for (int i = 0; i < kKeys; ++i) {
     const std::string key = "stale:" + std::to_string(i);
     this->must_set(key, "v");
-    ASSERT_EQ(proto::invalidate(this->main_thread().worker(), key, 0, std::nullopt),
+    ASSERT_EQ(proto::invalidate(this->main_thread().worker(), key, std::nullopt, std::nullopt),
               StoreStatus::kStored);
   }
   std::vector<std::atomic<int>> wins(kKeys);

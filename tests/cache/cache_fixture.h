@@ -76,8 +76,9 @@ class CommandThread : public proto::testing::ThreadWorker {
     return got;
   }
   bool touch(std::string_view key, int64_t exptime) { return proto::touch(worker(), key, exptime); }
+  // As the binary protocol asks: a cas of 0 is none.
   DeleteStatus remove(std::string_view key, uint64_t cas = 0) {
-    return proto::remove(worker(), key, cas);
+    return proto::remove(worker(), key, cas != 0 ? std::optional<uint64_t>(cas) : std::nullopt);
   }
   ArithResult arith(std::string_view key, uint64_t delta, bool increment, uint64_t cas = 0) {
     proto::ArithArgs args;

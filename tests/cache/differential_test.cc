@@ -182,7 +182,8 @@ TEST_P(DifferentialTest, RandomOperationSequencesMatchTheOracle) {
         if (pick(2) == 0) exptime = random_exptime();
         what = "invalidate";
         auto run = [&](Side& side) {
-          const uint64_t cas = with_cas ? side.cas_for(k, right) : 0;
+          std::optional<uint64_t> cas;
+          if (with_cas) cas = side.cas_for(k, right);
           return proto::invalidate(side.thread.worker(), k, cas, exptime);
         };
         const StoreStatus a = run(*cuckoo_), b = run(*oracle_);

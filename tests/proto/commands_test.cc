@@ -145,7 +145,7 @@ TEST(Commands, EachCommandCountsItsStatistics) {
   get(w, "absent", [](const cache::ItemView&) {});
   touch(w, "k", 10);
   touch(w, "absent", 10);
-  remove(w, "absent", 0);
+  remove(w, "absent", std::nullopt);
   ArithArgs args;
   args.key = "k";
   args.delta = 1;
@@ -153,7 +153,7 @@ TEST(Commands, EachCommandCountsItsStatistics) {
   args.increment = false;
   args.key = "absent";
   arith(w, args);
-  remove(w, "k", 0);
+  remove(w, "k", std::nullopt);
   const CommandStats& s = w.stats;
   EXPECT_EQ(s.cmd_set.load(), 4u);
   EXPECT_EQ(s.cas_badval.load(), 1u);
@@ -248,8 +248,8 @@ TEST(Commands, WithoutCasEveryCasShownIsZero) {
   EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
   EXPECT_EQ(store(w, StoreMode::kCas, "k", 0, 0, "3", 0).status, StoreStatus::kExists);
   EXPECT_EQ(store(w, StoreMode::kAppend, "k", 0, 0, "3", 7).status, StoreStatus::kStored);
-  EXPECT_EQ(remove(w, "k", 7), DeleteStatus::kExists);
-  EXPECT_EQ(remove(w, "k", 0), DeleteStatus::kDeleted);
+  EXPECT_EQ(remove(w, "k", uint64_t{7}), DeleteStatus::kExists);
+  EXPECT_EQ(remove(w, "k", uint64_t{0}), DeleteStatus::kDeleted);
 }
 
 TEST(Commands, FlushAllCountsAsEachProtocolDoes) {

@@ -128,7 +128,7 @@ TEST(MetaRules, InvalidateCountsOnlyItsFailuresAsDeleteMisses) {
   WorkerFixture<> f;
   Worker& w = f.worker();
   const uint64_t cas = store(w, StoreMode::kSet, "k", 7, 0, "v", 0).cas;
-  EXPECT_EQ(invalidate(w, "nokey", 0, std::nullopt), StoreStatus::kNotFound);
+  EXPECT_EQ(invalidate(w, "nokey", std::nullopt, std::nullopt), StoreStatus::kNotFound);
   EXPECT_EQ(invalidate(w, "k", cas + 1, std::nullopt), StoreStatus::kExists);
   EXPECT_EQ(w.stats.delete_misses.load(), 2u);
   EXPECT_EQ(invalidate(w, "k", cas, 50), StoreStatus::kStored);
@@ -158,7 +158,7 @@ TEST(MetaRules, StaleStoreIsACasHitThatKeepsDeadlineAndWinState) {
   WorkerFixture<> f;
   Worker& w = f.worker();
   const uint64_t first = store(w, StoreMode::kSet, "k", 0, 0, "v", 0).cas;
-  ASSERT_EQ(invalidate(w, "k", 0, 40), StoreStatus::kStored);
+  ASSERT_EQ(invalidate(w, "k", std::nullopt, 40), StoreStatus::kStored);
   ASSERT_TRUE(meta(w, args_for("k"))->won);
   const MetaStoreOptions stale{.invalidate = true};
   EXPECT_EQ(store(w, StoreMode::kCas, "k", 0, 90, "s", 0, stale).status, StoreStatus::kExists);
@@ -195,8 +195,30 @@ TEST(MetaRules, WithoutCasTheViewShowsNone) {
   Worker& w = f.worker();
   store(w, StoreMode::kSet, "k", 0, 0, "v", 0);
   EXPECT_EQ(meta(w, args_for("k"))->cas, 0u);
-  ASSERT_EQ(invalidate(w, "k", 0, std::nullopt), StoreStatus::kStored);
+  ASSERT_EQ(invalidate(w, "k", std::nullopt, std::nullopt), StoreStatus::kStored);
   EXPECT_EQ(meta(w, args_for("k"))->cas, 0u);  // the win path shows none either
+}
+
+// md C0 asks for an item whose cas is 0, as memcached compares it: none is, unless cas is off
+// (-C), where every item shows 0.
+TEST(MetaRules, DeleteWithCasZeroDemandsCasZero) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  store(w, StoreMode::kSet, "k", 0, 0, "v", 0);
+  EXPECT_EQ(remove(w, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kExists);
+  EXPECT_EQ(invalidate(w, "k", uint64_t{0}, std::nullopt), StoreStatus::kExists);
+  EXPECT_EQ(w.stats.delete_misses.load(), 2u);
+  EXPECT_EQ(remove(w, "k", std::nullopt, MismatchCount::kAsMiss), DeleteStatus::kDeleted);
+  EXPECT_EQ(remove(w, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kNotFound);
+
+  Settings settings;
+  settings.cas_enabled = false;  // -C
+  WorkerFixture<> without_cas(settings);
+  Worker& c = without_cas.worker();
+  store(c, StoreMode::kSet, "k", 0, 0, "v", 0);
+  EXPECT_EQ(invalidate(c, "k", uint64_t{0}, std::nullopt), StoreStatus::kStored);
+  EXPECT_EQ(remove(c, "k", uint64_t{1}, MismatchCount::kAsMiss), DeleteStatus::kExists);
+  EXPECT_EQ(remove(c, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kDeleted);
 }
 
 }  // namespace
