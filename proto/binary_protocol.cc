@@ -487,7 +487,7 @@ size_t BinaryProtocol::dispatch(Worker& w, const RequestHeader& h, std::string_v
       return 0;
     }
     refuse_too_large(w, cmd.mode, input.substr(kHeaderSize + h.extras_length, h.key_length),
-                     TooLargeRemoves::kForSetOnly);
+                     Family::kClassic);
     append_error(output, reply, Status::kTooLarge);
     swallow_ = value_size;
     return prefix;

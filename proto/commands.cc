@@ -431,6 +431,11 @@ bool detail_on(const Worker& w) noexcept {
   return w.server.runtime.detail_enabled.load(std::memory_order_relaxed);
 }
 
+// Whether a request of `family` counts in `stats detail` (Family).
+bool detail_counts(const Worker& w, Family family) noexcept {
+  return family == Family::kClassic && detail_on(w);
+}
+
 }  // namespace
 
 void prefetch(Worker& w, std::span<const std::string_view> keys) noexcept {
@@ -536,12 +541,11 @@ bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept {
   return value_size <= w.cache.max_value_size(key_size);
 }
 
-void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
-                      TooLargeRemoves removes) noexcept {
+void refuse_too_large(Worker& w, StoreMode mode, std::string_view key, Family family) noexcept {
   w.stats.cmd_set.add();
   w.stats.store_too_large.add();
-  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
-  if (mode == StoreMode::kSet || removes == TooLargeRemoves::kAlways) {
+  if (detail_counts(w, family)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
+  if (mode == StoreMode::kSet || family == Family::kMeta) {
     log_lookup(w, key);  // memcached finds the item to unlink it
     drop(w, key);
   }
@@ -564,12 +568,12 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
                   std::string_view value, uint64_t cas, MetaStoreOptions meta) noexcept {
   const size_t max_value = w.cache.max_value_size(key.size());
   if (value.size() > max_value) {
-    refuse_too_large(w, mode, key, TooLargeRemoves::kForSetOnly);
+    refuse_too_large(w, mode, key, meta.family);
     return {StoreStatus::kTooLarge, 0};
   }
   w.stats.cmd_set.add();
   log_lookup(w, key);
-  if (detail_on(w)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
+  if (detail_counts(w, meta.family)) w.stats.detail.record_set(key, w.settings.detail_delimiter);
   // -C: memcached copies a request's cas into the new item, which has no cas to hold it.
   const uint64_t request_cas = w.settings.cas_enabled ? cas : 0;
   StoreRule rule(mode, flags, deadline(w, exptime), value, request_cas, max_value, meta);
@@ -613,9 +617,9 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 }
 
 DeleteStatus remove(Worker& w, std::string_view key, std::optional<uint64_t> cas,
-                    MismatchCount mismatch) noexcept {
+                    Family family) noexcept {
   log_lookup(w, key);
-  if (detail_on(w)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
+  if (detail_counts(w, family)) w.stats.detail.record_delete(key, w.settings.detail_delimiter);
   DeleteRule rule(cas, w.settings.cas_enabled);
   w.cache.update(w.ctx, hashed(w, key), rule);
   switch (rule.status()) {
@@ -626,7 +630,7 @@ DeleteStatus remove(Worker& w, std::string_view key, std::optional<uint64_t> cas
       w.stats.delete_misses.add();
       break;
     case DeleteStatus::kExists:
-      if (mismatch == MismatchCount::kAsMiss) w.stats.delete_misses.add();
+      if (family == Family::kMeta) w.stats.delete_misses.add();
       break;
   }
   return rule.status();

@@ -103,6 +103,12 @@ bool meta_get(Worker& w, const MetaGetArgs& args, MetaGetVisitor visit) noexcept
 enum class CasOnAdd { kIgnored, kCompared };
 StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexcept;
 
+// Which command family a request comes from, where memcached 1.6.18 accounts the two apart:
+// `stats detail` counts classic text and binary requests only; an ms refused for size removes
+// the old item in every mode (classic: a set's only); a cas mismatch of md counts as a delete
+// miss (the binary delete's counts nothing).
+enum class Family { kClassic, kMeta };
+
 // set/add/replace/append/prepend/cas. Values larger than the item limit are refused with
 // kTooLarge and, as memcached does, any existing item under the key is removed; so is it when
 // a kSet finds no memory (kNoMemory: a full cache under -M).
@@ -113,10 +119,12 @@ StoreMode mode_with_cas(const Worker& w, StoreMode mode, CasOnAdd on_add) noexce
 // append/prepend, whose joined item memcached builds afresh). `vivify` (N in append or prepend
 // mode, from memcached releases after 1.6.18): a miss stores the value as a new item with the
 // request's flags and `exptime` (the caller passes N's TTL), whatever cas the request carries.
+// `family` is kMeta for every ms.
 struct MetaStoreOptions {
   bool invalidate = false;
   bool binary_key = false;
   bool vivify = false;
+  Family family = Family::kClassic;
 };
 StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                   std::string_view value, uint64_t cas, MetaStoreOptions meta = {}) noexcept;
@@ -126,19 +134,14 @@ StoreResult store(Worker& w, StoreMode mode, std::string_view key, uint32_t flag
 bool fits(const Worker& w, size_t key_size, size_t value_size) noexcept;
 
 // Accounts a store refused for size and removes the item under `key` as memcached does, so that
-// a client does not read the value the failed store meant to replace: text and binary do so
-// for a set only, meta's ms for every mode.
-enum class TooLargeRemoves { kForSetOnly, kAlways };
-void refuse_too_large(Worker& w, StoreMode mode, std::string_view key,
-                      TooLargeRemoves removes) noexcept;
+// a client does not read the value the failed store meant to replace (Family says when).
+void refuse_too_large(Worker& w, StoreMode mode, std::string_view key, Family family) noexcept;
 
 // delete; a `cas`, when given, must match the item's, 0 included (meta's md C0: memcached
 // answers EX unless cas is off, where every item shows 0; the binary protocol's 0 means none,
-// so its codec gives no cas then). A cas mismatch counts as memcached counts it: nothing in the
-// binary protocol, a delete miss in meta's md.
-enum class MismatchCount { kNone, kAsMiss };
+// so its codec gives no cas then). Counted as `family` is (Family).
 DeleteStatus remove(Worker& w, std::string_view key, std::optional<uint64_t> cas,
-                    MismatchCount mismatch = MismatchCount::kNone) noexcept;
+                    Family family = Family::kClassic) noexcept;
 
 // md I: marks the item stale instead of removing it (a new cas, the win token free again),
 // with a new deadline if `exptime` is given; a `cas`, when given, must match. kStored when marked,

@@ -234,11 +234,14 @@ void handle_ms(TextRequest& r, const Tokens& t) noexcept {
   if (f.has_cas) mode = mode_with_cas(r.w, mode, CasOnAdd::kIgnored);
   if (opaque_too_long(t, kFirstSetFlag)) return refuse_data_block(r, block, kOpaqueTooLong);
   std::string_view value;
-  if (!take_data_block(r, block, mode, f.key, TooLargeRemoves::kAlways, value)) return;
+  if (!take_data_block(r, block, mode, f.key, Family::kMeta, value)) return;
   const bool vivify = f.vivify && (mode == StoreMode::kAppend || mode == StoreMode::kPrepend);
   const StoreResult result =
       store(r.w, mode, f.key, f.client_flags, vivify ? f.vivify_ttl : f.ttl, value, f.cas,
-            {.invalidate = f.invalidate, .binary_key = f.base64, .vivify = vivify});
+            {.invalidate = f.invalidate,
+             .binary_key = f.base64,
+             .vivify = vivify,
+             .family = Family::kMeta});
   std::string_view code;
   switch (result.status) {
     case StoreStatus::kStored:
@@ -289,7 +292,7 @@ void handle_md(TextRequest& r, const Tokens& t) noexcept {
     }
     code = status == StoreStatus::kStored ? "HD" : status == StoreStatus::kExists ? "EX" : "NF";
   } else {
-    const DeleteStatus status = remove(r.w, f.key, cas, MismatchCount::kAsMiss);
+    const DeleteStatus status = remove(r.w, f.key, cas, Family::kMeta);
     code = status == DeleteStatus::kDeleted ? "HD" : status == DeleteStatus::kExists ? "EX" : "NF";
   }
   if (code == "HD" && f.quiet) return;

@@ -23,9 +23,9 @@ void refuse_data_block(TextRequest& r, const DataBlock& block, std::string_view 
 }
 
 bool take_data_block(TextRequest& r, const DataBlock& block, StoreMode mode, std::string_view key,
-                     TooLargeRemoves removes, std::string_view& value) noexcept {
+                     Family family, std::string_view& value) noexcept {
   if (!fits(r.w, key.size(), block.value_size)) {
-    refuse_too_large(r.w, mode, key, removes);
+    refuse_too_large(r.w, mode, key, family);
     refuse_data_block(r, block, kTooLarge);
     return false;
   }

@@ -34,6 +34,6 @@ void refuse_data_block(TextRequest& r, const DataBlock& block, std::string_view 
 // large: refused as `removes` says and swallowed; bad data chunk: consumed) or waits for more
 // input (r.value_wanted set).
 bool take_data_block(TextRequest& r, const DataBlock& block, StoreMode mode, std::string_view key,
-                     TooLargeRemoves removes, std::string_view& value) noexcept;
+                     Family family, std::string_view& value) noexcept;
 
 }  // namespace cuckood::proto::text

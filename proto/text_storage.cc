@@ -51,7 +51,7 @@ void store_command(TextRequest& r, const Tokens& t, StoreMode mode) noexcept {
     return;
   }
   std::string_view value;
-  if (!take_data_block(r, block, mode, key, TooLargeRemoves::kForSetOnly, value)) return;
+  if (!take_data_block(r, block, mode, key, Family::kClassic, value)) return;
   const StoreResult result = store(r.w, mode, key, flags, exptime, value, cas);
   r.reply(store_reply(result.status));
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -211,11 +213,30 @@ TEST(Commands, ATooLargeSetRemovesTheOldValue) {
   EXPECT_EQ(w.stats.store_too_large.load(), 1u);
   // Other modes keep what is there.
   ASSERT_EQ(store(w, StoreMode::kSet, "k", 0, 0, "small", 0).status, StoreStatus::kStored);
-  refuse_too_large(w, StoreMode::kReplace, "k", TooLargeRemoves::kForSetOnly);
+  refuse_too_large(w, StoreMode::kReplace, "k", Family::kClassic);
   EXPECT_TRUE(get(w, "k", [](const cache::ItemView&) {}));
   // meta's ms removes it whatever its mode.
-  refuse_too_large(w, StoreMode::kAppend, "k", TooLargeRemoves::kAlways);
+  refuse_too_large(w, StoreMode::kAppend, "k", Family::kMeta);
   EXPECT_FALSE(get(w, "k", [](const cache::ItemView&) {}));
+}
+
+TEST(Commands, StatsDetailCountsClassicRequestsOnly) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  w.server.runtime.detail_enabled.store(true);
+  const MetaStoreOptions meta{.family = Family::kMeta};
+  store(w, StoreMode::kSet, "m:a", 0, 0, "v", 0, meta);
+  refuse_too_large(w, StoreMode::kSet, "m:b", Family::kMeta);
+  remove(w, "m:a", std::nullopt, Family::kMeta);
+  store(w, StoreMode::kSet, "c:a", 0, 0, "v", 0);
+  refuse_too_large(w, StoreMode::kSet, "c:b", Family::kClassic);
+  remove(w, "c:a", std::nullopt);
+  std::map<std::string, PrefixCounts, std::less<>> counts;
+  w.stats.detail.dump_into(counts);
+  EXPECT_EQ(counts.count("m"), 0u);
+  ASSERT_EQ(counts.count("c"), 1u);
+  EXPECT_EQ(counts.at("c").sets, 2u);
+  EXPECT_EQ(counts.at("c").deletes, 1u);
 }
 
 TEST(Commands, WithoutCasEveryCasShownIsZero) {

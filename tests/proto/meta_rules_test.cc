@@ -149,7 +149,7 @@ TEST(MetaRules, DeleteCountsACasMismatchAsMemcachedCountsIt) {
   const uint64_t cas = store(w, StoreMode::kSet, "k", 0, 0, "v", 0).cas;
   EXPECT_EQ(remove(w, "k", cas + 1), DeleteStatus::kExists);  // binary: counts nothing
   EXPECT_EQ(w.stats.delete_hits.load() + w.stats.delete_misses.load(), 0u);
-  EXPECT_EQ(remove(w, "k", cas + 1, MismatchCount::kAsMiss), DeleteStatus::kExists);  // md
+  EXPECT_EQ(remove(w, "k", cas + 1, Family::kMeta), DeleteStatus::kExists);  // md
   EXPECT_EQ(w.stats.delete_misses.load(), 1u);
   EXPECT_EQ(w.stats.delete_hits.load(), 0u);
 }
@@ -205,11 +205,11 @@ TEST(MetaRules, DeleteWithCasZeroDemandsCasZero) {
   WorkerFixture<> f;
   Worker& w = f.worker();
   store(w, StoreMode::kSet, "k", 0, 0, "v", 0);
-  EXPECT_EQ(remove(w, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kExists);
+  EXPECT_EQ(remove(w, "k", uint64_t{0}, Family::kMeta), DeleteStatus::kExists);
   EXPECT_EQ(invalidate(w, "k", uint64_t{0}, std::nullopt), StoreStatus::kExists);
   EXPECT_EQ(w.stats.delete_misses.load(), 2u);
-  EXPECT_EQ(remove(w, "k", std::nullopt, MismatchCount::kAsMiss), DeleteStatus::kDeleted);
-  EXPECT_EQ(remove(w, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kNotFound);
+  EXPECT_EQ(remove(w, "k", std::nullopt, Family::kMeta), DeleteStatus::kDeleted);
+  EXPECT_EQ(remove(w, "k", uint64_t{0}, Family::kMeta), DeleteStatus::kNotFound);
 
   Settings settings;
   settings.cas_enabled = false;  // -C
@@ -217,8 +217,8 @@ TEST(MetaRules, DeleteWithCasZeroDemandsCasZero) {
   Worker& c = without_cas.worker();
   store(c, StoreMode::kSet, "k", 0, 0, "v", 0);
   EXPECT_EQ(invalidate(c, "k", uint64_t{0}, std::nullopt), StoreStatus::kStored);
-  EXPECT_EQ(remove(c, "k", uint64_t{1}, MismatchCount::kAsMiss), DeleteStatus::kExists);
-  EXPECT_EQ(remove(c, "k", uint64_t{0}, MismatchCount::kAsMiss), DeleteStatus::kDeleted);
+  EXPECT_EQ(remove(c, "k", uint64_t{1}, Family::kMeta), DeleteStatus::kExists);
+  EXPECT_EQ(remove(c, "k", uint64_t{0}, Family::kMeta), DeleteStatus::kDeleted);
 }
 
 }  // namespace
