@@ -174,7 +174,7 @@ class ArithRule final : public cache::Mutation {
         result_.status = ArithStatus::kNotFound;
         return Change::keep();
       }
-      change = Change::store(0, 0, new_exptime_.value_or(create_exptime_));
+      change = Change::store(0, 0, create_exptime_);
       created_ = true;
     } else {
       if (args_.cas != 0 && shown_cas(cas_enabled_, live->cas) != args_.cas) {

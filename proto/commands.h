@@ -159,7 +159,8 @@ struct ArithArgs {
   bool create = false;  // binary and meta N: store `initial` when absent...
   uint64_t initial = 0;
   int64_t exptime = 0;  // ...with this exptime
-  // meta T: the item's exptime becomes this, in the same atomic step as the arithmetic.
+  // meta T: an existing item's exptime becomes this, in the same atomic step as the arithmetic
+  // (a created one takes `exptime`).
   std::optional<int64_t> new_exptime;
 };
 // incr/decr; the result carries the item's new value, cas and deadline.

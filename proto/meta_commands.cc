@@ -41,6 +41,15 @@ bool opaque_too_long(const Tokens& t, size_t first) noexcept {
   return false;
 }
 
+// Which of the flags `a` and `b` comes last in the request; 0 when neither is there.
+char last_of(const Tokens& t, char a, char b) noexcept {
+  char last = 0;
+  for (size_t i = kFirstFlag; i < t.count(); ++i) {
+    if (t[i][0] == a || t[i][0] == b) last = t[i][0];
+  }
+  return last;
+}
+
 // The checks mg, md and ma make first, in memcached's order; appends the error and returns
 // false at the first that fails. mg words two of them differently from md and ma.
 bool parse_key_and_flags(TextRequest& r, const Tokens& t, bool is_get, MetaFlags& f) {
@@ -324,7 +333,12 @@ void handle_ma(TextRequest& r, const Tokens& t) noexcept {
   args.create = f.vivify;
   args.initial = f.initial;
   args.exptime = f.vivify_ttl;
-  if (f.has_ttl) args.new_exptime = f.ttl;
+  if (f.has_ttl) {
+    args.new_exptime = f.ttl;
+    // memcached applies T and N as it meets them in the request: a created counter keeps the
+    // deadline of whichever comes last.
+    if (last_of(t, 'T', 'N') == 'T') args.exptime = f.ttl;
+  }
   const ArithResult result = arith(r.w, args);
   switch (result.status) {
     case ArithStatus::kOk:

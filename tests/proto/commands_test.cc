@@ -118,20 +118,26 @@ TEST(Commands, ArithWithANewExptimeSetsItInTheSameStep) {
   EXPECT_EQ(arith(f.worker(), args).exptime, f.now() + 500);
 }
 
-TEST(Commands, ArithCreatesWithTheCreateExptimeUnlessANewOneIsGiven) {
+// A created counter takes the create exptime, an existing one the new exptime (meta's codec
+// picks which deadline a created counter keeps when both T and N are given).
+TEST(Commands, ArithCreatesWithTheCreateExptimeAndUpdatesWithTheNewOne) {
   WorkerFixture<> f;
   ArithArgs args;
   args.key = "a";
   args.create = true;
   args.initial = 7;
+  args.delta = 1;
   args.exptime = 60;
+  args.new_exptime = 90;
   ArithResult result = arith(f.worker(), args);
   ASSERT_EQ(result.status, ArithStatus::kOk);
+  EXPECT_TRUE(result.created);
   EXPECT_EQ(result.value, 7u);
   EXPECT_EQ(result.exptime, f.now() + 60);
-  args.key = "b";
-  args.new_exptime = 90;
   result = arith(f.worker(), args);
+  ASSERT_EQ(result.status, ArithStatus::kOk);
+  EXPECT_FALSE(result.created);
+  EXPECT_EQ(result.value, 8u);
   EXPECT_EQ(result.exptime, f.now() + 90);
 }
 
