@@ -127,7 +127,8 @@ class StoreRule final : public cache::Mutation {
   StoreStatus verdict(const ItemView* live) noexcept {
     if (mode_ == StoreMode::kAdd) return live ? StoreStatus::kNotStored : StoreStatus::kStored;
     if (live == nullptr) {
-      if (joins_ && meta_.vivify) return StoreStatus::kStored;
+      // An append or prepend needs an item, whatever cas it carries (memcached: NOT_STORED).
+      if (joins_) return meta_.vivify ? StoreStatus::kStored : StoreStatus::kNotStored;
       if (cas_required_) return StoreStatus::kNotFound;
       return mode_ == StoreMode::kSet ? StoreStatus::kStored : StoreStatus::kNotStored;
     }

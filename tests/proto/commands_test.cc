@@ -226,6 +226,18 @@ TEST(Commands, ATooLargeSetRemovesTheOldValue) {
   EXPECT_FALSE(get(w, "k", [](const cache::ItemView&) {}));
 }
 
+// memcached's do_store_item: an append or prepend needs an item, whatever cas it carries, and
+// its miss is no cas miss.
+TEST(Commands, AppendWithACasOnAMissIsNotStored) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  EXPECT_EQ(store(w, StoreMode::kAppend, "absent", 0, 0, "x", 5).status, StoreStatus::kNotStored);
+  EXPECT_EQ(store(w, StoreMode::kPrepend, "absent", 0, 0, "x", 5).status, StoreStatus::kNotStored);
+  EXPECT_EQ(w.stats.cas_misses.load(), 0u);
+  EXPECT_EQ(store(w, StoreMode::kCas, "absent", 0, 0, "x", 5).status, StoreStatus::kNotFound);
+  EXPECT_EQ(w.stats.cas_misses.load(), 1u);
+}
+
 TEST(Commands, StatsDetailCountsClassicRequestsOnly) {
   WorkerFixture<> f;
   Worker& w = f.worker();
