@@ -178,6 +178,11 @@ class ArithRule final : public cache::Mutation {
       change = Change::store(0, 0, create_exptime_);
       created_ = true;
     } else {
+      // memcached refuses an empty value as non-numeric before it compares a cas.
+      if (live->value.empty()) {
+        result_.status = ArithStatus::kNonNumeric;
+        return Change::keep();
+      }
       if (args_.cas != 0 && shown_cas(cas_enabled_, live->cas) != args_.cas) {
         result_.status = ArithStatus::kExists;
         return Change::keep();

@@ -238,6 +238,24 @@ TEST(Commands, AppendWithACasOnAMissIsNotStored) {
   EXPECT_EQ(w.stats.cas_misses.load(), 1u);
 }
 
+// memcached's do_add_delta: an empty value is non-numeric before any cas compare, a value
+// that is not a number only after it.
+TEST(Commands, ArithRefusesAnEmptyValueBeforeComparingTheCas) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  store(w, StoreMode::kSet, "empty", 0, 0, "", 0);
+  store(w, StoreMode::kSet, "text", 0, 0, "abc", 0);
+  ArithArgs args;
+  args.key = "empty";
+  args.delta = 1;
+  args.cas = 999;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
+  args.key = "text";
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
+  args.cas = 0;
+  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
+}
+
 TEST(Commands, StatsDetailCountsClassicRequestsOnly) {
   WorkerFixture<> f;
   Worker& w = f.worker();
