@@ -243,17 +243,18 @@ TEST(Commands, AppendWithACasOnAMissIsNotStored) {
 TEST(Commands, ArithRefusesAnEmptyValueBeforeComparingTheCas) {
   WorkerFixture<> f;
   Worker& w = f.worker();
+  auto increment_with_cas = [&w](std::string_view key, uint64_t cas) {
+    ArithArgs args;
+    args.key = key;
+    args.delta = 1;
+    args.cas = cas;
+    return arith(w, args).status;
+  };
   store(w, StoreMode::kSet, "empty", 0, 0, "", 0);
+  EXPECT_EQ(increment_with_cas("empty", 999), ArithStatus::kNonNumeric);
   store(w, StoreMode::kSet, "text", 0, 0, "abc", 0);
-  ArithArgs args;
-  args.key = "empty";
-  args.delta = 1;
-  args.cas = 999;
-  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
-  args.key = "text";
-  EXPECT_EQ(arith(w, args).status, ArithStatus::kExists);
-  args.cas = 0;
-  EXPECT_EQ(arith(w, args).status, ArithStatus::kNonNumeric);
+  EXPECT_EQ(increment_with_cas("text", 999), ArithStatus::kExists);
+  EXPECT_EQ(increment_with_cas("text", 0), ArithStatus::kNonNumeric);
 }
 
 TEST(Commands, StatsDetailCountsClassicRequestsOnly) {
