@@ -97,14 +97,13 @@ void handle_touch(Context& c, const Request& r, const Command& cmd) {
 // refused add means the key exists, a refused replace that it does not, and append/prepend
 // say "not stored" even when a cas names a missing item.
 Status store_status(StoreStatus status, StoreMode mode) noexcept {
-  const bool concat = mode == StoreMode::kAppend || mode == StoreMode::kPrepend;
   switch (status) {
     case StoreStatus::kStored:
       return Status::kSuccess;
     case StoreStatus::kExists:
       return Status::kKeyExists;
     case StoreStatus::kNotFound:
-      return concat ? Status::kNotStored : Status::kKeyNotFound;
+      return Status::kKeyNotFound;
     case StoreStatus::kTooLarge:
       return Status::kTooLarge;
     case StoreStatus::kNoMemory:
