@@ -88,7 +88,8 @@ struct Change {
   Marks keep_marks = 0;
   // kTouch: the access is not recorded (the item's fetched and last-access state stay).
   bool unread = false;
-  // kStore: the new item counts as already read (memcached marks an incremented item fetched).
+  // kStore: the new item counts as already read (an incr written where memcached rewrites the
+  // item in place keeps the item's read state).
   bool fetched = false;
   // kStore: memcached would have rewritten the item in place (an incr/decr result no longer
   // than the old value): the new version is not counted as a new item (total_items).

@@ -196,18 +196,18 @@ class ArithRule final : public cache::Mutation {
       change = Change::store(0, live->flags, new_exptime_.value_or(0));
       change.derived = true;
       change.keep_exptime = !new_exptime_.has_value();
-      change.fetched = true;  // memcached marks an incremented item fetched
     }
     result_ = {ArithStatus::kOk, value, 0, 0, live != nullptr ? live->exptime : 0, created_};
     digits_length_ =
         static_cast<size_t>(std::to_chars(digits_, digits_ + sizeof(digits_), value).ptr - digits_);
     change.value_size = digits_length_;
     // memcached writes a result that fits the old value in place, padded with spaces, and
-    // counts no new item; a longer one is a new item.
+    // counts no new item; a longer one is a new item, which nothing has read yet.
     if (live != nullptr && digits_length_ <= live->value.size()) {
       change.value_size = live->value.size();
       change.in_place = true;
       change.keep_marks = kAllMarks;  // memcached's item itself, its flags included
+      change.fetched = live->fetched;
     }
     return change;
   }

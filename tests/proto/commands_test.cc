@@ -257,6 +257,36 @@ TEST(Commands, ArithRefusesAnEmptyValueBeforeComparingTheCas) {
   EXPECT_EQ(increment_with_cas("text", 0), ArithStatus::kNonNumeric);
 }
 
+// memcached's do_add_delta marks nothing fetched: a result written in place keeps the item's
+// read state, a longer one is a new item nothing has read.
+TEST(Commands, ArithKeepsTheReadStateOnlyInPlace) {
+  WorkerFixture<> f;
+  Worker& w = f.worker();
+  auto read_before = [&w](std::string_view key) {
+    bool fetched = false;
+    EXPECT_TRUE(peek(w, key, [&](const cache::ItemView& item) { fetched = item.fetched; }));
+    return fetched;
+  };
+  auto increment = [&w](std::string_view key) {
+    ArithArgs args;
+    args.key = key;
+    args.delta = 1;
+    return arith(w, args).status;
+  };
+  auto read = [&w](std::string_view key) { get(w, key, [](const cache::ItemView&) {}); };
+  store(w, StoreMode::kSet, "unread", 0, 0, "5", 0);
+  ASSERT_EQ(increment("unread"), ArithStatus::kOk);
+  EXPECT_FALSE(read_before("unread"));
+  store(w, StoreMode::kSet, "in-place", 0, 0, "10", 0);
+  read("in-place");
+  ASSERT_EQ(increment("in-place"), ArithStatus::kOk);  // 11: same length
+  EXPECT_TRUE(read_before("in-place"));
+  store(w, StoreMode::kSet, "grown", 0, 0, "9", 0);
+  read("grown");
+  ASSERT_EQ(increment("grown"), ArithStatus::kOk);  // 10: longer
+  EXPECT_FALSE(read_before("grown"));
+}
+
 TEST(Commands, StatsDetailCountsClassicRequestsOnly) {
   WorkerFixture<> f;
   Worker& w = f.worker();
